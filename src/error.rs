@@ -1,0 +1,166 @@
+//! The one table of error codes, and the error body every failure is reported with.
+//!
+//! Codes are part of the API contract: clients branch on `code`, never on `message`.
+//! Renaming or removing a code is a breaking change; adding one is not. The table is
+//! published in `docs/ERRORS.md`, and a test checks that the two agree.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Broad class of an error, used for the HTTP status and for logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The request is wrong; resending it unchanged fails again.
+    InvalidRequest,
+    /// The thing named does not exist.
+    NotFound,
+    /// The request conflicts with the current state.
+    Conflict,
+    /// The service failed; the client did nothing wrong.
+    Internal,
+}
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident => ($name:literal, $status:literal, $kind:ident, $summary:literal), )*) => {
+        /// Every stable error code the API can answer with.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// All codes, in table order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The stable snake_case name sent as `code`.
+            pub const fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// The HTTP status this code is answered with.
+            pub const fn status(self) -> u16 {
+                match self { $(Code::$variant => $status,)* }
+            }
+
+            /// The broad class of the error.
+            pub const fn kind(self) -> ErrorKind {
+                match self { $(Code::$variant => ErrorKind::$kind,)* }
+            }
+
+            /// One line saying when the code is used (the table in `docs/ERRORS.md`).
+            pub const fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The body is not JSON at all (syntax error, truncated, empty).
+    MalformedJson => ("malformed_json", 400, InvalidRequest, "The request body is not well-formed JSON."),
+    /// The body is JSON but not of the expected shape (missing field, wrong type).
+    InvalidRequest => ("invalid_request", 400, InvalidRequest, "The request is well-formed but a field is missing, of the wrong type or out of range."),
+    /// A path or query parameter cannot be parsed.
+    InvalidParameter => ("invalid_parameter", 400, InvalidRequest, "A path or query parameter is not valid (for example a version that is neither a number nor `latest`)."),
+    /// A registry, schema or other resource name breaks the naming rules.
+    InvalidName => ("invalid_name", 400, InvalidRequest, "A resource name does not follow the naming rules for its kind."),
+    /// A pagination cursor was not produced by this service.
+    InvalidCursor => ("invalid_cursor", 400, InvalidRequest, "The pagination cursor is not one this service returned."),
+    /// The body exceeds the configured limit.
+    PayloadTooLarge => ("payload_too_large", 413, InvalidRequest, "The request body is larger than the configured limit."),
+    /// The body's media type is not accepted.
+    UnsupportedMediaType => ("unsupported_media_type", 415, InvalidRequest, "The request body's content type is not accepted by this operation."),
+    /// The submitted schema is not a valid, compilable JSON Schema.
+    InvalidSchema => ("invalid_schema", 422, InvalidRequest, "The submitted schema is not a valid JSON Schema of its declared draft, or does not compile."),
+    /// A regular expression in a schema cannot run in linear time.
+    UnsafePattern => ("unsafe_pattern", 422, InvalidRequest, "A regular expression in the schema uses a construct that cannot run in linear time (look-around, back-references)."),
+    /// A `$ref` points at nothing this service holds, or at a foreign location.
+    UnresolvableRef => ("unresolvable_ref", 422, InvalidRequest, "A `$ref` names a schema version this service does not hold, or a location outside it."),
+    /// No route answers this method and path.
+    RouteNotFound => ("route_not_found", 404, NotFound, "No operation exists at this path."),
+    /// The method is not allowed on this path.
+    MethodNotAllowed => ("method_not_allowed", 405, InvalidRequest, "The path exists but does not accept this HTTP method."),
+    /// The registry does not exist.
+    RegistryNotFound => ("registry_not_found", 404, NotFound, "The registry does not exist."),
+    /// The schema does not exist in the registry.
+    SchemaNotFound => ("schema_not_found", 404, NotFound, "The schema does not exist in the registry."),
+    /// The schema version does not exist (never existed, or was deleted).
+    VersionNotFound => ("version_not_found", 404, NotFound, "The schema version does not exist or was deleted."),
+    /// A registry of that name exists already.
+    RegistryExists => ("registry_exists", 409, Conflict, "A registry with this name already exists."),
+    /// The registry still holds schemas and `force` was not given.
+    RegistryNotEmpty => ("registry_not_empty", 409, Conflict, "The registry still holds schemas; delete them first or pass `?force=true`."),
+    /// Built-in registries cannot be deleted.
+    RegistryBuiltin => ("registry_builtin", 409, Conflict, "Built-in registries cannot be deleted."),
+    /// Versions in this registry are written by the service only.
+    RegistryReadOnly => ("registry_read_only", 403, InvalidRequest, "Versions in this registry are written by the service itself (for example `discovered-schemas`)."),
+    /// Another stored version references the one being deleted.
+    SchemaReferenced => ("schema_referenced", 409, Conflict, "Another stored schema version references this one through `$ref`; delete that first."),
+    /// The data directory cannot be used (locked, corrupt, or from a newer release).
+    StorageUnavailable => ("storage_unavailable", 503, Internal, "The storage is not open or not writable; see the service log."),
+    /// An unexpected failure; details are in the service log, keyed by the request id.
+    Internal => ("internal", 500, Internal, "An unexpected failure; the service log has the cause."),
+}
+
+/// An error as the API reports it: a stable code, a human message that ends with a hint,
+/// and optional structured details (for example a JSON Pointer into the request).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The stable code.
+    pub code: Code,
+    /// For humans; may change between releases.
+    pub message: String,
+    /// Structured data a client can act on, such as `{"pointer": "/properties/id"}`.
+    pub details: Option<Value>,
+}
+
+impl ApiError {
+    /// An error with a message and no details.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), details: None }
+    }
+
+    /// Adds structured details.
+    #[must_use]
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// The JSON body sent to clients.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code.name().to_owned(),
+            message: self.message.clone(),
+            details: self.details.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.name(), self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The body of every error response; its JSON Schema is `schemas/error-body.schema.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable snake_case code; see `docs/ERRORS.md`.
+    #[schema(example = "schema_not_found")]
+    pub code: String,
+    /// Human-readable explanation ending with a hint.
+    #[schema(
+        example = "Schema 'orders@OrderPlaced' does not exist in registry 'shop'. Hint: list schemas with GET /v1/registries/shop/schemas."
+    )]
+    pub message: String,
+    /// Structured details, such as a JSON Pointer into the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+/// Shorthand used across services.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,88 @@
+//! The HTTP API: the only module that knows actix-web (with `startup`).
+//!
+//! Handlers are thin: extract and validate input, call one service method, shape the
+//! response. Every route is registered through utoipa-actix-web, so the OpenAPI document
+//! is generated from the same code that serves requests.
+
+mod error;
+pub mod extract;
+mod health;
+mod registries;
+mod schemas;
+mod search;
+mod versions;
+
+use utoipa::OpenApi;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+
+pub(crate) use error::normalise_error_body;
+
+/// Settings the handlers need (never the whole configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct HttpSettings {
+    /// Most validation errors listed in one answer.
+    pub max_validation_errors: usize,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "schemabus",
+        description = "Self-hosted event contract service: schema registry, validation at the bus boundary, routing bus and code bindings. Every error answers with the `ErrorBody` schema; its `code` values are listed in docs/ERRORS.md.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    components(schemas(crate::error::ErrorBody)),
+    tags(
+        (name = "registries", description = "Named collections of schemas."),
+        (name = "schemas", description = "Schemas, their metadata, and search."),
+        (name = "versions", description = "Immutable, numbered schema versions and validation against them."),
+        (name = "health", description = "Liveness and readiness probes."),
+    )
+)]
+struct ApiDoc;
+
+/// Mounts every documented route.
+pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(health::healthz).service(health::readyz).service(
+        scope::scope("/v1")
+            .service(registries::create_registry)
+            .service(registries::list_registries)
+            .service(registries::get_registry)
+            .service(registries::update_registry)
+            .service(registries::delete_registry)
+            .service(schemas::list_schemas)
+            .service(schemas::get_schema)
+            .service(schemas::update_schema)
+            .service(schemas::delete_schema)
+            .service(versions::register_version)
+            .service(versions::list_versions)
+            .service(versions::get_version)
+            .service(versions::delete_version)
+            .service(versions::validate_document)
+            .service(search::search_schemas),
+    );
+}
+
+/// The OpenAPI document, generated from the routes (what `openapi/openapi.json` holds).
+pub fn openapi() -> OpenApiDoc {
+    let (_, api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts();
+    api
+}
+
+/// The OpenAPI document as pretty JSON with a trailing newline, as committed.
+pub fn openapi_json() -> String {
+    let mut text = openapi().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Turns query-string errors into the standard body.
+pub(crate) fn query_config() -> actix_web::web::QueryConfig {
+    actix_web::web::QueryConfig::default().error_handler(extract::query_error)
+}

@@ -1,0 +1,27 @@
+//! schemabus: a self-hosted event contract service.
+//!
+//! # Layout
+//!
+//! - [`config`], [`telemetry`], [`startup`]: settings, logs, and the one assembly point
+//!   used by `main` and the tests.
+//! - [`cli`]: the command line (`serve`, `openapi`).
+//! - [`http`]: the REST API (actix-web), thin handlers over the services; the OpenAPI
+//!   document is generated from it.
+//! - [`registry`]: the registry service (registries, schemas, immutable versions,
+//!   validation against them, search).
+//! - [`storage`]: the only module that talks to sled.
+//! - [`model`]: identifiers and records shared by the others; no I/O.
+//! - [`error`]: the one table of error codes and the error body.
+//!
+//! Dependency rules (checked by `.ci/run`): `model` and `error` import no other module
+//! of ours; only `storage` names sled; only `http` and `startup` name actix-web.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod model;
+pub mod registry;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;

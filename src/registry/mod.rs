@@ -1,0 +1,18 @@
+//! The registry service: registries, schemas and their immutable versions.
+//!
+//! Every write goes through [`RegistryService`], which checks the content (see
+//! [`content`]), resolves references from our own storage (see [`refs`]), stores the
+//! version atomically and flushes before returning, so what it acknowledges is durable.
+
+pub mod content;
+pub mod refs;
+mod requests;
+mod search;
+mod service;
+pub mod validators;
+
+pub use requests::*;
+pub use service::{RegistryConfig, RegistryService, WriteOrigin};
+
+/// The registry that discovery writes to; users may read and delete in it.
+pub const DISCOVERED_REGISTRY: &str = "discovered-schemas";

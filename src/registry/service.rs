@@ -1,0 +1,677 @@
+//! The registry service's operations.
+
+use std::sync::{Arc, RwLock};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use super::DISCOVERED_REGISTRY;
+use super::content::{self, SchemaLimits};
+use super::refs::{StoreRetriever, pending_version_uri, version_key_of_uri, version_uri};
+use super::requests::*;
+use super::validators::ValidatorCache;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::model::{
+    RegistryName, RegistryRecord, SchemaName, SchemaRecord, Tags, VersionRecord, VersionSelector, now_rfc3339,
+};
+use crate::storage::{DeleteOutcome, NewVersion, RegisterOutcome, Store};
+
+/// Settings of the registry service.
+#[derive(Debug, Clone, Copy)]
+pub struct RegistryConfig {
+    /// Limits on submitted schemas.
+    pub limits: SchemaLimits,
+    /// How many compiled validators to keep.
+    pub validator_cache_capacity: usize,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> Self {
+        Self { limits: SchemaLimits::default(), validator_cache_capacity: 10_000 }
+    }
+}
+
+/// Who is writing a version: users may not write in service-owned registries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOrigin {
+    /// A client of the API or CLI.
+    User,
+    /// The service itself (discovery).
+    Service,
+}
+
+const MAX_DESCRIPTION: usize = 1024;
+const MAX_TAGS: usize = 50;
+const MAX_TAG_KEY: usize = 128;
+const MAX_TAG_VALUE: usize = 256;
+const DEFAULT_PAGE: usize = 100;
+const MAX_PAGE: usize = 1000;
+
+/// Registries, schemas and versions. Cheap to clone; clones share state.
+///
+/// Concurrency: registrations run concurrently with each other (sled transactions
+/// serialise the version counter); deletions take the structure lock exclusively,
+/// because sled transactions cannot scan and a deletion must see every referrer.
+#[derive(Clone)]
+pub struct RegistryService {
+    store: Store,
+    validators: Arc<ValidatorCache>,
+    config: RegistryConfig,
+    structure: Arc<RwLock<()>>,
+}
+
+impl std::fmt::Debug for RegistryService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryService").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+fn lock_poisoned() -> ApiError {
+    ApiError::new(
+        Code::Internal,
+        "A previous operation failed while holding a lock. Hint: restart the service.",
+    )
+}
+
+impl RegistryService {
+    /// The service over `store`, creating the built-in registries on first start.
+    ///
+    /// # Errors
+    /// Storage failures while creating the built-in registries.
+    pub fn new(store: Store, config: RegistryConfig) -> ApiResult<Self> {
+        let service = Self {
+            validators: Arc::new(ValidatorCache::new(config.validator_cache_capacity)),
+            store,
+            config,
+            structure: Arc::default(),
+        };
+        if service.store.get_registry(DISCOVERED_REGISTRY)?.is_none() {
+            let now = now_rfc3339();
+            service.store.create_registry(&RegistryRecord {
+                name: DISCOVERED_REGISTRY.to_owned(),
+                description: Some("Schemas inferred from events by discovery.".to_owned()),
+                tags: Tags::new(),
+                builtin: true,
+                writable: false,
+                created_at: now.clone(),
+                updated_at: now,
+            })?;
+            service.store.flush_blocking()?;
+        }
+        Ok(service)
+    }
+
+    /// The store underneath (for readiness probes).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The compiled-validator cache (for metrics).
+    pub fn validator_cache(&self) -> &ValidatorCache {
+        &self.validators
+    }
+
+    // ---- registries -------------------------------------------------------------------
+
+    /// Creates a registry.
+    ///
+    /// # Errors
+    /// `invalid_name`, `invalid_request` for oversized metadata, `registry_exists`.
+    pub async fn create_registry(&self, request: CreateRegistryRequest) -> ApiResult<RegistryRecord> {
+        let name = RegistryName::parse(&request.name)?;
+        let description = check_description(request.description)?;
+        let tags = check_tags(request.tags.unwrap_or_default())?;
+        let now = now_rfc3339();
+        let record = RegistryRecord {
+            name: name.to_string(),
+            description,
+            tags,
+            builtin: false,
+            writable: true,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        if !self.store.create_registry(&record)? {
+            return Err(ApiError::new(
+                Code::RegistryExists,
+                format!(
+                    "Registry '{name}' already exists. Hint: choose another name, or PATCH the existing one."
+                ),
+            ));
+        }
+        self.store.flush().await?;
+        Ok(record)
+    }
+
+    /// One registry.
+    ///
+    /// # Errors
+    /// `registry_not_found`.
+    pub fn get_registry(&self, name: &RegistryName) -> ApiResult<RegistryRecord> {
+        self.store.get_registry(name.as_str())?.ok_or_else(|| registry_not_found(name))
+    }
+
+    /// A page of registries.
+    ///
+    /// # Errors
+    /// `invalid_parameter` for a bad limit, `invalid_cursor`.
+    pub fn list_registries(&self, query: &ListQuery) -> ApiResult<RegistryPage> {
+        let (limit, after) = paging(query)?;
+        let (items, next) =
+            self.store.list_registries(query.prefix.as_deref().unwrap_or(""), after.as_deref(), limit)?;
+        Ok(RegistryPage { items, next_cursor: next.map(|n| URL_SAFE_NO_PAD.encode(n)) })
+    }
+
+    /// Changes a registry's description or tags.
+    ///
+    /// # Errors
+    /// `registry_not_found`, `invalid_request` for oversized metadata.
+    pub async fn update_registry(
+        &self,
+        name: &RegistryName,
+        request: UpdateMetadataRequest,
+    ) -> ApiResult<RegistryRecord> {
+        let record = {
+            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
+            let mut record = self.get_registry(name)?;
+            apply_metadata(&mut record.description, &mut record.tags, request)?;
+            record.updated_at = now_rfc3339();
+            self.store.put_registry(&record)?;
+            record
+        };
+        self.store.flush().await?;
+        Ok(record)
+    }
+
+    /// Deletes a registry; with `force`, together with every schema in it.
+    ///
+    /// # Errors
+    /// `registry_not_found`, `registry_builtin`, `registry_not_empty` (without force),
+    /// `schema_referenced` when a version outside the registry references one inside.
+    pub async fn delete_registry(&self, name: &RegistryName, force: bool) -> ApiResult<()> {
+        {
+            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
+            let record = self.get_registry(name)?;
+            if record.builtin {
+                return Err(ApiError::new(
+                    Code::RegistryBuiltin,
+                    format!(
+                        "Registry '{name}' is built in and cannot be deleted. Hint: delete the schemas in it instead."
+                    ),
+                ));
+            }
+            let count = self.store.schema_count(name.as_str());
+            if count > 0 && !force {
+                return Err(ApiError::new(
+                    Code::RegistryNotEmpty,
+                    format!("Registry '{name}' still holds {count} schema(s). Hint: delete them first, or pass ?force=true to delete them with it."),
+                )
+                .with_details(json!({ "schemaCount": count })));
+            }
+            referenced(self.store.delete_registry(name.as_str())?, &format!("registry '{name}'"))?;
+            self.validators.evict(name.as_str(), None, None);
+        }
+        self.store.flush().await?;
+        Ok(())
+    }
+
+    // ---- schemas ----------------------------------------------------------------------
+
+    /// A page of a registry's schemas.
+    ///
+    /// # Errors
+    /// `registry_not_found`, `invalid_parameter`, `invalid_cursor`.
+    pub fn list_schemas(&self, registry: &RegistryName, query: &ListQuery) -> ApiResult<SchemaPage> {
+        self.get_registry(registry)?;
+        let (limit, after) = paging(query)?;
+        let (items, next) = self.store.list_schemas(
+            registry.as_str(),
+            query.prefix.as_deref().unwrap_or(""),
+            after.as_deref(),
+            limit,
+        )?;
+        Ok(SchemaPage { items, next_cursor: next.map(|n| URL_SAFE_NO_PAD.encode(n)) })
+    }
+
+    /// One schema.
+    ///
+    /// # Errors
+    /// `registry_not_found`, `schema_not_found`.
+    pub fn get_schema(&self, registry: &RegistryName, schema: &SchemaName) -> ApiResult<SchemaRecord> {
+        self.get_registry(registry)?;
+        self.store
+            .get_schema(registry.as_str(), schema.as_str())?
+            .ok_or_else(|| schema_not_found(registry, schema))
+    }
+
+    /// Changes a schema's description or tags.
+    ///
+    /// # Errors
+    /// `registry_not_found`, `schema_not_found`, `invalid_request`.
+    pub async fn update_schema(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        request: UpdateMetadataRequest,
+    ) -> ApiResult<SchemaRecord> {
+        let record = {
+            // Exclusive, so a concurrent registration cannot overwrite the edit with the
+            // schema record it read before.
+            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
+            let mut record = self.get_schema(registry, schema)?;
+            apply_metadata(&mut record.description, &mut record.tags, request)?;
+            record.updated_at = now_rfc3339();
+            self.store.put_schema(&record)?;
+            record
+        };
+        self.store.flush().await?;
+        Ok(record)
+    }
+
+    /// Deletes a schema with all its versions. Its version numbers are never reused.
+    ///
+    /// # Errors
+    /// `registry_not_found`, `schema_not_found`, `schema_referenced`.
+    pub async fn delete_schema(&self, registry: &RegistryName, schema: &SchemaName) -> ApiResult<()> {
+        {
+            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
+            self.get_schema(registry, schema)?;
+            referenced(
+                self.store.delete_schema(registry.as_str(), schema.as_str())?,
+                &format!("schema '{schema}'"),
+            )?;
+            self.validators.evict(registry.as_str(), Some(schema.as_str()), None);
+        }
+        self.store.flush().await?;
+        Ok(())
+    }
+
+    // ---- versions ---------------------------------------------------------------------
+
+    /// Registers a version. Returns whether a new version was created (false when the
+    /// content equals the latest version's) and the version now holding the content.
+    ///
+    /// # Errors
+    /// `registry_not_found`, `registry_read_only`, `invalid_schema`, `unsafe_pattern`,
+    /// `unresolvable_ref`.
+    pub async fn register_version(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        request: RegisterVersionRequest,
+        origin: WriteOrigin,
+    ) -> ApiResult<(bool, VersionCreated)> {
+        let this = self.clone();
+        let (registry_name, schema_name) = (registry.clone(), schema.clone());
+        let outcome = tokio::task::spawn_blocking(move || {
+            this.register_blocking(&registry_name, &schema_name, request, origin)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "registration task failed");
+            ApiError::new(
+                Code::Internal,
+                "The registration did not complete. Hint: retry; nothing was stored.",
+            )
+        })??;
+        self.store.flush().await?;
+        let (created, record) = match outcome {
+            RegisterOutcome::Created(r) => (true, r),
+            RegisterOutcome::Unchanged(r) => (false, r),
+        };
+        Ok((
+            created,
+            VersionCreated {
+                registry: registry.to_string(),
+                schema: schema.to_string(),
+                version: record.version,
+                fingerprint: record.fingerprint,
+                created_at: record.created_at,
+            },
+        ))
+    }
+
+    fn register_blocking(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        request: RegisterVersionRequest,
+        origin: WriteOrigin,
+    ) -> ApiResult<RegisterOutcome> {
+        let description = check_description(request.description)?;
+        let checked = content::check(request.content, self.config.limits)?;
+        // Shared: many registrations at once, but none while a deletion runs, so every
+        // reference resolved below still exists when the transaction commits.
+        let _guard = self.structure.read().map_err(|_| lock_poisoned())?;
+        let record = self.get_registry(registry)?;
+        if !record.writable && origin == WriteOrigin::User {
+            return Err(ApiError::new(
+                Code::RegistryReadOnly,
+                format!(
+                    "Registry '{registry}' is written by schemabus itself. Hint: register the schema in a registry of your own."
+                ),
+            ));
+        }
+        let retriever = StoreRetriever::new(self.store.clone());
+        content::compile(
+            &checked.value,
+            checked.draft,
+            &pending_version_uri(registry.as_str(), schema.as_str()),
+            retriever.clone(),
+        )?;
+        let references = retriever.resolved();
+        let reference_keys = references.iter().filter_map(|u| version_key_of_uri(u)).collect();
+        let now = now_rfc3339();
+        let outcome = self.store.register_version(NewVersion {
+            registry: registry.as_str(),
+            schema: schema.as_str(),
+            record: VersionRecord {
+                version: 0,
+                content: checked.value,
+                fingerprint: checked.fingerprint,
+                draft: checked.draft_name.to_owned(),
+                created_at: now.clone(),
+                description,
+                references,
+            },
+            references: reference_keys,
+            now,
+        })?;
+        Ok(outcome)
+    }
+
+    /// Versions of a schema, oldest first, without content.
+    ///
+    /// # Errors
+    /// `registry_not_found`, `schema_not_found`.
+    pub fn list_versions(&self, registry: &RegistryName, schema: &SchemaName) -> ApiResult<VersionList> {
+        self.get_schema(registry, schema)?;
+        let items = self
+            .store
+            .list_versions(registry.as_str(), schema.as_str())?
+            .into_iter()
+            .map(|v| VersionSummary {
+                version: v.version,
+                fingerprint: v.fingerprint,
+                created_at: v.created_at,
+                description: v.description,
+            })
+            .collect();
+        Ok(VersionList { items })
+    }
+
+    /// One version with its content.
+    ///
+    /// # Errors
+    /// `registry_not_found`, `schema_not_found`, `version_not_found`.
+    pub fn get_version(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        selector: VersionSelector,
+    ) -> ApiResult<VersionRecord> {
+        let number = self.resolve_selector(registry, schema, selector)?;
+        self.store
+            .get_version(registry.as_str(), schema.as_str(), number)?
+            .ok_or_else(|| version_not_found(registry, schema, selector))
+    }
+
+    fn resolve_selector(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        selector: VersionSelector,
+    ) -> ApiResult<u32> {
+        match selector {
+            VersionSelector::Number(n) => Ok(n),
+            VersionSelector::Latest => self
+                .get_schema(registry, schema)?
+                .latest_version
+                .ok_or_else(|| version_not_found(registry, schema, selector)),
+        }
+    }
+
+    /// Deletes one version. Its number is never reused.
+    ///
+    /// # Errors
+    /// `registry_not_found`, `schema_not_found`, `version_not_found`, `schema_referenced`.
+    pub async fn delete_version(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        selector: VersionSelector,
+    ) -> ApiResult<()> {
+        {
+            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
+            let schema_record = self.get_schema(registry, schema)?;
+            let record = self.get_version(registry, schema, selector)?;
+            let number = record.version;
+            referenced(
+                self.store.delete_version(registry.as_str(), &schema_record, record, &now_rfc3339())?,
+                &format!("version {number} of '{schema}'"),
+            )?;
+            self.validators.evict(registry.as_str(), Some(schema.as_str()), Some(number));
+        }
+        self.store.flush().await?;
+        Ok(())
+    }
+
+    /// The compiled validator of a version (cached).
+    ///
+    /// # Errors
+    /// As [`Self::get_version`]; `internal` if a stored version no longer compiles.
+    pub fn validator(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        selector: VersionSelector,
+    ) -> ApiResult<(u32, Arc<jsonschema::Validator>)> {
+        let number = self.resolve_selector(registry, schema, selector)?;
+        let id = (registry.to_string(), schema.to_string(), number);
+        if let Some(v) = self.validators.get(&id) {
+            return Ok((number, v));
+        }
+        let record = self.get_version(registry, schema, VersionSelector::Number(number))?;
+        let draft = draft_of(&record.draft);
+        let validator = content::compile(
+            &record.content,
+            draft,
+            &version_uri(registry.as_str(), schema.as_str(), number),
+            StoreRetriever::new(self.store.clone()),
+        )
+        .map_err(|e| {
+            tracing::error!(error = %e, registry = %registry, schema = %schema, version = number, "stored version does not compile");
+            ApiError::new(Code::Internal, "A stored schema version no longer compiles. Hint: the service log has the cause.")
+        })?;
+        let validator = Arc::new(validator);
+        self.validators.insert(id, validator.clone());
+        Ok((number, validator))
+    }
+
+    /// Validates a document against a version, listing at most `max_errors` errors.
+    ///
+    /// # Errors
+    /// As [`Self::validator`].
+    pub fn validate(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        selector: VersionSelector,
+        document: &Value,
+        max_errors: usize,
+    ) -> ApiResult<ValidationReport> {
+        let (version, validator) = self.validator(registry, schema, selector)?;
+        let (errors, truncated) = collect_errors(&validator, document, max_errors);
+        Ok(ValidationReport { valid: errors.is_empty(), version, errors, truncated })
+    }
+
+    /// Finds schemas by words.
+    ///
+    /// # Errors
+    /// `invalid_parameter` for an empty query or bad limit, `registry_not_found`.
+    pub fn search(&self, query: &SearchQuery) -> ApiResult<SearchResults> {
+        let registry = query.registry.as_deref().map(RegistryName::parse).transpose()?;
+        if let Some(r) = &registry {
+            self.get_registry(r)?;
+        }
+        let limit = page_limit(query.limit)?;
+        let items =
+            super::search::search(&self.store, &query.q, registry.as_ref().map(RegistryName::as_str), limit)?;
+        Ok(SearchResults { items })
+    }
+}
+
+/// Errors of a document against a validator, sorted by instance path, at most `max`.
+pub fn collect_errors(
+    validator: &jsonschema::Validator,
+    document: &Value,
+    max: usize,
+) -> (Vec<ValidationIssue>, bool) {
+    let mut errors: Vec<ValidationIssue> = validator
+        .iter_errors(document)
+        .take(max.saturating_add(1))
+        .map(|e| ValidationIssue {
+            instance_path: e.instance_path().as_str().to_owned(),
+            schema_path: e.evaluation_path().as_str().to_owned(),
+            message: e.to_string(),
+        })
+        .collect();
+    let truncated = errors.len() > max;
+    errors.truncate(max);
+    errors.sort_by(|a, b| {
+        a.instance_path.cmp(&b.instance_path).then_with(|| a.schema_path.cmp(&b.schema_path))
+    });
+    (errors, truncated)
+}
+
+fn draft_of(name: &str) -> jsonschema::Draft {
+    match name {
+        "draft-04" => jsonschema::Draft::Draft4,
+        "draft-06" => jsonschema::Draft::Draft6,
+        "draft-07" => jsonschema::Draft::Draft7,
+        "2019-09" => jsonschema::Draft::Draft201909,
+        _ => jsonschema::Draft::Draft202012,
+    }
+}
+
+fn referenced(outcome: DeleteOutcome, what: &str) -> ApiResult<()> {
+    match outcome {
+        DeleteOutcome::Deleted => Ok(()),
+        DeleteOutcome::Referenced(by) => Err(ApiError::new(
+            Code::SchemaReferenced,
+            format!(
+                "Cannot delete {what}: {} other version(s) reference it through $ref ({}). Hint: delete those versions first.",
+                by.len(),
+                by.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .with_details(json!({ "referencedBy": by }))),
+    }
+}
+
+fn page_limit(limit: Option<usize>) -> ApiResult<usize> {
+    match limit {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::new(
+            Code::InvalidParameter,
+            format!("limit {n} is out of range. Hint: use 1 to {MAX_PAGE}."),
+        )
+        .with_details(json!({ "parameter": "limit" }))),
+    }
+}
+
+fn paging(query: &ListQuery) -> ApiResult<(usize, Option<String>)> {
+    let limit = page_limit(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| {
+            URL_SAFE_NO_PAD
+                .decode(c)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| {
+                    ApiError::new(Code::InvalidCursor, "The cursor is not one this service returned. Hint: pass the nextCursor of the previous page unchanged.")
+                })
+        })
+        .transpose()?;
+    Ok((limit, after))
+}
+
+fn check_description(description: Option<String>) -> ApiResult<Option<String>> {
+    match description {
+        Some(d) if d.chars().count() > MAX_DESCRIPTION => Err(ApiError::new(
+            Code::InvalidRequest,
+            format!("The description is longer than {MAX_DESCRIPTION} characters. Hint: shorten it."),
+        )
+        .with_details(json!({ "pointer": "/description" }))),
+        Some(d) if d.is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}
+
+fn check_tags(tags: Tags) -> ApiResult<Tags> {
+    let bad =
+        |msg: String| ApiError::new(Code::InvalidRequest, msg).with_details(json!({ "pointer": "/tags" }));
+    if tags.len() > MAX_TAGS {
+        return Err(bad(format!(
+            "{} tags given; at most {MAX_TAGS} are allowed. Hint: remove some.",
+            tags.len()
+        )));
+    }
+    for (k, v) in &tags {
+        if k.is_empty() || k.chars().count() > MAX_TAG_KEY || v.chars().count() > MAX_TAG_VALUE {
+            return Err(bad(format!(
+                "Tag '{k}' is out of bounds. Hint: keys are 1 to {MAX_TAG_KEY} characters, values at most {MAX_TAG_VALUE}."
+            )));
+        }
+    }
+    Ok(tags)
+}
+
+fn apply_metadata(
+    description: &mut Option<String>,
+    tags: &mut Tags,
+    request: UpdateMetadataRequest,
+) -> ApiResult<()> {
+    if let Some(d) = request.description {
+        *description = check_description(Some(d))?;
+    }
+    if let Some(t) = request.tags {
+        *tags = check_tags(t)?;
+    }
+    Ok(())
+}
+
+fn registry_not_found(name: &RegistryName) -> ApiError {
+    ApiError::new(
+        Code::RegistryNotFound,
+        format!(
+            "Registry '{name}' does not exist. Hint: list registries with GET /v1/registries, or create it with POST /v1/registries."
+        ),
+    )
+}
+
+fn schema_not_found(registry: &RegistryName, schema: &SchemaName) -> ApiError {
+    ApiError::new(
+        Code::SchemaNotFound,
+        format!(
+            "Schema '{schema}' does not exist in registry '{registry}'. Hint: list schemas with GET /v1/registries/{registry}/schemas."
+        ),
+    )
+}
+
+fn version_not_found(registry: &RegistryName, schema: &SchemaName, selector: VersionSelector) -> ApiError {
+    let what = match selector {
+        VersionSelector::Latest => "has no versions left".to_owned(),
+        VersionSelector::Number(n) => format!("has no version {n}"),
+    };
+    ApiError::new(
+        Code::VersionNotFound,
+        format!(
+            "Schema '{schema}' in registry '{registry}' {what}. Hint: list versions with GET /v1/registries/{registry}/schemas/{schema}/versions."
+        ),
+    )
+}

@@ -1,0 +1,158 @@
+//! The one place that wires everything together: storage, services, HTTP server.
+//! `main` and the tests both build the service through [`Application::build`].
+
+use std::net::TcpListener;
+use std::time::Instant;
+
+use actix_web::dev::{Server, ServerHandle, Service as _};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::http::{self, HttpSettings};
+use crate::registry::content::SchemaLimits;
+use crate::registry::{RegistryConfig, RegistryService};
+use crate::storage::{StorageError, Store, StoreOptions};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The settings are inconsistent.
+    #[error("invalid settings: {0}")]
+    Settings(String),
+    /// The data directory cannot be used.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A service could not initialise its state.
+    #[error("cannot initialise: {0}")]
+    Init(#[from] ApiError),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A built, bound, not yet running service.
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Store,
+}
+
+impl Application {
+    /// Opens storage, builds the services and binds the listener.
+    ///
+    /// # Errors
+    /// See [`StartupError`].
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        settings.validate().map_err(StartupError::Settings)?;
+        let store = Store::open(
+            &settings.data_dir,
+            &StoreOptions { cache_capacity_bytes: settings.storage_cache_mb * 1024 * 1024 },
+        )?;
+        let registry = RegistryService::new(
+            store.clone(),
+            RegistryConfig {
+                limits: SchemaLimits {
+                    max_schema_bytes: settings.max_schema_bytes,
+                    max_depth: settings.max_schema_depth,
+                },
+                validator_cache_capacity: settings.validator_cache,
+            },
+        )?;
+        let listener = TcpListener::bind(settings.listen)
+            .map_err(|source| StartupError::Bind { address: settings.listen.to_string(), source })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address: settings.listen.to_string(), source })?
+            .port();
+
+        let registry = web::Data::new(registry);
+        let http_settings =
+            web::Data::new(HttpSettings { max_validation_errors: settings.max_validation_errors });
+        let max_body = settings.max_body_bytes;
+        let api = http::openapi();
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .app_data(registry.clone())
+                .app_data(http_settings.clone())
+                .app_data(web::PayloadConfig::new(max_body))
+                .app_data(http::query_config())
+                .configure(http::configure)
+                .split_for_parts();
+            app.service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .url("/openapi.json", api.clone())
+                    .config(SwaggerConfig::new(["/openapi.json"]).validator_url("none")),
+            )
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
+                }),
+            )
+            .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
+            .wrap(
+                ErrorHandlers::new()
+                    .default_handler_client(http::normalise_error_body)
+                    .default_handler_server(http::normalise_error_body),
+            )
+            .wrap_fn(|req, srv| {
+                let started = Instant::now();
+                let method = req.method().clone();
+                let path = req.path().to_owned();
+                let call = srv.call(req);
+                async move {
+                    let res = call.await?;
+                    tracing::info!(
+                        target: "schemabus::http",
+                        %method,
+                        %path,
+                        status = res.status().as_u16(),
+                        elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                        "request"
+                    );
+                    Ok(res)
+                }
+            })
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { address: settings.listen.to_string(), source })?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        let server = server.shutdown_timeout(10).run();
+        tracing::info!(port, data_dir = %settings.data_dir.display(), "schemabus listening");
+        Ok(Self { port, server, store })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM or [`ServerHandle::stop`], then drains in-flight
+    /// requests and flushes storage.
+    ///
+    /// # Errors
+    /// I/O errors of the server or of the final flush.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await?;
+        self.store.flush_blocking().map_err(std::io::Error::other)?;
+        tracing::info!("schemabus stopped; storage flushed");
+        Ok(())
+    }
+}

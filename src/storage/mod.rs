@@ -1,0 +1,194 @@
+//! Storage: the only module that talks to sled.
+//!
+//! One [`Store`] owns the `sled::Db`. Tree names are constants, keys have explicit codecs
+//! (see [`codec`]), values are JSON. Writes that span trees run in one sled transaction,
+//! and callers must `flush` before acknowledging a write (sled is not durable until then).
+//!
+//! The on-disk format is versioned: a `format_version` key in the `meta` tree is checked
+//! at open, so a directory written by a newer release, or a directory that is not ours,
+//! is refused with a clear message instead of being misread.
+
+mod codec;
+mod error;
+mod registries;
+mod schemas;
+
+use std::path::{Path, PathBuf};
+
+pub use error::StorageError;
+pub(crate) use schemas::{DeleteOutcome, NewVersion, RegisterOutcome};
+
+/// The format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+const META: &str = "meta";
+const FORMAT_KEY: &[u8] = b"format_version";
+const PROBE_KEY: &[u8] = b"readiness_probe";
+
+pub(crate) const REGISTRIES: &str = "registries";
+pub(crate) const SCHEMAS: &str = "schemas";
+pub(crate) const VERSIONS: &str = "versions";
+pub(crate) const COUNTERS: &str = "version_counters";
+pub(crate) const REFERRERS: &str = "referrers";
+
+/// Storage tuning that users may want to set.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// sled page cache size in bytes.
+    pub cache_capacity_bytes: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { cache_capacity_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+/// The embedded database and its trees. Cheap to clone (sled handles are `Arc`s).
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    path: PathBuf,
+    meta: sled::Tree,
+    pub(crate) registries: sled::Tree,
+    pub(crate) schemas: sled::Tree,
+    pub(crate) versions: sled::Tree,
+    pub(crate) counters: sled::Tree,
+    pub(crate) referrers: sled::Tree,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store under `dir`.
+    ///
+    /// # Errors
+    /// [`StorageError::Open`] when sled cannot open the directory (locked by another
+    /// process, corrupt, unreadable), [`StorageError::Format`] when it holds another
+    /// format version or is not a schemabus directory.
+    pub fn open(dir: &Path, options: &StoreOptions) -> Result<Self, StorageError> {
+        std::fs::create_dir_all(dir).map_err(|e| StorageError::Open {
+            path: dir.to_path_buf(),
+            reason: format!("cannot create the directory: {e}"),
+        })?;
+        let db = sled::Config::new()
+            .path(dir.join("sled"))
+            .cache_capacity(options.cache_capacity_bytes)
+            .open()
+            .map_err(|e| StorageError::Open { path: dir.to_path_buf(), reason: describe_open_error(&e) })?;
+        let tree = |name: &str| db.open_tree(name).map_err(StorageError::from);
+        let store = Self {
+            meta: tree(META)?,
+            registries: tree(REGISTRIES)?,
+            schemas: tree(SCHEMAS)?,
+            versions: tree(VERSIONS)?,
+            counters: tree(COUNTERS)?,
+            referrers: tree(REFERRERS)?,
+            path: dir.to_path_buf(),
+            db,
+        };
+        store.check_format()?;
+        Ok(store)
+    }
+
+    fn check_format(&self) -> Result<(), StorageError> {
+        match self.meta.get(FORMAT_KEY)? {
+            Some(bytes) => {
+                let found = <[u8; 4]>::try_from(bytes.as_ref()).map(u32::from_be_bytes).map_err(|_| {
+                    StorageError::Format {
+                        path: self.path.clone(),
+                        reason: "the format_version key is damaged".to_owned(),
+                    }
+                })?;
+                if found == FORMAT_VERSION {
+                    Ok(())
+                } else if found > FORMAT_VERSION {
+                    Err(StorageError::Format {
+                        path: self.path.clone(),
+                        reason: format!(
+                            "it was written by a newer schemabus (format {found}; this build reads format {FORMAT_VERSION})"
+                        ),
+                    })
+                } else {
+                    // No older formats exist yet; migrations will be listed here by name.
+                    Err(StorageError::Format {
+                        path: self.path.clone(),
+                        reason: format!("format {found} has no migration to format {FORMAT_VERSION}"),
+                    })
+                }
+            }
+            None => {
+                let has_data = self.db.tree_names().iter().any(|name| {
+                    name.as_ref() != b"__sled__default"
+                        && self.db.open_tree(name).map(|t| !t.is_empty()).unwrap_or(true)
+                });
+                if has_data {
+                    return Err(StorageError::Format {
+                        path: self.path.clone(),
+                        reason: "it holds data but no format version: it is not a schemabus data directory"
+                            .to_owned(),
+                    });
+                }
+                self.meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
+                self.db.flush()?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Makes every write so far durable. Call before acknowledging a write.
+    ///
+    /// # Errors
+    /// The I/O error sled reports.
+    pub async fn flush(&self) -> Result<(), StorageError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// Blocking variant of [`Self::flush`], for shutdown and the CLI.
+    ///
+    /// # Errors
+    /// The I/O error sled reports.
+    pub fn flush_blocking(&self) -> Result<(), StorageError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Proves the store is writable: writes a probe key and flushes it.
+    ///
+    /// # Errors
+    /// Whatever keeps the write or the flush from succeeding.
+    pub async fn probe(&self) -> Result<(), StorageError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp().to_be_bytes();
+        self.meta.insert(PROBE_KEY, &now)?;
+        self.flush().await
+    }
+
+    /// The data directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes used on disk, as sled reports it.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+fn describe_open_error(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+            "another process holds its lock (is another schemabus running on it?)".to_owned()
+        }
+        sled::Error::Io(io) => format!("I/O error: {io}"),
+        sled::Error::Corruption { .. } => {
+            "sled reports corruption. Restore the directory from a backup (or an export) and start again"
+                .to_owned()
+        }
+        other => other.to_string(),
+    }
+}
