@@ -10,6 +10,9 @@
 //! - [`registry`]: the registry service (registries, schemas, immutable versions,
 //!   validation against them, search).
 //! - [`storage`]: the only module that talks to sled.
+//! - [`pattern`], [`compat`], [`codegen`]: pure cores (no I/O): the EventBridge pattern
+//!   matcher, the compatibility checker, and the code generator (whose only I/O is
+//!   reading a user's template directory).
 //! - [`model`]: identifiers and records shared by the others; no I/O.
 //! - [`error`]: the one table of error codes and the error body.
 //!
@@ -17,10 +20,13 @@
 //! of ours; only `storage` names sled; only `http` and `startup` name actix-web.
 
 pub mod cli;
+pub mod codegen;
+pub mod compat;
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod model;
+pub mod pattern;
 pub mod registry;
 pub mod startup;
 pub mod storage;

@@ -307,7 +307,13 @@ fn find_ref(value: &Value, message: &str) -> Option<String> {
             Value::Object(map) => {
                 if let Some(Value::String(r)) = map.get("$ref") {
                     let target = r.split('#').next().unwrap_or(r);
-                    if !target.is_empty() && message.contains(target) {
+                    // Relative references appear resolved in the message: compare what
+                    // follows their leading `./` and `../` segments.
+                    let mut tail = target;
+                    while let Some(rest) = tail.strip_prefix("../").or_else(|| tail.strip_prefix("./")) {
+                        tail = rest;
+                    }
+                    if !tail.is_empty() && message.contains(tail) {
                         path.push("$ref".into());
                         return Some(pointer_of(path));
                     }

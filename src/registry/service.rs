@@ -424,7 +424,10 @@ impl RegistryService {
         selector: VersionSelector,
     ) -> ApiResult<u32> {
         match selector {
-            VersionSelector::Number(n) => Ok(n),
+            VersionSelector::Number(n) => {
+                self.get_schema(registry, schema)?;
+                Ok(n)
+            }
             VersionSelector::Latest => self
                 .get_schema(registry, schema)?
                 .latest_version

@@ -34,10 +34,11 @@ impl ValidatorCache {
     /// rebuild and the working set of event types is usually far below the capacity).
     pub fn insert(&self, id: VersionId, validator: Arc<Validator>) {
         if let Ok(mut map) = self.entries.write() {
-            if map.len() >= self.capacity && !map.contains_key(&id) {
-                if let Some(victim) = map.keys().next().cloned() {
-                    map.remove(&victim);
-                }
+            if map.len() >= self.capacity
+                && !map.contains_key(&id)
+                && let Some(victim) = map.keys().next().cloned()
+            {
+                map.remove(&victim);
             }
             map.insert(id, validator);
         }

@@ -4,6 +4,13 @@
 //! (see [`codec`]), values are JSON. Writes that span trees run in one sled transaction,
 //! and callers must `flush` before acknowledging a write (sled is not durable until then).
 //!
+//! sled 0.34 deadlocks when a flush runs while a transaction waits for its global write
+//! lock (reproduced here with 40 concurrent registrations). So sled's own background
+//! flusher is off, and [`Store`] flushes itself: transactions hold the `commit` lock
+//! shared, a flush holds it exclusively. Flushes are group commits: a caller whose write
+//! finished before a flush started returns as soon as that flush ends, so concurrent
+//! writers share one fsync.
+//!
 //! The on-disk format is versioned: a `format_version` key in the `meta` tree is checked
 //! at open, so a directory written by a newer release, or a directory that is not ours,
 //! is refused with a clear message instead of being misread.
@@ -14,6 +21,8 @@ mod registries;
 mod schemas;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 pub use error::StorageError;
 pub(crate) use schemas::{DeleteOutcome, NewVersion, RegisterOutcome};
@@ -44,10 +53,24 @@ impl Default for StoreOptions {
     }
 }
 
+/// Group-commit bookkeeping shared by every clone of a [`Store`].
+#[derive(Debug, Default)]
+struct Durability {
+    /// Transactions hold this shared; a flush holds it exclusively (see module docs).
+    commit: RwLock<()>,
+    /// One flush at a time.
+    flushing: Mutex<()>,
+    /// Incremented after every write.
+    written: AtomicU64,
+    /// The `written` value the last completed flush covered.
+    flushed: AtomicU64,
+}
+
 /// The embedded database and its trees. Cheap to clone (sled handles are `Arc`s).
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
+    durability: Arc<Durability>,
     path: PathBuf,
     meta: sled::Tree,
     pub(crate) registries: sled::Tree,
@@ -78,6 +101,7 @@ impl Store {
         let db = sled::Config::new()
             .path(dir.join("sled"))
             .cache_capacity(options.cache_capacity_bytes)
+            .flush_every_ms(None)
             .open()
             .map_err(|e| StorageError::Open { path: dir.to_path_buf(), reason: describe_open_error(&e) })?;
         let tree = |name: &str| db.open_tree(name).map_err(StorageError::from);
@@ -89,6 +113,7 @@ impl Store {
             counters: tree(COUNTERS)?,
             referrers: tree(REFERRERS)?,
             path: dir.to_path_buf(),
+            durability: Arc::default(),
             db,
         };
         store.check_format()?;
@@ -140,13 +165,31 @@ impl Store {
         }
     }
 
+    /// Runs a multi-tree transaction under the commit lock, and counts it as a write.
+    pub(crate) fn in_commit<T>(&self, work: impl FnOnce() -> T) -> T {
+        let result = {
+            let _shared = self.durability.commit.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            work()
+        };
+        self.durability.written.fetch_add(1, Ordering::AcqRel);
+        result
+    }
+
+    /// Counts a single-key write (inserts need no commit lock: they take sled's lock
+    /// shared, as a flush does).
+    pub(crate) fn wrote(&self) {
+        self.durability.written.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// Makes every write so far durable. Call before acknowledging a write.
     ///
     /// # Errors
     /// The I/O error sled reports.
     pub async fn flush(&self) -> Result<(), StorageError> {
-        self.db.flush_async().await?;
-        Ok(())
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.flush_blocking())
+            .await
+            .map_err(|e| StorageError::Sled(sled::Error::Io(std::io::Error::other(e.to_string()))))?
     }
 
     /// Blocking variant of [`Self::flush`], for shutdown and the CLI.
@@ -154,7 +197,18 @@ impl Store {
     /// # Errors
     /// The I/O error sled reports.
     pub fn flush_blocking(&self) -> Result<(), StorageError> {
-        self.db.flush()?;
+        let d = &self.durability;
+        let target = d.written.load(Ordering::Acquire);
+        let _one = d.flushing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if d.flushed.load(Ordering::Acquire) >= target {
+            return Ok(()); // a flush that started after our write already covered it
+        }
+        let covered = d.written.load(Ordering::Acquire);
+        {
+            let _exclusive = d.commit.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.db.flush()?;
+        }
+        d.flushed.fetch_max(covered, Ordering::AcqRel);
         Ok(())
     }
 
@@ -165,6 +219,7 @@ impl Store {
     pub async fn probe(&self) -> Result<(), StorageError> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp().to_be_bytes();
         self.meta.insert(PROBE_KEY, &now)?;
+        self.wrote();
         self.flush().await
     }
 

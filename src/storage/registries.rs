@@ -19,12 +19,14 @@ impl Store {
     pub(crate) fn create_registry(&self, record: &RegistryRecord) -> Result<bool, StorageError> {
         let swapped =
             self.registries.compare_and_swap(record.name.as_bytes(), None::<&[u8]>, Some(encode(record)))?;
+        self.wrote();
         Ok(swapped.is_ok())
     }
 
     /// Replaces a registry's record.
     pub(crate) fn put_registry(&self, record: &RegistryRecord) -> Result<(), StorageError> {
         self.registries.insert(record.name.as_bytes(), encode(record))?;
+        self.wrote();
         Ok(())
     }
 

@@ -80,6 +80,7 @@ impl Store {
     /// Replaces a schema's record (metadata edits).
     pub(crate) fn put_schema(&self, record: &SchemaRecord) -> Result<(), StorageError> {
         self.schemas.insert(schema_key(&record.registry, &record.name), encode(record))?;
+        self.wrote();
         Ok(())
     }
 
@@ -163,61 +164,65 @@ impl Store {
     /// Content equal to the latest version's (same fingerprint) stores nothing.
     pub(crate) fn register_version(&self, new: NewVersion<'_>) -> Result<RegisterOutcome, StorageError> {
         let skey = schema_key(new.registry, new.schema);
-        let result = (&self.schemas, &self.versions, &self.counters, &self.referrers).transaction(
-            |(schemas, versions, counters, referrers)| {
-                let existing: Option<SchemaRecord> = match schemas.get(&skey)? {
-                    Some(bytes) => match decode(&skey, &bytes) {
-                        Ok(r) => Some(r),
-                        Err(e) => return abort(e),
-                    },
-                    None => None,
-                };
-                if let Some(latest) = existing.as_ref().and_then(|s| s.latest_version) {
-                    let lkey = version_key(new.registry, new.schema, latest);
-                    if let Some(bytes) = versions.get(&lkey)? {
-                        let latest_record: VersionRecord = match decode(&lkey, &bytes) {
-                            Ok(r) => r,
+        let result = self.in_commit(|| {
+            (&self.schemas, &self.versions, &self.counters, &self.referrers).transaction(
+                |(schemas, versions, counters, referrers)| {
+                    let existing: Option<SchemaRecord> = match schemas.get(&skey)? {
+                        Some(bytes) => match decode(&skey, &bytes) {
+                            Ok(r) => Some(r),
                             Err(e) => return abort(e),
-                        };
-                        if latest_record.fingerprint == new.record.fingerprint {
-                            return Ok(RegisterOutcome::Unchanged(latest_record));
+                        },
+                        None => None,
+                    };
+                    if let Some(latest) = existing.as_ref().and_then(|s| s.latest_version) {
+                        let lkey = version_key(new.registry, new.schema, latest);
+                        if let Some(bytes) = versions.get(&lkey)? {
+                            let latest_record: VersionRecord = match decode(&lkey, &bytes) {
+                                Ok(r) => r,
+                                Err(e) => return abort(e),
+                            };
+                            if latest_record.fingerprint == new.record.fingerprint {
+                                return Ok(RegisterOutcome::Unchanged(latest_record));
+                            }
                         }
                     }
-                }
-                let next = match counters.get(&skey)? {
-                    Some(bytes) => <[u8; 4]>::try_from(bytes.as_ref()).map(u32::from_be_bytes).unwrap_or(1),
-                    None => 1,
-                };
-                counters.insert(skey.as_slice(), &next.saturating_add(1).to_be_bytes())?;
-                let mut record = new.record.clone();
-                record.version = next;
-                let vkey = version_key(new.registry, new.schema, next);
-                versions.insert(vkey.as_slice(), encode(&record))?;
-                for target in &new.references {
-                    referrers.insert(referrer_key(target, &vkey), &[])?;
-                }
-                let schema_record = match existing {
-                    Some(mut s) => {
-                        s.latest_version = Some(next);
-                        s.version_count = s.version_count.saturating_add(1);
-                        s.updated_at.clone_from(&record.created_at);
-                        s
+                    let next = match counters.get(&skey)? {
+                        Some(bytes) => {
+                            <[u8; 4]>::try_from(bytes.as_ref()).map(u32::from_be_bytes).unwrap_or(1)
+                        }
+                        None => 1,
+                    };
+                    counters.insert(skey.as_slice(), &next.saturating_add(1).to_be_bytes())?;
+                    let mut record = new.record.clone();
+                    record.version = next;
+                    let vkey = version_key(new.registry, new.schema, next);
+                    versions.insert(vkey.as_slice(), encode(&record))?;
+                    for target in &new.references {
+                        referrers.insert(referrer_key(target, &vkey), &[])?;
                     }
-                    None => SchemaRecord {
-                        registry: new.registry.to_owned(),
-                        name: new.schema.to_owned(),
-                        description: None,
-                        tags: Default::default(),
-                        latest_version: Some(next),
-                        version_count: 1,
-                        created_at: new.now.clone(),
-                        updated_at: new.now.clone(),
-                    },
-                };
-                schemas.insert(skey.as_slice(), encode(&schema_record))?;
-                Ok(RegisterOutcome::Created(record))
-            },
-        );
+                    let schema_record = match existing {
+                        Some(mut s) => {
+                            s.latest_version = Some(next);
+                            s.version_count = s.version_count.saturating_add(1);
+                            s.updated_at.clone_from(&record.created_at);
+                            s
+                        }
+                        None => SchemaRecord {
+                            registry: new.registry.to_owned(),
+                            name: new.schema.to_owned(),
+                            description: None,
+                            tags: Default::default(),
+                            latest_version: Some(next),
+                            version_count: 1,
+                            created_at: new.now.clone(),
+                            updated_at: new.now.clone(),
+                        },
+                    };
+                    schemas.insert(skey.as_slice(), encode(&schema_record))?;
+                    Ok(RegisterOutcome::Created(record))
+                },
+            )
+        });
         flatten_txn(result)
     }
 
@@ -269,26 +274,28 @@ impl Store {
                 }
             }
         }
-        let result = (&self.schemas, &self.versions, &self.referrers, &self.registries).transaction(
-            |(schemas, versions, referrers, registries)| {
-                for key in &doomed_keys {
-                    versions.remove(key.as_slice())?;
-                }
-                for key in &index_keys {
-                    referrers.remove(key.as_slice())?;
-                }
-                for (key, update) in schema_updates {
-                    match update {
-                        Some(record) => schemas.insert(key.as_slice(), encode(record))?,
-                        None => schemas.remove(key.as_slice())?,
-                    };
-                }
-                if let Some(key) = registry_key {
-                    registries.remove(key)?;
-                }
-                Ok(())
-            },
-        );
+        let result = self.in_commit(|| {
+            (&self.schemas, &self.versions, &self.referrers, &self.registries).transaction(
+                |(schemas, versions, referrers, registries)| {
+                    for key in &doomed_keys {
+                        versions.remove(key.as_slice())?;
+                    }
+                    for key in &index_keys {
+                        referrers.remove(key.as_slice())?;
+                    }
+                    for (key, update) in schema_updates {
+                        match update {
+                            Some(record) => schemas.insert(key.as_slice(), encode(record))?,
+                            None => schemas.remove(key.as_slice())?,
+                        };
+                    }
+                    if let Some(key) = registry_key {
+                        registries.remove(key)?;
+                    }
+                    Ok(())
+                },
+            )
+        });
         flatten_txn(result)?;
         Ok(DeleteOutcome::Deleted)
     }
