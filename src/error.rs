@@ -77,6 +77,14 @@ error_codes! {
     UnsafePattern => ("unsafe_pattern", 422, InvalidRequest, "A regular expression in the schema uses a construct that cannot run in linear time (look-around, back-references)."),
     /// A `$ref` points at nothing this service holds, or at a foreign location.
     UnresolvableRef => ("unresolvable_ref", 422, InvalidRequest, "A `$ref` names a schema version this service does not hold, or a location outside it."),
+    /// An event pattern is not valid; the message is EventBridge's reason text.
+    InvalidPattern => ("invalid_pattern", 400, InvalidRequest, "An event pattern is not valid; the message is the reason, as EventBridge words it."),
+    /// A test event is not a well-formed event envelope.
+    InvalidEvent => ("invalid_event", 400, InvalidRequest, "A test event is not JSON, or lacks a mandatory envelope field (`id`, `account`, `source`, `time`, `region`, `detail-type`)."),
+    /// The schema violates the compatibility mode of its schema or registry.
+    IncompatibleSchema => ("incompatible_schema", 409, Conflict, "The new version breaks the compatibility mode in force; `details.findings` says how."),
+    /// Code bindings cannot be generated for this version.
+    CodegenFailed => ("codegen_failed", 422, InvalidRequest, "Code bindings cannot be generated for this schema version; the message says why."),
     /// No route answers this method and path.
     RouteNotFound => ("route_not_found", 404, NotFound, "No operation exists at this path."),
     /// The method is not allowed on this path.

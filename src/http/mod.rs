@@ -4,9 +4,11 @@
 //! response. Every route is registered through utoipa-actix-web, so the OpenAPI document
 //! is generated from the same code that serves requests.
 
+mod compatibility;
 mod error;
 pub mod extract;
 mod health;
+mod patterns;
 mod registries;
 mod schemas;
 mod search;
@@ -38,6 +40,8 @@ pub struct HttpSettings {
         (name = "registries", description = "Named collections of schemas."),
         (name = "schemas", description = "Schemas, their metadata, and search."),
         (name = "versions", description = "Immutable, numbered schema versions and validation against them."),
+        (name = "compatibility", description = "Compatibility modes, checks and diffs (docs/COMPATIBILITY.md)."),
+        (name = "patterns", description = "The EventBridge event-pattern language (docs/PATTERNS.md)."),
         (name = "health", description = "Liveness and readiness probes."),
     )
 )]
@@ -61,7 +65,14 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
             .service(versions::get_version)
             .service(versions::delete_version)
             .service(versions::validate_document)
-            .service(search::search_schemas),
+            .service(compatibility::get_registry_config)
+            .service(compatibility::set_registry_config)
+            .service(compatibility::get_schema_config)
+            .service(compatibility::set_schema_config)
+            .service(compatibility::check_compatibility)
+            .service(compatibility::diff_versions)
+            .service(search::search_schemas)
+            .service(patterns::test_event_pattern),
     );
 }
 

@@ -33,6 +33,7 @@ use crate::registry::{
         (status = 400, description = "Malformed body or invalid name.", body = ErrorBody),
         (status = 403, description = "The registry is written by the service (`registry_read_only`).", body = ErrorBody),
         (status = 404, description = "No such registry.", body = ErrorBody),
+        (status = 409, description = "The version breaks the compatibility mode in force (`incompatible_schema`, with `details.findings`).", body = ErrorBody),
         (status = 413, description = "Body over the size limit.", body = ErrorBody),
         (status = 422, description = "Not a valid schema (`invalid_schema`, `unsafe_pattern`, `unresolvable_ref`), with `details.pointer`.", body = ErrorBody),
     )

@@ -4,6 +4,7 @@
 //! [`content`]), resolves references from our own storage (see [`refs`]), stores the
 //! version atomically and flushes before returning, so what it acknowledges is durable.
 
+mod compatibility;
 pub mod content;
 pub mod refs;
 mod requests;
@@ -11,6 +12,10 @@ mod search;
 mod service;
 pub mod validators;
 
+pub use compatibility::{
+    ChangeView, CompatibilityCheckRequest, CompatibilityConfig, CompatibilityReportView, DiffQuery, DiffView,
+    EffectiveConfig, FindingView,
+};
 pub use requests::*;
 pub use service::{RegistryConfig, RegistryService, WriteOrigin};
 

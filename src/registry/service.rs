@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::DISCOVERED_REGISTRY;
 use super::content::{self, SchemaLimits};
-use super::refs::{StoreRetriever, pending_version_uri, version_key_of_uri, version_uri};
+use super::refs::{StoreRetriever, version_key_of_uri, version_uri};
 use super::requests::*;
 use super::validators::ValidatorCache;
 use crate::error::{ApiError, ApiResult, Code};
@@ -105,6 +105,11 @@ impl RegistryService {
     /// The store underneath (for readiness probes).
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Limits on submitted schemas.
+    pub(super) fn limits(&self) -> SchemaLimits {
+        self.config.limits
     }
 
     /// The compiled-validator cache (for metrics).
@@ -210,6 +215,7 @@ impl RegistryService {
                 .with_details(json!({ "schemaCount": count })));
             }
             referenced(self.store.delete_registry(name.as_str())?, &format!("registry '{name}'"))?;
+            self.store.remove_configs(name.as_str(), None)?;
             self.validators.evict(name.as_str(), None, None);
         }
         self.store.flush().await?;
@@ -281,6 +287,7 @@ impl RegistryService {
                 self.store.delete_schema(registry.as_str(), schema.as_str())?,
                 &format!("schema '{schema}'"),
             )?;
+            self.store.remove_configs(registry.as_str(), Some(schema.as_str()))?;
             self.validators.evict(registry.as_str(), Some(schema.as_str()), None);
         }
         self.store.flush().await?;
@@ -340,7 +347,6 @@ impl RegistryService {
         origin: WriteOrigin,
     ) -> ApiResult<RegisterOutcome> {
         let description = check_description(request.description)?;
-        let checked = content::check(request.content, self.config.limits)?;
         // Shared: many registrations at once, but none while a deletion runs, so every
         // reference resolved below still exists when the transaction commits.
         let _guard = self.structure.read().map_err(|_| lock_poisoned())?;
@@ -353,14 +359,19 @@ impl RegistryService {
                 ),
             ));
         }
-        let retriever = StoreRetriever::new(self.store.clone());
-        content::compile(
-            &checked.value,
-            checked.draft,
-            &pending_version_uri(registry.as_str(), schema.as_str()),
-            retriever.clone(),
-        )?;
-        let references = retriever.resolved();
+        let (checked, references) = self.compile_candidate(registry, schema, request.content)?;
+        if let Some(latest) =
+            self.store.get_schema(registry.as_str(), schema.as_str())?.and_then(|s| s.latest_version)
+            && self
+                .store
+                .get_version(registry.as_str(), schema.as_str(), latest)?
+                .is_some_and(|v| v.fingerprint == checked.fingerprint)
+        {
+            // Unchanged content needs no compatibility check; the store answers with the
+            // latest version.
+        } else {
+            self.enforce_compatibility(registry, schema, &checked.value, &references)?;
+        }
         let reference_keys = references.iter().filter_map(|u| version_key_of_uri(u)).collect();
         let now = now_rfc3339();
         let outcome = self.store.register_version(NewVersion {

@@ -16,6 +16,7 @@
 //! is refused with a clear message instead of being misread.
 
 mod codec;
+mod configs;
 mod error;
 mod registries;
 mod schemas;
@@ -39,6 +40,7 @@ pub(crate) const SCHEMAS: &str = "schemas";
 pub(crate) const VERSIONS: &str = "versions";
 pub(crate) const COUNTERS: &str = "version_counters";
 pub(crate) const REFERRERS: &str = "referrers";
+pub(crate) const CONFIGS: &str = "compatibility_configs";
 
 /// Storage tuning that users may want to set.
 #[derive(Debug, Clone)]
@@ -78,6 +80,7 @@ pub struct Store {
     pub(crate) versions: sled::Tree,
     pub(crate) counters: sled::Tree,
     pub(crate) referrers: sled::Tree,
+    pub(crate) configs: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {
@@ -112,6 +115,7 @@ impl Store {
             versions: tree(VERSIONS)?,
             counters: tree(COUNTERS)?,
             referrers: tree(REFERRERS)?,
+            configs: tree(CONFIGS)?,
             path: dir.to_path_buf(),
             durability: Arc::default(),
             db,

@@ -117,6 +117,19 @@ impl TestApp {
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     }
 
+    /// Creates a registry whose compatibility mode is NONE, for tests about other things.
+    pub async fn create_unchecked_registry(&self, name: &str) {
+        self.create_registry(name).await;
+        let reply = self
+            .send(
+                reqwest::Method::PUT,
+                &format!("/v1/registries/{name}/config"),
+                Some(json!({"compatibility": "NONE"})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+
     /// Registers a version and returns the reply.
     pub async fn register(&self, registry: &str, schema: &str, content: Value) -> Reply {
         self.post(

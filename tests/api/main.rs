@@ -2,11 +2,13 @@
 //! storage in temporary directories.
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
+mod compatibility;
 mod concurrency;
 mod durability;
 mod errors;
 mod helpers;
 mod openapi;
+mod patterns;
 mod registries;
 mod schemas;
 mod validation;

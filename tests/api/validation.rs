@@ -75,7 +75,7 @@ async fn the_error_list_is_capped_and_says_so() {
 #[tokio::test]
 async fn a_deleted_version_is_no_longer_validated_against() {
     let app = spawn_app().await;
-    app.create_registry("shop").await;
+    app.create_unchecked_registry("shop").await;
     app.register("shop", "s", json!({"type": "string"})).await;
     app.register("shop", "s", json!({"type": "integer"})).await;
     // Warm the validator cache, then delete.
