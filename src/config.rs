@@ -46,6 +46,11 @@ pub struct Settings {
     #[arg(long, env = "SCHEMABUS_VALIDATOR_CACHE", default_value_t = 10_000)]
     pub validator_cache: usize,
 
+    /// Directory of code-generation templates (`rust/`, `typescript/`) replacing the
+    /// built-in ones.
+    #[arg(long, env = "SCHEMABUS_CODEGEN_TEMPLATES")]
+    pub codegen_templates: Option<PathBuf>,
+
     /// sled page cache, in MiB.
     #[arg(long, env = "SCHEMABUS_STORAGE_CACHE_MB", default_value_t = 64)]
     pub storage_cache_mb: u64,
@@ -74,6 +79,7 @@ impl Settings {
             max_schema_depth: 64,
             max_validation_errors: 100,
             validator_cache: 10_000,
+            codegen_templates: None,
             storage_cache_mb: 64,
             workers: Some(2),
             log_level: "warn".to_owned(),

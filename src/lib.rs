@@ -13,12 +13,14 @@
 //! - [`pattern`], [`compat`], [`codegen`]: pure cores (no I/O): the EventBridge pattern
 //!   matcher, the compatibility checker, and the code generator (whose only I/O is
 //!   reading a user's template directory).
+//! - [`bindings`]: code bindings of stored versions (generation cached, zip packaging).
 //! - [`model`]: identifiers and records shared by the others; no I/O.
 //! - [`error`]: the one table of error codes and the error body.
 //!
 //! Dependency rules (checked by `.ci/run`): `model` and `error` import no other module
 //! of ours; only `storage` names sled; only `http` and `startup` name actix-web.
 
+pub mod bindings;
 pub mod cli;
 pub mod codegen;
 pub mod compat;

@@ -29,6 +29,9 @@ pub enum StartupError {
     /// A service could not initialise its state.
     #[error("cannot initialise: {0}")]
     Init(#[from] ApiError),
+    /// The code-generation templates cannot be loaded.
+    #[error("cannot load code-generation templates: {0}")]
+    Templates(#[from] crate::codegen::CodegenError),
     /// The listen address cannot be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -67,6 +70,12 @@ impl Application {
                 validator_cache_capacity: settings.validator_cache,
             },
         )?;
+        let generator = match &settings.codegen_templates {
+            Some(dir) => crate::codegen::Generator::from_dir(dir)?,
+            None => crate::codegen::Generator::embedded()?,
+        };
+        let bindings =
+            web::Data::new(crate::bindings::BindingsService::new(registry.clone(), generator, 1000));
         let listener = TcpListener::bind(settings.listen)
             .map_err(|source| StartupError::Bind { address: settings.listen.to_string(), source })?;
         let port = listener
@@ -83,6 +92,7 @@ impl Application {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(registry.clone())
+                .app_data(bindings.clone())
                 .app_data(http_settings.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(http::query_config())

@@ -1,4 +1,7 @@
-//! The command line: `serve` runs the service, `openapi` prints its API description.
+//! The command line: `serve` runs the service, `openapi` prints its API description,
+//! `codegen` writes bindings for a schema.
+
+mod codegen;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +23,9 @@ pub struct Cli {
 enum Command {
     /// Start the HTTP service.
     Serve(Box<Settings>),
+    /// Write Rust or TypeScript bindings for a schema file, or for a version held by a
+    /// running service.
+    Codegen(Box<codegen::CodegenArgs>),
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
@@ -33,6 +39,18 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(settings) => serve(*settings),
+        Command::Codegen(args) => match codegen::run(&args) {
+            Ok(files) => {
+                for f in files {
+                    println!("{}", f.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Openapi { out } => {
             let text = crate::http::openapi_json();
             match out {

@@ -4,6 +4,7 @@
 //! response. Every route is registered through utoipa-actix-web, so the OpenAPI document
 //! is generated from the same code that serves requests.
 
+mod bindings;
 mod compatibility;
 mod error;
 pub mod extract;
@@ -41,6 +42,7 @@ pub struct HttpSettings {
         (name = "schemas", description = "Schemas, their metadata, and search."),
         (name = "versions", description = "Immutable, numbered schema versions and validation against them."),
         (name = "compatibility", description = "Compatibility modes, checks and diffs (docs/COMPATIBILITY.md)."),
+        (name = "bindings", description = "Generated Rust and TypeScript bindings (docs/CODEGEN.md)."),
         (name = "patterns", description = "The EventBridge event-pattern language (docs/PATTERNS.md)."),
         (name = "health", description = "Liveness and readiness probes."),
     )
@@ -71,6 +73,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
             .service(compatibility::set_schema_config)
             .service(compatibility::check_compatibility)
             .service(compatibility::diff_versions)
+            .service(bindings::get_bindings)
             .service(search::search_schemas)
             .service(patterns::test_event_pattern),
     );

@@ -206,9 +206,9 @@ pub struct DiffQuery {
     pub policy: Option<String>,
 }
 
-/// A copy of `content` whose relative `$ref`s resolve against `uri` (the checker takes
-/// the base from `$id`; a document's own `$id` wins).
-fn with_base(content: &Value, uri: &str) -> Value {
+/// A copy of `content` whose relative `$ref`s resolve against `uri` (the checker and the
+/// code generator take the base from `$id`; a document's own `$id` wins).
+pub(crate) fn with_base(content: &Value, uri: &str) -> Value {
     match content {
         Value::Object(map) if !map.contains_key("$id") => {
             let mut copy = map.clone();
@@ -293,6 +293,14 @@ impl RegistryService {
             }
         }
         Ok(map)
+    }
+
+    /// The documents a stored version references, for code generation.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn referenced_documents_of(&self, references: &[String]) -> ApiResult<SchemaMap> {
+        self.referenced_documents([references])
     }
 
     /// Checks a candidate against the stored versions of a schema.

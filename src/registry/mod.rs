@@ -12,6 +12,7 @@ mod search;
 mod service;
 pub mod validators;
 
+pub(crate) use compatibility::with_base;
 pub use compatibility::{
     ChangeView, CompatibilityCheckRequest, CompatibilityConfig, CompatibilityReportView, DiffQuery, DiffView,
     EffectiveConfig, FindingView,

@@ -2,6 +2,7 @@
 //! storage in temporary directories.
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
+mod bindings;
 mod compatibility;
 mod concurrency;
 mod durability;
