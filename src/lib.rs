@@ -10,8 +10,8 @@
 //! - [`registry`]: the registry service (registries, schemas, immutable versions,
 //!   validation against them, search).
 //! - [`storage`]: the only module that talks to sled.
-//! - [`pattern`], [`compat`], [`codegen`]: pure cores (no I/O): the EventBridge pattern
-//!   matcher, the compatibility checker, and the code generator (whose only I/O is
+//! - [`pattern`], [`compat`], [`infer`], [`codegen`]: pure cores (no I/O): the EventBridge
+//!   pattern matcher, the compatibility checker, schema inference, and the code generator (whose only I/O is
 //!   reading a user's template directory).
 //! - [`bindings`]: code bindings of stored versions (generation cached, zip packaging).
 //! - [`model`]: identifiers and records shared by the others; no I/O.
@@ -27,6 +27,7 @@ pub mod compat;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod infer;
 pub mod model;
 pub mod pattern;
 pub mod registry;

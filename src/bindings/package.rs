@@ -65,7 +65,7 @@ mod tests {
         assert_eq!(package_name_for("orders.service@OrderPlaced"), "orders-service-order-placed");
         assert_eq!(
             package_name_for("aws.ec2@EC2InstanceStateChangeNotification"),
-            "aws-ec2-ec2instance-state-change-notification"
+            "aws-ec2-ec2-instance-state-change-notification"
         );
         assert_eq!(package_name_for("123"), "schema-123");
         assert!(package_name_for(&"x".repeat(300)).len() <= 64);

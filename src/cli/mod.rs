@@ -1,7 +1,8 @@
 //! The command line: `serve` runs the service, `openapi` prints its API description,
-//! `codegen` writes bindings for a schema.
+//! `codegen` writes bindings for a schema, `infer` infers schemas from sample events.
 
 mod codegen;
+pub mod infer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +27,18 @@ enum Command {
     /// Write Rust or TypeScript bindings for a schema file, or for a version held by a
     /// running service.
     Codegen(Box<codegen::CodegenArgs>),
+    /// Infer JSON Schemas from sample events (JSON, JSON arrays or NDJSON files), offline.
+    Infer {
+        /// Input files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// For EventBridge envelopes, infer only `detail` (grouped by `source@DetailType`).
+        #[arg(long)]
+        detail_only: bool,
+        /// No progress lines on standard error.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
@@ -44,6 +57,16 @@ pub fn run() -> ExitCode {
                 for f in files {
                     println!("{}", f.display());
                 }
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Infer { files, detail_only, quiet } => match infer::run(&files, detail_only, !quiet) {
+            Ok(report) => {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
                 ExitCode::SUCCESS
             }
             Err(message) => {

@@ -9,6 +9,8 @@ mod compatibility;
 mod error;
 pub mod extract;
 mod health;
+mod inference;
+mod owned_schemas;
 mod patterns;
 mod registries;
 mod schemas;
@@ -43,6 +45,7 @@ pub struct HttpSettings {
         (name = "versions", description = "Immutable, numbered schema versions and validation against them."),
         (name = "compatibility", description = "Compatibility modes, checks and diffs (docs/COMPATIBILITY.md)."),
         (name = "bindings", description = "Generated Rust and TypeScript bindings (docs/CODEGEN.md)."),
+        (name = "inference", description = "Schemas inferred from sample events (docs/INFERENCE.md)."),
         (name = "patterns", description = "The EventBridge event-pattern language (docs/PATTERNS.md)."),
         (name = "health", description = "Liveness and readiness probes."),
     )
@@ -51,7 +54,7 @@ struct ApiDoc;
 
 /// Mounts every documented route.
 pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
-    cfg.service(health::healthz).service(health::readyz).service(
+    cfg.service(health::healthz).service(health::readyz).service(owned_schemas::get_owned_schema).service(
         scope::scope("/v1")
             .service(registries::create_registry)
             .service(registries::list_registries)
@@ -75,7 +78,8 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
             .service(compatibility::diff_versions)
             .service(bindings::get_bindings)
             .service(search::search_schemas)
-            .service(patterns::test_event_pattern),
+            .service(patterns::test_event_pattern)
+            .service(inference::infer_schema),
     );
 }
 

@@ -8,6 +8,7 @@ mod concurrency;
 mod durability;
 mod errors;
 mod helpers;
+mod inference;
 mod openapi;
 mod patterns;
 mod registries;

@@ -73,6 +73,9 @@ async fn the_service_serves_its_document_and_an_offline_explorer() {
         .unwrap();
     assert!(init.contains("/openapi.json"), "{init}");
     assert_eq!(app.get("/healthz").await.body["status"], "ok");
+    let owned = app.get("/schemas/error-body.schema.json").await;
+    assert_eq!(owned.body["title"], "ErrorBody");
+    app.get("/schemas/nope.json").await.assert_error(404, "route_not_found");
     assert_eq!(app.get("/readyz").await.body["status"], "ready");
 }
 

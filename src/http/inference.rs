@@ -1,0 +1,113 @@
+//! `POST /v1/infer`: infer a JSON Schema from sample events.
+
+use actix_web::{post, web};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+
+use super::error::HandlerResult;
+use super::extract::ApiJson;
+use crate::error::{ApiError, Code, ErrorBody};
+use crate::infer::{Catalog, DeriveOptions, Hints, InferenceState, derive_schema_with};
+
+/// Most samples accepted in one request (the body limit applies too).
+const MAX_SAMPLES: usize = 10_000;
+
+/// Body of `POST /v1/infer`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct InferRequest {
+    /// Samples: EventBridge envelopes (`source`, `detail-type`, `detail`) or bare documents.
+    #[schema(value_type = Vec<Object>)]
+    events: Vec<Value>,
+    /// For envelopes, infer only `detail` (default `true`); `false` infers whole envelopes.
+    #[serde(default)]
+    detail_only: Option<bool>,
+}
+
+/// Counts of what was inferred.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InferStats {
+    /// Samples read.
+    documents: u64,
+    /// Samples per event type (`source@DetailType`), for envelopes.
+    types: Map<String, Value>,
+    /// Samples that were not envelopes.
+    untyped: u64,
+}
+
+/// Inferred schema(s).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InferResponse {
+    /// The schema, when the samples hold one event type (or only bare documents).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    schema: Option<Value>,
+    /// The event type name of `schema` (`source@DetailType`), for envelopes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    /// One schema per event type (and `untyped` for bare documents) when there are several.
+    #[schema(value_type = Object)]
+    schemas: Map<String, Value>,
+    /// Counts.
+    stats: InferStats,
+}
+
+/// Infer a schema from samples.
+///
+/// Merges the samples into one JSON Schema (2020-12) per event type, following
+/// docs/INFERENCE.md: required = present in every sample, objects open, formats kept only
+/// while every value matches, integrality and ranges as annotations. Stores nothing.
+#[utoipa::path(
+    tag = "inference",
+    operation_id = "inferSchema",
+    request_body = InferRequest,
+    responses(
+        (status = 200, description = "The inferred schema(s).", body = InferResponse),
+        (status = 400, description = "Malformed body, no samples, or too many.", body = ErrorBody),
+        (status = 413, description = "Body over the size limit.", body = ErrorBody),
+    )
+)]
+#[post("/infer")]
+pub(crate) async fn infer_schema(
+    ApiJson(request): ApiJson<InferRequest>,
+) -> HandlerResult<web::Json<InferResponse>> {
+    if request.events.is_empty() || request.events.len() > MAX_SAMPLES {
+        return Err(ApiError::new(
+            Code::InvalidRequest,
+            format!("{} samples given. Hint: send 1 to {MAX_SAMPLES} events.", request.events.len()),
+        )
+        .with_details(json!({ "pointer": "/events" })));
+    }
+    let detail_only = request.detail_only.unwrap_or(true);
+    let mut catalog = Catalog::new();
+    for event in &request.events {
+        catalog.add(event, detail_only);
+    }
+    let derive = |name: Option<&str>, state: &InferenceState| {
+        derive_schema_with(
+            state,
+            &Hints::default(),
+            &DeriveOptions { stats: false, title: name.map(str::to_owned) },
+        )
+    };
+    let mut schemas = Map::new();
+    let mut types = Map::new();
+    for (name, state) in &catalog.types {
+        schemas.insert(name.clone(), derive(Some(name), state));
+        types.insert(name.clone(), json!(state.samples()));
+    }
+    if catalog.untyped.samples() > 0 {
+        schemas.insert("untyped".to_owned(), derive(None, &catalog.untyped));
+    }
+    let (schema, name) = if schemas.len() == 1 {
+        let (key, value) = schemas.iter().next().map(|(k, v)| (k.clone(), v.clone())).unwrap_or_default();
+        (Some(value), (key != "untyped").then_some(key))
+    } else {
+        (None, None)
+    };
+    let stats = InferStats { documents: catalog.documents(), types, untyped: catalog.untyped.samples() };
+    Ok(web::Json(InferResponse { schema, name, schemas, stats }))
+}

@@ -1,0 +1,253 @@
+//! Derivation of a JSON Schema (2020-12) from a merge state and hints.
+//!
+//! A pure function of `(Node, Hints, DeriveOptions)`: nothing here looks at samples, so a
+//! persisted state plus the persisted hints always give back the same bytes.
+
+use serde_json::{Map, Value, json};
+
+use super::formats;
+use super::hints::{Applied, Compiled};
+use super::maps;
+use super::state::{
+    ENUM_DOC_FINGERPRINTS, KIND_ARRAY, KIND_BOOLEAN, KIND_NUMBER, KIND_OBJECT, KIND_STRING, Node,
+};
+
+/// Maximum distinct values for an `x-enum-candidates` annotation.
+pub const ENUM_CANDIDATES_MAX: usize = 16;
+
+/// Options for [`derive_schema_with`](super::derive_schema_with).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeriveOptions {
+    /// Add `x-schemabus-stats` (counts) at every position. Off by default so that feeding
+    /// the same samples again leaves the schema byte-identical.
+    pub stats: bool,
+    /// A `title` for the root schema (e.g. the event type name).
+    pub title: Option<String>,
+}
+
+pub(crate) fn derive_root(root: &Node, hints: &Compiled, opts: &DeriveOptions) -> Value {
+    let mut path = Vec::new();
+    let mut s = derive(root, hints, opts, &mut path);
+    s.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
+    if let Some(t) = &opts.title {
+        s.insert("title".into(), json!(t));
+    }
+    canonical(Value::Object(s))
+}
+
+fn derive(node: &Node, hints: &Compiled, opts: &DeriveOptions, path: &mut Vec<String>) -> Map<String, Value> {
+    let applied = hints.at(path);
+    let kinds = node.kinds();
+    let structured = kinds & (KIND_OBJECT | KIND_ARRAY);
+    let mut s = if kinds == 0 {
+        // Never `type: null`: the next payload will carry a real value.
+        let mut s = Map::new();
+        if node.nulls > 0 {
+            s.insert("x-schemabus-null-only".into(), json!(true));
+        }
+        s
+    } else if structured == 0 || kinds.count_ones() == 1 {
+        let mut s = Map::new();
+        let mut types: Vec<&str> = type_names(kinds);
+        if node.nulls > 0 {
+            types.push("null");
+        }
+        s.insert("type".into(), type_value(types));
+        keywords(&mut s, node, kinds, applied, hints, opts, path);
+        s
+    } else {
+        // Objects or arrays mixed with other types: one branch per structured type, one for
+        // the primitives, one for null. Keywords are type-specific in JSON Schema, so the
+        // flat form would validate the same; anyOf is kept because generators read it better.
+        let mut branches = Vec::new();
+        for k in [KIND_OBJECT, KIND_ARRAY] {
+            if kinds & k != 0 {
+                let mut b = Map::new();
+                b.insert("type".into(), type_value(type_names(k)));
+                keywords(&mut b, node, k, applied, hints, opts, path);
+                branches.push(Value::Object(b));
+            }
+        }
+        let prims = kinds & (KIND_BOOLEAN | KIND_NUMBER | KIND_STRING);
+        if prims != 0 {
+            let mut b = Map::new();
+            b.insert("type".into(), type_value(type_names(prims)));
+            keywords(&mut b, node, prims, applied, hints, opts, path);
+            branches.push(Value::Object(b));
+        }
+        if node.nulls > 0 {
+            branches.push(json!({"type": "null"}));
+        }
+        let mut s = Map::new();
+        s.insert("anyOf".into(), Value::Array(branches));
+        s
+    };
+    if opts.stats {
+        s.insert("x-schemabus-stats".into(), stats(node));
+    }
+    s
+}
+
+fn type_names(kinds: u8) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    for (bit, name) in [
+        (KIND_ARRAY, "array"),
+        (KIND_BOOLEAN, "boolean"),
+        (KIND_NUMBER, "number"),
+        (KIND_OBJECT, "object"),
+        (KIND_STRING, "string"),
+    ] {
+        if kinds & bit != 0 {
+            v.push(name);
+        }
+    }
+    v
+}
+
+fn type_value(mut types: Vec<&str>) -> Value {
+    types.sort_unstable();
+    if types.len() == 1 { json!(types[0]) } else { json!(types) }
+}
+
+fn keywords(
+    s: &mut Map<String, Value>,
+    node: &Node,
+    kinds: u8,
+    applied: Applied,
+    hints: &Compiled,
+    opts: &DeriveOptions,
+    path: &mut Vec<String>,
+) {
+    if kinds & KIND_NUMBER != 0 {
+        s.insert("x-schemabus-integer".into(), json!(node.fractions == 0));
+        if let (Some(min), Some(max)) = (&node.min, &node.max) {
+            s.insert("x-schemabus-range".into(), json!([min, max]));
+        }
+    }
+    if kinds & KIND_STRING != 0 {
+        string_keywords(s, node, kinds, applied);
+    }
+    if kinds & KIND_OBJECT != 0 {
+        object_keywords(s, node, applied, hints, opts, path);
+    }
+    if kinds & KIND_ARRAY != 0
+        && let Some(items) = &node.items
+    {
+        path.push("*".into());
+        let items = derive(items, hints, opts, path);
+        path.pop();
+        s.insert("items".into(), Value::Object(items));
+    }
+}
+
+fn string_keywords(s: &mut Map<String, Value>, node: &Node, kinds: u8, applied: Applied) {
+    if let Some(f) = formats::name(node.formats) {
+        s.insert("format".into(), json!(f));
+    }
+    if applied.enumerate {
+        // A closed enum is only sound when every observed value is known and a string.
+        match &node.values {
+            Some(values) if kinds == KIND_STRING => {
+                let mut e: Vec<Value> = values.keys().map(|v| json!(v)).collect();
+                if node.nulls > 0 {
+                    e.push(Value::Null);
+                }
+                s.insert("enum".into(), Value::Array(e));
+            }
+            Some(_) => {
+                s.insert("x-schemabus-enum-hint".into(), json!("ignored: values of several types"));
+            }
+            None => {
+                s.insert("x-schemabus-enum-hint".into(), json!("ignored: too many or too long values"));
+            }
+        }
+        return;
+    }
+    if let Some(values) = &node.values
+        && !values.is_empty()
+        && values.len() <= ENUM_CANDIDATES_MAX
+        && values.values().all(|docs| docs.len() >= ENUM_DOC_FINGERPRINTS)
+    {
+        let c: Vec<&String> = values.keys().collect();
+        s.insert("x-enum-candidates".into(), json!(c));
+    }
+}
+
+fn object_keywords(
+    s: &mut Map<String, Value>,
+    node: &Node,
+    applied: Applied,
+    hints: &Compiled,
+    opts: &DeriveOptions,
+    path: &mut Vec<String>,
+) {
+    let reason = if node.collapsed.is_some() {
+        Some(maps::MapReason::Collapsed)
+    } else if applied.map {
+        Some(maps::MapReason::Hint)
+    } else if applied.record {
+        None
+    } else {
+        maps::detect(node)
+    };
+    if let Some(reason) = reason {
+        let values = maps::merged_values(node);
+        path.push("*".into());
+        let v = derive(&values, hints, opts, path);
+        path.pop();
+        s.insert("additionalProperties".into(), Value::Object(v));
+        s.insert("x-schemabus-map".into(), json!(reason.as_str()));
+        return;
+    }
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for (k, child) in &node.properties {
+        path.push(k.clone());
+        let c = derive(child, hints, opts, path);
+        path.pop();
+        props.insert(k.clone(), Value::Object(c));
+        if child.seen == node.objects {
+            required.push(json!(k));
+        }
+    }
+    s.insert("properties".into(), Value::Object(props));
+    if !required.is_empty() {
+        s.insert("required".into(), Value::Array(required));
+    }
+    if applied.closed {
+        s.insert("additionalProperties".into(), json!(false));
+    }
+}
+
+fn stats(node: &Node) -> Value {
+    let mut m = Map::new();
+    m.insert("seen".into(), json!(node.seen));
+    for (name, n) in [
+        ("null", node.nulls),
+        ("boolean", node.booleans),
+        ("integer", node.integers),
+        ("fraction", node.fractions),
+        ("string", node.strings),
+        ("object", node.objects),
+        ("array", node.arrays),
+    ] {
+        if n > 0 {
+            m.insert(name.into(), json!(n));
+        }
+    }
+    Value::Object(m)
+}
+
+/// Rebuilds every object with its keys in sorted order. serde_json is compiled with
+/// `preserve_order` in this crate, so sorting here is what makes equal shapes equal bytes.
+pub fn canonical(v: Value) -> Value {
+    match v {
+        Value::Object(o) => {
+            let mut entries: Vec<(String, Value)> = o.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, canonical(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(canonical).collect()),
+        leaf @ (Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_)) => leaf,
+    }
+}

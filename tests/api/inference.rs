@@ -1,0 +1,50 @@
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+fn placed(id: &str, total: serde_json::Value) -> serde_json::Value {
+    json!({"version": "0", "id": id, "source": "orders", "detail-type": "Order Placed", "account": "1",
+           "time": "2026-11-23T10:00:00Z", "region": "local", "resources": [],
+           "detail": {"orderId": id, "total": total, "placedAt": "2026-11-23T10:00:00Z"}})
+}
+
+#[tokio::test]
+async fn envelopes_are_inferred_per_event_type_from_their_detail() {
+    let app = spawn_app().await;
+    let reply = app
+        .post(
+            "/v1/infer",
+            json!({"events": [placed("6f1c2a3e-8b9d-4c1e-9f2a-1b2c3d4e5f60", json!(10)), placed("7f1c2a3e-8b9d-4c1e-9f2a-1b2c3d4e5f61", json!(12.5))]}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["name"], "orders@OrderPlaced");
+    let schema = &reply.body["schema"];
+    assert_eq!(schema["properties"]["total"]["type"], "number");
+    assert_eq!(schema["properties"]["placedAt"]["format"], "date-time");
+    assert_eq!(schema["properties"]["orderId"]["format"], "uuid");
+    assert!(schema["required"].as_array().unwrap().contains(&json!("orderId")));
+    assert_eq!(reply.body["stats"]["documents"], 2);
+
+    // The inferred schema registers as a version and accepts its samples.
+    app.create_registry("shop").await;
+    assert_eq!(app.register("shop", "orders@OrderPlaced", schema.clone()).await.status, 201);
+    let verdict = app
+        .post(
+            "/v1/registries/shop/schemas/orders@OrderPlaced/versions/1/validate",
+            placed("6f1c2a3e-8b9d-4c1e-9f2a-1b2c3d4e5f60", json!(3))["detail"].clone(),
+        )
+        .await;
+    assert_eq!(verdict.body["valid"], true, "{}", verdict.body);
+}
+
+#[tokio::test]
+async fn mixed_types_and_bare_documents_are_listed_separately() {
+    let app = spawn_app().await;
+    let reply = app.post("/v1/infer", json!({"events": [placed("a", json!(1)), {"bare": true}]})).await;
+    assert!(reply.body.get("schema").is_none());
+    assert!(reply.body["schemas"]["orders@OrderPlaced"].is_object());
+    assert!(reply.body["schemas"]["untyped"].is_object());
+    assert_eq!(reply.body["stats"]["untyped"], 1);
+    app.post("/v1/infer", json!({"events": []})).await.assert_error(400, "invalid_request");
+}
