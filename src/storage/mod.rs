@@ -1,7 +1,7 @@
 //! Storage: the only module that talks to sled.
 //!
 //! One [`Store`] owns the `sled::Db`. Tree names are constants, keys have explicit codecs
-//! (see [`codec`]), values are JSON. Writes that span trees run in one sled transaction,
+//! (see `codec.rs`), values are JSON. Writes that span trees run in one sled transaction,
 //! and callers must `flush` before acknowledging a write (sled is not durable until then).
 //!
 //! sled 0.34 deadlocks when a flush runs while a transaction waits for its global write
