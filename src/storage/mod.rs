@@ -15,8 +15,11 @@
 //! at open, so a directory written by a newer release, or a directory that is not ours,
 //! is refused with a clear message instead of being misread.
 
+mod buses;
 mod codec;
 mod error;
+mod events;
+mod queues;
 mod registries;
 mod schemas;
 
@@ -25,6 +28,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 pub use error::StorageError;
+pub(crate) use queues::ReceiveSpec;
+pub use queues::{QueueCounts, ReceivedMessage};
 pub(crate) use schemas::{DeleteOutcome, NewVersion, RegisterOutcome};
 
 /// The format this build reads and writes.
@@ -39,6 +44,12 @@ pub(crate) const SCHEMAS: &str = "schemas";
 pub(crate) const VERSIONS: &str = "versions";
 pub(crate) const COUNTERS: &str = "version_counters";
 pub(crate) const REFERRERS: &str = "referrers";
+pub(crate) const BUSES: &str = "buses";
+pub(crate) const RULES: &str = "rules";
+pub(crate) const EVENTS: &str = "events";
+pub(crate) const QUARANTINE: &str = "quarantine";
+pub(crate) const QUEUES: &str = "queues";
+pub(crate) const MESSAGES: &str = "queue_messages";
 
 /// Storage tuning that users may want to set.
 #[derive(Debug, Clone)]
@@ -78,6 +89,14 @@ pub struct Store {
     pub(crate) versions: sled::Tree,
     pub(crate) counters: sled::Tree,
     pub(crate) referrers: sled::Tree,
+    pub(crate) buses: sled::Tree,
+    pub(crate) rules: sled::Tree,
+    pub(crate) events: sled::Tree,
+    pub(crate) quarantine: sled::Tree,
+    pub(crate) queues: sled::Tree,
+    pub(crate) messages: sled::Tree,
+    /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
+    seq: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -112,6 +131,13 @@ impl Store {
             versions: tree(VERSIONS)?,
             counters: tree(COUNTERS)?,
             referrers: tree(REFERRERS)?,
+            buses: tree(BUSES)?,
+            rules: tree(RULES)?,
+            events: tree(EVENTS)?,
+            quarantine: tree(QUARANTINE)?,
+            queues: tree(QUEUES)?,
+            messages: tree(MESSAGES)?,
+            seq: Arc::new(AtomicU64::new(initial_seq())),
             path: dir.to_path_buf(),
             durability: Arc::default(),
             db,
@@ -223,6 +249,14 @@ impl Store {
         self.flush().await
     }
 
+    /// A number larger than every one handed out before, in this process or an earlier
+    /// one: it starts from the clock in microseconds, and a restart takes far longer than
+    /// the numbers a run can consume per microsecond. Avoids a persisted counter (which
+    /// would cost a write per event).
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed)
+    }
+
     /// The data directory.
     pub fn path(&self) -> &Path {
         &self.path
@@ -232,6 +266,11 @@ impl Store {
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }
+}
+
+fn initial_seq() -> u64 {
+    let micros = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000;
+    u64::try_from(micros).unwrap_or(0)
 }
 
 fn describe_open_error(e: &sled::Error) -> String {
