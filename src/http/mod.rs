@@ -4,10 +4,15 @@
 //! response. Every route is registered through utoipa-actix-web, so the OpenAPI document
 //! is generated from the same code that serves requests.
 
+mod buses;
 mod error;
+mod events;
 pub mod extract;
 mod health;
+mod metrics;
+mod queues;
 mod registries;
+mod rules;
 mod schemas;
 mod search;
 mod versions;
@@ -39,13 +44,18 @@ pub struct HttpSettings {
         (name = "schemas", description = "Schemas, their metadata, and search."),
         (name = "versions", description = "Immutable, numbered schema versions and validation against them."),
         (name = "health", description = "Liveness and readiness probes."),
+        (name = "buses", description = "Event buses, their validation settings, bindings and quarantine."),
+        (name = "events", description = "PutEvents: events entering a bus."),
+        (name = "rules", description = "Rules: event patterns and their targets."),
+        (name = "queues", description = "Durable pull queues: receive, ack, visibility, redrive."),
+        (name = "metrics", description = "Prometheus metrics."),
     )
 )]
 struct ApiDoc;
 
 /// Mounts every documented route.
 pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
-    cfg.service(health::healthz).service(health::readyz).service(
+    cfg.service(health::healthz).service(health::readyz).service(metrics::metrics).service(
         scope::scope("/v1")
             .service(registries::create_registry)
             .service(registries::list_registries)
@@ -61,7 +71,24 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
             .service(versions::get_version)
             .service(versions::delete_version)
             .service(versions::validate_document)
-            .service(search::search_schemas),
+            .service(search::search_schemas)
+            .service(buses::create_bus)
+            .service(buses::list_buses)
+            .service(buses::get_bus)
+            .service(buses::update_bus)
+            .service(buses::delete_bus)
+            .service(buses::list_quarantine)
+            .service(events::put_events)
+            .service(rules::put_rule)
+            .service(rules::list_rules)
+            .service(rules::get_rule)
+            .service(rules::delete_rule)
+            .service(queues::put_queue)
+            .service(queues::list_queues)
+            .service(queues::get_queue)
+            .service(queues::delete_queue)
+            .service(queues::receive)
+            .service(queues::ack),
     );
 }
 

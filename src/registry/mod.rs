@@ -12,7 +12,7 @@ mod service;
 pub mod validators;
 
 pub use requests::*;
-pub use service::{RegistryConfig, RegistryService, WriteOrigin, collect_errors};
+pub use service::{RegistryConfig, RegistryListener, RegistryService, WriteOrigin, collect_errors};
 
 /// The registry that discovery writes to; users may read and delete in it.
 pub const DISCOVERED_REGISTRY: &str = "discovered-schemas";
