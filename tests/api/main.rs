@@ -2,11 +2,17 @@
 //! storage in temporary directories.
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
+mod bus_durability;
+mod bus_support;
+mod buses;
 mod concurrency;
 mod durability;
 mod errors;
+mod events;
 mod helpers;
 mod openapi;
+mod queues;
 mod registries;
+mod rules;
 mod schemas;
 mod validation;
