@@ -233,8 +233,10 @@ impl BusService {
     ///
     /// # Errors
     /// Storage failures.
-    pub fn list_buses(&self) -> ApiResult<BusList> {
-        Ok(BusList { items: self.store.list_buses()? })
+    pub fn list_buses(&self, prefix: &str) -> ApiResult<BusList> {
+        let mut items = self.store.list_buses()?;
+        items.retain(|b| b.name.starts_with(prefix));
+        Ok(BusList { items })
     }
 
     /// One bus.

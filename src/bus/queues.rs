@@ -93,9 +93,10 @@ impl Queues {
     }
 
     /// Every queue with its counts.
-    pub fn list(&self) -> QueueList {
+    pub fn list(&self, prefix: &str) -> QueueList {
         let mut names: Vec<String> =
             self.records.read().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect();
+        names.retain(|n| n.starts_with(prefix));
         names.sort();
         QueueList { items: names.iter().filter_map(|n| self.view(n).ok()).collect() }
     }

@@ -34,17 +34,34 @@ pub(crate) async fn create_bus(
     Ok(HttpResponse::Created().json(service.create_bus(request).await?))
 }
 
+/// Query of the bus and queue listings.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PrefixQuery {
+    /// Only names starting with this.
+    pub(crate) prefix: Option<String>,
+}
+
 /// List buses.
 ///
-/// Every bus in name order; `default` always exists.
+/// Every bus in name order (optionally only names starting with `prefix`); `default`
+/// always exists.
 #[utoipa::path(
     tag = "buses",
     operation_id = "listBuses",
-    responses((status = 200, description = "All buses.", body = BusList))
+    params(PrefixQuery),
+    responses(
+        (status = 200, description = "All buses.", body = BusList),
+        (status = 400, description = "Unknown query parameter.", body = ErrorBody),
+    )
 )]
 #[get("/buses")]
-pub(crate) async fn list_buses(service: web::Data<BusService>) -> HandlerResult<web::Json<BusList>> {
-    Ok(web::Json(service.list_buses()?))
+pub(crate) async fn list_buses(
+    service: web::Data<BusService>,
+    query: web::Query<PrefixQuery>,
+) -> HandlerResult<web::Json<BusList>> {
+    Ok(web::Json(service.list_buses(query.prefix.as_deref().unwrap_or(""))?))
 }
 
 /// Get a bus.

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 
+use super::buses::PrefixQuery;
 use super::error::HandlerResult;
 use super::extract::ApiJson;
 use crate::bus::BusService;
@@ -37,15 +38,23 @@ pub(crate) async fn put_queue(
 
 /// List queues.
 ///
-/// Every queue with its depth and in-flight count.
+/// Every queue (optionally only names starting with `prefix`) with its depth and
+/// in-flight count.
 #[utoipa::path(
     tag = "queues",
     operation_id = "listQueues",
-    responses((status = 200, description = "All queues.", body = QueueList))
+    params(PrefixQuery),
+    responses(
+        (status = 200, description = "All queues.", body = QueueList),
+        (status = 400, description = "Unknown query parameter.", body = ErrorBody),
+    )
 )]
 #[get("/queues")]
-pub(crate) async fn list_queues(service: web::Data<BusService>) -> web::Json<QueueList> {
-    web::Json(service.queues().list())
+pub(crate) async fn list_queues(
+    service: web::Data<BusService>,
+    query: web::Query<PrefixQuery>,
+) -> web::Json<QueueList> {
+    web::Json(service.queues().list(query.prefix.as_deref().unwrap_or("")))
 }
 
 /// Get a queue.
