@@ -206,6 +206,23 @@ async fn schemabus(durability: Durability, body: Arc<Vec<u8>>, clients: usize, s
         };
         let (sum, count) =
             (value("schemabus_validation_seconds_sum"), value("schemabus_validation_seconds_count"));
+        let (put_sum, put_count) = (
+            value("schemabus_put_events_seconds_sum{bus=\"load\"}"),
+            value("schemabus_put_events_seconds_count{bus=\"load\"}"),
+        );
+        if put_count > 0.0 {
+            println!(
+                "  time inside PutEvents (service call, flush included): mean {:.2} ms",
+                put_sum / put_count * 1e3
+            );
+        }
+        let flushes = value("schemabus_storage_flushes");
+        if flushes > 0.0 {
+            println!(
+                "  storage flushes: {flushes:.0} for {} requests in this phase (group commit)",
+                figures.requests
+            );
+        }
         if count > 0.0 {
             println!(
                 "  validation gate (contract lookup incl. `latest` + is_valid): mean {:.2} µs per entry",

@@ -10,7 +10,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
-use crate::bus::{BusService, REGISTRY_SOURCE};
+use crate::bus::BusService;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::http::{self, HttpSettings};
@@ -71,7 +71,7 @@ impl Application {
         let bus = BusService::new(store.clone(), registry.clone(), settings.bus.clone())?;
         let publisher = bus.clone();
         registry.set_listener(std::sync::Arc::new(move |detail_type, detail| {
-            publisher.publish_service_event(REGISTRY_SOURCE, detail_type, detail);
+            publisher.registry_changed(detail_type, detail);
         }));
         bus.start_background_flush();
         let listener = TcpListener::bind(settings.listen)

@@ -80,3 +80,9 @@ pub fn queue_depth(queue: &str, visible: u64, in_flight: u64) {
             .set(in_flight as f64);
     }
 }
+
+/// Flushes that reached the disk (compare with PutEvents requests to see group commit).
+pub fn storage_flushes(total: u64) {
+    #[allow(clippy::cast_precision_loss, reason = "gauges are f64; counts far below 2^52")]
+    metrics::gauge!("schemabus_storage_flushes").set(total as f64);
+}

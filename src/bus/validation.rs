@@ -7,7 +7,9 @@
 //! validators are cached per version, so a new version applies at once and the gate
 //! costs a fraction of parsing the event.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::error::{ApiError, Code};
 use crate::model::{
@@ -60,21 +62,44 @@ pub enum Verdict {
     Refuse(Envelope, Finding),
 }
 
+/// How long a resolved contract is reused. Registry changes clear the cache at once
+/// (see [`Gate::invalidate`]); this bounds staleness for anything that bypasses that
+/// hook, within the "new version applies within a second" promise.
+const CONTRACT_TTL: Duration = Duration::from_millis(500);
+
+type ContractKey = (String, String, String);
+
 /// The gate. Cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Gate {
     registry: RegistryService,
+    /// Resolved contracts: (registry, schema, selector) → validator or why unknown.
+    /// Resolving `latest` costs two reads and decodes in the registry; caching it
+    /// keeps the gate a small fraction of parsing the event.
+    resolved: Arc<RwLock<HashMap<ContractKey, (Instant, Contract)>>>,
 }
 
+#[derive(Clone)]
 enum Contract {
     Found(String, Arc<jsonschema::Validator>),
     Unknown(String),
 }
 
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gate").finish_non_exhaustive()
+    }
+}
+
 impl Gate {
     /// A gate over the registry's validators.
     pub fn new(registry: RegistryService) -> Self {
-        Self { registry }
+        Self { registry, resolved: Arc::default() }
+    }
+
+    /// Forgets every resolved contract (called on every registry change).
+    pub fn invalidate(&self) {
+        self.resolved.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 
     /// Checks one event against its bus's contract.
@@ -154,6 +179,35 @@ impl Gate {
         let Some(registry) = registry else {
             return unknown("the bus names no validation registry");
         };
+        let key = (registry.to_owned(), schema.clone(), selector.to_string());
+        if let Some((at, contract)) =
+            self.resolved.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key)
+            && at.elapsed() < CONTRACT_TTL
+        {
+            return match contract {
+                Contract::Found(..) => contract.clone(),
+                // The message names this event's source and type, so rebuild it.
+                Contract::Unknown(_) => {
+                    unknown(&format!("no schema '{schema}' ({selector}) in registry '{registry}'"))
+                }
+            };
+        }
+        let contract = self.resolve(registry, &schema, selector, unknown);
+        let mut cache = self.resolved.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() > 10_000 {
+            cache.clear(); // bounded: event types beyond this are resolved again
+        }
+        cache.insert(key, (Instant::now(), contract.clone()));
+        contract
+    }
+
+    fn resolve(
+        &self,
+        registry: &str,
+        schema: &str,
+        selector: VersionSelector,
+        unknown: impl Fn(&str) -> Contract,
+    ) -> Contract {
         let (Ok(registry_name), Ok(schema_name)) =
             (RegistryName::parse(registry), SchemaName::parse(&schema))
         else {

@@ -12,7 +12,7 @@ fn seq_key(bus: &str, seq: u64) -> Vec<u8> {
 }
 
 impl Store {
-    /// Appends an accepted event (its serialised envelope) to the bus's log.
+    /// Appends accepted events (serialised envelopes, one per line) to the bus's log.
     pub(crate) fn put_event(&self, bus: &str, seq: u64, envelope: &[u8]) -> Result<(), StorageError> {
         self.events.insert(seq_key(bus, seq), envelope)?;
         self.wrote();
@@ -21,7 +21,12 @@ impl Store {
 
     /// Number of events logged on a bus (a scan: for tests and tools, not hot paths).
     pub(crate) fn event_count(&self, bus: &str) -> usize {
-        self.events.scan_prefix(registry_prefix(bus)).count()
+        self.events
+            .scan_prefix(registry_prefix(bus))
+            .values()
+            .flatten()
+            .map(|lines| lines.iter().filter(|b| **b == b'\n').count())
+            .sum()
     }
 
     /// Adds an entry to the bus's quarantine.

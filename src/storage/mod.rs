@@ -75,6 +75,8 @@ struct Durability {
     written: AtomicU64,
     /// The `written` value the last completed flush covered.
     flushed: AtomicU64,
+    /// Flushes that reached the disk (to see group commit work, in metrics).
+    flushes: AtomicU64,
 }
 
 /// The embedded database and its trees. Cheap to clone (sled handles are `Arc`s).
@@ -235,6 +237,7 @@ impl Store {
             self.db.flush()?;
         }
         d.flushed.fetch_max(covered, Ordering::AcqRel);
+        d.flushes.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
@@ -255,6 +258,11 @@ impl Store {
     /// would cost a write per event).
     pub(crate) fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Flushes that reached the disk since the store was opened.
+    pub fn flush_count(&self) -> u64 {
+        self.durability.flushes.load(Ordering::Relaxed)
     }
 
     /// The data directory.
