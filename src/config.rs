@@ -66,6 +66,76 @@ pub struct Settings {
     /// Log format.
     #[arg(long, env = "SCHEMABUS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Settings of the event bus.
+    #[command(flatten)]
+    pub bus: BusSettings,
+}
+
+/// When PutEvents acknowledges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Durability {
+    /// Answer only after the events and their queue messages are flushed to disk.
+    Strict,
+    /// Answer at once; a background task flushes every `--flush-interval-ms`. A crash
+    /// loses at most that window of acknowledged events.
+    Relaxed,
+}
+
+/// Settings of the event bus (`serve` flags, each with a `SCHEMABUS_` variable).
+#[derive(Debug, Clone, Args)]
+pub struct BusSettings {
+    /// Account id written into every event envelope.
+    #[arg(long, env = "SCHEMABUS_ACCOUNT", default_value = "000000000000")]
+    pub account: String,
+
+    /// Region written into every event envelope.
+    #[arg(long, env = "SCHEMABUS_REGION", default_value = "local")]
+    pub region: String,
+
+    /// When PutEvents acknowledges: after a flush (`strict`) or at once (`relaxed`).
+    #[arg(long, env = "SCHEMABUS_DURABILITY", value_enum, default_value_t = Durability::Strict)]
+    pub durability: Durability,
+
+    /// Background flush period of `--durability relaxed`, in milliseconds.
+    #[arg(long, env = "SCHEMABUS_FLUSH_INTERVAL_MS", default_value_t = 100)]
+    pub flush_interval_ms: u64,
+
+    /// Most entries in one PutEvents request.
+    #[arg(long, env = "SCHEMABUS_MAX_ENTRIES", default_value_t = 100)]
+    pub max_entries: usize,
+
+    /// Largest total entry size of one PutEvents request, computed as EventBridge does.
+    #[arg(long, env = "SCHEMABUS_MAX_ENTRIES_BYTES", default_value_t = 1024 * 1024)]
+    pub max_entries_bytes: usize,
+
+    /// Most targets per rule.
+    #[arg(long, env = "SCHEMABUS_MAX_TARGETS_PER_RULE", default_value_t = 5)]
+    pub max_targets_per_rule: usize,
+
+    /// Most events kept in each bus's quarantine (oldest dropped first).
+    #[arg(long, env = "SCHEMABUS_QUARANTINE_CAPACITY", default_value_t = 1000)]
+    pub quarantine_capacity: usize,
+
+    /// Most bus-to-bus forwards one event may take (against routing loops).
+    #[arg(long, env = "SCHEMABUS_MAX_FORWARD_HOPS", default_value_t = 4)]
+    pub max_forward_hops: u32,
+}
+
+impl Default for BusSettings {
+    fn default() -> Self {
+        Self {
+            account: "000000000000".to_owned(),
+            region: "local".to_owned(),
+            durability: Durability::Strict,
+            flush_interval_ms: 100,
+            max_entries: 100,
+            max_entries_bytes: 1024 * 1024,
+            max_targets_per_rule: 5,
+            quarantine_capacity: 1000,
+            max_forward_hops: 4,
+        }
+    }
 }
 
 impl Settings {
@@ -84,6 +154,7 @@ impl Settings {
             workers: Some(2),
             log_level: "warn".to_owned(),
             log_format: LogFormat::Text,
+            bus: BusSettings::default(),
         }
     }
 
@@ -100,6 +171,12 @@ impl Settings {
         }
         if self.max_validation_errors == 0 {
             return Err("--max-validation-errors must be at least 1".into());
+        }
+        if self.bus.max_entries == 0 || self.bus.max_targets_per_rule == 0 {
+            return Err("--max-entries and --max-targets-per-rule must be at least 1".into());
+        }
+        if self.bus.flush_interval_ms == 0 {
+            return Err("--flush-interval-ms must be at least 1".into());
         }
         if self.workers == Some(0) {
             return Err("--workers must be at least 1".into());

@@ -105,6 +105,20 @@ error_codes! {
     RegistryReadOnly => ("registry_read_only", 403, InvalidRequest, "Versions in this registry are written by the service itself (for example `discovered-schemas`)."),
     /// Another stored version references the one being deleted.
     SchemaReferenced => ("schema_referenced", 409, Conflict, "Another stored schema version references this one through `$ref`; delete that first."),
+    /// The event bus does not exist.
+    BusNotFound => ("bus_not_found", 404, NotFound, "The event bus does not exist."),
+    /// An event bus with this name already exists.
+    BusExists => ("bus_exists", 409, Conflict, "An event bus with this name already exists."),
+    /// The `default` bus cannot be deleted.
+    BusBuiltin => ("bus_builtin", 409, Conflict, "The `default` bus cannot be deleted."),
+    /// The rule does not exist on this bus.
+    RuleNotFound => ("rule_not_found", 404, NotFound, "The rule does not exist on this bus."),
+    /// The queue does not exist.
+    QueueNotFound => ("queue_not_found", 404, NotFound, "The queue does not exist."),
+    /// A PutEvents request holds more entries than the configured limit.
+    TooManyEntries => ("too_many_entries", 400, InvalidRequest, "A PutEvents request holds more entries than the configured limit."),
+    /// The total entry size of a PutEvents request (computed as EventBridge does) is over the configured limit.
+    EntriesTooLarge => ("entries_too_large", 413, InvalidRequest, "The total entry size of a PutEvents request (computed as EventBridge does) is over the configured limit."),
     /// The data directory cannot be used (locked, corrupt, or from a newer release).
     StorageUnavailable => ("storage_unavailable", 503, Internal, "The storage is not open or not writable; see the service log."),
     /// An unexpected failure; details are in the service log, keyed by the request id.

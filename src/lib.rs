@@ -9,6 +9,8 @@
 //!   document is generated from it.
 //! - [`registry`]: the registry service (registries, schemas, immutable versions,
 //!   validation against them, search).
+//! - [`bus`]: the event bus (buses, PutEvents behind the validation gate, rules,
+//!   targets, pull queues, metrics).
 //! - [`storage`]: the only module that talks to sled.
 //! - [`pattern`], [`compat`], [`infer`], [`codegen`]: pure cores (no I/O): the EventBridge
 //!   pattern matcher, the compatibility checker, schema inference, and the code generator (whose only I/O is
@@ -21,6 +23,7 @@
 //! of ours; only `storage` names sled; only `http` and `startup` name actix-web.
 
 pub mod bindings;
+pub mod bus;
 pub mod cli;
 pub mod codegen;
 pub mod compat;

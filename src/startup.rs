@@ -10,6 +10,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::bus::BusService;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::http::{self, HttpSettings};
@@ -76,6 +77,12 @@ impl Application {
         };
         let bindings =
             web::Data::new(crate::bindings::BindingsService::new(registry.clone(), generator, 1000));
+        let bus = BusService::new(store.clone(), registry.clone(), settings.bus.clone())?;
+        let publisher = bus.clone();
+        registry.set_listener(std::sync::Arc::new(move |detail_type, detail| {
+            publisher.registry_changed(detail_type, detail);
+        }));
+        bus.start_background_flush();
         let listener = TcpListener::bind(settings.listen)
             .map_err(|source| StartupError::Bind { address: settings.listen.to_string(), source })?;
         let port = listener
@@ -84,6 +91,7 @@ impl Application {
             .port();
 
         let registry = web::Data::new(registry);
+        let bus = web::Data::new(bus);
         let http_settings =
             web::Data::new(HttpSettings { max_validation_errors: settings.max_validation_errors });
         let max_body = settings.max_body_bytes;
@@ -93,6 +101,7 @@ impl Application {
                 .into_utoipa_app()
                 .app_data(registry.clone())
                 .app_data(bindings.clone())
+                .app_data(bus.clone())
                 .app_data(http_settings.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(http::query_config())

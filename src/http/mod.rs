@@ -5,14 +5,19 @@
 //! is generated from the same code that serves requests.
 
 mod bindings;
+mod buses;
 mod compatibility;
 mod error;
+mod events;
 pub mod extract;
 mod health;
 mod inference;
+mod metrics;
 mod owned_schemas;
 mod patterns;
+mod queues;
 mod registries;
+mod rules;
 mod schemas;
 mod search;
 mod versions;
@@ -48,39 +53,65 @@ pub struct HttpSettings {
         (name = "inference", description = "Schemas inferred from sample events (docs/INFERENCE.md)."),
         (name = "patterns", description = "The EventBridge event-pattern language (docs/PATTERNS.md)."),
         (name = "health", description = "Liveness and readiness probes."),
+        (name = "buses", description = "Event buses, their validation settings, bindings and quarantine."),
+        (name = "events", description = "PutEvents: events entering a bus."),
+        (name = "rules", description = "Rules: event patterns and their targets."),
+        (name = "queues", description = "Durable pull queues: receive, ack, visibility, redrive."),
+        (name = "metrics", description = "Prometheus metrics."),
     )
 )]
 struct ApiDoc;
 
 /// Mounts every documented route.
 pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
-    cfg.service(health::healthz).service(health::readyz).service(owned_schemas::get_owned_schema).service(
-        scope::scope("/v1")
-            .service(registries::create_registry)
-            .service(registries::list_registries)
-            .service(registries::get_registry)
-            .service(registries::update_registry)
-            .service(registries::delete_registry)
-            .service(schemas::list_schemas)
-            .service(schemas::get_schema)
-            .service(schemas::update_schema)
-            .service(schemas::delete_schema)
-            .service(versions::register_version)
-            .service(versions::list_versions)
-            .service(versions::get_version)
-            .service(versions::delete_version)
-            .service(versions::validate_document)
-            .service(compatibility::get_registry_config)
-            .service(compatibility::set_registry_config)
-            .service(compatibility::get_schema_config)
-            .service(compatibility::set_schema_config)
-            .service(compatibility::check_compatibility)
-            .service(compatibility::diff_versions)
-            .service(bindings::get_bindings)
-            .service(search::search_schemas)
-            .service(patterns::test_event_pattern)
-            .service(inference::infer_schema),
-    );
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(owned_schemas::get_owned_schema)
+        .service(metrics::metrics)
+        .service(
+            scope::scope("/v1")
+                .service(registries::create_registry)
+                .service(registries::list_registries)
+                .service(registries::get_registry)
+                .service(registries::update_registry)
+                .service(registries::delete_registry)
+                .service(schemas::list_schemas)
+                .service(schemas::get_schema)
+                .service(schemas::update_schema)
+                .service(schemas::delete_schema)
+                .service(versions::register_version)
+                .service(versions::list_versions)
+                .service(versions::get_version)
+                .service(versions::delete_version)
+                .service(versions::validate_document)
+                .service(compatibility::get_registry_config)
+                .service(compatibility::set_registry_config)
+                .service(compatibility::get_schema_config)
+                .service(compatibility::set_schema_config)
+                .service(compatibility::check_compatibility)
+                .service(compatibility::diff_versions)
+                .service(bindings::get_bindings)
+                .service(search::search_schemas)
+                .service(patterns::test_event_pattern)
+                .service(inference::infer_schema)
+                .service(buses::create_bus)
+                .service(buses::list_buses)
+                .service(buses::get_bus)
+                .service(buses::update_bus)
+                .service(buses::delete_bus)
+                .service(buses::list_quarantine)
+                .service(events::put_events)
+                .service(rules::put_rule)
+                .service(rules::list_rules)
+                .service(rules::get_rule)
+                .service(rules::delete_rule)
+                .service(queues::put_queue)
+                .service(queues::list_queues)
+                .service(queues::get_queue)
+                .service(queues::delete_queue)
+                .service(queues::receive)
+                .service(queues::ack),
+        );
 }
 
 /// The OpenAPI document, generated from the routes (what `openapi/openapi.json` holds).

@@ -1,8 +1,10 @@
 //! Shared domain types: identifiers and the records the registry keeps. No I/O here.
 
+mod bus;
 mod ids;
 mod records;
 
+pub use bus::*;
 pub use ids::{RegistryName, SchemaName, VersionSelector};
 pub use records::{RegistryRecord, SchemaRecord, Tags, VersionRecord};
 

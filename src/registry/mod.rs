@@ -18,7 +18,7 @@ pub use compatibility::{
     EffectiveConfig, FindingView,
 };
 pub use requests::*;
-pub use service::{RegistryConfig, RegistryService, WriteOrigin};
+pub use service::{RegistryConfig, RegistryListener, RegistryService, WriteOrigin, collect_errors};
 
 /// The registry that discovery writes to; users may read and delete in it.
 pub const DISCOVERED_REGISTRY: &str = "discovered-schemas";

@@ -1,6 +1,6 @@
 //! The registry service's operations.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -32,6 +32,10 @@ impl Default for RegistryConfig {
     }
 }
 
+/// Told of every registry change after it is durable (the bus publishes these as
+/// `schemabus.registry` events): the detail-type and the detail.
+pub type RegistryListener = Arc<dyn Fn(&'static str, Value) + Send + Sync>;
+
 /// Who is writing a version: users may not write in service-owned registries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteOrigin {
@@ -59,6 +63,7 @@ pub struct RegistryService {
     validators: Arc<ValidatorCache>,
     config: RegistryConfig,
     structure: Arc<RwLock<()>>,
+    listener: Arc<OnceLock<RegistryListener>>,
 }
 
 impl std::fmt::Debug for RegistryService {
@@ -85,6 +90,7 @@ impl RegistryService {
             store,
             config,
             structure: Arc::default(),
+            listener: Arc::default(),
         };
         if service.store.get_registry(DISCOVERED_REGISTRY)?.is_none() {
             let now = now_rfc3339();
@@ -100,6 +106,17 @@ impl RegistryService {
             service.store.flush_blocking()?;
         }
         Ok(service)
+    }
+
+    /// Sets the listener told of every change (once, at startup).
+    pub fn set_listener(&self, listener: RegistryListener) {
+        let _ = self.listener.set(listener);
+    }
+
+    fn changed(&self, detail_type: &'static str, detail: Value) {
+        if let Some(listener) = self.listener.get() {
+            listener(detail_type, detail);
+        }
     }
 
     /// The store underneath (for readiness probes).
@@ -291,6 +308,7 @@ impl RegistryService {
             self.validators.evict(registry.as_str(), Some(schema.as_str()), None);
         }
         self.store.flush().await?;
+        self.changed("Schema Deleted", json!({"registry": registry.as_str(), "schema": schema.as_str()}));
         Ok(())
     }
 
@@ -309,6 +327,7 @@ impl RegistryService {
         request: RegisterVersionRequest,
         origin: WriteOrigin,
     ) -> ApiResult<(bool, VersionCreated)> {
+        let existed = self.store.get_schema(registry.as_str(), schema.as_str())?.is_some();
         let this = self.clone();
         let (registry_name, schema_name) = (registry.clone(), schema.clone());
         let outcome = tokio::task::spawn_blocking(move || {
@@ -327,6 +346,13 @@ impl RegistryService {
             RegisterOutcome::Created(r) => (true, r),
             RegisterOutcome::Unchanged(r) => (false, r),
         };
+        if created {
+            let detail = json!({"registry": registry.as_str(), "schema": schema.as_str(), "version": record.version, "fingerprint": record.fingerprint});
+            if !existed {
+                self.changed("Schema Created", detail.clone());
+            }
+            self.changed("Schema Version Created", detail);
+        }
         Ok((
             created,
             VersionCreated {
@@ -456,7 +482,7 @@ impl RegistryService {
         schema: &SchemaName,
         selector: VersionSelector,
     ) -> ApiResult<()> {
-        {
+        let number = {
             let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
             let schema_record = self.get_schema(registry, schema)?;
             let record = self.get_version(registry, schema, selector)?;
@@ -466,8 +492,13 @@ impl RegistryService {
                 &format!("version {number} of '{schema}'"),
             )?;
             self.validators.evict(registry.as_str(), Some(schema.as_str()), Some(number));
-        }
+            number
+        };
         self.store.flush().await?;
+        self.changed(
+            "Schema Version Deleted",
+            json!({"registry": registry.as_str(), "schema": schema.as_str(), "version": number}),
+        );
         Ok(())
     }
 

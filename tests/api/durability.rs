@@ -93,9 +93,10 @@ fn a_data_directory_from_a_newer_release_is_refused_with_a_clear_message() {
         let store = schemabus::storage::Store::open(&path, &Default::default()).unwrap();
         drop(store);
     }
-    // Rewrite the format version as a future one, through sled directly.
+    // Rewrite the format version as a future one, through sled directly (sled releases
+    // its file lock from a background thread, so the first attempts may find it held).
     {
-        let db = sled::open(path.join("sled")).unwrap();
+        let db = open_when_released(&path.join("sled"));
         db.open_tree("meta").unwrap().insert("format_version", &99u32.to_be_bytes()).unwrap();
         db.flush().unwrap();
     }
@@ -118,10 +119,24 @@ fn a_directory_that_is_not_ours_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = data_dir(&dir);
     {
-        let db = sled::open(path.join("sled")).unwrap();
+        let db = open_when_released(&path.join("sled"));
         db.open_tree("something").unwrap().insert("k", "v").unwrap();
         db.flush().unwrap();
     }
     let err = schemabus::storage::Store::open(&path, &Default::default()).unwrap_err().to_string();
     assert!(err.contains("not a schemabus data directory"), "{err}");
+}
+
+fn open_when_released(path: &std::path::Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("sled did not release its lock: {e}"),
+        }
+    }
 }

@@ -3,14 +3,20 @@
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
 mod bindings;
+mod bus_durability;
+mod bus_support;
+mod buses;
 mod compatibility;
 mod concurrency;
 mod durability;
 mod errors;
+mod events;
 mod helpers;
 mod inference;
 mod openapi;
 mod patterns;
+mod queues;
 mod registries;
+mod rules;
 mod schemas;
 mod validation;

@@ -42,7 +42,8 @@ fn every_operation_has_a_summary_tags_an_id_and_documented_errors() {
                     );
                 }
             }
-            if !path.starts_with("/healthz") && !path.starts_with("/readyz") {
+            // Probes and the metrics scrape take no client input.
+            if !path.starts_with("/healthz") && !path.starts_with("/readyz") && path != "/metrics" {
                 assert!(responses.keys().any(|s| s.starts_with('4')), "{at} documents no client error");
             }
         }

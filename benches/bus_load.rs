@@ -1,0 +1,295 @@
+//! PutEvents load: schemabus against a bare endpoint that only parses the same body.
+//!
+//! Run: `cargo bench --bench bus_load` (about 40 s). Environment: `BUS_LOAD_SECS`
+//! (seconds per phase, default 10), `BUS_LOAD_CLIENTS` (concurrent clients, default 32).
+//!
+//! Both servers run in this process on random loopback ports, with the same number of
+//! actix workers, and are driven over real HTTP by the same client loop (which shares the
+//! machine's cores with them, equally for both). Each request carries 10 entries of about
+//! 1 KB. schemabus runs with validation `enforce` (every entry checked against its
+//! contract), 100 rules on the bus (each event matches exactly one, whose target is a
+//! queue, so every event also writes one queue message), and durability `strict`
+//! (answers after the group-commit flush), then again with `relaxed`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use schemabus::config::{Durability, Settings};
+use schemabus::startup::Application;
+use serde_json::{Value, json};
+
+const ENTRIES: usize = 10;
+const RULES: usize = 100;
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn detail(n: usize) -> Value {
+    json!({
+        "orderId": format!("ord-{n:08}"),
+        "region": format!("r{}", n % RULES),
+        "total": 1234.5,
+        "currency": "EUR",
+        "customer": {"id": "C-10427", "tier": "gold", "email": "someone@example.com", "since": 2019,
+                      "name": "Jane Example", "phone": "+33 1 23 45 67 89"},
+        "shipping": {"street": "12 rue de l'Exemple", "city": "Paris", "zip": "75001", "country": "FR"},
+        "lines": (0..4).map(|i| json!({"sku": format!("SKU-{i:05}"), "qty": i + 1, "price": 19.99, "name": "A product with a longish name"})).collect::<Vec<_>>(),
+        "notes": "x".repeat(200),
+    })
+}
+
+fn contract() -> Value {
+    json!({
+        "type": "object",
+        "required": ["orderId", "region", "total", "currency", "customer", "lines"],
+        "properties": {
+            "orderId": {"type": "string", "pattern": "^ord-[0-9]{8}$"},
+            "region": {"type": "string"},
+            "total": {"type": "number", "minimum": 0},
+            "currency": {"enum": ["EUR", "USD", "GBP"]},
+            "customer": {"type": "object", "required": ["id", "email"], "properties": {
+                "id": {"type": "string"}, "tier": {"enum": ["gold", "silver", "bronze"]},
+                "email": {"type": "string", "format": "email"}, "since": {"type": "integer"}}},
+            "shipping": {"type": "object", "properties": {"zip": {"type": "string", "pattern": "^[0-9]{5}$"}}},
+            "lines": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["sku", "qty", "price"],
+                "properties": {"sku": {"type": "string"}, "qty": {"type": "integer", "minimum": 1}, "price": {"type": "number"}}}},
+            "notes": {"type": "string", "maxLength": 1000}
+        }
+    })
+}
+
+fn body() -> Vec<u8> {
+    let entries: Vec<Value> = (0..ENTRIES)
+        .map(|i| json!({"source": "shop", "detailType": "Order Placed", "detail": detail(i)}))
+        .collect();
+    serde_json::to_vec(&json!({ "entries": entries })).unwrap_or_default()
+}
+
+struct Figures {
+    requests: u64,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Figures {
+    fn events_per_second(&self) -> f64 {
+        (self.requests * ENTRIES as u64) as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> Duration {
+        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies.get(index).copied().unwrap_or_default()
+    }
+
+    fn report(&self, name: &str) {
+        println!(
+            "{name:<34} {:>9.0} events/s  {:>7.0} req/s  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms",
+            self.events_per_second(),
+            self.requests as f64 / self.elapsed.as_secs_f64(),
+            self.percentile(0.50).as_secs_f64() * 1e3,
+            self.percentile(0.90).as_secs_f64() * 1e3,
+            self.percentile(0.99).as_secs_f64() * 1e3,
+        );
+    }
+}
+
+async fn drive(url: String, body: Arc<Vec<u8>>, clients: usize, seconds: u64) -> Figures {
+    let client = reqwest::Client::new();
+    // Warm-up: connections, caches, compiled validators.
+    for _ in 0..20 {
+        let r = client.post(&url).header("content-type", "application/json").body(body.to_vec()).send().await;
+        assert!(r.is_ok_and(|r| r.status() == 200), "warm-up request failed");
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (client, url, body, stop) =
+                (client.clone(), url.clone(), Arc::clone(&body), Arc::clone(&stop));
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let sent = Instant::now();
+                    let response = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body.to_vec())
+                        .send()
+                        .await;
+                    match response {
+                        Ok(r) if r.status() == 200 => {
+                            let _ = r.bytes().await;
+                            latencies.push(sent.elapsed());
+                        }
+                        Ok(r) => panic!("status {}", r.status()),
+                        Err(e) => panic!("request failed: {e}"),
+                    }
+                }
+                latencies
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap_or_default());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    Figures { requests: latencies.len() as u64, elapsed, latencies }
+}
+
+async fn schemabus(durability: Durability, body: Arc<Vec<u8>>, clients: usize, seconds: u64) -> Figures {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let mut settings = Settings::for_data_dir(dir.path().join("data"));
+    settings.workers = None;
+    settings.bus.durability = durability;
+    let app = Application::build(settings).await.unwrap_or_else(|e| panic!("service builds: {e}"));
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str, body: Value| {
+        client.request(method, format!("{base}{path}")).json(&body).send()
+    };
+    let ok = |r: reqwest::Result<reqwest::Response>| assert!(r.is_ok_and(|r| r.status().is_success()));
+    ok(call(reqwest::Method::POST, "/v1/registries", json!({"name": "bench"})).await);
+    ok(call(
+        reqwest::Method::POST,
+        "/v1/registries/bench/schemas/shop@OrderPlaced/versions",
+        json!({"content": contract()}),
+    )
+    .await);
+    ok(call(
+        reqwest::Method::POST,
+        "/v1/buses",
+        json!({"name": "load", "validation": {"mode": "enforce", "registry": "bench", "unknownEventTypes": "reject"}}),
+    )
+    .await);
+    ok(call(reqwest::Method::PUT, "/v1/queues/sink", json!({"visibilityTimeoutSeconds": 30})).await);
+    for i in 0..RULES {
+        let pattern = json!({"source": ["shop"], "detail": {"region": [format!("r{i}")], "total": [{"numeric": [">", 0]}]}});
+        ok(call(
+            reqwest::Method::PUT,
+            &format!("/v1/buses/load/rules/rule-{i}"),
+            json!({"pattern": pattern, "targets": [{"id": "q", "type": "queue", "queue": "sink"}]}),
+        )
+        .await);
+    }
+    // Every entry must be accepted, or the figure would be meaningless.
+    let probe: Value = client
+        .post(format!("{base}/v1/buses/load/events"))
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .unwrap_or_else(|e| panic!("probe failed: {e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    assert_eq!(probe["failedEntryCount"], 0, "{probe}");
+    let figures = drive(format!("{base}/v1/buses/load/events"), body, clients, seconds).await;
+    let metrics = client.get(format!("{base}/metrics")).send().await.map(|r| r.text());
+    if let Ok(text) = metrics {
+        let text = text.await.unwrap_or_default();
+        let value = |name: &str| {
+            text.lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        let (sum, count) =
+            (value("schemabus_validation_seconds_sum"), value("schemabus_validation_seconds_count"));
+        let (put_sum, put_count) = (
+            value("schemabus_put_events_seconds_sum{bus=\"load\"}"),
+            value("schemabus_put_events_seconds_count{bus=\"load\"}"),
+        );
+        if put_count > 0.0 {
+            println!(
+                "  time inside PutEvents (service call, flush included): mean {:.2} ms",
+                put_sum / put_count * 1e3
+            );
+        }
+        let flushes = value("schemabus_storage_flushes");
+        if flushes > 0.0 {
+            println!(
+                "  storage flushes: {flushes:.0} for {} requests in this phase (group commit)",
+                figures.requests
+            );
+        }
+        if count > 0.0 {
+            println!(
+                "  validation gate (contract lookup incl. `latest` + is_valid): mean {:.2} µs per entry",
+                sum / count * 1e6
+            );
+        }
+    }
+    handle.stop(true).await;
+    figures
+}
+
+/// Cost of parsing one entry's JSON (the floor the gate is compared with).
+fn parse_cost(body: &[u8]) -> Duration {
+    let rounds = 2000u32;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(serde_json::from_slice::<Value>(std::hint::black_box(body)).ok());
+    }
+    started.elapsed() / (rounds * ENTRIES as u32)
+}
+
+async fn bare(body: Arc<Vec<u8>>, clients: usize, seconds: u64) -> Figures {
+    let server = HttpServer::new(|| {
+        App::new().app_data(web::PayloadConfig::new(1024 * 1024)).route(
+            "/events",
+            web::post().to(|bytes: web::Bytes| async move {
+                match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(v) => HttpResponse::Ok().json(json!({"failedEntryCount": 0, "entries": v["entries"].as_array().map_or(0, Vec::len)})),
+                    Err(_) => HttpResponse::BadRequest().finish(),
+                }
+            }),
+        )
+    })
+    .bind(("127.0.0.1", 0))
+    .unwrap_or_else(|e| panic!("bind: {e}"));
+    let port = server.addrs()[0].port();
+    let server = server.run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    let figures = drive(format!("http://127.0.0.1:{port}/events"), body, clients, seconds).await;
+    handle.stop(true).await;
+    figures
+}
+
+fn main() {
+    let seconds = env_or("BUS_LOAD_SECS", 10);
+    let clients = usize::try_from(env_or("BUS_LOAD_CLIENTS", 32)).unwrap_or(32);
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
+    let body = Arc::new(body());
+    println!(
+        "bus_load: {ENTRIES} entries/request, {} bytes/request, {RULES} rules, {clients} clients, {seconds} s per phase, {} cores",
+        body.len(),
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
+    println!("  serde_json parse of the body: {:.2} µs per entry", parse_cost(&body).as_secs_f64() * 1e6);
+    runtime.block_on(async {
+        let bare = bare(Arc::clone(&body), clients, seconds).await;
+        bare.report("bare parse-only endpoint");
+        let strict = schemabus(Durability::Strict, Arc::clone(&body), clients, seconds).await;
+        strict.report("schemabus (enforce, strict)");
+        let relaxed = schemabus(Durability::Relaxed, Arc::clone(&body), clients, seconds).await;
+        relaxed.report("schemabus (enforce, relaxed)");
+        println!(
+            "ratio strict/bare: {:.2}  relaxed/bare: {:.2}",
+            strict.events_per_second() / bare.events_per_second(),
+            relaxed.events_per_second() / bare.events_per_second()
+        );
+    });
+}

@@ -1,0 +1,88 @@
+//! Prometheus metrics of the bus, through the `metrics` facade.
+//!
+//! The facade's recorder is process-wide by design; it is installed once (several
+//! in-process services, as in the tests, share it and tell buses apart by label).
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the recorder (first call) and returns its handle.
+pub fn install() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let buckets =
+                [0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0];
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &buckets)
+                .ok()?
+                .install_recorder()
+                .map_err(|e| tracing::warn!(error = %e, "metrics recorder not installed"))
+                .ok()
+        })
+        .as_ref()
+}
+
+/// Renders every metric in the Prometheus text format.
+pub fn render() -> String {
+    install().map(PrometheusHandle::render).unwrap_or_default()
+}
+
+/// Events accepted on a bus.
+pub fn accepted(bus: &str, n: u64) {
+    metrics::counter!("schemabus_events_accepted_total", "bus" => bus.to_owned()).increment(n);
+}
+
+/// Entries refused on a bus, by per-entry error code.
+pub fn refused(bus: &str, reason: &'static str) {
+    metrics::counter!("schemabus_events_refused_total", "bus" => bus.to_owned(), "reason" => reason)
+        .increment(1);
+}
+
+/// Entries accepted with findings in `warn` mode.
+pub fn warned(bus: &str, reason: &'static str) {
+    metrics::counter!("schemabus_events_warned_total", "bus" => bus.to_owned(), "reason" => reason)
+        .increment(1);
+}
+
+/// A rule matched an event.
+pub fn rule_matched(bus: &str, rule: &str) {
+    metrics::counter!("schemabus_rule_matches_total", "bus" => bus.to_owned(), "rule" => rule.to_owned())
+        .increment(1);
+}
+
+/// A delivery was dropped (missing target, hop limit).
+pub fn dropped(reason: &'static str) {
+    metrics::counter!("schemabus_deliveries_dropped_total", "reason" => reason).increment(1);
+}
+
+/// Time spent in the validation gate for one entry.
+pub fn validation_time(elapsed: Duration) {
+    metrics::histogram!("schemabus_validation_seconds").record(elapsed.as_secs_f64());
+}
+
+/// Time to answer one PutEvents request (durability included).
+pub fn put_events_time(bus: &str, elapsed: Duration) {
+    metrics::histogram!("schemabus_put_events_seconds", "bus" => bus.to_owned())
+        .record(elapsed.as_secs_f64());
+}
+
+/// Current depth of a queue.
+pub fn queue_depth(queue: &str, visible: u64, in_flight: u64) {
+    #[allow(clippy::cast_precision_loss, reason = "gauges are f64; depths far below 2^52")]
+    {
+        metrics::gauge!("schemabus_queue_messages", "queue" => queue.to_owned(), "state" => "visible")
+            .set(visible as f64);
+        metrics::gauge!("schemabus_queue_messages", "queue" => queue.to_owned(), "state" => "in_flight")
+            .set(in_flight as f64);
+    }
+}
+
+/// Flushes that reached the disk (compare with PutEvents requests to see group commit).
+pub fn storage_flushes(total: u64) {
+    #[allow(clippy::cast_precision_loss, reason = "gauges are f64; counts far below 2^52")]
+    metrics::gauge!("schemabus_storage_flushes").set(total as f64);
+}

@@ -1,0 +1,689 @@
+//! The event bus: buses, PutEvents with validation at the boundary, rules and their
+//! targets, durable pull queues.
+//!
+//! Request lifecycle of PutEvents: each entry becomes an [`envelope::Envelope`] (or a
+//! per-entry error), passes the [`validation::Gate`] (the only constructor of a
+//! [`validation::ValidatedEvent`]), is appended to the bus's event log, and is routed by
+//! the bus's one [`router::Router`] matcher to its targets (queue messages, or forwards
+//! to other buses). Every write is a single-key insert; one group-commit flush per
+//! request makes them durable before the answer (`--durability strict`).
+
+pub mod envelope;
+pub mod metrics;
+mod queues;
+pub mod requests;
+pub mod router;
+pub mod validation;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::config::{BusSettings, Durability};
+use crate::error::{ApiError, ApiResult, Code};
+use crate::model::{
+    BusRecord, DEFAULT_BUS, QuarantineOutcome, QuarantineRecord, RegistryName, RuleRecord, SchemaName,
+    Target, ValidationConfig, ValidationMode, now_rfc3339,
+};
+use crate::pattern::Pattern;
+use crate::registry::RegistryService;
+use crate::storage::Store;
+
+use envelope::{EntryFailure, EnvelopeContext};
+use requests::*;
+use router::Router;
+use validation::{Finding, Gate, ValidatedEvent, Verdict};
+
+pub use queues::Queues;
+
+/// Source of the events the registry publishes on the `default` bus.
+pub const REGISTRY_SOURCE: &str = "schemabus.registry";
+
+const MAX_DESCRIPTION: usize = 512;
+
+/// The bus service. Cheap to clone; clones share state.
+#[derive(Clone, Debug)]
+pub struct BusService {
+    store: Store,
+    gate: Gate,
+    router: Router,
+    queues: Queues,
+    settings: Arc<BusSettings>,
+    context: Arc<EnvelopeContext>,
+    /// In-memory count of each bus's quarantine, to trim it without scanning per insert.
+    quarantined: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// Checks a bus, rule, queue or target name: `[A-Za-z0-9._-]{1,64}`.
+///
+/// # Errors
+/// `invalid_name`.
+pub fn check_name(kind: &str, value: &str) -> ApiResult<()> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            Code::InvalidName,
+            format!("'{value}' is not a valid {kind} name. Hint: {kind} names match [A-Za-z0-9._-]{{1,64}}."),
+        )
+        .with_details(json!({"kind": kind, "rule": "[A-Za-z0-9._-]{1,64}"})))
+    }
+}
+
+fn bus_not_found(name: &str) -> ApiError {
+    ApiError::new(
+        Code::BusNotFound,
+        format!("Bus '{name}' does not exist. Hint: list buses with GET /v1/buses."),
+    )
+}
+
+fn invalid(message: String) -> ApiError {
+    ApiError::new(Code::InvalidRequest, message)
+}
+
+impl BusService {
+    /// The service over `store`: creates the `default` bus on first start, loads every
+    /// rule into the matchers and every queue into memory.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn new(store: Store, registry: RegistryService, settings: BusSettings) -> ApiResult<Self> {
+        let service = Self {
+            gate: Gate::new(registry),
+            router: Router::default(),
+            queues: Queues::load(store.clone())?,
+            context: Arc::new(EnvelopeContext {
+                account: settings.account.clone(),
+                region: settings.region.clone(),
+            }),
+            settings: Arc::new(settings),
+            quarantined: Arc::default(),
+            store,
+        };
+        if service.store.get_bus(DEFAULT_BUS)?.is_none() {
+            let now = now_rfc3339();
+            service.store.create_bus(&BusRecord {
+                name: DEFAULT_BUS.to_owned(),
+                description: Some("The default bus; receives schemabus.registry events.".to_owned()),
+                validation: ValidationConfig::default(),
+                bindings: Vec::new(),
+                builtin: true,
+                created_at: now.clone(),
+                updated_at: now,
+            })?;
+            service.store.flush_blocking()?;
+        }
+        for bus in service.store.list_buses()? {
+            for rule in service.store.list_rules(&bus.name)? {
+                match Pattern::parse(&rule.pattern) {
+                    Ok(pattern) => service.router.put(rule, pattern),
+                    Err(e) => {
+                        tracing::error!(rule = %rule.name, error = %e, "stored rule no longer parses; skipped")
+                    }
+                }
+            }
+        }
+        metrics::install();
+        Ok(service)
+    }
+
+    /// The queues.
+    pub fn queues(&self) -> &Queues {
+        &self.queues
+    }
+
+    /// Settings of the bus.
+    pub fn settings(&self) -> &BusSettings {
+        &self.settings
+    }
+
+    /// Starts the background flusher of `--durability relaxed` (no-op when strict).
+    pub fn start_background_flush(&self) {
+        if self.settings.durability == Durability::Relaxed {
+            let store = self.store.clone();
+            let period = Duration::from_millis(self.settings.flush_interval_ms);
+            std::thread::Builder::new()
+                .name("schemabus-flush".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(period);
+                        if let Err(e) = store.flush_blocking() {
+                            tracing::error!(error = %e, "background flush failed");
+                        }
+                    }
+                })
+                .map_err(|e| tracing::error!(error = %e, "cannot start the background flusher"))
+                .ok();
+        }
+    }
+
+    // ---- buses ------------------------------------------------------------------------
+
+    fn check_bus_fields(
+        &self,
+        validation: Option<&ValidationConfig>,
+        bindings: Option<&[crate::model::Binding]>,
+    ) -> ApiResult<()> {
+        if let Some(v) = validation {
+            match &v.registry {
+                Some(r) => {
+                    RegistryName::parse(r)?;
+                }
+                None if v.mode != ValidationMode::Off => {
+                    return Err(invalid(
+                        "validation.registry is required unless validation.mode is off. Hint: name the registry holding this bus's contracts.".into(),
+                    )
+                    .with_details(json!({"pointer": "/validation/registry"})));
+                }
+                None => {}
+            }
+        }
+        for (i, b) in bindings.unwrap_or_default().iter().enumerate() {
+            SchemaName::parse(&b.schema)?;
+            if let Some(r) = &b.registry {
+                RegistryName::parse(r)?;
+            }
+            if b.source.is_empty() || b.detail_type.is_empty() {
+                return Err(invalid(format!(
+                    "bindings[{i}] needs a source and a detailType. Hint: name the event type it binds."
+                ))
+                .with_details(json!({"pointer": format!("/bindings/{i}")})));
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates a bus.
+    ///
+    /// # Errors
+    /// `invalid_name`, `invalid_request`, `bus_exists`.
+    pub async fn create_bus(&self, request: CreateBusRequest) -> ApiResult<BusRecord> {
+        check_name("bus", &request.name)?;
+        check_description(request.description.as_deref())?;
+        self.check_bus_fields(request.validation.as_ref(), request.bindings.as_deref())?;
+        let now = now_rfc3339();
+        let record = BusRecord {
+            name: request.name.clone(),
+            description: request.description.filter(|d| !d.is_empty()),
+            validation: request.validation.unwrap_or_default(),
+            bindings: request.bindings.unwrap_or_default(),
+            builtin: false,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        if !self.store.create_bus(&record)? {
+            return Err(ApiError::new(
+                Code::BusExists,
+                format!(
+                    "Bus '{}' already exists. Hint: choose another name, or PATCH the existing one.",
+                    record.name
+                ),
+            ));
+        }
+        self.store.flush().await?;
+        Ok(record)
+    }
+
+    /// Every bus.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn list_buses(&self, prefix: &str) -> ApiResult<BusList> {
+        let mut items = self.store.list_buses()?;
+        items.retain(|b| b.name.starts_with(prefix));
+        Ok(BusList { items })
+    }
+
+    /// One bus.
+    ///
+    /// # Errors
+    /// `invalid_name`, `bus_not_found`.
+    pub fn get_bus(&self, name: &str) -> ApiResult<BusRecord> {
+        check_name("bus", name)?;
+        self.store.get_bus(name)?.ok_or_else(|| bus_not_found(name))
+    }
+
+    /// Changes a bus's description, validation or bindings.
+    ///
+    /// # Errors
+    /// `bus_not_found`, `invalid_request`.
+    pub async fn update_bus(&self, name: &str, request: UpdateBusRequest) -> ApiResult<BusRecord> {
+        check_description(request.description.as_deref())?;
+        self.check_bus_fields(request.validation.as_ref(), request.bindings.as_deref())?;
+        let mut record = self.get_bus(name)?;
+        if let Some(d) = request.description {
+            record.description = Some(d).filter(|d| !d.is_empty());
+        }
+        if let Some(v) = request.validation {
+            record.validation = v;
+        }
+        if let Some(b) = request.bindings {
+            record.bindings = b;
+        }
+        record.updated_at = now_rfc3339();
+        self.store.put_bus(&record)?;
+        self.store.flush().await?;
+        Ok(record)
+    }
+
+    /// Deletes a bus with its rules, event log and quarantine.
+    ///
+    /// # Errors
+    /// `bus_not_found`, `bus_builtin`.
+    pub async fn delete_bus(&self, name: &str) -> ApiResult<()> {
+        let record = self.get_bus(name)?;
+        if record.builtin {
+            return Err(ApiError::new(
+                Code::BusBuiltin,
+                format!("Bus '{name}' is built in and cannot be deleted. Hint: delete its rules instead."),
+            ));
+        }
+        self.store.delete_bus(name)?;
+        self.store.delete_bus_data(name)?;
+        self.router.remove_bus(name);
+        self.store.flush().await?;
+        Ok(())
+    }
+
+    // ---- rules ------------------------------------------------------------------------
+
+    /// Creates or replaces a rule.
+    ///
+    /// # Errors
+    /// `bus_not_found`, `invalid_name`, `invalid_pattern`, `invalid_request` (targets),
+    /// `queue_not_found` / `bus_not_found` for a target naming nothing.
+    pub async fn put_rule(&self, bus: &str, rule: &str, request: PutRuleRequest) -> ApiResult<RuleRecord> {
+        self.get_bus(bus)?;
+        check_name("rule", rule)?;
+        check_description(request.description.as_deref())?;
+        let pattern = Pattern::parse(&request.pattern).map_err(|e| {
+            ApiError::new(
+                Code::InvalidPattern,
+                format!("{e}. Hint: see docs/PATTERNS.md for the pattern language."),
+            )
+            .with_details(json!({"pointer": "/pattern", "reason": e.to_string()}))
+        })?;
+        if request.targets.len() > self.settings.max_targets_per_rule {
+            return Err(invalid(format!(
+                "A rule has at most {} targets; this one has {}. Hint: split it into several rules.",
+                self.settings.max_targets_per_rule,
+                request.targets.len()
+            ))
+            .with_details(json!({"pointer": "/targets"})));
+        }
+        let mut ids = std::collections::HashSet::new();
+        for (i, target) in request.targets.iter().enumerate() {
+            check_name("target", target.id())?;
+            if !ids.insert(target.id()) {
+                return Err(invalid(format!(
+                    "Target id '{}' appears twice. Hint: give each target its own id.",
+                    target.id()
+                ))
+                .with_details(json!({"pointer": format!("/targets/{i}/id")})));
+            }
+            match target {
+                Target::Queue { queue, .. } => {
+                    self.queues.get(queue)?;
+                }
+                Target::Bus { bus: other, .. } => {
+                    self.get_bus(other)?;
+                }
+            }
+        }
+        let existing = self.store.get_rule(bus, rule)?;
+        let now = now_rfc3339();
+        let record = RuleRecord {
+            name: rule.to_owned(),
+            bus: bus.to_owned(),
+            description: request.description.filter(|d| !d.is_empty()),
+            pattern: request.pattern,
+            state: request.state,
+            targets: request.targets,
+            created_at: existing.map_or_else(|| now.clone(), |r| r.created_at),
+            updated_at: now,
+        };
+        self.store.put_rule(&record)?;
+        self.store.flush().await?;
+        self.router.put(record.clone(), pattern);
+        Ok(record)
+    }
+
+    /// One rule.
+    ///
+    /// # Errors
+    /// `bus_not_found`, `rule_not_found`.
+    pub fn get_rule(&self, bus: &str, rule: &str) -> ApiResult<RuleRecord> {
+        self.get_bus(bus)?;
+        self.store.get_rule(bus, rule)?.ok_or_else(|| rule_not_found(bus, rule))
+    }
+
+    /// A bus's rules.
+    ///
+    /// # Errors
+    /// `bus_not_found`.
+    pub fn list_rules(&self, bus: &str) -> ApiResult<RuleList> {
+        self.get_bus(bus)?;
+        Ok(RuleList { items: self.store.list_rules(bus)? })
+    }
+
+    /// Deletes a rule.
+    ///
+    /// # Errors
+    /// `bus_not_found`, `rule_not_found`.
+    pub async fn delete_rule(&self, bus: &str, rule: &str) -> ApiResult<()> {
+        self.get_bus(bus)?;
+        if !self.store.delete_rule(bus, rule)? {
+            return Err(rule_not_found(bus, rule));
+        }
+        self.router.remove(bus, rule);
+        self.store.flush().await?;
+        Ok(())
+    }
+
+    // ---- events -----------------------------------------------------------------------
+
+    /// PutEvents: every entry is handled on its own; the answer lists one result per
+    /// entry in request order, and is sent only once every accepted event and every
+    /// queue message it produced is durable (strict mode).
+    ///
+    /// # Errors
+    /// `bus_not_found`, `too_many_entries`, `entries_too_large`, `invalid_request` (no
+    /// entries), storage failures.
+    pub async fn put_events(&self, bus: &str, request: PutEventsRequest) -> ApiResult<PutEventsResponse> {
+        let started = Instant::now();
+        let record = self.get_bus(bus)?;
+        let entries = request.entries;
+        if entries.is_empty() {
+            return Err(invalid("entries is empty. Hint: send 1 or more entries.".into())
+                .with_details(json!({"pointer": "/entries"})));
+        }
+        if entries.len() > self.settings.max_entries {
+            return Err(ApiError::new(
+                Code::TooManyEntries,
+                format!(
+                    "The request holds {} entries; the limit is {}. Hint: split it into several requests.",
+                    entries.len(),
+                    self.settings.max_entries
+                ),
+            )
+            .with_details(json!({"pointer": "/entries", "limit": self.settings.max_entries})));
+        }
+        let size: usize = entries.iter().map(envelope::entry_size).sum();
+        if size > self.settings.max_entries_bytes {
+            return Err(ApiError::new(
+                Code::EntriesTooLarge,
+                format!(
+                    "Total size of the entries in the request is over the limit ({size} > {} bytes, counted as EventBridge does). Hint: send fewer or smaller entries.",
+                    self.settings.max_entries_bytes
+                ),
+            )
+            .with_details(json!({"size": size, "limit": self.settings.max_entries_bytes})));
+        }
+        let now = envelope::now_event_time();
+        let received_at = now_rfc3339();
+        let mut results = Vec::with_capacity(entries.len());
+        let mut failed = 0;
+        let mut accepted = 0;
+        let mut log = EventLog::default();
+        for entry in entries {
+            let result = match envelope::build(entry, &self.context, &now) {
+                Err(failure) => {
+                    metrics::refused(bus, failure.code);
+                    failure_result(&failure, None)
+                }
+                Ok(envelope) => {
+                    let gate_started = Instant::now();
+                    let verdict = self.gate.check(&record, envelope);
+                    metrics::validation_time(gate_started.elapsed());
+                    match verdict {
+                        Verdict::Accept(event, warning) => {
+                            if let Some(finding) = warning {
+                                metrics::warned(bus, finding.failure.code);
+                                self.quarantine(
+                                    bus,
+                                    QuarantineOutcome::Warned,
+                                    &finding,
+                                    event.envelope().value.clone(),
+                                    &received_at,
+                                )?;
+                            }
+                            let id = event.envelope().id.clone();
+                            self.publish(bus, &event, 0, &mut log)?;
+                            accepted += 1;
+                            PutEventsResultEntry { event_id: Some(id), ..Default::default() }
+                        }
+                        Verdict::Refuse(envelope, finding) => {
+                            metrics::refused(bus, finding.failure.code);
+                            self.quarantine(
+                                bus,
+                                QuarantineOutcome::Refused,
+                                &finding,
+                                envelope.value,
+                                &received_at,
+                            )?;
+                            failure_result(&finding.failure, Some(finding.errors))
+                        }
+                    }
+                }
+            };
+            if result.error_code.is_some() {
+                failed += 1;
+            }
+            results.push(result);
+        }
+        log.write(&self.store)?;
+        metrics::accepted(bus, accepted);
+        if self.settings.durability == Durability::Strict {
+            self.store.flush().await?;
+        }
+        metrics::put_events_time(bus, started.elapsed());
+        Ok(PutEventsResponse { failed_entry_count: failed, entries: results })
+    }
+
+    /// Logs an accepted event on `bus` and delivers it to the targets of the rules it
+    /// matches. Forwards to other buses recurse with `hops + 1`, up to the hop limit.
+    fn publish(&self, bus: &str, event: &ValidatedEvent, hops: u32, log: &mut EventLog) -> ApiResult<()> {
+        let envelope = event.envelope();
+        let bytes = serde_json::to_vec(&envelope.value).map_err(|e| {
+            ApiError::new(Code::Internal, format!("cannot encode an event: {e}. Hint: report it."))
+        })?;
+        log.append(bus, &bytes);
+        for (rule, target) in self.router.route(bus, &envelope.value, &bytes) {
+            metrics::rule_matched(bus, &rule.name);
+            match target {
+                Target::Queue { queue, .. } => {
+                    if !self.queues.enqueue(&queue, &bytes)? {
+                        metrics::dropped("queue_not_found");
+                    }
+                }
+                Target::Bus { bus: next, .. } => {
+                    if hops >= self.settings.max_forward_hops {
+                        metrics::dropped("hop_limit");
+                        tracing::warn!(bus, rule = %rule.name, event = %envelope.id, "forward dropped: hop limit reached");
+                    } else if self.store.get_bus(&next)?.is_some() {
+                        self.publish(&next, event, hops + 1, log)?;
+                    } else {
+                        metrics::dropped("bus_not_found");
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn quarantine(
+        &self,
+        bus: &str,
+        outcome: QuarantineOutcome,
+        finding: &Finding,
+        event: Value,
+        received_at: &str,
+    ) -> ApiResult<()> {
+        let seq = self.store.next_seq();
+        self.store.put_quarantine(
+            bus,
+            seq,
+            &QuarantineRecord {
+                id: format!("{seq:016x}"),
+                received_at: received_at.to_owned(),
+                outcome,
+                error_code: finding.failure.code.to_owned(),
+                error_message: finding.failure.message.clone(),
+                contract: finding.contract.clone(),
+                errors: finding.errors.clone(),
+                event,
+            },
+        )?;
+        let capacity = self.settings.quarantine_capacity;
+        let trim = {
+            let mut counts = self.quarantined.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let count = counts.entry(bus.to_owned()).or_insert_with(|| self.store.quarantine_count(bus));
+            *count += 1;
+            // Trim in steps of a tenth, so the scan is paid once per many inserts.
+            *count > capacity + capacity / 10
+        };
+        if trim {
+            let left = self.store.trim_quarantine(bus, capacity)?;
+            self.quarantined
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(bus.to_owned(), left);
+        }
+        Ok(())
+    }
+
+    /// A page of a bus's quarantine, oldest first.
+    ///
+    /// # Errors
+    /// `bus_not_found`, `invalid_cursor`, `invalid_parameter`.
+    pub fn list_quarantine(
+        &self,
+        bus: &str,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> ApiResult<QuarantinePage> {
+        self.get_bus(bus)?;
+        let limit = limit.unwrap_or(100);
+        if limit == 0 || limit > 1000 {
+            return Err(ApiError::new(
+                Code::InvalidParameter,
+                "limit is between 1 and 1000. Hint: page with `after`.",
+            ));
+        }
+        let after = after
+            .map(|a| {
+                u64::from_str_radix(a, 16).map_err(|_| {
+                    ApiError::new(
+                        Code::InvalidCursor,
+                        "The cursor is not one this service returned. Hint: pass nextCursor back unchanged.",
+                    )
+                })
+            })
+            .transpose()?;
+        let items = self.store.list_quarantine(bus, after, limit)?;
+        let next_cursor = if items.len() == limit { items.last().map(|r| r.id.clone()) } else { None };
+        Ok(QuarantinePage { items, next_cursor })
+    }
+
+    /// A registry change: forget resolved contracts (so a new version applies to the
+    /// next event), then publish the change on the `default` bus.
+    pub fn registry_changed(&self, detail_type: &str, detail: Value) {
+        self.gate.invalidate();
+        self.publish_service_event(REGISTRY_SOURCE, detail_type, detail);
+    }
+
+    /// Publishes an event the service emits about itself on the `default` bus (no gate:
+    /// the shape is ours). Durable with the next flush, which this schedules.
+    pub fn publish_service_event(&self, source: &str, detail_type: &str, detail: Value) {
+        let envelope = envelope::service_event(source, detail_type, detail, &self.context);
+        let event = ValidatedEvent::service_event(envelope);
+        let mut log = EventLog::default();
+        match self.publish(DEFAULT_BUS, &event, 0, &mut log).and_then(|()| log.write(&self.store)) {
+            Ok(()) => metrics::accepted(DEFAULT_BUS, 1),
+            Err(e) => tracing::error!(error = %e, detail_type, "service event not published"),
+        }
+        let store = self.store.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = store.flush_blocking() {
+                tracing::error!(error = %e, "flush after a service event failed");
+            }
+        });
+    }
+
+    /// Number of events logged on a bus (for tests and tools).
+    pub fn event_count(&self, bus: &str) -> usize {
+        self.store.event_count(bus)
+    }
+
+    /// Refreshes the queue-depth gauges and renders every metric.
+    pub fn render_metrics(&self) -> String {
+        self.queues.update_depth_gauges();
+        metrics::storage_flushes(self.store.flush_count());
+        metrics::render()
+    }
+}
+
+/// The events a request accepted, per bus, as JSON lines: written as one key per bus
+/// and request, because sled copies a leaf on every insert and ten 1 KB inserts cost
+/// several times one 10 KB insert.
+#[derive(Default)]
+struct EventLog {
+    buses: Vec<(String, Vec<u8>)>,
+}
+
+impl EventLog {
+    fn append(&mut self, bus: &str, event: &[u8]) {
+        let index = if let Some(i) = self.buses.iter().position(|(b, _)| b == bus) {
+            i
+        } else {
+            self.buses.push((bus.to_owned(), Vec::with_capacity(event.len() * 10)));
+            self.buses.len() - 1
+        };
+        let lines = &mut self.buses[index].1;
+        lines.extend_from_slice(event);
+        lines.push(b'\n');
+    }
+
+    fn write(self, store: &Store) -> ApiResult<()> {
+        for (bus, lines) in self.buses {
+            store.put_event(&bus, store.next_seq(), &lines)?;
+        }
+        Ok(())
+    }
+}
+
+fn failure_result(
+    failure: &EntryFailure,
+    errors: Option<Vec<crate::model::EntryError>>,
+) -> PutEventsResultEntry {
+    PutEventsResultEntry {
+        event_id: None,
+        error_code: Some(failure.code.to_owned()),
+        error_message: Some(failure.message.clone()),
+        errors: errors.filter(|e| !e.is_empty()),
+    }
+}
+
+fn rule_not_found(bus: &str, rule: &str) -> ApiError {
+    ApiError::new(
+        Code::RuleNotFound,
+        format!(
+            "Rule '{rule}' does not exist on bus '{bus}'. Hint: list rules with GET /v1/buses/{bus}/rules."
+        ),
+    )
+}
+
+fn check_description(description: Option<&str>) -> ApiResult<()> {
+    match description {
+        Some(d) if d.chars().count() > MAX_DESCRIPTION => Err(invalid(format!(
+            "description is longer than {MAX_DESCRIPTION} characters. Hint: shorten it."
+        ))
+        .with_details(json!({"pointer": "/description"}))),
+        _ => Ok(()),
+    }
+}

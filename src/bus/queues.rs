@@ -1,0 +1,274 @@
+//! Pull queues: settings held in memory (every delivery checks the queue exists),
+//! messages in storage (see `storage/queues.rs`), long polls woken by enqueues.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use serde_json::value::RawValue;
+
+use super::check_name;
+use super::requests::*;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::model::{QueueRecord, now_rfc3339};
+use crate::storage::{ReceiveSpec, Store};
+
+const MAX_VISIBILITY: u32 = 12 * 3600;
+const MAX_RETENTION: u64 = 14 * 24 * 3600;
+const MAX_WAIT: u64 = 20;
+const MAX_MESSAGES: usize = 100;
+/// A long poll rechecks this often even without a wake-up, so messages whose
+/// visibility timeout ends are seen.
+const POLL_STEP: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Default)]
+struct QueueState {
+    /// Serialises receives of one queue, so a message is handed to one receiver.
+    receiving: Mutex<()>,
+    /// Woken on every enqueue.
+    arrived: tokio::sync::Notify,
+}
+
+/// The queues. Cheap to clone; clones share state.
+#[derive(Debug, Clone)]
+pub struct Queues {
+    store: Store,
+    records: Arc<RwLock<HashMap<String, QueueRecord>>>,
+    states: Arc<Mutex<HashMap<String, Arc<QueueState>>>>,
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+}
+
+fn queue_not_found(name: &str) -> ApiError {
+    ApiError::new(
+        Code::QueueNotFound,
+        format!("Queue '{name}' does not exist. Hint: create it with PUT /v1/queues/{name}."),
+    )
+}
+
+fn out_of_range(pointer: &str, message: String) -> ApiError {
+    ApiError::new(Code::InvalidRequest, message).with_details(json!({"pointer": pointer}))
+}
+
+impl Queues {
+    /// Loads every queue's settings.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn load(store: Store) -> ApiResult<Self> {
+        let records = store.list_queues()?.into_iter().map(|q| (q.name.clone(), q)).collect();
+        Ok(Self { store, records: Arc::new(RwLock::new(records)), states: Arc::default() })
+    }
+
+    fn state(&self, name: &str) -> Arc<QueueState> {
+        let mut states = self.states.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(states.entry(name.to_owned()).or_default())
+    }
+
+    /// A queue's settings.
+    ///
+    /// # Errors
+    /// `invalid_name`, `queue_not_found`.
+    pub fn get(&self, name: &str) -> ApiResult<QueueRecord> {
+        check_name("queue", name)?;
+        self.records
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(name)
+            .cloned()
+            .ok_or_else(|| queue_not_found(name))
+    }
+
+    /// A queue with its counts.
+    ///
+    /// # Errors
+    /// `invalid_name`, `queue_not_found`.
+    pub fn view(&self, name: &str) -> ApiResult<QueueView> {
+        let queue = self.get(name)?;
+        let counts = self.store.queue_counts(name, now_ms());
+        Ok(QueueView { queue, depth: counts.visible, in_flight: counts.in_flight })
+    }
+
+    /// Every queue with its counts.
+    pub fn list(&self, prefix: &str) -> QueueList {
+        let mut names: Vec<String> =
+            self.records.read().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect();
+        names.retain(|n| n.starts_with(prefix));
+        names.sort();
+        QueueList { items: names.iter().filter_map(|n| self.view(n).ok()).collect() }
+    }
+
+    /// Creates a queue or replaces its settings (messages are kept).
+    ///
+    /// # Errors
+    /// `invalid_name`, `invalid_request` (ranges, redrive), `queue_not_found` (dead-letter queue).
+    pub async fn put(&self, name: &str, request: PutQueueRequest) -> ApiResult<QueueRecord> {
+        check_name("queue", name)?;
+        if request.visibility_timeout_seconds > MAX_VISIBILITY {
+            return Err(out_of_range(
+                "/visibilityTimeoutSeconds",
+                format!("visibilityTimeoutSeconds is at most {MAX_VISIBILITY}. Hint: use a shorter timeout."),
+            ));
+        }
+        if request.retention_seconds < 60 || request.retention_seconds > MAX_RETENTION {
+            return Err(out_of_range(
+                "/retentionSeconds",
+                format!("retentionSeconds is between 60 and {MAX_RETENTION}. Hint: pick a value in range."),
+            ));
+        }
+        match (&request.max_receive_count, &request.dead_letter_queue) {
+            (Some(0), _) => {
+                return Err(out_of_range(
+                    "/maxReceiveCount",
+                    "maxReceiveCount is at least 1. Hint: use 1 or more.".into(),
+                ));
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(out_of_range(
+                    "/deadLetterQueue",
+                    "maxReceiveCount and deadLetterQueue go together. Hint: set both, or neither.".into(),
+                ));
+            }
+            (_, Some(dlq)) if dlq == name => {
+                return Err(out_of_range(
+                    "/deadLetterQueue",
+                    "A queue cannot be its own dead-letter queue. Hint: name another queue.".into(),
+                ));
+            }
+            (_, Some(dlq)) => {
+                self.get(dlq)?;
+            }
+            (None, None) => {}
+        }
+        let created_at = self.get(name).map_or_else(|_| now_rfc3339(), |q| q.created_at);
+        let record = QueueRecord {
+            name: name.to_owned(),
+            visibility_timeout_seconds: request.visibility_timeout_seconds,
+            max_receive_count: request.max_receive_count,
+            dead_letter_queue: request.dead_letter_queue,
+            retention_seconds: request.retention_seconds,
+            created_at,
+            updated_at: now_rfc3339(),
+        };
+        self.store.put_queue(&record)?;
+        self.store.flush().await?;
+        self.records
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(name.to_owned(), record.clone());
+        Ok(record)
+    }
+
+    /// Deletes a queue and its messages. Rules still naming it drop their deliveries.
+    ///
+    /// # Errors
+    /// `invalid_name`, `queue_not_found`.
+    pub async fn delete(&self, name: &str) -> ApiResult<()> {
+        self.get(name)?;
+        self.records.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(name);
+        self.store.delete_queue(name)?;
+        self.store.flush().await?;
+        Ok(())
+    }
+
+    /// Adds a message; false when the queue does not exist. Not flushed here: the
+    /// caller flushes once for the whole request.
+    pub(crate) fn enqueue(&self, name: &str, body: &[u8]) -> ApiResult<bool> {
+        if !self.records.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(name) {
+            return Ok(false);
+        }
+        self.store.enqueue(name, self.store.next_seq(), now_ms(), body)?;
+        self.state(name).arrived.notify_waiters();
+        Ok(true)
+    }
+
+    /// Receives messages, waiting up to `waitSeconds` for the first.
+    ///
+    /// # Errors
+    /// `queue_not_found`, `invalid_request` for out-of-range numbers.
+    pub async fn receive(&self, name: &str, request: ReceiveRequest) -> ApiResult<ReceiveResponse> {
+        let queue = self.get(name)?;
+        let max = request.max_messages.unwrap_or(1);
+        if max == 0 || max > MAX_MESSAGES {
+            return Err(out_of_range(
+                "/maxMessages",
+                format!("maxMessages is between 1 and {MAX_MESSAGES}. Hint: receive in batches."),
+            ));
+        }
+        let wait = request.wait_seconds.unwrap_or(0);
+        if wait > MAX_WAIT {
+            return Err(out_of_range(
+                "/waitSeconds",
+                format!("waitSeconds is at most {MAX_WAIT}. Hint: poll again."),
+            ));
+        }
+        let visibility = request.visibility_timeout_seconds.unwrap_or(queue.visibility_timeout_seconds);
+        if visibility > MAX_VISIBILITY {
+            return Err(out_of_range(
+                "/visibilityTimeoutSeconds",
+                format!("visibilityTimeoutSeconds is at most {MAX_VISIBILITY}. Hint: use a shorter timeout."),
+            ));
+        }
+        let state = self.state(name);
+        let deadline = Instant::now() + Duration::from_secs(wait);
+        loop {
+            let arrived = state.arrived.notified();
+            let received = {
+                let _one = state.receiving.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                self.store.receive(ReceiveSpec {
+                    queue: name,
+                    now_ms: now_ms(),
+                    max,
+                    visibility_ms: u64::from(visibility) * 1000,
+                    max_receive_count: queue.max_receive_count,
+                    dead_letter_queue: queue.dead_letter_queue.as_deref(),
+                    retention_ms: queue.retention_seconds.saturating_mul(1000),
+                })?
+            };
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if !received.is_empty() || remaining.is_zero() {
+                let messages = received
+                    .into_iter()
+                    .filter_map(|m| {
+                        let body =
+                            String::from_utf8(m.body).ok().and_then(|s| RawValue::from_string(s).ok())?;
+                        Some(MessageView {
+                            message_id: m.message_id,
+                            receipt_handle: m.receipt_handle,
+                            receive_count: m.receive_count,
+                            body,
+                        })
+                    })
+                    .collect();
+                return Ok(ReceiveResponse { messages });
+            }
+            // Either an enqueue wakes us, or we look again after a short step.
+            let _ = tokio::time::timeout(remaining.min(POLL_STEP), arrived).await;
+        }
+    }
+
+    /// Acknowledges (deletes) received messages; durable before the answer.
+    ///
+    /// # Errors
+    /// `queue_not_found`, storage failures.
+    pub async fn ack(&self, name: &str, request: AckRequest) -> ApiResult<AckResponse> {
+        self.get(name)?;
+        let deleted = self.store.ack(name, &request.receipt_handles)?;
+        self.store.flush().await?;
+        Ok(AckResponse { deleted })
+    }
+
+    /// Sets the depth gauges of every queue (at scrape time).
+    pub fn update_depth_gauges(&self) {
+        let now = now_ms();
+        let names: Vec<String> =
+            self.records.read().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect();
+        for name in names {
+            let counts = self.store.queue_counts(&name, now);
+            super::metrics::queue_depth(&name, counts.visible, counts.in_flight);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! `POST /v1/buses/{bus}/events`: PutEvents.
+
+use actix_web::{post, web};
+
+use super::error::HandlerResult;
+use super::extract::ApiJson;
+use crate::bus::BusService;
+use crate::bus::requests::{PutEventsRequest, PutEventsResponse};
+use crate::error::ErrorBody;
+
+/// Put events on a bus.
+///
+/// Each entry becomes an EventBridge envelope, passes the bus's validation gate, and is
+/// routed by its rules. Entries are independent: the answer has one result per entry in
+/// request order (`eventId`, or `errorCode`/`errorMessage`/`errors`). With
+/// `--durability strict` (the default) the answer is sent only after every accepted
+/// event and the queue messages it produced are on disk.
+#[utoipa::path(
+    tag = "events",
+    operation_id = "putEvents",
+    params(("bus" = String, Path, description = "Bus name")),
+    request_body = PutEventsRequest,
+    responses(
+        (status = 200, description = "Per-entry results.", body = PutEventsResponse),
+        (status = 400, description = "Malformed body, no entries, or too many (`too_many_entries`).", body = ErrorBody),
+        (status = 404, description = "No such bus.", body = ErrorBody),
+        (status = 413, description = "Body over the size limit, or entries over the entry-size limit (`entries_too_large`).", body = ErrorBody),
+    )
+)]
+#[post("/buses/{bus}/events")]
+pub(crate) async fn put_events(
+    service: web::Data<BusService>,
+    path: web::Path<String>,
+    ApiJson(request): ApiJson<PutEventsRequest>,
+) -> HandlerResult<web::Json<PutEventsResponse>> {
+    Ok(web::Json(service.put_events(&path, request).await?))
+}

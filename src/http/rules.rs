@@ -1,0 +1,102 @@
+//! `/v1/buses/{bus}/rules`: create or replace, read, list and delete rules.
+
+use actix_web::{HttpResponse, delete, get, put, web};
+
+use super::error::HandlerResult;
+use super::extract::ApiJson;
+use crate::bus::BusService;
+use crate::bus::requests::{PutRuleRequest, RuleList};
+use crate::error::ErrorBody;
+use crate::model::RuleRecord;
+
+/// Create or replace a rule.
+///
+/// `pattern` is an EventBridge event pattern (docs/PATTERNS.md); `targets` are queues
+/// (`{"type":"queue","id":..,"queue":..}`) or other buses (`{"type":"bus","id":..,"bus":..}`).
+/// The rule applies to the next event.
+#[utoipa::path(
+    tag = "rules",
+    operation_id = "putRule",
+    params(("bus" = String, Path, description = "Bus name"), ("rule" = String, Path, description = "Rule name")),
+    request_body = PutRuleRequest,
+    responses(
+        (status = 200, description = "The rule as stored.", body = RuleRecord),
+        (status = 400, description = "Malformed body, invalid name, too many targets, or invalid pattern (`invalid_pattern`).", body = ErrorBody),
+        (status = 404, description = "No such bus, or a target names a missing queue or bus.", body = ErrorBody),
+    )
+)]
+#[put("/buses/{bus}/rules/{rule}")]
+pub(crate) async fn put_rule(
+    service: web::Data<BusService>,
+    path: web::Path<(String, String)>,
+    ApiJson(request): ApiJson<PutRuleRequest>,
+) -> HandlerResult<web::Json<RuleRecord>> {
+    let (bus, rule) = path.into_inner();
+    Ok(web::Json(service.put_rule(&bus, &rule, request).await?))
+}
+
+/// List a bus's rules.
+///
+/// Every rule of the bus in name order.
+#[utoipa::path(
+    tag = "rules",
+    operation_id = "listRules",
+    params(("bus" = String, Path, description = "Bus name")),
+    responses(
+        (status = 200, description = "The rules.", body = RuleList),
+        (status = 400, description = "Invalid name.", body = ErrorBody),
+        (status = 404, description = "No such bus.", body = ErrorBody),
+    )
+)]
+#[get("/buses/{bus}/rules")]
+pub(crate) async fn list_rules(
+    service: web::Data<BusService>,
+    path: web::Path<String>,
+) -> HandlerResult<web::Json<RuleList>> {
+    Ok(web::Json(service.list_rules(&path)?))
+}
+
+/// Get a rule.
+///
+/// The rule with its pattern, state and targets.
+#[utoipa::path(
+    tag = "rules",
+    operation_id = "getRule",
+    params(("bus" = String, Path, description = "Bus name"), ("rule" = String, Path, description = "Rule name")),
+    responses(
+        (status = 200, description = "The rule.", body = RuleRecord),
+        (status = 400, description = "Invalid name.", body = ErrorBody),
+        (status = 404, description = "No such bus or rule.", body = ErrorBody),
+    )
+)]
+#[get("/buses/{bus}/rules/{rule}")]
+pub(crate) async fn get_rule(
+    service: web::Data<BusService>,
+    path: web::Path<(String, String)>,
+) -> HandlerResult<web::Json<RuleRecord>> {
+    let (bus, rule) = path.into_inner();
+    Ok(web::Json(service.get_rule(&bus, &rule)?))
+}
+
+/// Delete a rule.
+///
+/// The rule stops matching at once.
+#[utoipa::path(
+    tag = "rules",
+    operation_id = "deleteRule",
+    params(("bus" = String, Path, description = "Bus name"), ("rule" = String, Path, description = "Rule name")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, description = "Invalid name.", body = ErrorBody),
+        (status = 404, description = "No such bus or rule.", body = ErrorBody),
+    )
+)]
+#[delete("/buses/{bus}/rules/{rule}")]
+pub(crate) async fn delete_rule(
+    service: web::Data<BusService>,
+    path: web::Path<(String, String)>,
+) -> HandlerResult<HttpResponse> {
+    let (bus, rule) = path.into_inner();
+    service.delete_rule(&bus, &rule).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
