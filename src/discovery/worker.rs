@@ -46,9 +46,27 @@ fn now_ms() -> i64 {
     i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
-/// FNV-1a of the canonical schema text: equal schemas, equal fingerprints.
+/// Annotations that move with every new extreme value; a change in them alone does not
+/// make a new version (the next version carries them up to date).
+const VOLATILE: &[&str] = &["x-schemabus-range"];
+
+fn without_volatile(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !VOLATILE.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), without_volatile(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_volatile).collect()),
+        other => other.clone(),
+    }
+}
+
+/// FNV-1a of the canonical schema text without [`VOLATILE`] annotations: equal shapes,
+/// equal fingerprints.
 fn fingerprint(schema: &Value) -> String {
-    let text = schema.to_string();
+    let text = without_volatile(schema).to_string();
     let h = text
         .bytes()
         .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
