@@ -258,7 +258,10 @@ async fn drift_is_published_once_when_producers_break_the_contract() {
     assert_eq!(detail["contract"], json!({"registry": "shop", "schema": "orders@OrderPlaced", "version": 1}));
     assert_eq!(detail["discoveredVersion"], 2);
     let findings = detail["findings"].as_array().unwrap();
-    assert!(!findings.is_empty() && findings.iter().all(|f| f["type"].is_string() && f["path"].is_string()));
+    assert_eq!(findings.len(), 1, "{detail}");
+    assert_eq!(findings[0]["type"], "REQUIRED_ATTRIBUTE_ADDED");
+    assert_eq!(findings[0]["path"], "#/required/total");
+    assert!(findings[0]["message"].is_string());
     let status = app.get("/v1/buses/orders/discovery").await;
     assert_eq!(status.body["counters"]["driftEvents"], 1, "{}", status.body);
 
@@ -267,4 +270,24 @@ async fn drift_is_published_once_when_producers_break_the_contract() {
     wait_for(&app, LATEST, |b| b["version"] == 3).await;
     let status = wait_for(&app, "/v1/buses/orders/discovery", |b| b["counters"]["inferred"] == 3).await;
     assert_eq!(status["counters"]["driftEvents"], 1, "{status}");
+}
+
+#[tokio::test]
+async fn a_change_inside_the_minimum_interval_is_registered_when_it_ends() {
+    let app = spawn_app_with(|s| s.discovery.min_interval_seconds = 2).await;
+    discovering_bus(&app, "shop", None, 1.0).await;
+    app.put_events("shop", json!([placed(json!({"orderId": "o-1"}))])).await;
+    let v1 = wait_for(&app, LATEST, |b| b["version"] == 1).await;
+    let v1_at = Instant::now();
+    app.put_events("shop", json!([placed(json!({"orderId": "o-2", "coupon": "C"}))])).await;
+    wait_for(&app, "/v1/buses/shop/discovery", |b| b["counters"]["inferred"] == 2).await;
+    let still = app.get(LATEST).await;
+    assert_eq!(still.body["version"], 1, "the interval holds the change back: {}", still.body);
+    let v2 = wait_for(&app, LATEST, |b| b["version"] == 2).await;
+    assert!(v1_at.elapsed() >= Duration::from_millis(1500));
+    assert!(v2["content"]["properties"]["coupon"].is_object(), "{v2}");
+    let (a, b) = (v1["createdAt"].as_str().unwrap(), v2["createdAt"].as_str().unwrap());
+    let parse =
+        |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap();
+    assert!(parse(b) - parse(a) >= time::Duration::seconds(2), "{a} {b}");
 }
