@@ -63,7 +63,7 @@ struct Inner {
 }
 
 /// Offers events to the discovery worker. Cheap to clone; clones share state. Until
-/// [`crate::discovery::DiscoveryService::start`] attaches a queue, it samples nothing.
+/// [`crate::discovery::DiscoveryService::new`] attaches a queue, it samples nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Sampler {
     inner: Arc<Inner>,

@@ -1,6 +1,7 @@
 //! The discovery worker: one task that merges samples, persists states, registers
 //! discovered versions and reports drift. Everything here runs off the request path.
 
+use std::collections::hash_map::Entry as Slot;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use super::{DRIFT_DETAIL_TYPE, DiscoveryService, TypeRecord};
 use crate::bus::REGISTRY_SOURCE;
 use crate::bus::envelope::Envelope;
 use crate::compat::{self, CompatibilityMode, FindingType, Policy};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::infer::{DeriveOptions, InferenceState, derive_schema_with, event_type_name};
 use crate::model::{RegistryName, SchemaName, ValidationMode, VersionSelector};
 use crate::registry::refs::version_uri;
@@ -73,6 +74,11 @@ fn fingerprint(schema: &Value) -> String {
     format!("{h:016x}-{}", text.len())
 }
 
+/// The registry and schema names of a discovered type.
+fn discovered(name: &str) -> ApiResult<(RegistryName, SchemaName)> {
+    Ok((RegistryName::parse(DISCOVERED_REGISTRY)?, SchemaName::parse(name)?))
+}
+
 fn is_annotation(kind: FindingType) -> bool {
     matches!(
         kind,
@@ -122,29 +128,30 @@ impl Worker {
 
     /// The entry of a type, loaded from storage on first use.
     fn load(&mut self, name: &str, envelope: &Envelope) -> ApiResult<&mut Entry> {
-        if !self.types.contains_key(name) {
-            let record =
-                self.service.store.get_discovery_type::<TypeRecord>(name)?.unwrap_or_else(|| TypeRecord {
-                    source: envelope.source.clone(),
-                    detail_type: envelope.detail_type.clone(),
-                    state: InferenceState::new(),
-                    registered_fingerprint: None,
-                    registered_version: None,
-                    registered_at_ms: None,
-                    buses: BTreeSet::new(),
-                });
-            self.types.insert(
-                name.to_owned(),
-                Entry {
+        match self.types.entry(name.to_owned()) {
+            Slot::Occupied(slot) => Ok(slot.into_mut()),
+            Slot::Vacant(slot) => {
+                let record =
+                    self.service.store.get_discovery_type::<TypeRecord>(name)?.unwrap_or_else(|| {
+                        TypeRecord {
+                            source: envelope.source.clone(),
+                            detail_type: envelope.detail_type.clone(),
+                            state: InferenceState::new(),
+                            registered_fingerprint: None,
+                            registered_version: None,
+                            registered_at_ms: None,
+                            buses: BTreeSet::new(),
+                        }
+                    });
+                Ok(slot.insert(Entry {
                     record,
                     schema: None,
                     pending: false,
                     last_bus: String::new(),
                     new_buses: Vec::new(),
-                },
-            );
+                }))
+            }
         }
-        self.types.get_mut(name).ok_or_else(|| ApiError::new(crate::error::Code::Internal, "lost entry"))
     }
 
     /// Merges a batch, writes the touched states, and derives their schemas.
@@ -263,12 +270,12 @@ impl Worker {
         entry.pending = false;
         entry.record.registered_fingerprint = Some(fp);
         entry.record.registered_at_ms = Some(now_ms());
-        let result = match SchemaName::parse(name) {
-            Ok(schema_name) => {
+        let result = match discovered(name) {
+            Ok((registry_name, schema_name)) => {
                 self.service
                     .registry
                     .register_version(
-                        &RegistryName::parse(DISCOVERED_REGISTRY).unwrap_or_else(|_| unreachable!()),
+                        &registry_name,
                         &schema_name,
                         RegisterVersionRequest {
                             content: schema,
@@ -363,9 +370,10 @@ impl Worker {
             &SchemaName::parse(&schema)?,
             VersionSelector::Number(version),
         )?;
+        let (discovered_registry, discovered_schema) = discovered(name)?;
         let discovered = self.service.registry.get_version(
-            &RegistryName::parse(DISCOVERED_REGISTRY)?,
-            &SchemaName::parse(name)?,
+            &discovered_registry,
+            &discovered_schema,
             VersionSelector::Number(discovered_version),
         )?;
         let refs = self.service.registry.referenced_documents_of(&contract.references)?;
