@@ -291,3 +291,41 @@ async fn a_change_inside_the_minimum_interval_is_registered_when_it_ends() {
         |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap();
     assert!(parse(b) - parse(a) >= time::Duration::seconds(2), "{a} {b}");
 }
+
+#[tokio::test]
+async fn a_full_queue_drops_and_counts_samples_without_failing_put_events() {
+    let app = spawn_app_with(|s| {
+        s.discovery.min_interval_seconds = 0;
+        s.discovery.queue = 1;
+    })
+    .await;
+    discovering_bus(&app, "busy", None, 1.0).await;
+    let entries: Vec<Value> = (0..100).map(|i| entry("busy", "Tick", json!({"n": i}))).collect();
+    let body = app.put_events("busy", json!(entries)).await;
+    assert_eq!(body["failedEntryCount"], 0);
+    let status = wait_for(&app, "/v1/buses/busy/discovery", |b| {
+        b["counters"]["inferred"] == b["counters"]["sampled"] && b["counters"]["sampled"].as_u64() > Some(0)
+    })
+    .await;
+    let counters = &status["counters"];
+    let (sampled, dropped) = (counters["sampled"].as_u64().unwrap(), counters["dropped"].as_u64().unwrap());
+    assert_eq!(sampled + dropped, 100, "{status}");
+    assert!(dropped > 0, "a queue of 1 cannot take 100 events at once: {status}");
+    wait_for(&app, "/v1/registries/discovered-schemas/schemas/busy@Tick/versions/latest", |_| true).await;
+}
+
+#[tokio::test]
+async fn refused_events_are_discovered_too() {
+    let app = app().await;
+    app.create_unchecked_registry("shop").await;
+    let contract =
+        json!({"type": "object", "required": ["orderId"], "properties": {"orderId": {"type": "string"}}});
+    assert_eq!(app.register("shop", "orders@OrderPlaced", contract).await.status, 201);
+    discovering_bus(&app, "strict", Some(json!({"mode": "enforce", "registry": "shop"})), 1.0).await;
+    let body = app.put_events("strict", json!([placed(json!({"orderId": 42}))])).await;
+    assert_eq!(body["failedEntryCount"], 1, "{body}");
+    let v1 = wait_for(&app, LATEST, |b| b["version"] == 1).await;
+    assert_eq!(v1["content"]["properties"]["orderId"]["type"], "number", "{v1}");
+    let status = wait_for(&app, "/v1/buses/strict/discovery", |b| b["counters"]["driftEvents"] == 1).await;
+    assert!(status["counters"].get("lastError").is_none(), "{status}");
+}
