@@ -208,8 +208,7 @@ impl Gate {
         selector: VersionSelector,
         unknown: impl Fn(&str) -> Contract,
     ) -> Contract {
-        let (Ok(registry_name), Ok(schema_name)) =
-            (RegistryName::parse(registry), SchemaName::parse(&schema))
+        let (Ok(registry_name), Ok(schema_name)) = (RegistryName::parse(registry), SchemaName::parse(schema))
         else {
             return unknown(&format!("'{schema}' is not a schema name"));
         };
