@@ -2,7 +2,7 @@
 //! hands it to the worker through a bounded queue, never waiting.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use tokio::sync::mpsc;
@@ -59,6 +59,8 @@ struct BusEntry {
 #[derive(Debug, Default)]
 struct Inner {
     sender: OnceLock<mpsc::Sender<Sample>>,
+    /// Buses with discovery on: when 0, [`Sampler::offer`] returns after one atomic load.
+    enabled: AtomicUsize,
     buses: RwLock<HashMap<String, Arc<BusEntry>>>,
 }
 
@@ -97,6 +99,9 @@ impl Sampler {
     /// event the rate leaves out, or a full queue (counted as dropped) cost no more than
     /// a hash and a map read.
     pub fn offer(&self, bus: &str, envelope: &Envelope) {
+        if self.inner.enabled.load(Ordering::Relaxed) == 0 {
+            return;
+        }
         let Some(sender) = self.inner.sender.get() else { return };
         let entry = {
             let buses = self.inner.buses.read().unwrap_or_else(PoisonError::into_inner);
@@ -129,6 +134,8 @@ impl Sampler {
         let mut buses = self.inner.buses.write().unwrap_or_else(PoisonError::into_inner);
         let counters = buses.get(bus).map(|e| Arc::clone(&e.counters)).unwrap_or_default();
         buses.insert(bus.to_owned(), Arc::new(BusEntry { enabled, threshold: threshold(rate), counters }));
+        let on = buses.values().filter(|e| e.enabled && e.threshold > 0).count();
+        self.inner.enabled.store(on, Ordering::Relaxed);
     }
 
     /// The counters of a bus (created, disabled, on first use).
