@@ -70,6 +70,34 @@ pub struct Settings {
     /// Settings of the event bus.
     #[command(flatten)]
     pub bus: BusSettings,
+
+    /// Settings of schema discovery on live traffic.
+    #[command(flatten)]
+    pub discovery: DiscoverySettings,
+}
+
+/// Settings of schema discovery (`serve` flags, each with a `SCHEMABUS_` variable).
+#[derive(Debug, Clone, Args)]
+pub struct DiscoverySettings {
+    /// Samples waiting for the discovery worker; when full, samples are dropped (and
+    /// counted), never PutEvents slowed.
+    #[arg(long = "discovery-queue", env = "SCHEMABUS_DISCOVERY_QUEUE", default_value_t = 10_000)]
+    pub queue: usize,
+
+    /// Least time between two discovered versions of one event type, in seconds; a change
+    /// arriving sooner is registered once the interval has passed.
+    #[arg(
+        long = "discovery-min-interval-seconds",
+        env = "SCHEMABUS_DISCOVERY_MIN_INTERVAL_SECONDS",
+        default_value_t = 60
+    )]
+    pub min_interval_seconds: u64,
+}
+
+impl Default for DiscoverySettings {
+    fn default() -> Self {
+        Self { queue: 10_000, min_interval_seconds: 60 }
+    }
 }
 
 /// When PutEvents acknowledges.
@@ -155,6 +183,7 @@ impl Settings {
             log_level: "warn".to_owned(),
             log_format: LogFormat::Text,
             bus: BusSettings::default(),
+            discovery: DiscoverySettings::default(),
         }
     }
 
@@ -177,6 +206,9 @@ impl Settings {
         }
         if self.bus.flush_interval_ms == 0 {
             return Err("--flush-interval-ms must be at least 1".into());
+        }
+        if self.discovery.queue == 0 {
+            return Err("--discovery-queue must be at least 1".into());
         }
         if self.workers == Some(0) {
             return Err("--workers must be at least 1".into());

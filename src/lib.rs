@@ -11,6 +11,8 @@
 //!   validation against them, search).
 //! - [`bus`]: the event bus (buses, PutEvents behind the validation gate, rules,
 //!   targets, pull queues, metrics).
+//! - [`discovery`]: schema discovery on live traffic (sampling in PutEvents, a background
+//!   worker registering discovered versions, hints, drift events).
 //! - [`storage`]: the only module that talks to sled.
 //! - [`pattern`], [`compat`], [`infer`], [`codegen`]: pure cores (no I/O): the EventBridge
 //!   pattern matcher, the compatibility checker, schema inference, and the code generator (whose only I/O is
@@ -28,6 +30,7 @@ pub mod cli;
 pub mod codegen;
 pub mod compat;
 pub mod config;
+pub mod discovery;
 pub mod error;
 pub mod http;
 pub mod infer;

@@ -83,6 +83,13 @@ impl Application {
             publisher.registry_changed(detail_type, detail);
         }));
         bus.start_background_flush();
+        let (discovery, worker) = crate::discovery::DiscoveryService::new(
+            store.clone(),
+            registry.clone(),
+            bus.clone(),
+            &settings.discovery,
+        )?;
+        tokio::spawn(worker);
         let listener = TcpListener::bind(settings.listen)
             .map_err(|source| StartupError::Bind { address: settings.listen.to_string(), source })?;
         let port = listener
@@ -92,6 +99,7 @@ impl Application {
 
         let registry = web::Data::new(registry);
         let bus = web::Data::new(bus);
+        let discovery = web::Data::new(discovery);
         let http_settings =
             web::Data::new(HttpSettings { max_validation_errors: settings.max_validation_errors });
         let max_body = settings.max_body_bytes;
@@ -102,6 +110,7 @@ impl Application {
                 .app_data(registry.clone())
                 .app_data(bindings.clone())
                 .app_data(bus.clone())
+                .app_data(discovery.clone())
                 .app_data(http_settings.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(http::query_config())

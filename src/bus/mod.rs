@@ -54,6 +54,8 @@ pub struct BusService {
     context: Arc<EnvelopeContext>,
     /// In-memory count of each bus's quarantine, to trim it without scanning per insert.
     quarantined: Arc<Mutex<HashMap<String, usize>>>,
+    /// Offers sampled events to discovery (`crate::discovery`), off the request path.
+    sampler: crate::discovery::Sampler,
 }
 
 /// Checks a bus, rule, queue or target name: `[A-Za-z0-9._-]{1,64}`.
@@ -103,6 +105,7 @@ impl BusService {
             }),
             settings: Arc::new(settings),
             quarantined: Arc::default(),
+            sampler: crate::discovery::Sampler::default(),
             store,
         };
         if service.store.get_bus(DEFAULT_BUS)?.is_none() {
@@ -135,6 +138,11 @@ impl BusService {
     /// The queues.
     pub fn queues(&self) -> &Queues {
         &self.queues
+    }
+
+    /// The discovery sampler PutEvents offers events to.
+    pub fn sampler(&self) -> &crate::discovery::Sampler {
+        &self.sampler
     }
 
     /// Settings of the bus.
@@ -437,6 +445,7 @@ impl BusService {
                     failure_result(&failure, None)
                 }
                 Ok(envelope) => {
+                    self.sampler.offer(bus, &envelope);
                     let gate_started = Instant::now();
                     let verdict = self.gate.check(&record, envelope);
                     metrics::validation_time(gate_started.elapsed());

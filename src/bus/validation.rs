@@ -150,6 +150,21 @@ impl Gate {
         }
     }
 
+    /// The contract this gate applies to events like `envelope` on `bus` (only its
+    /// source and detail-type matter): `(registry, schema, version)`, when one is found.
+    pub fn contract_for(&self, bus: &BusRecord, envelope: &Envelope) -> Option<(String, String, u32)> {
+        match self.contract(bus, envelope) {
+            Contract::Found(name, _) => {
+                let mut parts = name.splitn(3, '/');
+                let registry = parts.next()?.to_owned();
+                let schema = parts.next()?.to_owned();
+                let version = parts.next()?.parse().ok()?;
+                Some((registry, schema, version))
+            }
+            Contract::Unknown(_) => None,
+        }
+    }
+
     fn contract(&self, bus: &BusRecord, envelope: &Envelope) -> Contract {
         let binding = bus
             .bindings

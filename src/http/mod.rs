@@ -7,6 +7,7 @@
 mod bindings;
 mod buses;
 mod compatibility;
+mod discovery;
 mod error;
 mod events;
 pub mod extract;
@@ -51,6 +52,7 @@ pub struct HttpSettings {
         (name = "compatibility", description = "Compatibility modes, checks and diffs (docs/COMPATIBILITY.md)."),
         (name = "bindings", description = "Generated Rust and TypeScript bindings (docs/CODEGEN.md)."),
         (name = "inference", description = "Schemas inferred from sample events (docs/INFERENCE.md)."),
+        (name = "discovery", description = "Schema discovery on live traffic: per-bus sampling, hints, drift (docs/INFERENCE.md#discovery)."),
         (name = "patterns", description = "The EventBridge event-pattern language (docs/PATTERNS.md)."),
         (name = "health", description = "Liveness and readiness probes."),
         (name = "buses", description = "Event buses, their validation settings, bindings and quarantine."),
@@ -110,7 +112,11 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(queues::get_queue)
                 .service(queues::delete_queue)
                 .service(queues::receive)
-                .service(queues::ack),
+                .service(queues::ack)
+                .service(discovery::put_bus_discovery)
+                .service(discovery::get_bus_discovery)
+                .service(discovery::put_hints)
+                .service(discovery::get_hints),
         );
 }
 

@@ -18,6 +18,7 @@
 mod buses;
 mod codec;
 mod configs;
+mod discovery;
 mod error;
 mod events;
 mod queues;
@@ -52,6 +53,14 @@ pub(crate) const EVENTS: &str = "events";
 pub(crate) const QUARANTINE: &str = "quarantine";
 pub(crate) const QUEUES: &str = "queues";
 pub(crate) const MESSAGES: &str = "queue_messages";
+/// Discovery settings per bus (key: bus name).
+pub(crate) const DISCOVERY_CONFIGS: &str = "discovery_configs";
+/// Discovery state per event type (key: `source@DetailType`).
+pub(crate) const DISCOVERY_TYPES: &str = "discovery_types";
+/// Inference hints per discovered schema (key: schema name).
+pub(crate) const DISCOVERY_HINTS: &str = "discovery_hints";
+/// Drift findings already reported (key: `bus 0x00 type`).
+pub(crate) const DISCOVERY_DRIFT: &str = "discovery_drift";
 
 /// Storage tuning that users may want to set.
 #[derive(Debug, Clone)]
@@ -100,6 +109,10 @@ pub struct Store {
     pub(crate) quarantine: sled::Tree,
     pub(crate) queues: sled::Tree,
     pub(crate) messages: sled::Tree,
+    pub(crate) discovery_configs: sled::Tree,
+    pub(crate) discovery_types: sled::Tree,
+    pub(crate) discovery_hints: sled::Tree,
+    pub(crate) discovery_drift: sled::Tree,
     /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
     seq: Arc<AtomicU64>,
 }
@@ -143,6 +156,10 @@ impl Store {
             quarantine: tree(QUARANTINE)?,
             queues: tree(QUEUES)?,
             messages: tree(MESSAGES)?,
+            discovery_configs: tree(DISCOVERY_CONFIGS)?,
+            discovery_types: tree(DISCOVERY_TYPES)?,
+            discovery_hints: tree(DISCOVERY_HINTS)?,
+            discovery_drift: tree(DISCOVERY_DRIFT)?,
             seq: Arc::new(AtomicU64::new(initial_seq())),
             path: dir.to_path_buf(),
             durability: Arc::default(),

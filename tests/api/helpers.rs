@@ -153,11 +153,17 @@ fn free_port() -> u16 {
 impl ServiceProcess {
     /// Starts `schemabus serve` on `data_dir` and waits until it is ready.
     pub fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// [`Self::start`] with extra `serve` flags.
+    pub fn start_with(data_dir: &Path, flags: &[&str]) -> Self {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_schemabus"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)
             .args(["--log-level", "warn"])
+            .args(flags)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

@@ -8,6 +8,7 @@ mod bus_support;
 mod buses;
 mod compatibility;
 mod concurrency;
+mod discovery;
 mod durability;
 mod errors;
 mod events;

@@ -1,0 +1,274 @@
+//! Schema discovery on live traffic (issue 7; see the "Discovery" section of
+//! `docs/INFERENCE.md`).
+//!
+//! - [`Sampler`] (request path): PutEvents offers every well-formed event, before the
+//!   validation gate, to a bounded queue when its bus has discovery on and the event id
+//!   hashes under the sample rate. A full queue drops the sample (counted); PutEvents
+//!   never waits.
+//! - The worker (one tokio task, see `worker.rs`) merges each sample's `detail` into the
+//!   [`InferenceState`] of its type (`source@DetailType`), persisted in storage so a
+//!   restart refines the schema instead of starting over, derives the schema with the
+//!   type's hints, and registers it in `discovered-schemas` when the canonical schema
+//!   changed, at most once per `--discovery-min-interval-seconds` per type (a change
+//!   inside the interval is registered when it ends).
+//! - Drift: after a discovered version, each validating bus that saw the type compares it
+//!   with the bus's contract, and publishes `Schema Drift Detected` for new findings.
+
+mod sampler;
+mod worker;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+
+use crate::bus::BusService;
+use crate::bus::validation::Gate;
+use crate::config::DiscoverySettings;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::infer::{Hints, InferenceState};
+use crate::model::{SchemaName, now_rfc3339};
+use crate::registry::RegistryService;
+use crate::storage::Store;
+
+use sampler::Counters;
+pub use sampler::Sampler;
+
+/// Detail-type of the drift event published on the `default` bus.
+pub const DRIFT_DETAIL_TYPE: &str = "Schema Drift Detected";
+
+/// Body of `PUT /v1/buses/{bus}/discovery`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DiscoveryConfigRequest {
+    /// Whether events put on the bus are sampled.
+    pub enabled: bool,
+    /// Share of events sampled, from 0 to 1 (default 1).
+    #[serde(default)]
+    pub sample_rate: Option<f64>,
+}
+
+/// Discovery settings of a bus, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredConfig {
+    enabled: bool,
+    sample_rate: f64,
+    updated_at: String,
+}
+
+/// Counters of a bus's discovery since the service started.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DiscoveryCounters {
+    /// Events selected by the sample rate and queued for inference.
+    pub sampled: u64,
+    /// Events selected but dropped because the discovery queue was full.
+    pub dropped: u64,
+    /// Samples merged into their type's inference state.
+    pub inferred: u64,
+    /// Versions created in `discovered-schemas` from this bus's samples.
+    pub versions_created: u64,
+    /// `Schema Drift Detected` events published for this bus.
+    pub drift_events: u64,
+    /// The last error met while inferring or registering, with its time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// Discovery settings and counters of a bus.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DiscoveryStatus {
+    /// The bus.
+    pub bus: String,
+    /// Whether events are sampled.
+    pub enabled: bool,
+    /// Share of events sampled (0 to 1).
+    pub sample_rate: f64,
+    /// When the settings last changed (absent: never set; discovery is off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Counters since the service started.
+    pub counters: DiscoveryCounters,
+}
+
+/// Hints of a discovered schema: JSON Pointers into the sampled `detail` documents
+/// (`*` matches any property, element or map value). They override the heuristics.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HintsDocument {
+    /// Objects to treat as maps (`additionalProperties` = merged value schema).
+    pub map: BTreeSet<String>,
+    /// Objects that must stay records even when the map heuristics fire.
+    pub record: BTreeSet<String>,
+    /// String positions that get a closed `enum` of the observed values.
+    #[serde(rename = "enum")]
+    pub enums: BTreeSet<String>,
+    /// Objects that get `additionalProperties: false`.
+    pub closed: BTreeSet<String>,
+}
+
+impl From<HintsDocument> for Hints {
+    fn from(d: HintsDocument) -> Self {
+        Hints { map: d.map, record: d.record, enums: d.enums, closed: d.closed }
+    }
+}
+
+impl From<Hints> for HintsDocument {
+    fn from(h: Hints) -> Self {
+        HintsDocument { map: h.map, record: h.record, enums: h.enums, closed: h.closed }
+    }
+}
+
+/// What the worker keeps per event type (the `discovery_types` tree).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TypeRecord {
+    source: String,
+    detail_type: String,
+    state: InferenceState,
+    /// Fingerprint of the canonical schema last registered (or attempted).
+    #[serde(default)]
+    registered_fingerprint: Option<String>,
+    /// The discovered version holding it.
+    #[serde(default)]
+    registered_version: Option<u32>,
+    /// When it was registered, in Unix milliseconds.
+    #[serde(default)]
+    registered_at_ms: Option<i64>,
+    /// Buses whose samples fed this type.
+    #[serde(default)]
+    buses: BTreeSet<String>,
+}
+
+/// Discovery: settings per bus, hints per schema, and the background worker.
+#[derive(Clone)]
+pub struct DiscoveryService {
+    store: Store,
+    registry: RegistryService,
+    bus: BusService,
+    gate: Gate,
+    sampler: Sampler,
+    min_interval: Duration,
+    /// Schemas whose hints changed: the worker derives them again.
+    rederive: Arc<Mutex<BTreeSet<String>>>,
+}
+
+impl std::fmt::Debug for DiscoveryService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscoveryService").finish_non_exhaustive()
+    }
+}
+
+fn storage(e: crate::storage::StorageError) -> ApiError {
+    ApiError::from(e)
+}
+
+impl DiscoveryService {
+    /// Loads every bus's settings into the bus's sampler and attaches the sample queue.
+    /// Returns the service and the worker, which the caller spawns on its runtime.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn new(
+        store: Store,
+        registry: RegistryService,
+        bus: BusService,
+        settings: &DiscoverySettings,
+    ) -> ApiResult<(Self, impl std::future::Future<Output = ()> + Send + 'static)> {
+        let sampler = bus.sampler().clone();
+        for (name, config) in store.list_discovery_configs::<StoredConfig>().map_err(storage)? {
+            sampler.configure(&name, config.enabled, config.sample_rate);
+        }
+        let (sender, receiver) = mpsc::channel(settings.queue.max(1));
+        sampler.attach(sender);
+        let service = Self {
+            gate: Gate::new(registry.clone()),
+            store,
+            registry,
+            bus,
+            sampler,
+            min_interval: Duration::from_secs(settings.min_interval_seconds),
+            rederive: Arc::default(),
+        };
+        let worker = worker::Worker::new(service.clone()).run(receiver);
+        Ok((service, worker))
+    }
+
+    /// Turns discovery on or off for a bus and sets its sample rate.
+    ///
+    /// # Errors
+    /// `invalid_name`, `bus_not_found`, `invalid_request` (rate outside 0..1).
+    pub async fn configure(&self, bus: &str, request: DiscoveryConfigRequest) -> ApiResult<DiscoveryStatus> {
+        self.bus.get_bus(bus)?;
+        let rate = request.sample_rate.unwrap_or(1.0);
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(ApiError::new(
+                Code::InvalidRequest,
+                format!("sampleRate is {rate}. Hint: give a share between 0 and 1 (1 samples every event)."),
+            )
+            .with_details(json!({"pointer": "/sampleRate"})));
+        }
+        let config = StoredConfig { enabled: request.enabled, sample_rate: rate, updated_at: now_rfc3339() };
+        self.store.put_discovery_config(bus, &config).map_err(storage)?;
+        self.store.flush().await?;
+        self.sampler.configure(bus, config.enabled, config.sample_rate);
+        self.status(bus)
+    }
+
+    /// A bus's settings and counters.
+    ///
+    /// # Errors
+    /// `invalid_name`, `bus_not_found`.
+    pub fn status(&self, bus: &str) -> ApiResult<DiscoveryStatus> {
+        self.bus.get_bus(bus)?;
+        let config = self.store.get_discovery_config::<StoredConfig>(bus).map_err(storage)?;
+        let c = self.sampler.counters(bus);
+        Ok(DiscoveryStatus {
+            bus: bus.to_owned(),
+            enabled: config.as_ref().is_some_and(|c| c.enabled),
+            sample_rate: config.as_ref().map_or(1.0, |c| c.sample_rate),
+            updated_at: config.map(|c| c.updated_at),
+            counters: DiscoveryCounters {
+                sampled: Counters::get(&c.sampled),
+                dropped: Counters::get(&c.dropped),
+                inferred: Counters::get(&c.inferred),
+                versions_created: Counters::get(&c.versions_created),
+                drift_events: Counters::get(&c.drift_events),
+                last_error: c.error(),
+            },
+        })
+    }
+
+    /// The hints of a discovered schema (empty when none were set).
+    ///
+    /// # Errors
+    /// `invalid_name`, storage failures.
+    pub fn hints(&self, schema: &str) -> ApiResult<HintsDocument> {
+        SchemaName::parse(schema)?;
+        Ok(self.load_hints(schema)?.into())
+    }
+
+    /// Replaces the hints of a discovered schema; the schema is derived again with them
+    /// (a new version when that changes it, within the minimum interval).
+    ///
+    /// # Errors
+    /// `invalid_name`, storage failures.
+    pub async fn set_hints(&self, schema: &str, hints: HintsDocument) -> ApiResult<HintsDocument> {
+        SchemaName::parse(schema)?;
+        let hints = Hints::from(hints);
+        self.store.put_discovery_hints(schema, &hints).map_err(storage)?;
+        self.store.flush().await?;
+        self.rederive.lock().unwrap_or_else(PoisonError::into_inner).insert(schema.to_owned());
+        Ok(hints.into())
+    }
+
+    fn load_hints(&self, schema: &str) -> ApiResult<Hints> {
+        Ok(self.store.get_discovery_hints::<Hints>(schema).map_err(storage)?.unwrap_or_default())
+    }
+}

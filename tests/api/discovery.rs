@@ -1,0 +1,331 @@
+//! Discovery on live traffic: sampling, discovered versions, restarts, hints, drift.
+
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+use crate::bus_support::entry;
+use crate::helpers::{ServiceProcess, TestApp, data_dir, spawn_app_with};
+
+const DEADLINE: Duration = Duration::from_secs(15);
+const LATEST: &str = "/v1/registries/discovered-schemas/schemas/orders@OrderPlaced/versions/latest";
+
+async fn app() -> TestApp {
+    spawn_app_with(|s| s.discovery.min_interval_seconds = 0).await
+}
+
+/// Creates a bus (validation off unless given) with discovery on at `rate`.
+async fn discovering_bus(app: &TestApp, bus: &str, validation: Option<Value>, rate: f64) {
+    let mut body = json!({"name": bus});
+    if let Some(v) = validation {
+        body["validation"] = v;
+    }
+    let reply = app.post("/v1/buses", body).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let reply =
+        app.put(&format!("/v1/buses/{bus}/discovery"), json!({"enabled": true, "sampleRate": rate})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["enabled"], true);
+}
+
+/// Polls `path` until `done` holds for a 200 answer; returns that body.
+async fn wait_for(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let start = Instant::now();
+    loop {
+        let reply = app.get(path).await;
+        if reply.status == 200 && done(&reply.body) {
+            return reply.body;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting on {path}; last answer {}", reply.body);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn placed(detail: Value) -> Value {
+    entry("orders", "Order Placed", detail)
+}
+
+#[tokio::test]
+async fn discovery_registers_a_schema_and_a_new_version_when_a_field_appears() {
+    let app = app().await;
+    let reply = app.post("/v1/buses", json!({"name": "shop"})).await;
+    assert_eq!(reply.status, 201);
+    let off = app.get("/v1/buses/shop/discovery").await;
+    assert_eq!(off.status, 200);
+    assert_eq!(off.body["enabled"], false, "{}", off.body);
+    let reply = app.put("/v1/buses/shop/discovery", json!({"enabled": true, "sampleRate": 1})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+
+    app.put_events(
+        "shop",
+        json!([placed(json!({"orderId": "o-1", "total": 3})), placed(json!({"orderId": "o-2", "total": 4}))]),
+    )
+    .await;
+    let v1 = wait_for(&app, LATEST, |b| b["version"] == 1).await;
+    assert_eq!(v1["content"]["title"], "orders@OrderPlaced");
+    assert_eq!(v1["content"]["required"], json!(["orderId", "total"]), "{v1}");
+
+    app.put_events("shop", json!([placed(json!({"orderId": "o-3", "total": 5, "coupon": "SPRING"}))])).await;
+    let v2 = wait_for(&app, LATEST, |b| b["version"] == 2).await;
+    assert_eq!(v2["content"]["properties"]["coupon"]["type"], "string", "{v2}");
+    // A new extreme value alone (here `total`'s range) makes no version; the next one
+    // carries the range up to date.
+    assert_eq!(v2["content"]["properties"]["total"]["x-schemabus-range"], json!([3, 5]), "{v2}");
+    assert_eq!(v2["content"]["required"], json!(["orderId", "total"]));
+
+    // Same shape again: no new version.
+    app.put_events("shop", json!([placed(json!({"orderId": "o-4", "total": 6, "coupon": "X"}))])).await;
+    let status = wait_for(&app, "/v1/buses/shop/discovery", |b| b["counters"]["inferred"] == 4).await;
+    assert_eq!(status["counters"]["sampled"], 4, "{status}");
+    assert_eq!(status["counters"]["dropped"], 0);
+    assert_eq!(status["counters"]["versionsCreated"], 2);
+    assert_eq!(status["sampleRate"], 1.0);
+    let versions = app.get("/v1/registries/discovered-schemas/schemas/orders@OrderPlaced/versions").await;
+    assert_eq!(versions.body["items"].as_array().unwrap().len(), 2, "{}", versions.body);
+}
+
+#[tokio::test]
+async fn sampling_rate_zero_samples_nothing_and_settings_are_checked() {
+    let app = app().await;
+    discovering_bus(&app, "quiet", None, 0.0).await;
+    discovering_bus(&app, "loud", None, 1.0).await;
+    app.put_events(
+        "quiet",
+        json!([entry("quiet", "Ping", json!({"n": 1})), entry("quiet", "Ping", json!({"n": 2}))]),
+    )
+    .await;
+    app.put_events("loud", json!([entry("loud", "Ping", json!({"n": 1}))])).await;
+    // The queue is first in, first out: once loud's sample is in, quiet's would be too.
+    wait_for(&app, "/v1/registries/discovered-schemas/schemas/loud@Ping/versions/latest", |_| true).await;
+    let quiet = app.get("/v1/buses/quiet/discovery").await;
+    assert_eq!(quiet.body["counters"]["sampled"], 0, "{}", quiet.body);
+    assert_eq!(quiet.body["counters"]["inferred"], 0);
+    app.get("/v1/registries/discovered-schemas/schemas/quiet@Ping")
+        .await
+        .assert_error(404, "schema_not_found");
+
+    app.put("/v1/buses/quiet/discovery", json!({"enabled": true, "sampleRate": 1.5}))
+        .await
+        .assert_error(400, "invalid_request");
+    app.put("/v1/buses/nope/discovery", json!({"enabled": true})).await.assert_error(404, "bus_not_found");
+    app.get("/v1/buses/nope/discovery").await.assert_error(404, "bus_not_found");
+}
+
+fn blocking_wait(client: &Client, url: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let start = Instant::now();
+    loop {
+        if let Ok(r) = client.get(url).send()
+            && r.status() == 200
+        {
+            let body: Value = r.json().unwrap();
+            if done(&body) {
+                return body;
+            }
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting on {url}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn blocking_put_events(client: &Client, base: &str, entries: Value) {
+    let reply = client
+        .post(format!("{base}/v1/buses/shop/events"))
+        .json(&json!({"entries": entries}))
+        .send()
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+}
+
+#[test]
+fn discovery_state_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = ["--discovery-min-interval-seconds", "0"];
+    let client = Client::new();
+    let service = ServiceProcess::start_with(&data_dir(&dir), &flags);
+    let base = service.base.clone();
+    assert_eq!(
+        client.post(format!("{base}/v1/buses")).json(&json!({"name": "shop"})).send().unwrap().status(),
+        201
+    );
+    let reply =
+        client.put(format!("{base}/v1/buses/shop/discovery")).json(&json!({"enabled": true})).send().unwrap();
+    assert_eq!(reply.status(), 200);
+    blocking_put_events(
+        &client,
+        &base,
+        json!([
+            placed(json!({"orderId": "o-1", "legacy": true})),
+            placed(json!({"orderId": "o-2", "legacy": false}))
+        ]),
+    );
+    let v1 = blocking_wait(&client, &format!("{base}{LATEST}"), |b| b["version"] == 1);
+    assert_eq!(v1["content"]["required"], json!(["legacy", "orderId"]), "{v1}");
+    service.terminate();
+
+    let service = ServiceProcess::start_with(&data_dir(&dir), &flags);
+    let base = service.base.clone();
+    let status: Value = client.get(format!("{base}/v1/buses/shop/discovery")).send().unwrap().json().unwrap();
+    assert_eq!(status["enabled"], true, "settings persist: {status}");
+    blocking_put_events(&client, &base, json!([placed(json!({"orderId": "o-3", "total": 7}))]));
+    let v2 = blocking_wait(&client, &format!("{base}{LATEST}"), |b| b["version"] == 2);
+    // Both batches: `legacy` (first batch only) is now optional, `total` (second only) too.
+    assert_eq!(v2["content"]["required"], json!(["orderId"]), "{v2}");
+    assert_eq!(v2["content"]["properties"]["legacy"]["type"], "boolean", "{v2}");
+    assert_eq!(v2["content"]["properties"]["total"]["type"], "number", "{v2}");
+    service.terminate();
+}
+
+#[tokio::test]
+async fn hints_change_the_discovered_schema() {
+    let app = app().await;
+    let hints_path = "/v1/discovery/hints/orders@OrderPlaced";
+    let empty = app.get(hints_path).await;
+    assert_eq!(empty.status, 200);
+    assert_eq!(empty.body["closed"], json!([]), "{}", empty.body);
+    discovering_bus(&app, "shop", None, 1.0).await;
+    app.put_events(
+        "shop",
+        json!([
+            placed(json!({"orderId": "o-1", "status": "NEW"})),
+            placed(json!({"orderId": "o-2", "status": "PAID"}))
+        ]),
+    )
+    .await;
+    let v1 = wait_for(&app, LATEST, |b| b["version"] == 1).await;
+    assert!(v1["content"]["properties"]["status"].get("enum").is_none(), "{v1}");
+    assert_ne!(v1["content"]["additionalProperties"], false);
+
+    let reply = app.put(hints_path, json!({"enum": ["/status"], "closed": [""]})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let v2 = wait_for(&app, LATEST, |b| b["version"] == 2).await;
+    assert_eq!(v2["content"]["properties"]["status"]["enum"], json!(["NEW", "PAID"]), "{v2}");
+    assert_eq!(v2["content"]["additionalProperties"], false, "{v2}");
+    let stored = app.get(hints_path).await;
+    assert_eq!(stored.body["enum"], json!(["/status"]));
+
+    // Hints persist across versions: a new field keeps them applied.
+    app.put_events("shop", json!([placed(json!({"orderId": "o-3", "status": "NEW", "note": "n"}))])).await;
+    let v3 = wait_for(&app, LATEST, |b| b["version"] == 3).await;
+    assert_eq!(v3["content"]["additionalProperties"], false, "{v3}");
+    assert!(v3["content"]["properties"]["note"].is_object());
+
+    app.put(hints_path, json!({"bogus": []})).await.assert_error(400, "invalid_request");
+}
+
+#[tokio::test]
+async fn drift_is_published_once_when_producers_break_the_contract() {
+    let app = app().await;
+    app.create_unchecked_registry("shop").await;
+    let contract = json!({
+        "type": "object",
+        "required": ["orderId", "total"],
+        "properties": {"orderId": {"type": "string"}, "total": {"type": "number"}}
+    });
+    assert_eq!(app.register("shop", "orders@OrderPlaced", contract).await.status, 201);
+    discovering_bus(&app, "orders", Some(json!({"mode": "warn", "registry": "shop"})), 1.0).await;
+    app.create_queue("drift", 30).await;
+    app.route_to_queue(
+        "default",
+        "drift",
+        json!({"source": ["schemabus.registry"], "detail-type": ["Schema Drift Detected"]}),
+        "drift",
+    )
+    .await;
+
+    app.put_events("orders", json!([placed(json!({"orderId": "o-1", "total": 3}))])).await;
+    wait_for(&app, LATEST, |b| b["version"] == 1).await;
+    // The producer drops `total`: accepted in warn mode, and discovered.
+    let body = app.put_events("orders", json!([placed(json!({"orderId": "o-2"}))])).await;
+    assert_eq!(body["failedEntryCount"], 0);
+    wait_for(&app, LATEST, |b| b["version"] == 2).await;
+
+    let start = Instant::now();
+    let events = loop {
+        let events = app.drain("drift").await;
+        if !events.is_empty() {
+            break events;
+        }
+        assert!(start.elapsed() < DEADLINE, "no drift event");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(events.len(), 1, "{events:?}");
+    let detail = &events[0]["detail"];
+    assert_eq!(events[0]["source"], "schemabus.registry");
+    assert_eq!(events[0]["detail-type"], "Schema Drift Detected");
+    assert_eq!(detail["bus"], "orders");
+    assert_eq!(detail["eventType"], "orders@OrderPlaced");
+    assert_eq!(detail["contract"], json!({"registry": "shop", "schema": "orders@OrderPlaced", "version": 1}));
+    assert_eq!(detail["discoveredVersion"], 2);
+    let findings = detail["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{detail}");
+    assert_eq!(findings[0]["type"], "REQUIRED_ATTRIBUTE_ADDED");
+    assert_eq!(findings[0]["path"], "#/required/total");
+    assert!(findings[0]["message"].is_string());
+    let status = app.get("/v1/buses/orders/discovery").await;
+    assert_eq!(status.body["counters"]["driftEvents"], 1, "{}", status.body);
+
+    // Same breakage again, plus a new optional field: a new version, but nothing new to report.
+    app.put_events("orders", json!([placed(json!({"orderId": "o-3", "note": "n"}))])).await;
+    wait_for(&app, LATEST, |b| b["version"] == 3).await;
+    let status = wait_for(&app, "/v1/buses/orders/discovery", |b| b["counters"]["inferred"] == 3).await;
+    assert_eq!(status["counters"]["driftEvents"], 1, "{status}");
+}
+
+#[tokio::test]
+async fn a_change_inside_the_minimum_interval_is_registered_when_it_ends() {
+    let app = spawn_app_with(|s| s.discovery.min_interval_seconds = 2).await;
+    discovering_bus(&app, "shop", None, 1.0).await;
+    app.put_events("shop", json!([placed(json!({"orderId": "o-1"}))])).await;
+    let v1 = wait_for(&app, LATEST, |b| b["version"] == 1).await;
+    let v1_at = Instant::now();
+    app.put_events("shop", json!([placed(json!({"orderId": "o-2", "coupon": "C"}))])).await;
+    wait_for(&app, "/v1/buses/shop/discovery", |b| b["counters"]["inferred"] == 2).await;
+    let still = app.get(LATEST).await;
+    assert_eq!(still.body["version"], 1, "the interval holds the change back: {}", still.body);
+    let v2 = wait_for(&app, LATEST, |b| b["version"] == 2).await;
+    assert!(v1_at.elapsed() >= Duration::from_millis(1500));
+    assert!(v2["content"]["properties"]["coupon"].is_object(), "{v2}");
+    let (a, b) = (v1["createdAt"].as_str().unwrap(), v2["createdAt"].as_str().unwrap());
+    let parse =
+        |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap();
+    assert!(parse(b) - parse(a) >= time::Duration::seconds(2), "{a} {b}");
+}
+
+#[tokio::test]
+async fn a_full_queue_drops_and_counts_samples_without_failing_put_events() {
+    let app = spawn_app_with(|s| {
+        s.discovery.min_interval_seconds = 0;
+        s.discovery.queue = 1;
+    })
+    .await;
+    discovering_bus(&app, "busy", None, 1.0).await;
+    let entries: Vec<Value> = (0..100).map(|i| entry("busy", "Tick", json!({"n": i}))).collect();
+    let body = app.put_events("busy", json!(entries)).await;
+    assert_eq!(body["failedEntryCount"], 0);
+    let status = wait_for(&app, "/v1/buses/busy/discovery", |b| {
+        b["counters"]["inferred"] == b["counters"]["sampled"] && b["counters"]["sampled"].as_u64() > Some(0)
+    })
+    .await;
+    let counters = &status["counters"];
+    let (sampled, dropped) = (counters["sampled"].as_u64().unwrap(), counters["dropped"].as_u64().unwrap());
+    assert_eq!(sampled + dropped, 100, "{status}");
+    assert!(dropped > 0, "a queue of 1 cannot take 100 events at once: {status}");
+    wait_for(&app, "/v1/registries/discovered-schemas/schemas/busy@Tick/versions/latest", |_| true).await;
+}
+
+#[tokio::test]
+async fn refused_events_are_discovered_too() {
+    let app = app().await;
+    app.create_unchecked_registry("shop").await;
+    let contract =
+        json!({"type": "object", "required": ["orderId"], "properties": {"orderId": {"type": "string"}}});
+    assert_eq!(app.register("shop", "orders@OrderPlaced", contract).await.status, 201);
+    discovering_bus(&app, "strict", Some(json!({"mode": "enforce", "registry": "shop"})), 1.0).await;
+    let body = app.put_events("strict", json!([placed(json!({"orderId": 42}))])).await;
+    assert_eq!(body["failedEntryCount"], 1, "{body}");
+    let v1 = wait_for(&app, LATEST, |b| b["version"] == 1).await;
+    assert_eq!(v1["content"]["properties"]["orderId"]["type"], "number", "{v1}");
+    let status = wait_for(&app, "/v1/buses/strict/discovery", |b| b["counters"]["driftEvents"] == 1).await;
+    assert!(status["counters"].get("lastError").is_none(), "{status}");
+}
