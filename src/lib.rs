@@ -19,6 +19,7 @@
 //!   reading a user's template directory).
 //! - [`bindings`]: code bindings of stored versions (generation cached, zip packaging).
 //! - [`model`]: identifiers and records shared by the others; no I/O.
+//! - [`cache`]: the bounded map the validator and bindings caches share.
 //! - [`error`]: the one table of error codes and the error body.
 //!
 //! Dependency rules (checked by `.ci/run`): `model` and `error` import no other module
@@ -26,6 +27,7 @@
 
 pub mod bindings;
 pub mod bus;
+pub mod cache;
 pub mod cli;
 pub mod codegen;
 pub mod compat;

@@ -7,11 +7,11 @@
 
 mod package;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde_json::json;
 
+use crate::cache::BoundedCache;
 use crate::codegen::{CodegenError, GeneratedFile, Generator, Language, Options};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{RegistryName, SchemaName, VersionSelector};
@@ -39,8 +39,7 @@ type CacheKey = (String, String, u32, Language, bool);
 pub struct BindingsService {
     registry: RegistryService,
     generator: Arc<Generator>,
-    cache: Arc<RwLock<HashMap<CacheKey, Arc<Bindings>>>>,
-    capacity: usize,
+    cache: Arc<BoundedCache<CacheKey, Arc<Bindings>>>,
 }
 
 impl std::fmt::Debug for BindingsService {
@@ -52,7 +51,7 @@ impl std::fmt::Debug for BindingsService {
 impl BindingsService {
     /// A service rendering through `generator`, keeping at most `capacity` packages.
     pub fn new(registry: RegistryService, generator: Generator, capacity: usize) -> Self {
-        Self { registry, generator: Arc::new(generator), cache: Arc::default(), capacity: capacity.max(1) }
+        Self { registry, generator: Arc::new(generator), cache: Arc::new(BoundedCache::new(capacity)) }
     }
 
     /// The bindings of a version (generated on first request, then cached; the template
@@ -71,7 +70,7 @@ impl BindingsService {
     ) -> ApiResult<Arc<Bindings>> {
         let record = self.registry.get_version(registry, schema, selector)?;
         let key = (registry.to_string(), schema.to_string(), record.version, language, typed_formats);
-        if let Some(hit) = self.cache.read().ok().and_then(|c| c.get(&key).cloned()) {
+        if let Some(hit) = self.cache.get(&key) {
             return Ok(hit);
         }
         let refs = self.registry.referenced_documents_of(&record.references)?;
@@ -88,14 +87,7 @@ impl BindingsService {
             )
         })?;
         let bindings = Arc::new(Bindings { files, zip, version: record.version, package_name });
-        if let Ok(mut cache) = self.cache.write() {
-            if cache.len() >= self.capacity
-                && let Some(victim) = cache.keys().next().cloned()
-            {
-                cache.remove(&victim);
-            }
-            cache.insert(key, bindings.clone());
-        }
+        self.cache.insert(key, bindings.clone());
         Ok(bindings)
     }
 

@@ -19,6 +19,22 @@ pub struct Model {
     pub formats: Vec<FormatKind>,
 }
 
+impl Model {
+    /// The doc comment of the root type (empty when the root is not a named type).
+    pub fn root_doc(&self) -> Doc {
+        if let Type::Named(id) = &self.root { self.types[*id].doc.clone() } else { Doc::default() }
+    }
+
+    /// One line describing the package: the root's title, else its description, else a
+    /// sentence naming the package. Both languages put it in their manifest.
+    pub fn package_description(&self, package_name: &str) -> String {
+        let doc = self.root_doc();
+        let text =
+            doc.title.or(doc.description).unwrap_or_else(|| format!("Event bindings for {package_name}"));
+        text.lines().next().unwrap_or_default().to_owned()
+    }
+}
+
 /// A named type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeDef {

@@ -325,17 +325,11 @@ pub(crate) fn view(model: &Model, package_name: &str) -> RustView {
     let items: Vec<RustItem> = (0..model.types.len()).map(|id| renderer.item(id)).collect();
     let uses_optional = items.iter().any(|i| i.fields.iter().any(|f| f.serde.contains("deserialize_some")));
     let uses_value_enum = items.iter().any(|i| i.is_value_enum);
-    let root_doc =
-        if let Type::Named(id) = &model.root { model.types[*id].doc.clone() } else { Doc::default() };
-    let description = root_doc
-        .title
-        .clone()
-        .or_else(|| root_doc.description.clone())
-        .unwrap_or_else(|| format!("Event bindings for {package_name}"));
+    let root_doc = model.root_doc();
     RustView {
         package_name: package_name.to_string(),
         crate_name: package_name.replace('-', "_"),
-        description_toml: toml_string(description.lines().next().unwrap_or_default()),
+        description_toml: toml_string(&model.package_description(package_name)),
         crate_doc: rust_doc(&root_doc, "//!"),
         detail_type: renderer.ty(&model.root, None),
         uses_optional,

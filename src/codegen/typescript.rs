@@ -317,16 +317,10 @@ use serde_json::Value;
 /// Builds the TypeScript view of `model`.
 pub(crate) fn view(model: &Model, package_name: &str) -> TsView {
     let renderer = Renderer { model };
-    let root_doc =
-        if let Type::Named(id) = &model.root { model.types[*id].doc.clone() } else { Doc::default() };
-    let description = root_doc
-        .title
-        .clone()
-        .or_else(|| root_doc.description.clone())
-        .unwrap_or_else(|| format!("Event bindings for {package_name}"));
+    let root_doc = model.root_doc();
     TsView {
         package_name: package_name.to_string(),
-        description_json: json_string(description.lines().next().unwrap_or_default()),
+        description_json: json_string(&model.package_description(package_name)),
         header_doc: ts_doc(&root_doc),
         detail_type: renderer.ty(&model.root),
         detail_check: renderer.check(&model.root, "value", 0),
