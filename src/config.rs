@@ -148,6 +148,15 @@ pub struct BusSettings {
     /// Most bus-to-bus forwards one event may take (against routing loops).
     #[arg(long, env = "SCHEMABUS_MAX_FORWARD_HOPS", default_value_t = 4)]
     pub max_forward_hops: u32,
+
+    /// Size of a journal segment (the file log of events and queue messages), in MiB.
+    #[arg(long, env = "SCHEMABUS_JOURNAL_SEGMENT_MB", default_value_t = 64)]
+    pub journal_segment_mb: u64,
+
+    /// How long accepted events stay in the journal, in hours (at least 1). Messages still
+    /// in a queue are kept whatever their age, up to their queue's retention.
+    #[arg(long, env = "SCHEMABUS_EVENT_RETENTION_HOURS", default_value_t = 24)]
+    pub event_retention_hours: u64,
 }
 
 impl Default for BusSettings {
@@ -162,6 +171,8 @@ impl Default for BusSettings {
             max_targets_per_rule: 5,
             quarantine_capacity: 1000,
             max_forward_hops: 4,
+            journal_segment_mb: 64,
+            event_retention_hours: 24,
         }
     }
 }
@@ -203,6 +214,12 @@ impl Settings {
         }
         if self.bus.max_entries == 0 || self.bus.max_targets_per_rule == 0 {
             return Err("--max-entries and --max-targets-per-rule must be at least 1".into());
+        }
+        if self.bus.journal_segment_mb == 0 || self.bus.journal_segment_mb > 4096 {
+            return Err("--journal-segment-mb must be between 1 and 4096".into());
+        }
+        if self.bus.event_retention_hours == 0 {
+            return Err("--event-retention-hours must be at least 1".into());
         }
         if self.bus.flush_interval_ms == 0 {
             return Err("--flush-interval-ms must be at least 1".into());

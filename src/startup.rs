@@ -59,7 +59,10 @@ impl Application {
         settings.validate().map_err(StartupError::Settings)?;
         let store = Store::open(
             &settings.data_dir,
-            &StoreOptions { cache_capacity_bytes: settings.storage_cache_mb * 1024 * 1024 },
+            &StoreOptions {
+                cache_capacity_bytes: settings.storage_cache_mb * 1024 * 1024,
+                journal_segment_bytes: settings.bus.journal_segment_mb * 1024 * 1024,
+            },
         )?;
         let registry = RegistryService::new(
             store.clone(),
@@ -82,7 +85,7 @@ impl Application {
         registry.set_listener(std::sync::Arc::new(move |detail_type, detail| {
             publisher.registry_changed(detail_type, detail);
         }));
-        bus.start_background_flush();
+        bus.start_background_tasks();
         let (discovery, worker) = crate::discovery::DiscoveryService::new(
             store.clone(),
             registry.clone(),

@@ -5,8 +5,9 @@
 //! per-entry error), passes the [`validation::Gate`] (the only constructor of a
 //! [`validation::ValidatedEvent`]), is appended to the bus's event log, and is routed by
 //! the bus's one [`router::Router`] matcher to its targets (queue messages, or forwards
-//! to other buses). Every write is a single-key insert; one group-commit flush per
-//! request makes them durable before the answer (`--durability strict`).
+//! to other buses). A request's events and queue messages are one append to the storage
+//! journal; one group-commit sync per request makes them durable before the answer
+//! (`--durability strict`).
 
 pub mod envelope;
 pub mod metrics;
@@ -29,7 +30,7 @@ use crate::model::{
 };
 use crate::pattern::Pattern;
 use crate::registry::RegistryService;
-use crate::storage::Store;
+use crate::storage::{EventWrites, Store};
 
 use envelope::{EntryFailure, EnvelopeContext};
 use requests::*;
@@ -42,6 +43,9 @@ pub use queues::Queues;
 pub const REGISTRY_SOURCE: &str = "schemabus.registry";
 
 const MAX_DESCRIPTION: usize = 512;
+/// How often old journal segments are looked at (deleting one is cheap; rewriting the
+/// few live messages it still holds is rare).
+const COMPACTION_PERIOD: Duration = Duration::from_secs(60);
 
 /// The bus service. Cheap to clone; clones share state.
 #[derive(Clone, Debug)]
@@ -150,8 +154,23 @@ impl BusService {
         &self.settings
     }
 
-    /// Starts the background flusher of `--durability relaxed` (no-op when strict).
-    pub fn start_background_flush(&self) {
+    /// Starts the journal compactor, and the background flusher of `--durability
+    /// relaxed`.
+    pub fn start_background_tasks(&self) {
+        let store = self.store.clone();
+        let retention = Duration::from_secs(self.settings.event_retention_hours.saturating_mul(3600));
+        std::thread::Builder::new()
+            .name("schemabus-compact".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(COMPACTION_PERIOD);
+                    if let Err(e) = store.compact_journal(retention) {
+                        tracing::error!(error = %e, "journal compaction failed");
+                    }
+                }
+            })
+            .map_err(|e| tracing::error!(error = %e, "cannot start the journal compactor"))
+            .ok();
         if self.settings.durability == Durability::Relaxed {
             let store = self.store.clone();
             let period = Duration::from_millis(self.settings.flush_interval_ms);
@@ -437,7 +456,7 @@ impl BusService {
         let mut results = Vec::with_capacity(entries.len());
         let mut failed = 0;
         let mut accepted = 0;
-        let mut log = EventLog::default();
+        let mut writes = EventWrites::default();
         for entry in entries {
             let result = match envelope::build(entry, &self.context, &now) {
                 Err(failure) => {
@@ -462,7 +481,7 @@ impl BusService {
                                 )?;
                             }
                             let id = event.envelope().id.clone();
-                            self.publish(bus, &event, 0, &mut log)?;
+                            self.publish(bus, &event, 0, &mut writes)?;
                             accepted += 1;
                             PutEventsResultEntry { event_id: Some(id), ..Default::default() }
                         }
@@ -485,7 +504,8 @@ impl BusService {
             }
             results.push(result);
         }
-        log.write(&self.store)?;
+        let touched = self.store.commit_events(writes)?;
+        self.queues.notify(&touched);
         metrics::accepted(bus, accepted);
         if self.settings.durability == Durability::Strict {
             self.store.flush().await?;
@@ -496,17 +516,23 @@ impl BusService {
 
     /// Logs an accepted event on `bus` and delivers it to the targets of the rules it
     /// matches. Forwards to other buses recurse with `hops + 1`, up to the hop limit.
-    fn publish(&self, bus: &str, event: &ValidatedEvent, hops: u32, log: &mut EventLog) -> ApiResult<()> {
+    fn publish(
+        &self,
+        bus: &str,
+        event: &ValidatedEvent,
+        hops: u32,
+        writes: &mut EventWrites,
+    ) -> ApiResult<()> {
         let envelope = event.envelope();
         let bytes = serde_json::to_vec(&envelope.value).map_err(|e| {
             ApiError::new(Code::Internal, format!("cannot encode an event: {e}. Hint: report it."))
         })?;
-        log.append(bus, &bytes);
+        let logged = writes.event(bus, &bytes);
         for (rule, target) in self.router.route(bus, &envelope.value, &bytes) {
             metrics::rule_matched(bus, &rule.name);
             match target {
                 Target::Queue { queue, .. } => {
-                    if !self.queues.enqueue(&queue, &bytes)? {
+                    if !self.queues.enqueue_event(writes, &queue, logged) {
                         metrics::dropped("queue_not_found");
                     }
                 }
@@ -515,7 +541,7 @@ impl BusService {
                         metrics::dropped("hop_limit");
                         tracing::warn!(bus, rule = %rule.name, event = %envelope.id, "forward dropped: hop limit reached");
                     } else if self.store.get_bus(&next)?.is_some() {
-                        self.publish(&next, event, hops + 1, log)?;
+                        self.publish(&next, event, hops + 1, writes)?;
                     } else {
                         metrics::dropped("bus_not_found");
                     }
@@ -611,9 +637,15 @@ impl BusService {
     pub fn publish_service_event(&self, source: &str, detail_type: &str, detail: Value) {
         let envelope = envelope::service_event(source, detail_type, detail, &self.context);
         let event = ValidatedEvent::service_event(envelope);
-        let mut log = EventLog::default();
-        match self.publish(DEFAULT_BUS, &event, 0, &mut log).and_then(|()| log.write(&self.store)) {
-            Ok(()) => metrics::accepted(DEFAULT_BUS, 1),
+        let mut writes = EventWrites::default();
+        let committed = self
+            .publish(DEFAULT_BUS, &event, 0, &mut writes)
+            .and_then(|()| self.store.commit_events(writes).map_err(ApiError::from));
+        match committed {
+            Ok(touched) => {
+                self.queues.notify(&touched);
+                metrics::accepted(DEFAULT_BUS, 1);
+            }
             Err(e) => tracing::error!(error = %e, detail_type, "service event not published"),
         }
         let store = self.store.clone();
@@ -625,7 +657,7 @@ impl BusService {
     }
 
     /// Number of events logged on a bus (for tests and tools).
-    pub fn event_count(&self, bus: &str) -> usize {
+    pub fn event_count(&self, bus: &str) -> u64 {
         self.store.event_count(bus)
     }
 
@@ -634,35 +666,6 @@ impl BusService {
         self.queues.update_depth_gauges();
         metrics::storage_flushes(self.store.flush_count());
         metrics::render()
-    }
-}
-
-/// The events a request accepted, per bus, as JSON lines: written as one key per bus
-/// and request, because sled copies a leaf on every insert and ten 1 KB inserts cost
-/// several times one 10 KB insert.
-#[derive(Default)]
-struct EventLog {
-    buses: Vec<(String, Vec<u8>)>,
-}
-
-impl EventLog {
-    fn append(&mut self, bus: &str, event: &[u8]) {
-        let index = if let Some(i) = self.buses.iter().position(|(b, _)| b == bus) {
-            i
-        } else {
-            self.buses.push((bus.to_owned(), Vec::with_capacity(event.len() * 10)));
-            self.buses.len() - 1
-        };
-        let lines = &mut self.buses[index].1;
-        lines.extend_from_slice(event);
-        lines.push(b'\n');
-    }
-
-    fn write(self, store: &Store) -> ApiResult<()> {
-        for (bus, lines) in self.buses {
-            store.put_event(&bus, store.next_seq(), &lines)?;
-        }
-        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
 //! Pull queues: settings held in memory (every delivery checks the queue exists),
-//! messages in storage (see `storage/queues.rs`), long polls woken by enqueues.
+//! messages in the storage's journal (see `storage/queues.rs`), long polls woken by
+//! enqueues.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -12,7 +13,7 @@ use super::check_name;
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{QueueRecord, now_rfc3339};
-use crate::storage::{ReceiveSpec, Store};
+use crate::storage::{EventRef, EventWrites, ReceiveSpec, Store};
 
 const MAX_VISIBILITY: u32 = 12 * 3600;
 const MAX_RETENTION: u64 = 14 * 24 * 3600;
@@ -174,14 +175,37 @@ impl Queues {
         Ok(())
     }
 
-    /// Adds a message; false when the queue does not exist. Not flushed here: the
-    /// caller flushes once for the whole request.
+    /// Whether a queue exists (every delivery checks).
+    pub(crate) fn exists(&self, name: &str) -> bool {
+        self.records.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(name)
+    }
+
+    /// Adds a message to `writes` (committed by the caller with the request's events);
+    /// false when the queue does not exist.
+    pub(crate) fn enqueue_event(&self, writes: &mut EventWrites, name: &str, event: EventRef) -> bool {
+        if !self.exists(name) {
+            return false;
+        }
+        writes.enqueue(name, self.store.next_seq(), now_ms(), event);
+        true
+    }
+
+    /// Wakes the long polls of queues that just got messages.
+    pub(crate) fn notify(&self, names: &[String]) {
+        for name in names {
+            self.state(name).arrived.notify_waiters();
+        }
+    }
+
+    /// Adds a message whose body is not an event of the current request; false when the
+    /// queue does not exist. Not synced here: the caller flushes before acknowledging.
+    #[allow(dead_code, reason = "the entry point of dead-letter deliveries of webhook targets")]
     pub(crate) fn enqueue(&self, name: &str, body: &[u8]) -> ApiResult<bool> {
-        if !self.records.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(name) {
+        if !self.exists(name) {
             return Ok(false);
         }
-        self.store.enqueue(name, self.store.next_seq(), now_ms(), body)?;
-        self.state(name).arrived.notify_waiters();
+        self.store.enqueue(name, self.store.next_seq(), now_ms(), body, None)?;
+        self.notify(&[name.to_owned()]);
         Ok(true)
     }
 

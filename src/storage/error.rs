@@ -24,6 +24,9 @@ pub enum StorageError {
     /// sled failed during an operation.
     #[error("storage failure: {0}")]
     Sled(#[from] sled::Error),
+    /// The journal failed to write, sync or read (disk full, I/O error).
+    #[error("journal I/O failure: {0}")]
+    Journal(#[from] std::io::Error),
     /// A stored value does not decode: a bug or damage.
     #[error("a stored value under {key} does not decode: {reason}")]
     Decode {
@@ -38,7 +41,9 @@ impl From<StorageError> for crate::error::ApiError {
     fn from(e: StorageError) -> Self {
         tracing::error!(error = %e, "storage error");
         let code = match e {
-            StorageError::Open { .. } | StorageError::Format { .. } => crate::error::Code::StorageUnavailable,
+            StorageError::Open { .. } | StorageError::Format { .. } | StorageError::Journal(_) => {
+                crate::error::Code::StorageUnavailable
+            }
             StorageError::Sled(_) | StorageError::Decode { .. } => crate::error::Code::Internal,
         };
         crate::error::ApiError::new(

@@ -11,6 +11,11 @@
 //! finished before a flush started returns as soon as that flush ends, so concurrent
 //! writers share one fsync.
 //!
+//! The bus's hot data (accepted events, queue messages) is not in sled but in the
+//! journal (`journal/`), an append-only segment log with its own group commit; queue
+//! messages are indexed in memory and rebuilt from it at open. [`Store::flush`] makes
+//! both durable.
+//!
 //! The on-disk format is versioned: a `format_version` key in the `meta` tree is checked
 //! at open, so a directory written by a newer release, or a directory that is not ours,
 //! is refused with a clear message instead of being misread.
@@ -21,21 +26,30 @@ mod configs;
 mod discovery;
 mod error;
 mod events;
+mod journal;
+mod migrate;
 mod queues;
 mod registries;
 mod schemas;
+#[cfg(test)]
+mod tests;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
 
 pub use error::StorageError;
+pub(crate) use events::{EventRef, EventWrites};
+use journal::Journal;
+use queues::QueueIndex;
 pub(crate) use queues::ReceiveSpec;
 pub use queues::{QueueCounts, ReceivedMessage};
 pub(crate) use schemas::{DeleteOutcome, NewVersion, RegisterOutcome};
 
-/// The format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format this build reads and writes (2: queue messages and events in the journal).
+pub const FORMAT_VERSION: u32 = 2;
 
 const META: &str = "meta";
 const FORMAT_KEY: &[u8] = b"format_version";
@@ -49,9 +63,11 @@ pub(crate) const REFERRERS: &str = "referrers";
 pub(crate) const CONFIGS: &str = "compatibility_configs";
 pub(crate) const BUSES: &str = "buses";
 pub(crate) const RULES: &str = "rules";
+/// Format 1 event log; unused since format 2 (kept so old directories open).
 pub(crate) const EVENTS: &str = "events";
 pub(crate) const QUARANTINE: &str = "quarantine";
 pub(crate) const QUEUES: &str = "queues";
+/// Format 1 queue messages; moved to the journal by the format 2 migration.
 pub(crate) const MESSAGES: &str = "queue_messages";
 /// Discovery settings per bus (key: bus name).
 pub(crate) const DISCOVERY_CONFIGS: &str = "discovery_configs";
@@ -67,11 +83,13 @@ pub(crate) const DISCOVERY_DRIFT: &str = "discovery_drift";
 pub struct StoreOptions {
     /// sled page cache size in bytes.
     pub cache_capacity_bytes: u64,
+    /// Size at which a journal segment is sealed and a new one started.
+    pub journal_segment_bytes: u64,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { cache_capacity_bytes: 64 * 1024 * 1024 }
+        Self { cache_capacity_bytes: 64 * 1024 * 1024, journal_segment_bytes: 64 * 1024 * 1024 }
     }
 }
 
@@ -113,6 +131,10 @@ pub struct Store {
     pub(crate) discovery_types: sled::Tree,
     pub(crate) discovery_hints: sled::Tree,
     pub(crate) discovery_drift: sled::Tree,
+    journal: Arc<Journal>,
+    queue_index: Arc<QueueIndex>,
+    /// Events per bus in the journal (see `events.rs`).
+    event_counts: Arc<Mutex<HashMap<String, u64>>>,
     /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
     seq: Arc<AtomicU64>,
 }
@@ -142,6 +164,17 @@ impl Store {
             .open()
             .map_err(|e| StorageError::Open { path: dir.to_path_buf(), reason: describe_open_error(&e) })?;
         let tree = |name: &str| db.open_tree(name).map_err(StorageError::from);
+        let queue_index = Arc::new(QueueIndex::default());
+        let mut event_counts = HashMap::<String, u64>::new();
+        let journal = Journal::open(&dir.join("journal"), options.journal_segment_bytes, |replayed| {
+            if let journal::Record::Events { bus, lines } = &replayed.record {
+                let n = lines.iter().filter(|b| **b == b'\n').count() as u64;
+                *event_counts.entry((*bus).to_owned()).or_default() += n;
+            } else {
+                queue_index.replay(&replayed);
+            }
+        })
+        .map_err(|e| StorageError::Open { path: dir.to_path_buf(), reason: format!("journal: {e}") })?;
         let store = Self {
             meta: tree(META)?,
             registries: tree(REGISTRIES)?,
@@ -160,12 +193,18 @@ impl Store {
             discovery_types: tree(DISCOVERY_TYPES)?,
             discovery_hints: tree(DISCOVERY_HINTS)?,
             discovery_drift: tree(DISCOVERY_DRIFT)?,
+            journal: Arc::new(journal),
+            queue_index,
+            event_counts: Arc::new(Mutex::new(event_counts)),
             seq: Arc::new(AtomicU64::new(initial_seq())),
             path: dir.to_path_buf(),
             durability: Arc::default(),
             db,
         };
         store.check_format()?;
+        let queues: std::collections::HashSet<String> =
+            store.list_queues()?.into_iter().map(|q| q.name).collect();
+        store.queue_index.retain_queues(|name| queues.contains(name));
         Ok(store)
     }
 
@@ -187,8 +226,12 @@ impl Store {
                             "it was written by a newer schemabus (format {found}; this build reads format {FORMAT_VERSION})"
                         ),
                     })
+                } else if found == 1 {
+                    self.migrate_1_to_2()?;
+                    self.meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
+                    self.db.flush()?;
+                    Ok(())
                 } else {
-                    // No older formats exist yet; migrations will be listed here by name.
                     Err(StorageError::Format {
                         path: self.path.clone(),
                         reason: format!("format {found} has no migration to format {FORMAT_VERSION}"),
@@ -246,8 +289,12 @@ impl Store {
     /// # Errors
     /// The I/O error sled reports.
     pub fn flush_blocking(&self) -> Result<(), StorageError> {
+        self.journal.sync()?;
         let d = &self.durability;
         let target = d.written.load(Ordering::Acquire);
+        if d.flushed.load(Ordering::Acquire) >= target {
+            return Ok(()); // nothing new in sled (the PutEvents path usually)
+        }
         let _one = d.flushing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if d.flushed.load(Ordering::Acquire) >= target {
             return Ok(()); // a flush that started after our write already covered it
@@ -281,9 +328,48 @@ impl Store {
         self.seq.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Flushes that reached the disk since the store was opened.
+    /// Flushes that reached the disk since the store was opened (sled flushes and
+    /// journal syncs).
     pub fn flush_count(&self) -> u64 {
-        self.durability.flushes.load(Ordering::Relaxed)
+        self.durability.flushes.load(Ordering::Relaxed) + self.journal.sync_count()
+    }
+
+    /// Whether the journal holds bytes not yet synced.
+    pub fn journal_dirty(&self) -> bool {
+        self.journal.dirty()
+    }
+
+    /// Deletes journal segments, oldest first, once they are older than `retention` —
+    /// after rewriting at the end of the journal any queue message whose body they still
+    /// hold. Deleting only from the front keeps replay exact: every surviving record has
+    /// every later record surviving too.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn compact_journal(&self, retention: Duration) -> Result<usize, StorageError> {
+        // A batch's queue messages are indexed just after its append: a segment sealed a
+        // minute ago cannot hold a body that is not indexed yet.
+        let retention = retention.max(Duration::from_secs(60));
+        self.compact_sealed_before(SystemTime::now().checked_sub(retention).unwrap_or(SystemTime::UNIX_EPOCH))
+    }
+
+    /// Compaction of the segments sealed before `cutoff` (see [`Self::compact_journal`]).
+    fn compact_sealed_before(&self, cutoff: SystemTime) -> Result<usize, StorageError> {
+        let mut deleted = 0;
+        for segment in self.journal.segments() {
+            if segment.active || segment.sealed_at > cutoff {
+                break;
+            }
+            let moved = self.relocate_messages_before(segment.end)?;
+            if moved > 0 {
+                tracing::info!(messages = moved, "journal compaction: live messages rewritten");
+            }
+            self.journal.sync()?;
+            if self.journal.delete_oldest(segment.start)? {
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
     }
 
     /// The data directory.
@@ -291,9 +377,9 @@ impl Store {
         &self.path
     }
 
-    /// Bytes used on disk, as sled reports it.
+    /// Bytes used on disk: sled's count plus the journal's segments.
     pub fn size_on_disk(&self) -> u64 {
-        self.db.size_on_disk().unwrap_or(0)
+        self.db.size_on_disk().unwrap_or(0) + self.journal.size_on_disk()
     }
 }
 

@@ -1,0 +1,177 @@
+//! Storage tests across the journal, the queue index and sled: restart, compaction and
+//! the format 1 migration, on real files in temporary directories.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use super::*;
+use crate::model::QueueRecord;
+
+const SMALL_SEGMENTS: StoreOptions =
+    StoreOptions { cache_capacity_bytes: 8 * 1024 * 1024, journal_segment_bytes: 4096 };
+
+fn open(dir: &Path) -> Store {
+    Store::open(dir, &SMALL_SEGMENTS).expect("store opens")
+}
+
+fn queue(store: &Store, name: &str) {
+    store
+        .put_queue(&QueueRecord {
+            name: name.to_owned(),
+            visibility_timeout_seconds: 30,
+            max_receive_count: None,
+            dead_letter_queue: None,
+            retention_seconds: 3600,
+            created_at: "2026-01-01T00:00:00Z".to_owned(),
+            updated_at: "2026-01-01T00:00:00Z".to_owned(),
+        })
+        .expect("queue stored");
+}
+
+/// Puts `n` events on bus `b`, each enqueued in `q`; returns the event bodies.
+fn put(store: &Store, n: usize, now_ms: u64) -> Vec<String> {
+    let mut bodies = Vec::new();
+    for i in 0..n {
+        let mut writes = EventWrites::default();
+        let body = format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(300));
+        let event = writes.event("b", body.as_bytes());
+        writes.enqueue("q", store.next_seq(), now_ms, event);
+        assert_eq!(store.commit_events(writes).expect("committed"), ["q"]);
+        bodies.push(body);
+    }
+    store.flush_blocking().expect("flushed");
+    bodies
+}
+
+fn receive_all(store: &Store, now_ms: u64) -> Vec<ReceivedMessage> {
+    store
+        .receive(ReceiveSpec {
+            queue: "q",
+            now_ms,
+            max: 10_000,
+            visibility_ms: 30_000,
+            max_receive_count: None,
+            dead_letter_queue: None,
+            retention_ms: u64::MAX / 4,
+        })
+        .expect("received")
+}
+
+fn text(m: &ReceivedMessage) -> String {
+    String::from_utf8(m.body.clone()).expect("utf-8")
+}
+
+#[test]
+fn queue_state_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = open(dir.path());
+    queue(&store, "q");
+    let bodies = put(&store, 30, 1_000);
+    let first = receive_all(&store, 2_000);
+    assert_eq!(first.iter().map(text).collect::<Vec<_>>(), bodies);
+    let acked: Vec<String> = first[..10].iter().map(|m| m.receipt_handle.clone()).collect();
+    assert_eq!(store.ack("q", &acked).expect("acked"), 10);
+    store.flush_blocking().expect("flushed");
+    assert_eq!(store.event_count("b"), 30);
+    drop(store);
+
+    let store = open(dir.path());
+    assert_eq!(store.event_count("b"), 30);
+    let counts = store.queue_counts("q", 2_000);
+    assert_eq!((counts.visible, counts.in_flight), (0, 20), "received messages stay in flight");
+    let again = receive_all(&store, 40_000);
+    assert_eq!(again.len(), 20, "acknowledged messages never come back");
+    assert!(again.iter().all(|m| m.receive_count == 2));
+    assert_eq!(again.iter().map(text).collect::<Vec<_>>(), bodies[10..]);
+    // A handle of the first receive is stale now.
+    assert_eq!(store.ack("q", &[first[15].receipt_handle.clone()]).expect("ack"), 0);
+}
+
+#[test]
+fn compaction_keeps_live_messages_and_deletes_old_segments() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = open(dir.path());
+    queue(&store, "q");
+    let bodies = put(&store, 60, 1_000);
+    // Acknowledge all but three messages spread over the journal.
+    let received = receive_all(&store, 2_000);
+    let keep = [0usize, 29, 59];
+    let handles: Vec<String> = received
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !keep.contains(i))
+        .map(|(_, m)| m.receipt_handle.clone())
+        .collect();
+    assert_eq!(store.ack("q", &handles).expect("acked"), 57);
+    let before = store.journal.segments().len();
+    assert!(before > 3, "the test needs several segments, got {before}");
+
+    let deleted = store.compact_sealed_before(SystemTime::now()).expect("compacts");
+    assert_eq!(deleted, before - 1, "every sealed segment goes; the active one stays");
+    let after: Vec<ReceivedMessage> = receive_all(&store, 40_000);
+    assert_eq!(after.iter().map(text).collect::<Vec<_>>(), keep.map(|i| bodies[i].clone()));
+    assert!(after.iter().all(|m| m.receive_count == 2), "state moved with the bodies");
+    drop(store);
+
+    let store = open(dir.path());
+    let counts = store.queue_counts("q", 40_001);
+    assert_eq!((counts.visible, counts.in_flight), (0, 3));
+    let last = receive_all(&store, 80_000);
+    assert_eq!(last.iter().map(text).collect::<Vec<_>>(), keep.map(|i| bodies[i].clone()));
+}
+
+#[test]
+fn redrive_and_queue_deletion_replay() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = open(dir.path());
+    queue(&store, "q");
+    queue(&store, "dlq");
+    put(&store, 2, 1_000);
+    let spec = |now_ms| ReceiveSpec {
+        queue: "q",
+        now_ms,
+        max: 10,
+        visibility_ms: 1_000,
+        max_receive_count: Some(1),
+        dead_letter_queue: Some("dlq"),
+        retention_ms: u64::MAX / 4,
+    };
+    assert_eq!(store.receive(spec(2_000)).expect("first").len(), 2);
+    assert!(store.receive(spec(5_000)).expect("second").is_empty(), "both moved to the dead-letter queue");
+    store.flush_blocking().expect("flushed");
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(store.queue_counts("dlq", 5_000).visible, 2);
+    assert_eq!(store.queue_counts("q", 5_000).visible, 0);
+    store.delete_queue("dlq").expect("deleted");
+    store.flush_blocking().expect("flushed");
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(store.queue_counts("dlq", 5_000).visible, 0, "a deleted queue's messages stay gone");
+}
+
+#[test]
+fn format_1_messages_move_to_the_journal() {
+    let dir = tempfile::tempdir().expect("dir");
+    {
+        let store = open(dir.path());
+        queue(&store, "q");
+        let mut key = b"q\0".to_vec();
+        key.extend_from_slice(&5u64.to_be_bytes());
+        key.extend_from_slice(&77u64.to_be_bytes());
+        let mut value = 2u32.to_be_bytes().to_vec();
+        value.extend_from_slice(&4u64.to_be_bytes());
+        value.extend_from_slice(b"{\"old\":true}");
+        store.messages.insert(key, value).expect("old message");
+        store.events.insert(b"b\0\0\0\0\0\0\0\0\x01", b"{}\n".as_slice()).expect("old event");
+        store.meta.insert(FORMAT_KEY, &1u32.to_be_bytes()).expect("format 1");
+        store.db.flush().expect("flushed");
+    }
+    let store = open(dir.path());
+    assert!(store.messages.is_empty() && store.events.is_empty(), "old trees emptied");
+    let received = receive_all(&store, 10);
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].body, b"{\"old\":true}");
+    assert_eq!(received[0].message_id, format!("{:016x}", 77));
+    assert_eq!(received[0].receive_count, 3);
+}
