@@ -20,6 +20,10 @@ use schemabus::config::{Durability, Settings};
 use schemabus::startup::Application;
 use serde_json::{Value, json};
 
+/// The allocator the `schemabus` binary runs with (src/main.rs), for both servers.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ENTRIES: usize = 10;
 const RULES: usize = 100;
 

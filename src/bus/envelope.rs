@@ -54,6 +54,10 @@ pub struct Envelope {
     pub detail_type: String,
     /// The whole envelope (`detail` included).
     pub value: Value,
+    /// The compact JSON of `value["detail"]` when it was already written (to measure the
+    /// entry), so [`Envelope::to_bytes`] need not write it again. Whoever changes
+    /// `detail` must clear it.
+    pub detail_json: Option<Vec<u8>>,
 }
 
 impl Envelope {
@@ -61,41 +65,67 @@ impl Envelope {
     pub fn detail(&self) -> &Value {
         self.value.get("detail").unwrap_or(&Value::Null)
     }
+
+    /// The envelope as compact JSON, byte for byte what `serde_json::to_vec(&value)`
+    /// writes, reusing [`Envelope::detail_json`] (the bulk of an event) when set.
+    ///
+    /// # Errors
+    /// Only if a value cannot be written as JSON, which `serde_json::Value` always can.
+    pub fn to_bytes(&self) -> serde_json::Result<Vec<u8>> {
+        let (Some(detail), Value::Object(map)) = (&self.detail_json, &self.value) else {
+            return serde_json::to_vec(&self.value);
+        };
+        if map.keys().next_back().map(String::as_str) != Some("detail") {
+            return serde_json::to_vec(&self.value);
+        }
+        let mut out = Vec::with_capacity(detail.len() + 256);
+        out.push(b'{');
+        for (key, value) in map.iter().take(map.len() - 1) {
+            serde_json::to_writer(&mut out, key)?;
+            out.push(b':');
+            serde_json::to_writer(&mut out, value)?;
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"detail\":");
+        out.extend_from_slice(detail);
+        out.push(b'}');
+        Ok(out)
+    }
+}
+
+/// An entry measured for the request size limit, keeping what measuring wrote.
+#[derive(Debug)]
+pub struct Measured {
+    /// The entry as sent.
+    pub entry: Value,
+    /// Its size as EventBridge computes it (see [`measure`]).
+    pub size: usize,
+    /// The compact JSON of an object `detail`, written to measure it, reused as the
+    /// event's bytes.
+    pub detail_json: Option<Vec<u8>>,
 }
 
 /// Size of an entry as EventBridge computes it: 14 bytes if `Time` is set, plus the
 /// UTF-8 bytes of `Source`, `DetailType`, `Detail` (as sent, or compact JSON for an
 /// object) and each of `Resources`.
-pub fn entry_size(entry: &Value) -> usize {
+pub fn measure(entry: Value) -> Measured {
     let text = |key: &str| entry.get(key).and_then(Value::as_str).map_or(0, str::len);
     let time = if entry.get("time").is_some_and(|t| !t.is_null()) { 14 } else { 0 };
-    let detail = match entry.get("detail") {
-        Some(Value::String(s)) => s.len(),
-        Some(v @ Value::Object(_)) => compact_len(v),
-        _ => 0,
+    let (detail, detail_json) = match entry.get("detail") {
+        Some(Value::String(s)) => (s.len(), None),
+        Some(v @ Value::Object(_)) => {
+            // Writing a `Value` into a Vec cannot fail.
+            let json = serde_json::to_vec(v).unwrap_or_default();
+            (json.len(), Some(json))
+        }
+        _ => (0, None),
     };
     let resources = entry
         .get("resources")
         .and_then(Value::as_array)
         .map_or(0, |r| r.iter().filter_map(Value::as_str).map(str::len).sum());
-    time + text("source") + text("detailType") + detail + resources
-}
-
-fn compact_len(value: &Value) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    // Writing into a counter cannot fail.
-    let _ = serde_json::to_writer(&mut counter, value);
-    counter.0
+    let size = time + text("source") + text("detailType") + detail + resources;
+    Measured { entry, size, detail_json }
 }
 
 /// `detail-type` in PascalCase, as EventBridge names discovered schemas: words split on
@@ -135,7 +165,8 @@ fn format_time(t: OffsetDateTime) -> String {
 /// # Errors
 /// `InvalidArgument` for a missing or mistyped field, `MalformedDetail` when `detail` is
 /// neither an object nor a string holding one.
-pub fn build(entry: Value, ctx: &EnvelopeContext, now: &str) -> Result<Envelope, EntryFailure> {
+pub fn build(measured: Measured, ctx: &EnvelopeContext, now: &str) -> Result<Envelope, EntryFailure> {
+    let Measured { entry, detail_json, .. } = measured;
     let Value::Object(mut entry) = entry else {
         return Err(EntryFailure::invalid("Entry", "an entry is a JSON object."));
     };
@@ -181,19 +212,20 @@ pub fn build(entry: Value, ctx: &EnvelopeContext, now: &str) -> Result<Envelope,
     value.insert("region".into(), Value::from(ctx.region.clone()));
     value.insert("resources".into(), resources);
     value.insert("detail".into(), detail);
-    Ok(Envelope { id, source, detail_type, value: Value::Object(value) })
+    Ok(Envelope { id, source, detail_type, value: Value::Object(value), detail_json })
 }
 
 /// An envelope for an event the service emits itself (registry changes).
 pub fn service_event(source: &str, detail_type: &str, detail: Value, ctx: &EnvelopeContext) -> Envelope {
     let entry = serde_json::json!({"source": source, "detailType": detail_type, "detail": detail});
-    build(entry, ctx, &now_event_time()).unwrap_or_else(|_| {
+    build(measure(entry), ctx, &now_event_time()).unwrap_or_else(|_| {
         // Unreachable for our own literal fields; keep a well-formed event regardless.
         Envelope {
             id: uuid::Uuid::new_v4().to_string(),
             source: source.into(),
             detail_type: detail_type.into(),
             value: Value::Null,
+            detail_json: None,
         }
     })
 }
@@ -239,8 +271,9 @@ mod tests {
     #[test]
     fn envelopes_match_their_schema_and_sizes_follow_eventbridge() {
         let entry = json!({"source": "orders", "detailType": "Order Placed", "detail": "{\"a\":1}", "time": "2024-01-02T03:04:05.678+01:00", "resources": ["r1"]});
-        assert_eq!(entry_size(&entry), 14 + 6 + 12 + 7 + 2);
-        let envelope = build(entry, &ctx(), "x").unwrap();
+        let measured = measure(entry);
+        assert_eq!(measured.size, 14 + 6 + 12 + 7 + 2);
+        let envelope = build(measured, &ctx(), "x").unwrap();
         assert_eq!(envelope.value["time"], "2024-01-02T02:04:05Z");
         let schema: Value = serde_json::from_str(ENVELOPE_SCHEMA).unwrap();
         assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&envelope.value));
@@ -249,10 +282,23 @@ mod tests {
     }
 
     #[test]
+    fn to_bytes_writes_what_serde_writes() {
+        let detail = json!({"b": [1, 2.5, "é\n\"q\""], "a": {"z": null, "y": true}, "n": -0.0, "big": 18446744073709551615u64});
+        for entry in [
+            json!({"source": "s\"x", "detailType": "T", "detail": detail, "resources": ["r"]}),
+            json!({"source": "s", "detailType": "T", "detail": detail.to_string()}),
+        ] {
+            let envelope = build(measure(entry), &ctx(), "2024-01-01T00:00:00Z").unwrap();
+            assert_eq!(envelope.to_bytes().unwrap(), serde_json::to_vec(&envelope.value).unwrap());
+        }
+    }
+
+    #[test]
     fn bad_entries_fail_with_eventbridge_codes() {
-        let err = build(json!({"detailType": "x", "detail": {}}), &ctx(), "t").unwrap_err();
+        let err = build(measure(json!({"detailType": "x", "detail": {}})), &ctx(), "t").unwrap_err();
         assert_eq!(err.message, "Parameter Source is not valid. Reason: Source is a required argument.");
-        let err = build(json!({"source": "s", "detailType": "x", "detail": "[1]"}), &ctx(), "t").unwrap_err();
+        let err = build(measure(json!({"source": "s", "detailType": "x", "detail": "[1]"})), &ctx(), "t")
+            .unwrap_err();
         assert_eq!(err.code, "MalformedDetail");
     }
 }

@@ -440,7 +440,8 @@ impl BusService {
             )
             .with_details(json!({"pointer": "/entries", "limit": self.settings.max_entries})));
         }
-        let size: usize = entries.iter().map(envelope::entry_size).sum();
+        let entries: Vec<envelope::Measured> = entries.into_iter().map(envelope::measure).collect();
+        let size: usize = entries.iter().map(|m| m.size).sum();
         if size > self.settings.max_entries_bytes {
             return Err(ApiError::new(
                 Code::EntriesTooLarge,
@@ -524,7 +525,7 @@ impl BusService {
         writes: &mut EventWrites,
     ) -> ApiResult<()> {
         let envelope = event.envelope();
-        let bytes = serde_json::to_vec(&envelope.value).map_err(|e| {
+        let bytes = envelope.to_bytes().map_err(|e| {
             ApiError::new(Code::Internal, format!("cannot encode an event: {e}. Hint: report it."))
         })?;
         let logged = writes.event(bus, &bytes);

@@ -357,6 +357,7 @@ impl Worker {
             source: entry.record.source.clone(),
             detail_type: entry.record.detail_type.clone(),
             value: Value::Null,
+            detail_json: None,
         };
         let Some((registry, schema, version)) = self.service.gate.contract_for(&record, &probe) else {
             return Ok(()); // no contract: nothing to drift from

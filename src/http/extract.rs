@@ -49,6 +49,10 @@ fn payload_error(e: actix_web::Error) -> ApiError {
 /// `malformed_json` for syntax errors and empty bodies, `invalid_request` with
 /// `details.pointer` for a body of the wrong shape.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Fast path: path tracking costs about a fifth of the parse, and only errors need it.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| (pointer_of(e.path()), e.into_inner()))

@@ -133,6 +133,8 @@ pub struct Store {
     pub(crate) discovery_drift: sled::Tree,
     journal: Arc<Journal>,
     queue_index: Arc<QueueIndex>,
+    /// Decoded records of existing buses (see `buses.rs`).
+    bus_cache: Arc<RwLock<HashMap<String, crate::model::BusRecord>>>,
     /// Events per bus in the journal (see `events.rs`).
     event_counts: Arc<Mutex<HashMap<String, u64>>>,
     /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
@@ -193,8 +195,16 @@ impl Store {
             discovery_types: tree(DISCOVERY_TYPES)?,
             discovery_hints: tree(DISCOVERY_HINTS)?,
             discovery_drift: tree(DISCOVERY_DRIFT)?,
-            journal: Arc::new(journal),
+            journal: {
+                let journal = Arc::new(journal);
+                journal.start_syncer().map_err(|e| StorageError::Open {
+                    path: dir.to_path_buf(),
+                    reason: format!("cannot start the journal syncer: {e}"),
+                })?;
+                journal
+            },
             queue_index,
+            bus_cache: Arc::default(),
             event_counts: Arc::new(Mutex::new(event_counts)),
             seq: Arc::new(AtomicU64::new(initial_seq())),
             path: dir.to_path_buf(),
@@ -278,6 +288,11 @@ impl Store {
     /// # Errors
     /// The I/O error sled reports.
     pub async fn flush(&self) -> Result<(), StorageError> {
+        self.journal.wait_durable().await?;
+        let d = &self.durability;
+        if d.flushed.load(Ordering::Acquire) >= d.written.load(Ordering::Acquire) {
+            return Ok(()); // nothing new in sled: the PutEvents path, usually
+        }
         let store = self.clone();
         tokio::task::spawn_blocking(move || store.flush_blocking())
             .await

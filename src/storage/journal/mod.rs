@@ -22,12 +22,12 @@ pub(crate) mod record;
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::SystemTime;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, Weak};
+use std::time::{Duration, SystemTime};
 
 pub(crate) use record::{Body, Record};
 
@@ -105,6 +105,20 @@ pub(crate) struct Journal {
     /// One fdatasync at a time; waiters behind it usually find their bytes covered.
     syncing: Mutex<()>,
     syncs: AtomicU64,
+    /// Set when an fdatasync failed: what the page cache held may never reach the disk
+    /// (Linux drops dirty pages after reporting the error), so nothing more is accepted.
+    poisoned: AtomicBool,
+    /// `durable`, for async waiters (see [`Journal::wait_durable`]).
+    durable_tx: tokio::sync::watch::Sender<u64>,
+    /// Wakes the syncer thread.
+    wanted: Arc<SyncRequest>,
+}
+
+/// The flag and condition variable between async waiters and the syncer thread.
+#[derive(Debug, Default)]
+struct SyncRequest {
+    pending: Mutex<bool>,
+    wake: Condvar,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -156,19 +170,23 @@ impl Journal {
         let count = starts.len();
         for (i, start) in starts.into_iter().enumerate() {
             let path = segment_path(dir, start);
-            let file = OpenOptions::new().read(true).append(true).open(&path)?;
+            let file = OpenOptions::new().read(true).write(true).open(&path)?;
             let mut bytes = Vec::new();
             (&file).read_to_end(&mut bytes)?;
             let whole = replay_segment(start, &bytes, &mut visit);
-            if whole < bytes.len() {
-                if i + 1 < count {
+            let last = i + 1 == count;
+            // After the frames: the zeros of preallocation (fine), or a torn frame, which
+            // only the last segment may have.
+            if bytes[whole..].iter().any(|b| *b != 0) {
+                if !last {
                     return Err(io::Error::other(format!(
                         "journal segment {} is damaged at byte {whole} (it is not the last segment, so this is not a torn write); restore the data directory from a backup",
                         path.display()
                     )));
                 }
-                tracing::warn!(segment = %path.display(), at = whole, dropped = bytes.len() - whole, "journal: torn frame at the end of the last segment truncated");
-                file.set_len(whole as u64)?;
+                tracing::warn!(segment = %path.display(), at = whole, "journal: torn frame at the end of the last segment dropped");
+                file.set_len(whole as u64)?; // zero the torn bytes...
+                file.set_len(bytes.len() as u64)?; // ...and keep the preallocated size
                 file.sync_all()?;
             }
             let sealed_at = file.metadata().and_then(|m| m.modified()).unwrap_or_else(|_| SystemTime::now());
@@ -178,7 +196,7 @@ impl Journal {
         let active = match segments.last_key_value() {
             Some((&start, segment)) => Active { start, file: Arc::clone(&segment.file), len: segment.len },
             None => {
-                let file = Arc::new(create_segment(dir, 0)?);
+                let file = Arc::new(create_segment(dir, 0, segment_bytes)?);
                 segments.insert(0, Segment { file: Arc::clone(&file), len: 0, sealed_at: SystemTime::now() });
                 Active { start: 0, file, len: 0 }
             }
@@ -192,7 +210,52 @@ impl Journal {
             durable: AtomicU64::new(end),
             syncing: Mutex::new(()),
             syncs: AtomicU64::new(0),
+            poisoned: AtomicBool::new(false),
+            durable_tx: tokio::sync::watch::Sender::new(end),
+            wanted: Arc::default(),
         })
+    }
+
+    /// Starts the syncer thread, which runs group commits for [`Self::wait_durable`]. It
+    /// ends soon after the journal is dropped.
+    pub(crate) fn start_syncer(self: &Arc<Self>) -> io::Result<()> {
+        let journal = Arc::downgrade(self);
+        let wanted = Arc::clone(&self.wanted);
+        std::thread::Builder::new().name("schemabus-journal-sync".into()).spawn(move || {
+            syncer(&journal, &wanted);
+        })?;
+        Ok(())
+    }
+
+    /// Waits until every byte appended before the call is durable, without holding a
+    /// thread: the syncer thread runs one fdatasync for every waiter that arrived while
+    /// the previous one ran (group commit).
+    ///
+    /// # Errors
+    /// When an fdatasync failed (the journal is then poisoned).
+    pub(crate) async fn wait_durable(&self) -> io::Result<()> {
+        let target = self.written.load(Ordering::Acquire);
+        let mut durable = self.durable_tx.subscribe();
+        if *durable.borrow_and_update() < target {
+            *lock(&self.wanted.pending) = true;
+            self.wanted.wake.notify_one();
+            let poisoned = &self.poisoned;
+            durable
+                .wait_for(|d| *d >= target || poisoned.load(Ordering::Acquire))
+                .await
+                .map_err(|_| io::Error::other("the journal syncer stopped"))?;
+        }
+        self.check_poisoned()
+    }
+
+    fn check_poisoned(&self) -> io::Result<()> {
+        if self.poisoned.load(Ordering::Acquire) {
+            Err(io::Error::other(
+                "an earlier journal fdatasync failed; restart the service once the disk is healthy",
+            ))
+        } else {
+            Ok(())
+        }
     }
 
     /// Writes a batch with one `write(2)` (readable at once, durable after [`Self::sync`]).
@@ -202,12 +265,13 @@ impl Journal {
     /// I/O errors; after one, the segment may hold part of the batch, which the next
     /// open truncates only if it is at the end (so the store should stop).
     pub(crate) fn append(&self, batch: &Batch) -> io::Result<u64> {
+        self.check_poisoned()?;
         let mut active = lock(&self.active);
         if active.len > 0 && active.len + batch.buf.len() as u64 > self.segment_bytes {
             self.rotate(&mut active)?;
         }
         let base = active.start + active.len;
-        (&*active.file).write_all(&batch.buf)?;
+        active.file.write_all_at(&batch.buf, active.len)?;
         active.len += batch.buf.len() as u64;
         let end = active.start + active.len;
         if let Some(segment) =
@@ -222,9 +286,10 @@ impl Journal {
     /// Seals the active segment (synced, so only the last segment can be torn) and starts
     /// the next one.
     fn rotate(&self, active: &mut Active) -> io::Result<()> {
-        active.file.sync_data()?;
+        active.file.set_len(active.len)?; // drop the unused preallocated tail
+        active.file.sync_all()?;
         let start = active.start + active.len;
-        let file = Arc::new(create_segment(&self.dir, start)?);
+        let file = Arc::new(create_segment(&self.dir, start, self.segment_bytes)?);
         let mut segments = self.segments.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(old) = segments.get_mut(&active.start) {
             old.sealed_at = SystemTime::now();
@@ -248,12 +313,23 @@ impl Journal {
         if self.durable.load(Ordering::Acquire) >= target {
             return Ok(()); // the sync we waited behind covered us
         }
+        self.check_poisoned()?;
         let (file, end) = {
             let active = lock(&self.active);
             (Arc::clone(&active.file), active.start + active.len)
         };
-        file.sync_data()?;
+        if let Err(e) = file.sync_data() {
+            tracing::error!(error = %e, "journal fdatasync failed; no further writes are accepted");
+            self.poisoned.store(true, Ordering::Release);
+            self.durable_tx.send_modify(|_| {}); // wake waiters to see the poison
+            return Err(e);
+        }
         self.durable.fetch_max(end, Ordering::AcqRel);
+        self.durable_tx.send_if_modified(|d| {
+            let moved = end > *d;
+            *d = (*d).max(end);
+            moved
+        });
         self.syncs.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -328,8 +404,37 @@ impl Journal {
     }
 }
 
-fn create_segment(dir: &Path, start: u64) -> io::Result<File> {
-    let file = OpenOptions::new().read(true).append(true).create_new(true).open(segment_path(dir, start))?;
+/// The syncer thread: waits for a request, syncs, repeats; exits when the journal is gone.
+fn syncer(journal: &Weak<Journal>, wanted: &SyncRequest) {
+    loop {
+        {
+            let mut pending = lock(&wanted.pending);
+            while !*pending {
+                let (guard, timeout) = wanted
+                    .wake
+                    .wait_timeout(pending, Duration::from_secs(1))
+                    .unwrap_or_else(PoisonError::into_inner);
+                pending = guard;
+                if timeout.timed_out() && journal.strong_count() == 0 {
+                    return;
+                }
+            }
+            *pending = false;
+        }
+        let Some(journal) = journal.upgrade() else { return };
+        if journal.sync().is_err() {
+            return; // poisoned: waiters were woken and fail
+        }
+    }
+}
+
+/// Creates a segment with its final size already set (sparse): a write inside the file's
+/// size does not update the size on every append, which made ext4 appends about four
+/// times as expensive here (`dd` of 13.5 KB blocks: 292 MB/s extending a file, 1.2 GB/s
+/// inside a sized one). Replay stops at the zeros after the last frame.
+fn create_segment(dir: &Path, start: u64, size: u64) -> io::Result<File> {
+    let file = OpenOptions::new().read(true).write(true).create_new(true).open(segment_path(dir, start))?;
+    file.set_len(size)?;
     sync_dir(dir)?;
     Ok(file)
 }
@@ -402,10 +507,12 @@ mod tests {
         journal.append(&events("a", b"x\n")).expect("appends");
         journal.append(&events("b", b"y\n")).expect("appends");
         journal.sync().expect("syncs");
+        let end = journal.written.load(Ordering::Acquire);
         drop(journal);
         let segment = segment_path(dir.path(), 0);
         let full = std::fs::read(&segment).expect("reads");
-        std::fs::write(&segment, &full[..full.len() - 3]).expect("tears");
+        assert_eq!(full.len(), 4096, "segments are created at their full size");
+        std::fs::write(&segment, &full[..end as usize - 3]).expect("tears the last frame");
         let (journal, seen) = replay_all(dir.path());
         assert_eq!(seen.iter().map(|(_, b)| b.as_str()).collect::<Vec<_>>(), ["a"]);
         journal.append(&events("c", b"z\n")).expect("appends after truncation");
