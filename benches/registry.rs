@@ -129,6 +129,7 @@ fn http(c: &mut Criterion) {
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let mut settings = Settings::for_data_dir(data);
+            settings.security.auth = schemabus::config::AuthMode::Off;
             settings.workers = Some(1);
             let app = Application::build(settings).await.unwrap();
             tx.send(app.port()).unwrap();

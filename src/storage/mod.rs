@@ -25,6 +25,9 @@ mod queues;
 mod registries;
 mod schemas;
 
+mod audit;
+mod keys;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -49,6 +52,8 @@ pub(crate) const REFERRERS: &str = "referrers";
 pub(crate) const CONFIGS: &str = "compatibility_configs";
 pub(crate) const BUSES: &str = "buses";
 pub(crate) const RULES: &str = "rules";
+pub(crate) const API_KEYS: &str = "api_keys";
+pub(crate) const AUDIT: &str = "audit";
 pub(crate) const EVENTS: &str = "events";
 pub(crate) const QUARANTINE: &str = "quarantine";
 pub(crate) const QUEUES: &str = "queues";
@@ -113,6 +118,8 @@ pub struct Store {
     pub(crate) discovery_types: sled::Tree,
     pub(crate) discovery_hints: sled::Tree,
     pub(crate) discovery_drift: sled::Tree,
+    pub(crate) api_keys: sled::Tree,
+    pub(crate) audit: sled::Tree,
     /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
     seq: Arc<AtomicU64>,
 }
@@ -160,6 +167,8 @@ impl Store {
             discovery_types: tree(DISCOVERY_TYPES)?,
             discovery_hints: tree(DISCOVERY_HINTS)?,
             discovery_drift: tree(DISCOVERY_DRIFT)?,
+            api_keys: tree(API_KEYS)?,
+            audit: tree(AUDIT)?,
             seq: Arc::new(AtomicU64::new(initial_seq())),
             path: dir.to_path_buf(),
             durability: Arc::default(),
