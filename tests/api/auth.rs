@@ -110,6 +110,12 @@ async fn a_key_over_its_rate_gets_429_with_retry_after() {
     for _ in 0..5 {
         assert_eq!(app.get("/healthz").await.status, 200);
     }
+    let metrics = app.call(Some(&other), Method::GET, "/metrics", None).await;
+    assert_eq!(metrics.status, 403, "metrics need metrics:read");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let metrics = app.client.get(format!("{}/metrics", app.base)).bearer_auth(ADMIN).send().await.unwrap();
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("schemabus_rate_limited_total"), "{text}");
 }
 
 #[tokio::test]
@@ -363,4 +369,49 @@ async fn tls_serves_https_with_the_given_certificate() {
     settings.security.tls_key = Some(key_path);
     let error = schemabus::startup::Application::build(settings).await.err().expect("refused");
     assert!(error.to_string().contains("missing.pem"), "{error}");
+}
+
+#[tokio::test]
+async fn codegen_from_a_secured_service_sends_schemabus_key() {
+    let app = spawn_secure_app().await;
+    app.admin(Method::POST, "/v1/registries", json!({"name": "shop"})).await;
+    app.admin(
+        Method::POST,
+        "/v1/registries/shop/schemas/orders@OrderPlaced/versions",
+        json!({"content": {"title": "OrderPlaced", "type": "object", "properties": {"id": {"type": "string"}}}}),
+    )
+    .await;
+    let reader = app.create_key("codegen", &["registry:read:shop"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let base = app.base.clone();
+    let run = move |key: Option<String>| {
+        let base = base.clone();
+        let out = dir.path().join(if key.is_some() { "with" } else { "without" });
+        tokio::task::spawn_blocking(move || {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_schemabus"));
+            command
+                .args([
+                    "codegen",
+                    "--language",
+                    "typescript",
+                    "--registry",
+                    &base,
+                    "--from",
+                    "shop/orders@OrderPlaced",
+                    "--out",
+                ])
+                .arg(&out)
+                .env_remove("SCHEMABUS_KEY");
+            if let Some(k) = key {
+                command.env("SCHEMABUS_KEY", k);
+            }
+            (command.output().unwrap(), out)
+        })
+    };
+    let (without, _) = run(None).await.unwrap();
+    assert!(!without.status.success());
+    assert!(String::from_utf8_lossy(&without.stderr).contains("401"), "{without:?}");
+    let (with, out) = run(Some(reader)).await.unwrap();
+    assert!(with.status.success(), "{}", String::from_utf8_lossy(&with.stderr));
+    assert!(std::fs::read_to_string(out.join("src/index.ts")).unwrap().contains("OrderPlaced"));
 }
