@@ -281,6 +281,10 @@ fn matrix() -> Vec<Row> {
         row(M::GET, "/v1/keys", "/v1/keys", None, &[Admin]),
         row(M::DELETE, "/v1/keys/{key}", "/v1/keys/absent", None, &[Admin]),
         row(M::GET, "/v1/audit", "/v1/audit", None, &[Admin]),
+        // The API description and explorer are anonymous (not operations of the document).
+        row(M::GET, "", "/openapi.json", None, ANYONE),
+        row(M::GET, "", "/docs/", None, ANYONE),
+        row(M::GET, "", "/docs/swagger-ui-bundle.js", None, ANYONE),
         // Fail closed: a path no operation serves needs admin (who then gets the 404).
         row(M::GET, "", "/v1/nothing-here", None, &[Admin]),
         row(M::POST, "", "/healthz", None, &[Admin]),
