@@ -150,6 +150,7 @@ async fn drive(url: String, body: Arc<Vec<u8>>, clients: usize, seconds: u64) ->
 async fn schemabus(durability: Durability, body: Arc<Vec<u8>>, clients: usize, seconds: u64) -> Figures {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
     let mut settings = Settings::for_data_dir(dir.path().join("data"));
+    settings.security.auth = schemabus::config::AuthMode::Off;
     settings.workers = None;
     settings.bus.durability = durability;
     let app = Application::build(settings).await.unwrap_or_else(|e| panic!("service builds: {e}"));

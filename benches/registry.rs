@@ -129,6 +129,7 @@ fn http(c: &mut Criterion) {
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let mut settings = Settings::for_data_dir(data);
+            settings.security.auth = schemabus::config::AuthMode::Off;
             settings.workers = Some(1);
             let app = Application::build(settings).await.unwrap();
             tx.send(app.port()).unwrap();
@@ -172,9 +173,57 @@ fn http(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same read through the access middleware: bearer key, SHA-256, one key lookup,
+/// token bucket, grant check (compare with `http/get_latest_version`).
+fn http_with_key(c: &mut Criterion) {
+    const KEY: &str = "sb_bench-admin-key-0123456789abcdefghijklmnop";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let mut settings = Settings::for_data_dir(data);
+            settings.security.admin_key = Some(KEY.to_owned());
+            settings.security.rate_limit_per_second = 1_000_000;
+            settings.workers = Some(1);
+            let app = Application::build(settings).await.unwrap();
+            tx.send(app.port()).unwrap();
+            app.run_until_stopped().await.unwrap();
+        });
+    });
+    let base = format!("http://127.0.0.1:{}", rx.recv().unwrap());
+    let client = reqwest::blocking::Client::new();
+    client
+        .post(format!("{base}/v1/registries"))
+        .bearer_auth(KEY)
+        .json(&json!({"name": "shop"}))
+        .send()
+        .unwrap();
+    let created = client
+        .post(format!("{base}/v1/registries/shop/schemas/orders@OrderPlaced/versions"))
+        .bearer_auth(KEY)
+        .json(&json!({"content": order_schema()}))
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let mut group = c.benchmark_group("http");
+    group.bench_function("get_latest_version_with_key", |b| {
+        b.iter(|| {
+            let r = client
+                .get(format!("{base}/v1/registries/shop/schemas/orders@OrderPlaced/versions/latest"))
+                .bearer_auth(KEY)
+                .send()
+                .unwrap();
+            assert!(r.status().is_success());
+            black_box(r.bytes().unwrap())
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
-    targets = validation, http
+    targets = validation, http, http_with_key
 }
 criterion_main!(benches);

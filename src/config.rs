@@ -74,6 +74,10 @@ pub struct Settings {
     /// Settings of schema discovery on live traffic.
     #[command(flatten)]
     pub discovery: DiscoverySettings,
+
+    /// Access control, rate limits and TLS (docs/SECURITY.md).
+    #[command(flatten)]
+    pub security: SecuritySettings,
 }
 
 /// Settings of schema discovery (`serve` flags, each with a `SCHEMABUS_` variable).
@@ -157,6 +161,17 @@ pub struct BusSettings {
     /// in a queue are kept whatever their age, up to their queue's retention.
     #[arg(long, env = "SCHEMABUS_EVENT_RETENTION_HOURS", default_value_t = 24)]
     pub event_retention_hours: u64,
+    /// Most rules on one bus.
+    #[arg(long, env = "SCHEMABUS_MAX_RULES_PER_BUS", default_value_t = 300)]
+    pub max_rules_per_bus: usize,
+
+    /// Longest event pattern accepted (rules and test-event-pattern), in characters of compact JSON.
+    #[arg(long, env = "SCHEMABUS_MAX_PATTERN_CHARS", default_value_t = 4096)]
+    pub max_pattern_chars: usize,
+
+    /// Most messages one queue receive may ask for (`maxMessages`), 1 to 100.
+    #[arg(long, env = "SCHEMABUS_MAX_RECEIVE_MESSAGES", default_value_t = 100)]
+    pub max_receive_messages: usize,
 }
 
 impl Default for BusSettings {
@@ -173,6 +188,9 @@ impl Default for BusSettings {
             max_forward_hops: 4,
             journal_segment_mb: 64,
             event_retention_hours: 24,
+            max_rules_per_bus: 300,
+            max_pattern_chars: 4096,
+            max_receive_messages: 100,
         }
     }
 }
@@ -195,6 +213,7 @@ impl Settings {
             log_format: LogFormat::Text,
             bus: BusSettings::default(),
             discovery: DiscoverySettings::default(),
+            security: SecuritySettings::default(),
         }
     }
 
@@ -229,6 +248,99 @@ impl Settings {
         }
         if self.workers == Some(0) {
             return Err("--workers must be at least 1".into());
+        }
+        if self.bus.max_rules_per_bus == 0 || self.bus.max_pattern_chars == 0 {
+            return Err("--max-rules-per-bus and --max-pattern-chars must be at least 1".into());
+        }
+        if self.bus.max_receive_messages == 0 || self.bus.max_receive_messages > 100 {
+            return Err("--max-receive-messages must be between 1 and 100".into());
+        }
+        self.security.validate(self.listen)?;
+        Ok(())
+    }
+}
+
+/// Whether requests need an API key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMode {
+    /// Every request except probes and the API description needs `Authorization: Bearer <key>`.
+    Required,
+    /// No keys checked (local development only; refused on a non-loopback address).
+    Off,
+}
+
+/// Access control, hardening limits and TLS (`serve` flags, each with a `SCHEMABUS_` variable).
+#[derive(Clone, Args)]
+pub struct SecuritySettings {
+    /// `required` (the default) or `off`; `off` is refused unless the listen address is loopback.
+    #[arg(long, env = "SCHEMABUS_AUTH", value_enum, default_value_t = AuthMode::Required)]
+    pub auth: AuthMode,
+
+    /// The admin key to create (or re-key) at start-up, instead of a generated one printed
+    /// once. At least 32 characters. Read from the environment only, so it never shows in `ps`.
+    #[arg(skip = std::env::var("SCHEMABUS_ADMIN_KEY").ok().filter(|k| !k.is_empty()))]
+    pub admin_key: Option<String>,
+
+    /// Requests per second each API key may make, on average (token bucket refill rate).
+    #[arg(long, env = "SCHEMABUS_RATE_LIMIT_PER_SECOND", default_value_t = 1000)]
+    pub rate_limit_per_second: u32,
+
+    /// Requests a key may make in a burst above the average rate (token bucket size).
+    #[arg(long, env = "SCHEMABUS_RATE_LIMIT_BURST", default_value_t = 2000)]
+    pub rate_limit_burst: u32,
+
+    /// PEM certificate chain; with `--tls-key`, the service speaks HTTPS only.
+    #[arg(long, env = "SCHEMABUS_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `--tls-cert`.
+    #[arg(long, env = "SCHEMABUS_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SecuritySettings {
+    // Never prints the admin key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecuritySettings")
+            .field("auth", &self.auth)
+            .field("admin_key", &self.admin_key.as_ref().map(|_| "<redacted>"))
+            .field("rate_limit_per_second", &self.rate_limit_per_second)
+            .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
+            .finish()
+    }
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            auth: AuthMode::Required,
+            admin_key: None,
+            rate_limit_per_second: 1000,
+            rate_limit_burst: 2000,
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+}
+
+impl SecuritySettings {
+    /// Checks ranges, and refuses to serve a non-loopback address without keys.
+    ///
+    /// # Errors
+    /// A message naming the flag.
+    pub fn validate(&self, listen: SocketAddr) -> Result<(), String> {
+        if self.auth == AuthMode::Off && !listen.ip().is_loopback() {
+            return Err(format!(
+                "refusing to listen on {listen} with --auth off: without keys anyone who can reach the port may change every contract. Use --auth required (the default), or listen on 127.0.0.1 for local development"
+            ));
+        }
+        if self.admin_key.as_ref().is_some_and(|k| k.chars().count() < 32) {
+            return Err("SCHEMABUS_ADMIN_KEY must be at least 32 characters (generate one with `openssl rand -hex 32`)".into());
+        }
+        if self.rate_limit_per_second == 0 || self.rate_limit_burst == 0 {
+            return Err("--rate-limit-per-second and --rate-limit-burst must be at least 1".into());
         }
         Ok(())
     }

@@ -19,6 +19,10 @@ pub enum ErrorKind {
     Conflict,
     /// The service failed; the client did nothing wrong.
     Internal,
+    /// The caller is not identified, or its key lacks the grant.
+    Denied,
+    /// The caller sent too many requests; retry after the `Retry-After` seconds.
+    Throttled,
 }
 
 macro_rules! error_codes {
@@ -121,6 +125,20 @@ error_codes! {
     EntriesTooLarge => ("entries_too_large", 413, InvalidRequest, "The total entry size of a PutEvents request (computed as EventBridge does) is over the configured limit."),
     /// The data directory cannot be used (locked, corrupt, or from a newer release).
     StorageUnavailable => ("storage_unavailable", 503, Internal, "The storage is not open or not writable; see the service log."),
+    /// No API key was sent, or it is not one this service knows (revoked, mistyped).
+    Unauthorized => ("unauthorized", 401, Denied, "The request has no `Authorization: Bearer <key>` header, or the key is unknown or revoked."),
+    /// The key is valid but lacks the grant this operation needs.
+    Forbidden => ("forbidden", 403, Denied, "The API key is valid but has no grant for this operation on this resource; `details.required` names the grant."),
+    /// The key made more requests than its token bucket allows.
+    RateLimited => ("rate_limited", 429, Throttled, "The API key is over its request rate; retry after the `Retry-After` header's seconds."),
+    /// An API key of that name exists already.
+    KeyExists => ("key_exists", 409, Conflict, "An API key with this name already exists; revoke it first or choose another name."),
+    /// The API key does not exist.
+    KeyNotFound => ("key_not_found", 404, NotFound, "No API key has this name."),
+    /// A grant string does not follow the grammar.
+    InvalidGrant => ("invalid_grant", 400, InvalidRequest, "A grant is not one of `admin`, `metrics:read`, `registry:read|write:<name|*>`, `bus:publish:<name|*>[:<sources>]`, `bus:manage:<name|*>`, `queue:consume:<name|*>`."),
+    /// A bus holds as many rules as the configured limit.
+    TooManyRules => ("too_many_rules", 409, Conflict, "The bus already holds `--max-rules-per-bus` rules; delete one or raise the limit."),
     /// An unexpected failure; details are in the service log, keyed by the request id.
     Internal => ("internal", 500, Internal, "An unexpected failure; the service log has the cause."),
 }

@@ -25,6 +25,7 @@
 //! Dependency rules (checked by `.ci/run`): `model` and `error` import no other module
 //! of ours; only `storage` names sled; only `http` and `startup` name actix-web.
 
+pub mod auth;
 pub mod bindings;
 pub mod bus;
 pub mod cache;
@@ -42,3 +43,4 @@ pub mod registry;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod tls;

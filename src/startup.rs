@@ -11,7 +11,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::bus::BusService;
-use crate::config::Settings;
+use crate::config::{AuthMode, Settings};
 use crate::error::ApiError;
 use crate::http::{self, HttpSettings};
 use crate::registry::content::SchemaLimits;
@@ -33,6 +33,9 @@ pub enum StartupError {
     /// The code-generation templates cannot be loaded.
     #[error("cannot load code-generation templates: {0}")]
     Templates(#[from] crate::codegen::CodegenError),
+    /// The TLS certificate or key cannot be used.
+    #[error("cannot use the TLS files: {0}")]
+    Tls(String),
     /// The listen address cannot be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -93,6 +96,11 @@ impl Application {
             &settings.discovery,
         )?;
         tokio::spawn(worker);
+        let access = web::Data::new(build_access(&settings, &store, &bus)?);
+        let tls = match (&settings.security.tls_cert, &settings.security.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key).map_err(StartupError::Tls)?),
+            _ => None,
+        };
         let listener = TcpListener::bind(settings.listen)
             .map_err(|source| StartupError::Bind { address: settings.listen.to_string(), source })?;
         let port = listener
@@ -107,7 +115,7 @@ impl Application {
             web::Data::new(HttpSettings { max_validation_errors: settings.max_validation_errors });
         let max_body = settings.max_body_bytes;
         let api = http::openapi();
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(registry.clone())
@@ -115,6 +123,7 @@ impl Application {
                 .app_data(bus.clone())
                 .app_data(discovery.clone())
                 .app_data(http_settings.clone())
+                .app_data(access.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(http::query_config())
                 .configure(http::configure)
@@ -131,6 +140,7 @@ impl Application {
                 }),
             )
             .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
+            .wrap(actix_web::middleware::from_fn(http::access::enforce))
             .wrap(
                 ErrorHandlers::new()
                     .default_handler_client(http::normalise_error_body)
@@ -154,14 +164,22 @@ impl Application {
                     Ok(res)
                 }
             })
-        })
-        .listen(listener)
+        });
+        let mut server = match tls {
+            Some(config) => server.listen_rustls_0_23(listener, config),
+            None => server.listen(listener),
+        }
         .map_err(|source| StartupError::Bind { address: settings.listen.to_string(), source })?;
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
         let server = server.shutdown_timeout(10).run();
-        tracing::info!(port, data_dir = %settings.data_dir.display(), "schemabus listening");
+        tracing::info!(
+            port,
+            data_dir = %settings.data_dir.display(),
+            tls = settings.security.tls_cert.is_some(),
+            "schemabus listening"
+        );
         Ok(Self { port, server, store })
     }
 
@@ -186,4 +204,41 @@ impl Application {
         tracing::info!("schemabus stopped; storage flushed");
         Ok(())
     }
+}
+
+/// The access-control state: keys (bootstrapped), audit trail, rate limiter. With auth
+/// off, says so loudly; with auth required and no key yet, prints the generated admin key
+/// once on standard output.
+fn build_access(
+    settings: &Settings,
+    store: &Store,
+    bus: &BusService,
+) -> Result<http::access::Access, StartupError> {
+    let keys = crate::auth::KeyService::new(store.clone());
+    match settings.security.auth {
+        AuthMode::Off => {
+            let banner = format!(
+                "AUTHENTICATION IS OFF (--auth off): anyone who can reach {} may read and change everything. Local development only.",
+                settings.listen
+            );
+            tracing::warn!("{banner}");
+            eprintln!("WARNING: {banner}");
+        }
+        AuthMode::Required => {
+            if let Some(key) = keys.bootstrap(settings.security.admin_key.as_deref())? {
+                println!(
+                    "\nCreated the admin API key (shown once; only its digest is stored):\n\n    {key}\n\nUse it as `Authorization: Bearer <key>`, e.g. export SCHEMABUS_KEY={key}\n"
+                );
+            }
+        }
+    }
+    Ok(http::access::Access {
+        mode: settings.security.auth,
+        keys,
+        audit: crate::auth::AuditService::new(store.clone(), bus.clone()),
+        limiter: crate::auth::RateLimiter::new(
+            settings.security.rate_limit_per_second,
+            settings.security.rate_limit_burst,
+        ),
+    })
 }

@@ -35,6 +35,16 @@ pub struct EntryFailure {
 }
 
 impl EntryFailure {
+    /// The caller's key may not publish events with this `source` (EventBridge's code).
+    pub fn not_authorized_for_source(source: &str) -> Self {
+        Self {
+            code: "NotAuthorizedForSourceException",
+            message: format!(
+                "Not authorized for the source {source}. Hint: the API key's bus:publish grant lists the sources it may use."
+            ),
+        }
+    }
+
     fn invalid(parameter: &str, reason: &str) -> Self {
         Self {
             code: "InvalidArgument",

@@ -328,6 +328,18 @@ impl BusService {
         self.get_bus(bus)?;
         check_name("rule", rule)?;
         check_description(request.description.as_deref())?;
+        let chars = request.pattern.to_string().chars().count();
+        if chars > self.settings.max_pattern_chars {
+            return Err(ApiError::new(
+                Code::InvalidPattern,
+                format!(
+                    "{}Event pattern is longer than {} characters. Hint: split it into several rules, or raise --max-pattern-chars.",
+                    crate::pattern::ERROR_PREFIX,
+                    self.settings.max_pattern_chars
+                ),
+            )
+            .with_details(json!({"pointer": "/pattern", "limit": self.settings.max_pattern_chars})));
+        }
         let pattern = Pattern::parse(&request.pattern).map_err(|e| {
             ApiError::new(
                 Code::InvalidPattern,
@@ -363,6 +375,16 @@ impl BusService {
             }
         }
         let existing = self.store.get_rule(bus, rule)?;
+        if existing.is_none() && self.store.list_rules(bus)?.len() >= self.settings.max_rules_per_bus {
+            return Err(ApiError::new(
+                Code::TooManyRules,
+                format!(
+                    "Bus '{bus}' already holds {} rules, the limit. Hint: delete a rule, or raise --max-rules-per-bus.",
+                    self.settings.max_rules_per_bus
+                ),
+            )
+            .with_details(json!({"limit": self.settings.max_rules_per_bus})));
+        }
         let now = now_rfc3339();
         let record = RuleRecord {
             name: rule.to_owned(),
@@ -422,6 +444,21 @@ impl BusService {
     /// `bus_not_found`, `too_many_entries`, `entries_too_large`, `invalid_request` (no
     /// entries), storage failures.
     pub async fn put_events(&self, bus: &str, request: PutEventsRequest) -> ApiResult<PutEventsResponse> {
+        self.put_events_as(bus, request, None).await
+    }
+
+    /// [`Self::put_events`] for a caller allowed only some `source` values (`None`: any).
+    /// An entry with another source fails alone with `NotAuthorizedForSourceException`,
+    /// as EventBridge answers; the others go through.
+    ///
+    /// # Errors
+    /// As [`Self::put_events`].
+    pub async fn put_events_as(
+        &self,
+        bus: &str,
+        request: PutEventsRequest,
+        allowed_sources: Option<&[String]>,
+    ) -> ApiResult<PutEventsResponse> {
         let started = Instant::now();
         let record = self.get_bus(bus)?;
         let entries = request.entries;
@@ -461,6 +498,11 @@ impl BusService {
         for entry in entries {
             let result = match envelope::build(entry, &self.context, &now) {
                 Err(failure) => {
+                    metrics::refused(bus, failure.code);
+                    failure_result(&failure, None)
+                }
+                Ok(envelope) if allowed_sources.is_some_and(|a| !a.contains(&envelope.source)) => {
+                    let failure = EntryFailure::not_authorized_for_source(&envelope.source);
                     metrics::refused(bus, failure.code);
                     failure_result(&failure, None)
                 }

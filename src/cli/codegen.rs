@@ -35,6 +35,10 @@ pub struct CodegenArgs {
     /// Map string formats to typed wrappers.
     #[arg(long)]
     typed_formats: bool,
+    /// API key for --registry (needs `registry:read` on the registry). Environment only, so
+    /// it never shows in `ps`.
+    #[arg(skip = std::env::var("SCHEMABUS_KEY").ok().filter(|k| !k.is_empty()))]
+    key: Option<String>,
 }
 
 /// Runs the command; returns the files written.
@@ -56,7 +60,7 @@ pub fn run(args: &CodegenArgs) -> Result<Vec<PathBuf>, String> {
             let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("schema").to_owned();
             (schema, BTreeMap::new(), stem)
         }
-        (None, Some(url), Some(from)) => fetch(url, from)?,
+        (None, Some(url), Some(from)) => fetch(url, from, args.key.as_deref())?,
         _ => return Err("give --schema FILE, or --registry URL with --from REGISTRY/SCHEMA[/VERSION]".into()),
     };
     let generator = match &args.templates {
@@ -86,7 +90,11 @@ fn write_files(out: &Path, files: &[crate::codegen::GeneratedFile]) -> Result<Ve
 }
 
 /// Fetches a version and the documents it references from a running service.
-fn fetch(url: &str, from: &str) -> Result<(Value, BTreeMap<String, Value>, String), String> {
+fn fetch(
+    url: &str,
+    from: &str,
+    key: Option<&str>,
+) -> Result<(Value, BTreeMap<String, Value>, String), String> {
     let mut parts = from.splitn(3, '/');
     let (Some(registry), Some(schema)) = (parts.next(), parts.next()) else {
         return Err(format!("--from '{from}' is not REGISTRY/SCHEMA[/VERSION]"));
@@ -94,10 +102,11 @@ fn fetch(url: &str, from: &str) -> Result<(Value, BTreeMap<String, Value>, Strin
     let version = parts.next().unwrap_or("latest");
     let client = reqwest::blocking::Client::new();
     let get = |path: String| -> Result<Value, String> {
-        let response = client
-            .get(format!("{}{path}", url.trim_end_matches('/')))
-            .send()
-            .map_err(|e| format!("cannot reach {url}: {e}"))?;
+        let mut request = client.get(format!("{}{path}", url.trim_end_matches('/')));
+        if let Some(k) = key {
+            request = request.bearer_auth(k);
+        }
+        let response = request.send().map_err(|e| format!("cannot reach {url}: {e}"))?;
         let status = response.status();
         let body: Value =
             response.json().map_err(|e| format!("{url} answered with something that is not JSON: {e}"))?;

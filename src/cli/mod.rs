@@ -1,8 +1,10 @@
 //! The command line: `serve` runs the service, `openapi` prints its API description,
-//! `codegen` writes bindings for a schema, `infer` infers schemas from sample events.
+//! `codegen` writes bindings for a schema, `infer` infers schemas from sample events,
+//! `keys` manages API keys.
 
 mod codegen;
 pub mod infer;
+mod keys;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +41,8 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Manage API keys on a data directory (while the service is stopped).
+    Keys(keys::KeysArgs),
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
@@ -67,6 +71,16 @@ pub fn run() -> ExitCode {
         Command::Infer { files, detail_only, quiet } => match infer::run(&files, detail_only, !quiet) {
             Ok(report) => {
                 println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Keys(args) => match keys::run(&args) {
+            Ok(text) => {
+                println!("{text}");
                 ExitCode::SUCCESS
             }
             Err(message) => {

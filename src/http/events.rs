@@ -21,7 +21,7 @@ use crate::error::ErrorBody;
     params(("bus" = String, Path, description = "Bus name")),
     request_body = PutEventsRequest,
     responses(
-        (status = 200, description = "Per-entry results.", body = PutEventsResponse),
+        (status = 200, description = "Per-entry results; an entry whose `source` the key may not publish fails alone with `NotAuthorizedForSourceException`.", body = PutEventsResponse),
         (status = 400, description = "Malformed body, no entries, or too many (`too_many_entries`).", body = ErrorBody),
         (status = 404, description = "No such bus.", body = ErrorBody),
         (status = 413, description = "Body over the size limit, or entries over the entry-size limit (`entries_too_large`).", body = ErrorBody),
@@ -31,7 +31,10 @@ use crate::error::ErrorBody;
 pub(crate) async fn put_events(
     service: web::Data<BusService>,
     path: web::Path<String>,
+    allowed: Option<web::ReqData<super::access::AllowedSources>>,
     ApiJson(request): ApiJson<PutEventsRequest>,
 ) -> HandlerResult<web::Json<PutEventsResponse>> {
-    Ok(web::Json(service.put_events(&path, request).await?))
+    // Set by the access middleware when the caller's key may publish only some sources.
+    let allowed = allowed.and_then(|a| a.into_inner().0);
+    Ok(web::Json(service.put_events_as(&path, request, allowed.as_deref()).await?))
 }

@@ -23,6 +23,10 @@ mod schemas;
 mod search;
 mod versions;
 
+pub mod access;
+mod audit;
+mod keys;
+
 use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -60,6 +64,8 @@ pub struct HttpSettings {
         (name = "rules", description = "Rules: event patterns and their targets."),
         (name = "queues", description = "Durable pull queues: receive, ack, visibility, redrive."),
         (name = "metrics", description = "Prometheus metrics."),
+        (name = "keys", description = "API keys and their grants (docs/SECURITY.md); admin only."),
+        (name = "audit", description = "The audit trail of writes; admin only."),
     )
 )]
 struct ApiDoc;
@@ -116,7 +122,11 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(discovery::put_bus_discovery)
                 .service(discovery::get_bus_discovery)
                 .service(discovery::put_hints)
-                .service(discovery::get_hints),
+                .service(discovery::get_hints)
+                .service(keys::create_key)
+                .service(keys::list_keys)
+                .service(keys::revoke_key)
+                .service(audit::list_audit),
         );
 }
 
@@ -127,6 +137,66 @@ pub fn openapi() -> OpenApiDoc {
         .openapi(ApiDoc::openapi())
         .configure(configure)
         .split_for_parts();
+    secure(api)
+}
+
+/// Declares the `bearer` security scheme, and on every operation its requirement (from
+/// the access table: anonymous operations list an empty requirement) and, when it needs
+/// a key, the 401, 403 and 429 answers.
+fn secure(mut api: OpenApiDoc) -> OpenApiDoc {
+    use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("An API key (`sb_…`) created by an admin; see docs/SECURITY.md."))
+                .build(),
+        ),
+    );
+    let anonymous: std::collections::HashSet<(String, &str)> = access::table()
+        .into_iter()
+        .filter(|(_, _, anonymous)| *anonymous)
+        .map(|(method, pattern, _)| (method.to_ascii_lowercase(), pattern))
+        .collect();
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+            )
+            .build()
+    };
+    for (path, item) in api.paths.paths.iter_mut() {
+        let operations = [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
+        ];
+        for (method, operation) in operations {
+            let Some(op) = operation.as_mut() else { continue };
+            if anonymous.contains(&(method.to_owned(), path.as_str())) {
+                op.security = Some(vec![SecurityRequirement::default()]);
+                continue;
+            }
+            op.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+            let responses = &mut op.responses.responses;
+            responses
+                .entry("401".into())
+                .or_insert_with(|| error("No key, or an unknown or revoked key (`unauthorized`).").into());
+            responses.entry("403".into()).or_insert_with(|| {
+                error("The key lacks the grant (`forbidden`; `details.required` names it).").into()
+            });
+            responses.entry("429".into()).or_insert_with(|| {
+                error("The key is over its rate (`rate_limited`); retry after `Retry-After` seconds.").into()
+            });
+        }
+    }
     api
 }
 

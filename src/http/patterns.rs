@@ -10,9 +10,6 @@ use super::extract::ApiJson;
 use crate::error::{ApiError, Code, ErrorBody};
 use crate::pattern::Pattern;
 
-/// Largest pattern accepted, in characters of its JSON text (EventBridge's API maximum).
-pub const MAX_PATTERN_CHARS: usize = 4096;
-
 /// Envelope fields TestEventPattern requires (`resources` and `detail` may be absent).
 const REQUIRED_EVENT_FIELDS: [&str; 6] = ["id", "account", "source", "time", "region", "detail-type"];
 
@@ -51,9 +48,11 @@ pub(crate) struct TestPatternResult {
 )]
 #[post("/test-event-pattern")]
 pub(crate) async fn test_event_pattern(
+    bus: web::Data<crate::bus::BusService>,
     ApiJson(request): ApiJson<TestPatternRequest>,
 ) -> HandlerResult<web::Json<TestPatternResult>> {
-    let pattern = parse_pattern_value(request.pattern)?;
+    // `--max-pattern-chars` (default 4096, EventBridge's API maximum), as for rules.
+    let pattern = parse_pattern_value(request.pattern, bus.settings().max_pattern_chars)?;
     let event = parse_event(request.event)?;
     Ok(web::Json(TestPatternResult { matches: pattern.matches(&event) }))
 }
@@ -63,7 +62,7 @@ pub(crate) async fn test_event_pattern(
 ///
 /// # Errors
 /// `invalid_pattern` with EventBridge's reason text.
-pub(crate) fn parse_pattern_value(raw: Value) -> Result<Pattern, ApiError> {
+pub(crate) fn parse_pattern_value(raw: Value, max_chars: usize) -> Result<Pattern, ApiError> {
     let invalid = |reason: String| {
         ApiError::new(Code::InvalidPattern, reason).with_details(json!({ "pointer": "/pattern" }))
     };
@@ -71,9 +70,9 @@ pub(crate) fn parse_pattern_value(raw: Value) -> Result<Pattern, ApiError> {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    if text.chars().count() > MAX_PATTERN_CHARS {
+    if text.chars().count() > max_chars {
         return Err(invalid(format!(
-            "{}Event pattern is longer than {MAX_PATTERN_CHARS} characters. Hint: split it into several rules.",
+            "{}Event pattern is longer than {max_chars} characters. Hint: split it into several rules.",
             crate::pattern::ERROR_PREFIX
         )));
     }

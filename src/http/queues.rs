@@ -103,7 +103,7 @@ pub(crate) async fn delete_queue(
 
 /// Receive messages.
 ///
-/// Up to `maxMessages` (≤ 100) messages, waiting up to `waitSeconds` (≤ 20) for the first.
+/// Up to `maxMessages` (≤ `--max-receive-messages`, default and most 100) messages, waiting up to `waitSeconds` (≤ 20) for the first.
 /// Each stays invisible for the visibility timeout; acknowledge it with its
 /// `receiptHandle` or it comes back.
 #[utoipa::path(
@@ -123,6 +123,15 @@ pub(crate) async fn receive(
     path: web::Path<String>,
     ApiJson(request): ApiJson<ReceiveRequest>,
 ) -> HandlerResult<web::Json<ReceiveResponse>> {
+    // `--max-receive-messages` may lower the queues' own ceiling of 100.
+    let limit = service.settings().max_receive_messages;
+    if request.max_messages.is_some_and(|m| m > limit) {
+        return Err(crate::error::ApiError::new(
+            crate::error::Code::InvalidRequest,
+            format!("maxMessages is between 1 and {limit}. Hint: receive in batches."),
+        )
+        .with_details(serde_json::json!({"pointer": "/maxMessages", "limit": limit})));
+    }
     Ok(web::Json(service.queues().receive(&path, request).await?))
 }
 

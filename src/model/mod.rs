@@ -17,3 +17,6 @@ pub fn now_rfc3339() -> String {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| now.unix_timestamp().to_string())
 }
+
+mod auth;
+pub use auth::{AuditPage, AuditRecord, CreateKeyRequest, CreatedKey, KeyList, KeyRecord};

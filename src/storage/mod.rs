@@ -35,6 +35,9 @@ mod schemas;
 mod tests;
 
 use std::collections::HashMap;
+mod audit;
+mod keys;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -64,6 +67,8 @@ pub(crate) const CONFIGS: &str = "compatibility_configs";
 pub(crate) const BUSES: &str = "buses";
 pub(crate) const RULES: &str = "rules";
 /// Format 1 event log; unused since format 2 (kept so old directories open).
+pub(crate) const API_KEYS: &str = "api_keys";
+pub(crate) const AUDIT: &str = "audit";
 pub(crate) const EVENTS: &str = "events";
 pub(crate) const QUARANTINE: &str = "quarantine";
 pub(crate) const QUEUES: &str = "queues";
@@ -137,6 +142,8 @@ pub struct Store {
     bus_cache: Arc<RwLock<HashMap<String, crate::model::BusRecord>>>,
     /// Events per bus in the journal (see `events.rs`).
     event_counts: Arc<Mutex<HashMap<String, u64>>>,
+    pub(crate) api_keys: sled::Tree,
+    pub(crate) audit: sled::Tree,
     /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
     seq: Arc<AtomicU64>,
 }
@@ -206,6 +213,8 @@ impl Store {
             queue_index,
             bus_cache: Arc::default(),
             event_counts: Arc::new(Mutex::new(event_counts)),
+            api_keys: tree(API_KEYS)?,
+            audit: tree(AUDIT)?,
             seq: Arc::new(AtomicU64::new(initial_seq())),
             path: dir.to_path_buf(),
             durability: Arc::default(),

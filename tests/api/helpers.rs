@@ -35,6 +35,8 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::for_data_dir(dir.path().join("data"));
+    // Tests not about access control run without keys; tests/api/auth*.rs turn it on.
+    settings.security.auth = schemabus::config::AuthMode::Off;
     adjust(&mut settings);
     let app = Application::build(settings).await.expect("service builds");
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -164,6 +166,8 @@ impl ServiceProcess {
             .arg(data_dir)
             .args(["--log-level", "warn"])
             .args(flags)
+            // Flags win over the environment, so a test can still pass `--auth required`.
+            .env("SCHEMABUS_AUTH", "off")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

@@ -2,6 +2,8 @@
 //! storage in temporary directories.
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
+mod auth;
+mod auth_support;
 mod bindings;
 mod bus_durability;
 mod bus_support;
@@ -14,8 +16,10 @@ mod errors;
 mod events;
 mod helpers;
 mod inference;
+mod limits;
 mod openapi;
 mod patterns;
+mod permissions;
 mod queues;
 mod registries;
 mod rules;

@@ -1,0 +1,306 @@
+//! Access control at the HTTP boundary: ONE table maps every route (method + matched
+//! pattern) to the permission it needs and to where the resource name is found, and one
+//! middleware applies it before any handler runs (so a key that may not read a registry
+//! gets 403 whether or not the registry exists, never a 404 first).
+//!
+//! A route missing from the table, and a path matching no route, needs `admin`: a new
+//! endpoint cannot be left open by mistake (a test also checks that every operation of
+//! the OpenAPI document is in the table). After a 2xx answer to a write marked `audit`,
+//! the middleware records it in the audit trail.
+
+use std::collections::HashMap;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage as _, ResponseError as _, web};
+use serde_json::json;
+
+use crate::auth::audit::AuditEntry;
+use crate::auth::{AuditService, Identity, KeyService, Permission, RateLimiter, allowed_sources, allows};
+use crate::config::AuthMode;
+use crate::error::{ApiError, Code};
+
+/// Where a route's resource name is, for the grant check and the audit record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Res {
+    /// The operation is about every resource of its kind (listings, creation with the
+    /// name in the body): a named grant is not enough, the wildcard is needed.
+    All,
+    /// The path segment `{name}` names it.
+    Path(&'static str),
+    /// The query parameter names it when given; otherwise every resource (wildcard).
+    Query(&'static str),
+    /// Checked as [`Res::All`]; the path segment is only recorded in the audit trail.
+    AllNaming(&'static str),
+}
+
+/// What a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Need {
+    /// Nobody needs a key: probes, the API description and explorer, our own JSON Schemas.
+    Anonymous,
+    /// A key with this permission on this resource.
+    Grant(Permission, Res),
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Route {
+    pub(crate) method: &'static str,
+    pub(crate) pattern: &'static str,
+    pub(crate) need: Need,
+    /// Record a 2xx answer in the audit trail (writes that change state).
+    pub(crate) audit: bool,
+}
+
+const fn open(method: &'static str, pattern: &'static str) -> Route {
+    Route { method, pattern, need: Need::Anonymous, audit: false }
+}
+
+const fn read(method: &'static str, pattern: &'static str, p: Permission, r: Res) -> Route {
+    Route { method, pattern, need: Need::Grant(p, r), audit: false }
+}
+
+const fn write(method: &'static str, pattern: &'static str, p: Permission, r: Res) -> Route {
+    Route { method, pattern, need: Need::Grant(p, r), audit: true }
+}
+
+use Permission::{
+    Admin, Authenticated, BusManage, BusPublish, BusRead, MetricsRead, QueueConsume, RegistryRead,
+    RegistryWrite,
+};
+use Res::{All, AllNaming, Path, Query};
+
+const REG: Res = Path("registry");
+const BUS: Res = Path("bus");
+const QUEUE: Res = Path("queue");
+
+/// THE table. Data-plane calls (PutEvents, receive, ack, validate, checks) are not
+/// audited: they change no configuration, and auditing them would double their writes.
+pub(crate) const ROUTES: &[Route] = &[
+    open("GET", "/healthz"),
+    open("GET", "/readyz"),
+    open("GET", "/schemas/{name}"),
+    open("GET", "/openapi.json"),
+    open("GET", "/docs"),
+    open("GET", "/docs/{_:.*}"),
+    read("GET", "/metrics", MetricsRead, All),
+    // registries, schemas, versions, compatibility, bindings, search
+    write("POST", "/v1/registries", RegistryWrite, All),
+    read("GET", "/v1/registries", RegistryRead, All),
+    read("GET", "/v1/registries/{registry}", RegistryRead, REG),
+    write("PATCH", "/v1/registries/{registry}", RegistryWrite, REG),
+    write("DELETE", "/v1/registries/{registry}", RegistryWrite, REG),
+    read("GET", "/v1/registries/{registry}/schemas", RegistryRead, REG),
+    read("GET", "/v1/registries/{registry}/schemas/{schema}", RegistryRead, REG),
+    write("PATCH", "/v1/registries/{registry}/schemas/{schema}", RegistryWrite, REG),
+    write("DELETE", "/v1/registries/{registry}/schemas/{schema}", RegistryWrite, REG),
+    write("POST", "/v1/registries/{registry}/schemas/{schema}/versions", RegistryWrite, REG),
+    read("GET", "/v1/registries/{registry}/schemas/{schema}/versions", RegistryRead, REG),
+    read("GET", "/v1/registries/{registry}/schemas/{schema}/versions/{version}", RegistryRead, REG),
+    write("DELETE", "/v1/registries/{registry}/schemas/{schema}/versions/{version}", RegistryWrite, REG),
+    read("POST", "/v1/registries/{registry}/schemas/{schema}/versions/{version}/validate", RegistryRead, REG),
+    read("GET", "/v1/registries/{registry}/config", RegistryRead, REG),
+    write("PUT", "/v1/registries/{registry}/config", RegistryWrite, REG),
+    read("GET", "/v1/registries/{registry}/schemas/{schema}/config", RegistryRead, REG),
+    write("PUT", "/v1/registries/{registry}/schemas/{schema}/config", RegistryWrite, REG),
+    read("POST", "/v1/registries/{registry}/schemas/{schema}/compatibility", RegistryRead, REG),
+    read("GET", "/v1/registries/{registry}/schemas/{schema}/diff", RegistryRead, REG),
+    read(
+        "GET",
+        "/v1/registries/{registry}/schemas/{schema}/versions/{version}/bindings/{language}",
+        RegistryRead,
+        REG,
+    ),
+    read("GET", "/v1/search", RegistryRead, Query("registry")),
+    // pure computations: any valid key
+    read("POST", "/v1/test-event-pattern", Authenticated, All),
+    read("POST", "/v1/infer", Authenticated, All),
+    // buses, events, rules, discovery
+    write("POST", "/v1/buses", BusManage, All),
+    read("GET", "/v1/buses", BusRead, All),
+    read("GET", "/v1/buses/{bus}", BusRead, BUS),
+    write("PATCH", "/v1/buses/{bus}", BusManage, BUS),
+    write("DELETE", "/v1/buses/{bus}", BusManage, BUS),
+    read("GET", "/v1/buses/{bus}/quarantine", BusManage, BUS),
+    read("POST", "/v1/buses/{bus}/events", BusPublish, BUS),
+    write("PUT", "/v1/buses/{bus}/rules/{rule}", BusManage, BUS),
+    read("GET", "/v1/buses/{bus}/rules", BusManage, BUS),
+    read("GET", "/v1/buses/{bus}/rules/{rule}", BusManage, BUS),
+    write("DELETE", "/v1/buses/{bus}/rules/{rule}", BusManage, BUS),
+    write("PUT", "/v1/buses/{bus}/discovery", BusManage, BUS),
+    read("GET", "/v1/buses/{bus}/discovery", BusManage, BUS),
+    write("PUT", "/v1/discovery/hints/{schema}", BusManage, AllNaming("schema")),
+    read("GET", "/v1/discovery/hints/{schema}", BusManage, AllNaming("schema")),
+    // queues: consumers read and receive; creating and deleting them is for admins
+    write("PUT", "/v1/queues/{queue}", Admin, QUEUE),
+    read("GET", "/v1/queues", QueueConsume, All),
+    read("GET", "/v1/queues/{queue}", QueueConsume, QUEUE),
+    write("DELETE", "/v1/queues/{queue}", Admin, QUEUE),
+    read("POST", "/v1/queues/{queue}/receive", QueueConsume, QUEUE),
+    read("POST", "/v1/queues/{queue}/ack", QueueConsume, QUEUE),
+    // access control itself
+    write("POST", "/v1/keys", Admin, All),
+    read("GET", "/v1/keys", Admin, All),
+    write("DELETE", "/v1/keys/{key}", Admin, Path("key")),
+    read("GET", "/v1/audit", Admin, All),
+];
+
+/// What an unlisted route needs: fail closed.
+const UNLISTED: Need = Need::Grant(Admin, All);
+
+/// `(method, pattern, anonymous)` of every row, for the OpenAPI document and tests.
+pub fn table() -> Vec<(&'static str, &'static str, bool)> {
+    ROUTES.iter().map(|r| (r.method, r.pattern, r.need == Need::Anonymous)).collect()
+}
+
+/// The `source` values the caller may publish (`None`: any), for PutEvents.
+#[derive(Debug, Clone)]
+pub(crate) struct AllowedSources(pub(crate) Option<Vec<String>>);
+
+/// What the middleware needs.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// Whether keys are checked.
+    pub mode: AuthMode,
+    /// The keys.
+    pub keys: KeyService,
+    /// The audit trail.
+    pub audit: AuditService,
+    /// Per-key token buckets.
+    pub limiter: RateLimiter,
+}
+
+fn segment(pattern: &str, path: &str, name: &str) -> Option<String> {
+    // Segments are compared raw (not percent-decoded): a `%` can never match a grant's
+    // name (grant names are [A-Za-z0-9._-]), so an encoded name only ever fails closed.
+    let want = format!("{{{name}}}");
+    pattern.split('/').zip(path.split('/')).find(|(p, _)| *p == want).map(|(_, v)| v.to_owned())
+}
+
+fn resource(res: Res, pattern: &str, req: &ServiceRequest) -> (Option<String>, Option<String>) {
+    // (name checked against the grant, name recorded in the audit trail)
+    match res {
+        All => (None, None),
+        Path(name) => {
+            let r = segment(pattern, req.path(), name);
+            (r.clone(), r.map(|v| format!("{name}:{v}")))
+        }
+        AllNaming(name) => (None, segment(pattern, req.path(), name).map(|v| format!("{name}:{v}"))),
+        Query(name) => {
+            let query = web::Query::<HashMap<String, String>>::from_query(req.query_string()).ok();
+            (query.and_then(|q| q.get(name).cloned()), None)
+        }
+    }
+}
+
+fn unauthorized(message: &str) -> actix_web::HttpResponse {
+    let mut res = ApiError::new(Code::Unauthorized, message).error_response();
+    res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    res
+}
+
+fn bearer(req: &ServiceRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// The middleware: authenticate, rate-limit, authorize, call, audit.
+pub(crate) async fn enforce<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let pattern = req.match_pattern().unwrap_or_default();
+    let method = req.method().as_str().to_owned();
+    let route = ROUTES.iter().find(|r| r.method == method && r.pattern == pattern);
+    let (need, audited) = route.map_or((UNLISTED, false), |r| (r.need, r.audit));
+    let Need::Grant(permission, res) = need else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let Some(access) = req.app_data::<web::Data<Access>>().cloned() else {
+        let error = ApiError::new(Code::Internal, "Access control is not configured. Hint: report it.");
+        return Ok(req.into_response(error.error_response()).map_into_right_body());
+    };
+    let (name, audit_resource) = resource(res, &pattern, &req);
+    let caller = match access.mode {
+        AuthMode::Off => "anonymous".to_owned(),
+        AuthMode::Required => {
+            let identity = match check(&access, &req, permission, name.as_deref()) {
+                Ok(identity) => identity,
+                Err(response) => {
+                    let response = *response;
+                    ::metrics::counter!("schemabus_access_denied_total", "status" => response.status().as_str().to_owned()).increment(1);
+                    return Ok(req.into_response(response).map_into_right_body());
+                }
+            };
+            if permission == BusPublish {
+                let bus = name.clone().unwrap_or_default();
+                req.extensions_mut().insert(AllowedSources(allowed_sources(&identity.grants, &bus)));
+            }
+            identity.name
+        }
+    };
+    let path = req.path().to_owned();
+    let res = next.call(req).await?;
+    if audited && res.status().is_success() {
+        let entry =
+            AuditEntry { key: caller, method, path, status: res.status().as_u16(), resource: audit_resource };
+        if let Err(e) = access.audit.record(entry).await {
+            // The write happened and is durable; failing the answer now would mislead.
+            tracing::error!(error = %e, "audit record not written");
+        }
+    }
+    Ok(res.map_into_left_body())
+}
+
+/// Authentication, rate limit and the grant check; an error response when refused.
+fn check(
+    access: &Access,
+    req: &ServiceRequest,
+    permission: Permission,
+    resource: Option<&str>,
+) -> Result<Identity, Box<actix_web::HttpResponse>> {
+    let Some(token) = bearer(req) else {
+        return Err(Box::new(unauthorized(
+            "This operation needs an API key. Hint: send `Authorization: Bearer <key>`; an admin creates keys with POST /v1/keys.",
+        )));
+    };
+    let identity = match access.keys.authenticate(&token) {
+        Ok(Some(identity)) => identity,
+        Ok(None) => {
+            return Err(Box::new(unauthorized(
+                "The API key is unknown or revoked. Hint: check the key, or ask an admin for a new one.",
+            )));
+        }
+        Err(e) => return Err(Box::new(e.error_response())),
+    };
+    if let Err(seconds) = access.limiter.check(&identity.name) {
+        ::metrics::counter!("schemabus_rate_limited_total").increment(1);
+        let mut res = ApiError::new(
+            Code::RateLimited,
+            format!("The API key '{}' is over its request rate. Hint: retry after {seconds} s, or ask for a higher --rate-limit-per-second.", identity.name),
+        )
+        .with_details(json!({"retryAfterSeconds": seconds}))
+        .error_response();
+        res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        return Err(Box::new(res));
+    }
+    if !allows(&identity.grants, permission, resource) {
+        let required = permission.required_grant(resource);
+        return Err(Box::new(
+            ApiError::new(
+                Code::Forbidden,
+                format!(
+                    "The API key '{}' may not do this. Hint: it needs the grant {required}; ask an admin.",
+                    identity.name
+                ),
+            )
+            .with_details(json!({"required": required}))
+            .error_response(),
+        ));
+    }
+    Ok(identity)
+}
