@@ -185,6 +185,21 @@ impl Queues {
         Ok(true)
     }
 
+    /// [`Self::enqueue`] with message attributes (shown in receive output).
+    pub(crate) fn enqueue_with_attributes(
+        &self,
+        name: &str,
+        body: &[u8],
+        attributes: &std::collections::BTreeMap<String, String>,
+    ) -> ApiResult<bool> {
+        if !self.records.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(name) {
+            return Ok(false);
+        }
+        self.store.enqueue_with_attributes(name, self.store.next_seq(), now_ms(), body, attributes)?;
+        self.state(name).arrived.notify_waiters();
+        Ok(true)
+    }
+
     /// Receives messages, waiting up to `waitSeconds` for the first.
     ///
     /// # Errors
@@ -240,6 +255,7 @@ impl Queues {
                             receipt_handle: m.receipt_handle,
                             receive_count: m.receive_count,
                             body,
+                            attributes: m.attributes,
                         })
                     })
                     .collect();

@@ -6,7 +6,11 @@
 //! key's tail, so an ack is one remove, and a handle from an earlier receive (the key
 //! moved since) acknowledges nothing. The value is `receive_count(u32 be)
 //! enqueued_at_ms(u64 be)` followed by the event JSON, so delivery copies bytes and never
-//! re-serialises the event.
+//! re-serialises the event. A message with attributes (dead-letter metadata) appends
+//! `attributes_json len(u32 be) 0xFF`: 0xFF never ends JSON text, so values written
+//! before attributes existed read unchanged.
+
+use std::collections::BTreeMap;
 
 use sled::Batch;
 
@@ -30,12 +34,42 @@ fn key_tail(key: &[u8]) -> Option<(u64, u64)> {
     Some((visible, seq))
 }
 
+/// Marks a value that ends with attributes.
+const ATTRIBUTES_MARK: u8 = 0xFF;
+
+/// `body` is the event JSON, followed by the attribute trailer when there is one.
 fn message_value(receive_count: u32, enqueued_at: u64, body: &[u8]) -> Vec<u8> {
     let mut value = Vec::with_capacity(HEADER + body.len());
     value.extend_from_slice(&receive_count.to_be_bytes());
     value.extend_from_slice(&enqueued_at.to_be_bytes());
     value.extend_from_slice(body);
     value
+}
+
+/// The event JSON followed by the attribute trailer (nothing when there are none).
+fn body_with_attributes(body: &[u8], attributes: &BTreeMap<String, String>) -> Vec<u8> {
+    let mut out = body.to_vec();
+    if !attributes.is_empty() {
+        let json = serde_json::to_vec(attributes).unwrap_or_default();
+        out.extend_from_slice(&json);
+        out.extend_from_slice(&u32::try_from(json.len()).unwrap_or(0).to_be_bytes());
+        out.push(ATTRIBUTES_MARK);
+    }
+    out
+}
+
+/// Splits a stored body (event JSON + optional trailer) into the JSON and attributes.
+fn split_attributes(stored: &[u8]) -> (&[u8], BTreeMap<String, String>) {
+    if stored.last() == Some(&ATTRIBUTES_MARK) && stored.len() >= 5 {
+        let len_at = stored.len() - 5;
+        let len = <[u8; 4]>::try_from(&stored[len_at..len_at + 4]).map(u32::from_be_bytes).unwrap_or(0);
+        if let Some(start) = len_at.checked_sub(len as usize)
+            && let Ok(attributes) = serde_json::from_slice(&stored[start..len_at])
+        {
+            return (&stored[..start], attributes);
+        }
+    }
+    (stored, BTreeMap::new())
 }
 
 fn split_value(value: &[u8]) -> Option<(u32, u64, &[u8])> {
@@ -68,6 +102,8 @@ pub struct ReceivedMessage {
     pub receive_count: u32,
     /// The event JSON.
     pub body: Vec<u8>,
+    /// Attributes (dead-letter metadata); empty for most messages.
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// Messages of a queue by state.
@@ -127,6 +163,18 @@ impl Store {
         Ok(())
     }
 
+    /// Adds a message with attributes, visible at once.
+    pub(crate) fn enqueue_with_attributes(
+        &self,
+        queue: &str,
+        seq: u64,
+        now_ms: u64,
+        body: &[u8],
+        attributes: &BTreeMap<String, String>,
+    ) -> Result<(), StorageError> {
+        self.enqueue(queue, seq, now_ms, &body_with_attributes(body, attributes))
+    }
+
     /// Receives up to `spec.max` visible messages: each is re-keyed invisible until
     /// `now + visibility`, with its receive count raised. On the way, expired messages are
     /// dropped and messages already received `max_receive_count` times move to the
@@ -162,11 +210,13 @@ impl Store {
             let visible_at = spec.now_ms.saturating_add(spec.visibility_ms);
             let count = count.saturating_add(1);
             batch.insert(message_key(spec.queue, visible_at, seq), message_value(count, enqueued, body));
+            let (json, attributes) = split_attributes(body);
             out.push(ReceivedMessage {
                 message_id: format!("{seq:016x}"),
                 receipt_handle: format!("{visible_at:016x}{seq:016x}"),
                 receive_count: count,
-                body: body.to_vec(),
+                body: json.to_vec(),
+                attributes,
             });
         }
         if changed {
@@ -212,5 +262,13 @@ mod tests {
         let key = message_key("q", 5, 9);
         assert_eq!(key_tail(&key), Some((5, 9)));
         assert!(message_key("q", 1, 0) < message_key("q", 2, 0));
+    }
+
+    #[test]
+    fn attributes_round_trip_and_plain_bodies_read_unchanged() {
+        let attributes = BTreeMap::from([("errorCode".to_owned(), "CLIENT_ERROR".to_owned())]);
+        let stored = body_with_attributes(br#"{"a":1}"#, &attributes);
+        assert_eq!(split_attributes(&stored), (&br#"{"a":1}"#[..], attributes));
+        assert_eq!(split_attributes(br#"{"a":1}"#), (&br#"{"a":1}"#[..], BTreeMap::new()));
     }
 }
