@@ -4,6 +4,7 @@
 //! response. Every route is registered through utoipa-actix-web, so the OpenAPI document
 //! is generated from the same code that serves requests.
 
+mod archives;
 mod bindings;
 mod buses;
 mod compatibility;
@@ -18,9 +19,11 @@ mod owned_schemas;
 mod patterns;
 mod queues;
 mod registries;
+mod replays;
 mod rules;
 mod schemas;
 mod search;
+mod traces;
 mod versions;
 
 use utoipa::OpenApi;
@@ -60,6 +63,9 @@ pub struct HttpSettings {
         (name = "rules", description = "Rules: event patterns and their targets."),
         (name = "queues", description = "Durable pull queues: receive, ack, visibility, redrive."),
         (name = "metrics", description = "Prometheus metrics."),
+        (name = "archives", description = "Archives of a bus's accepted events (docs/DELIVERY.md#archives)."),
+        (name = "replays", description = "Replays of an archive's time window to a bus's rules."),
+        (name = "traces", description = "Where an event went: rules, targets, webhook attempts (docs/DELIVERY.md#traces)."),
     )
 )]
 struct ApiDoc;
@@ -116,7 +122,15 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(discovery::put_bus_discovery)
                 .service(discovery::get_bus_discovery)
                 .service(discovery::put_hints)
-                .service(discovery::get_hints),
+                .service(discovery::get_hints)
+                .service(archives::put_archive)
+                .service(archives::list_archives)
+                .service(archives::get_archive)
+                .service(archives::delete_archive)
+                .service(replays::start_replay)
+                .service(replays::get_replay)
+                .service(replays::cancel_replay)
+                .service(traces::get_event_trace),
         );
 }
 

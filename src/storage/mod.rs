@@ -15,12 +15,14 @@
 //! at open, so a directory written by a newer release, or a directory that is not ours,
 //! is refused with a clear message instead of being misread.
 
+mod archives;
 mod buses;
 mod codec;
 mod configs;
 mod discovery;
 mod error;
 mod events;
+mod outbox;
 mod queues;
 mod registries;
 mod schemas;
@@ -29,7 +31,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+pub use archives::ArchivedEvent;
 pub use error::StorageError;
+pub use outbox::DueDelivery;
 pub(crate) use queues::ReceiveSpec;
 pub use queues::{QueueCounts, ReceivedMessage};
 pub(crate) use schemas::{DeleteOutcome, NewVersion, RegisterOutcome};
@@ -61,6 +65,16 @@ pub(crate) const DISCOVERY_TYPES: &str = "discovery_types";
 pub(crate) const DISCOVERY_HINTS: &str = "discovery_hints";
 /// Drift findings already reported (key: `bus 0x00 type`).
 pub(crate) const DISCOVERY_DRIFT: &str = "discovery_drift";
+/// Pending webhook deliveries (key: `due_ms seq`).
+pub(crate) const OUTBOX: &str = "outbox";
+/// Ended webhook deliveries, for traces (key: `bus 0x00 event_id 0x00 seq`).
+pub(crate) const DELIVERIES: &str = "deliveries";
+/// Archives (key: `bus 0x00 archive`).
+pub(crate) const ARCHIVES: &str = "archives";
+/// Archived events (key: `bus 0x00 archive 0x00 time_ms seq`).
+pub(crate) const ARCHIVED_EVENTS: &str = "archived_events";
+/// Replays (key: name).
+pub(crate) const REPLAYS: &str = "replays";
 
 /// Storage tuning that users may want to set.
 #[derive(Debug, Clone)]
@@ -113,6 +127,11 @@ pub struct Store {
     pub(crate) discovery_types: sled::Tree,
     pub(crate) discovery_hints: sled::Tree,
     pub(crate) discovery_drift: sled::Tree,
+    pub(crate) outbox: sled::Tree,
+    pub(crate) deliveries: sled::Tree,
+    pub(crate) archives: sled::Tree,
+    pub(crate) archived: sled::Tree,
+    pub(crate) replays: sled::Tree,
     /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
     seq: Arc<AtomicU64>,
 }
@@ -160,6 +179,11 @@ impl Store {
             discovery_types: tree(DISCOVERY_TYPES)?,
             discovery_hints: tree(DISCOVERY_HINTS)?,
             discovery_drift: tree(DISCOVERY_DRIFT)?,
+            outbox: tree(OUTBOX)?,
+            deliveries: tree(DELIVERIES)?,
+            archives: tree(ARCHIVES)?,
+            archived: tree(ARCHIVED_EVENTS)?,
+            replays: tree(REPLAYS)?,
             seq: Arc::new(AtomicU64::new(initial_seq())),
             path: dir.to_path_buf(),
             durability: Arc::default(),

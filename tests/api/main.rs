@@ -2,6 +2,7 @@
 //! storage in temporary directories.
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
+mod archives;
 mod bindings;
 mod bus_durability;
 mod bus_support;
@@ -17,7 +18,12 @@ mod inference;
 mod openapi;
 mod patterns;
 mod queues;
+mod receiver;
 mod registries;
 mod rules;
 mod schemas;
+mod traces;
+mod transform;
 mod validation;
+mod webhook_restart;
+mod webhooks;
