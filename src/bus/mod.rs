@@ -585,10 +585,11 @@ impl BusService {
                         &transformed[..]
                     };
                     if self.queues.enqueue(queue, body)? {
-                        (DeliveryOutcome::Enqueued, format!("queue '{queue}'"))
+                        // No reason string: the target names the queue (kept cheap per event).
+                        (DeliveryOutcome::Enqueued, None)
                     } else {
                         metrics::dropped("queue_not_found");
-                        (DeliveryOutcome::Dropped, format!("queue '{queue}' does not exist"))
+                        (DeliveryOutcome::Dropped, Some(format!("queue '{queue}' does not exist")))
                     }
                 }
                 Target::Bus { bus: next, .. } => {
@@ -597,14 +598,14 @@ impl BusService {
                         tracing::warn!(bus, rule = %rule.name, event = %id, "forward dropped: hop limit reached");
                         (
                             DeliveryOutcome::Dropped,
-                            format!("hop limit ({}) reached", self.settings.max_forward_hops),
+                            Some(format!("hop limit ({}) reached", self.settings.max_forward_hops)),
                         )
                     } else if self.store.get_bus(next)?.is_some() {
                         self.publish_value(next, id, value, bytes, hops + 1, log)?;
-                        (DeliveryOutcome::Forwarded, format!("bus '{next}'"))
+                        (DeliveryOutcome::Forwarded, Some(format!("bus '{next}'")))
                     } else {
                         metrics::dropped("bus_not_found");
-                        (DeliveryOutcome::Dropped, format!("bus '{next}' does not exist"))
+                        (DeliveryOutcome::Dropped, Some(format!("bus '{next}' does not exist")))
                     }
                 }
                 Target::Webhook(webhook) => {
@@ -619,15 +620,15 @@ impl BusService {
                         ingestion_time: now_rfc3339(),
                         attempts: Vec::new(),
                     })?;
-                    (DeliveryOutcome::Pending, format!("outbox, to {}", webhook.url))
+                    (DeliveryOutcome::Pending, None)
                 }
             };
             trace.push(TargetTrace {
                 rule: rule.name.clone(),
                 target: target.id().to_owned(),
-                target_type: target.kind().to_owned(),
+                target_type: target.kind(),
                 outcome,
-                reason: Some(reason),
+                reason,
                 replay_name: replay_name.map(str::to_owned),
                 attempts: Vec::new(),
             });

@@ -348,7 +348,7 @@ impl BusService {
                 .map(|d| TargetTrace {
                     rule: d.rule,
                     target: d.target,
-                    target_type: "webhook".into(),
+                    target_type: "webhook",
                     outcome: d.outcome,
                     reason: d.reason,
                     replay_name: None,

@@ -67,6 +67,9 @@ struct Inner {
     policy: Arc<AddressPolicy>,
     client: reqwest::Client,
     wake: Notify,
+    /// Woken when a delivery ended: a flusher task makes the ends durable, one group
+    /// commit for all the ends since its last flush.
+    ended: Notify,
     /// Set by [`Delivery::enqueue`]: PutEvents wakes the dispatcher only when it wrote.
     enqueued: std::sync::atomic::AtomicBool,
     in_flight: Mutex<HashSet<u64>>,
@@ -116,6 +119,7 @@ impl Delivery {
                 policy,
                 client,
                 wake: Notify::new(),
+                ended: Notify::new(),
                 enqueued: std::sync::atomic::AtomicBool::new(false),
                 in_flight: Mutex::default(),
                 limiters: Mutex::default(),
@@ -169,7 +173,7 @@ impl Delivery {
                         vec![traces::TargetTrace {
                             rule: e.rule.clone(),
                             target: e.target.id.clone(),
-                            target_type: "webhook".into(),
+                            target_type: "webhook",
                             outcome: DeliveryOutcome::Pending,
                             reason: None,
                             replay_name: replay_name_of(&e.event),
@@ -182,6 +186,15 @@ impl Delivery {
         }
         let this = self.clone();
         tokio::spawn(async move { this.dispatch().await });
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                this.inner.ended.notified().await;
+                if let Err(e) = this.inner.store.flush().await {
+                    tracing::error!(error = %e, "flush after deliveries failed");
+                }
+            }
+        });
         let this = self.clone();
         tokio::spawn(async move {
             let period = Duration::from_secs(this.inner.settings.sweep_interval_seconds);
@@ -445,9 +458,8 @@ impl Delivery {
             reason,
         );
         // Shrinks the duplicate window: once flushed, a restart does not send it again.
-        if let Err(e) = self.inner.store.flush().await {
-            tracing::error!(error = %e, "flush after a delivery failed");
-        }
+        // One flusher task does it, so concurrent ends share a flush.
+        self.inner.ended.notify_one();
     }
 
     /// Ended webhook deliveries of an event, from storage (traces after a restart).

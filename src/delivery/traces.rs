@@ -22,7 +22,7 @@ pub struct TargetTrace {
     /// Target id.
     pub target: String,
     /// `queue`, `bus` or `webhook`.
-    pub target_type: String,
+    pub target_type: &'static str,
     /// Where the delivery is or ended.
     pub outcome: DeliveryOutcome,
     /// Why it was dead-lettered or dropped; where it went (queue, bus, DLQ).
