@@ -585,15 +585,18 @@ impl BusService {
                         &transformed[..]
                     };
                     if self.queues.enqueue(queue, body)? {
+                        crate::delivery::metrics::delivery("queue", "succeeded");
                         // No reason string: the target names the queue (kept cheap per event).
                         (DeliveryOutcome::Enqueued, None)
                     } else {
+                        crate::delivery::metrics::delivery("queue", "dropped");
                         metrics::dropped("queue_not_found");
                         (DeliveryOutcome::Dropped, Some(format!("queue '{queue}' does not exist")))
                     }
                 }
                 Target::Bus { bus: next, .. } => {
                     if hops >= self.settings.max_forward_hops {
+                        crate::delivery::metrics::delivery("bus", "dropped");
                         metrics::dropped("hop_limit");
                         tracing::warn!(bus, rule = %rule.name, event = %id, "forward dropped: hop limit reached");
                         (
@@ -602,8 +605,10 @@ impl BusService {
                         )
                     } else if self.store.get_bus(next)?.is_some() {
                         self.publish_value(next, id, value, bytes, hops + 1, log)?;
+                        crate::delivery::metrics::delivery("bus", "succeeded");
                         (DeliveryOutcome::Forwarded, Some(format!("bus '{next}'")))
                     } else {
+                        crate::delivery::metrics::delivery("bus", "dropped");
                         metrics::dropped("bus_not_found");
                         (DeliveryOutcome::Dropped, Some(format!("bus '{next}' does not exist")))
                     }

@@ -54,7 +54,7 @@ async fn pending_deliveries_survive_kill_9() {
     }
     tokio::task::spawn_blocking(move || service.kill_9()).await.unwrap();
     receiver.set_failing(false);
-    let _restarted =
+    let restarted =
         tokio::task::spawn_blocking(move || ServiceProcess::start_with(&data, &flags)).await.unwrap();
     let accepted = receiver.wait_accepted(20, Duration::from_secs(20)).await;
     let mut got: Vec<String> = accepted.iter().map(|r| r.json()["id"].as_str().unwrap().to_owned()).collect();
@@ -62,4 +62,23 @@ async fn pending_deliveries_survive_kill_9() {
     got.dedup();
     ids.sort();
     assert_eq!(got, ids, "every pending delivery made after the restart");
+    // The trace of a delivery that was pending across the crash says where it ended.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let trace: serde_json::Value = client
+            .get(format!("{}/v1/buses/default/events/{}/trace", restarted.base, ids[0]))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if trace["deliveries"][0]["outcome"] == "delivered" {
+            assert_eq!(trace["rulesMatched"], json!(["hooks"]));
+            assert!(!trace["deliveries"][0]["attempts"].as_array().unwrap().is_empty());
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "trace never showed the delivery: {trace}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -354,3 +354,21 @@ async fn webhook_fields_are_checked_when_the_rule_is_saved() {
         .await;
     reply.assert_error(404, "queue_not_found");
 }
+
+#[tokio::test]
+async fn a_rate_limit_spaces_requests_to_one_target() {
+    let app = fast_app().await;
+    let receiver = Receiver::start(Script::default()).await;
+    app.route_to(
+        "hooks",
+        "orders",
+        json!({"type": "webhook", "id": "w", "url": receiver.url, "rateLimitPerSecond": 10}),
+    )
+    .await;
+    let entries: Vec<Value> = (0..6).map(|n| entry("orders", "T", json!({"n": n}))).collect();
+    app.put_events("default", json!(entries)).await;
+    let got = receiver.wait_accepted(6, WAIT).await;
+    let spread = got[5].at.duration_since(got[0].at);
+    // Six requests at 10/s: at least five intervals of 100 ms between first and last.
+    assert!(spread >= Duration::from_millis(450), "6 requests in {spread:?} despite 10/s");
+}
