@@ -172,6 +172,10 @@ pub struct BusSettings {
     /// Most messages one queue receive may ask for (`maxMessages`), 1 to 100.
     #[arg(long, env = "SCHEMABUS_MAX_RECEIVE_MESSAGES", default_value_t = 100)]
     pub max_receive_messages: usize,
+
+    /// Settings of webhook delivery, traces and archives.
+    #[command(flatten)]
+    pub delivery: DeliverySettings,
 }
 
 impl Default for BusSettings {
@@ -191,6 +195,76 @@ impl Default for BusSettings {
             max_rules_per_bus: 300,
             max_pattern_chars: 4096,
             max_receive_messages: 100,
+            delivery: DeliverySettings::default(),
+        }
+    }
+}
+
+/// Addresses webhooks may never reach unless the deny list is replaced: link-local
+/// (which holds most clouds' metadata services) and the other metadata addresses.
+pub const DEFAULT_WEBHOOK_DENY: &str =
+    "169.254.0.0/16,fe80::/10,169.254.169.254/32,fd00:ec2::254/128,100.100.100.200/32";
+
+/// Parses a CIDR (`10.0.0.0/8`) or a single address (`10.0.0.1`).
+///
+/// # Errors
+/// A message naming the value.
+pub fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("'{text}' is neither a CIDR (10.0.0.0/8) nor an IP address"))
+}
+
+/// Settings of webhook delivery, delivery traces and archives (`serve` flags, each with a
+/// `SCHEMABUS_` variable). See docs/DELIVERY.md.
+#[derive(Debug, Clone, Args)]
+pub struct DeliverySettings {
+    /// Webhook requests in flight at once (the delivery worker pool).
+    #[arg(long, env = "SCHEMABUS_WEBHOOK_WORKERS", default_value_t = 16)]
+    pub webhook_workers: usize,
+
+    /// First retry delay cap of the exponential back-off, in milliseconds.
+    #[arg(long, env = "SCHEMABUS_WEBHOOK_RETRY_BASE_MS", default_value_t = 1000)]
+    pub webhook_retry_base_ms: u64,
+
+    /// Largest retry delay, in milliseconds (the back-off doubles up to it).
+    #[arg(long, env = "SCHEMABUS_WEBHOOK_RETRY_MAX_MS", default_value_t = 900_000)]
+    pub webhook_retry_max_ms: u64,
+
+    /// If set, webhooks may only reach addresses in these CIDRs (comma-separated).
+    #[arg(long, env = "SCHEMABUS_WEBHOOK_ALLOW_CIDRS", value_delimiter = ',', value_parser = parse_cidr)]
+    pub webhook_allow_cidrs: Vec<ipnet::IpNet>,
+
+    /// Webhooks may never reach addresses in these CIDRs (comma-separated; replaces the
+    /// default list of link-local and cloud metadata addresses).
+    #[arg(long, env = "SCHEMABUS_WEBHOOK_DENY_CIDRS", value_delimiter = ',', value_parser = parse_cidr, default_value = DEFAULT_WEBHOOK_DENY)]
+    pub webhook_deny_cidrs: Vec<ipnet::IpNet>,
+
+    /// Most events whose routing trace is kept in memory.
+    #[arg(long, env = "SCHEMABUS_TRACE_MAX_EVENTS", default_value_t = 100_000)]
+    pub trace_max_events: usize,
+
+    /// How long delivery traces are kept, in seconds.
+    #[arg(long, env = "SCHEMABUS_TRACE_WINDOW_SECONDS", default_value_t = 86_400)]
+    pub trace_window_seconds: u64,
+
+    /// How often archive retention and the trace window are enforced, in seconds.
+    #[arg(long, env = "SCHEMABUS_SWEEP_INTERVAL_SECONDS", default_value_t = 3600)]
+    pub sweep_interval_seconds: u64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            webhook_workers: 16,
+            webhook_retry_base_ms: 1000,
+            webhook_retry_max_ms: 900_000,
+            webhook_allow_cidrs: Vec::new(),
+            webhook_deny_cidrs: DEFAULT_WEBHOOK_DENY.split(',').filter_map(|c| parse_cidr(c).ok()).collect(),
+            trace_max_events: 100_000,
+            trace_window_seconds: 86_400,
+            sweep_interval_seconds: 3600,
         }
     }
 }
@@ -242,6 +316,16 @@ impl Settings {
         }
         if self.bus.flush_interval_ms == 0 {
             return Err("--flush-interval-ms must be at least 1".into());
+        }
+        let d = &self.bus.delivery;
+        if d.webhook_workers == 0
+            || d.webhook_retry_base_ms == 0
+            || d.webhook_retry_max_ms < d.webhook_retry_base_ms
+        {
+            return Err("--webhook-workers and --webhook-retry-base-ms must be at least 1, and --webhook-retry-max-ms at least the base".into());
+        }
+        if d.trace_max_events == 0 || d.sweep_interval_seconds == 0 {
+            return Err("--trace-max-events and --sweep-interval-seconds must be at least 1".into());
         }
         if self.discovery.queue == 0 {
             return Err("--discovery-queue must be at least 1".into());

@@ -141,6 +141,20 @@ error_codes! {
     TooManyRules => ("too_many_rules", 409, Conflict, "The bus already holds `--max-rules-per-bus` rules; delete one or raise the limit."),
     /// An unexpected failure; details are in the service log, keyed by the request id.
     Internal => ("internal", 500, Internal, "An unexpected failure; the service log has the cause."),
+    /// A target's `input`, `inputPath` or `inputTransformer` is not valid.
+    InvalidTransformer => ("invalid_transformer", 400, InvalidRequest, "A target's `input`, `inputPath` or `inputTransformer` is not valid (several set, a bad JSONPath, a template that is not JSON); `details.pointer` names the field."),
+    /// A webhook URL names an address the webhook address policy refuses.
+    WebhookAddressRefused => ("webhook_address_refused", 400, InvalidRequest, "A webhook URL names an address that the webhook allow/deny lists refuse (by default link-local and cloud metadata addresses)."),
+    /// The archive does not exist on this bus.
+    ArchiveNotFound => ("archive_not_found", 404, NotFound, "The archive does not exist on this bus."),
+    /// The replay does not exist.
+    ReplayNotFound => ("replay_not_found", 404, NotFound, "The replay does not exist."),
+    /// A replay with this name exists already.
+    ReplayExists => ("replay_exists", 409, Conflict, "A replay with this name already exists; replay names are never reused."),
+    /// The replay has ended and cannot be cancelled.
+    ReplayNotCancellable => ("replay_not_cancellable", 409, Conflict, "The replay has already ended (COMPLETED, CANCELLED or FAILED)."),
+    /// No trace of this event is kept.
+    TraceNotFound => ("trace_not_found", 404, NotFound, "No trace of this event is kept: unknown id, another bus, or older than the trace window."),
 }
 
 /// An error as the API reports it: a stable code, a human message that ends with a hint,

@@ -21,10 +21,15 @@
 //! - [`model`]: identifiers and records shared by the others; no I/O.
 //! - [`cache`]: the bounded map the validator and bindings caches share.
 //! - [`error`]: the one table of error codes and the error body.
+//! - [`transform`]: PURE: input transformation of targets (`input`, `inputPath`, `inputTransformer`).
+//! - [`delivery`]: webhook delivery from a persistent outbox (retries, dead-letter queues,
+//!   signatures, address policy) and delivery traces.
+//! - [`archive`]: archives of accepted events (replays run in [`bus`]).
 //!
 //! Dependency rules (checked by `.ci/run`): `model` and `error` import no other module
 //! of ours; only `storage` names sled; only `http` and `startup` name actix-web.
 
+pub mod archive;
 pub mod auth;
 pub mod bindings;
 pub mod bus;
@@ -33,6 +38,7 @@ pub mod cli;
 pub mod codegen;
 pub mod compat;
 pub mod config;
+pub mod delivery;
 pub mod discovery;
 pub mod error;
 pub mod http;
@@ -44,3 +50,4 @@ pub mod startup;
 pub mod storage;
 pub mod telemetry;
 pub mod tls;
+pub mod transform;

@@ -89,6 +89,7 @@ impl Application {
             publisher.registry_changed(detail_type, detail);
         }));
         bus.start_background_tasks();
+        bus.start_background();
         let (discovery, worker) = crate::discovery::DiscoveryService::new(
             store.clone(),
             registry.clone(),

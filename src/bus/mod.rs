@@ -12,8 +12,10 @@
 pub mod envelope;
 pub mod metrics;
 mod queues;
+pub mod replays;
 pub mod requests;
 pub mod router;
+mod targets;
 pub mod validation;
 
 use std::collections::HashMap;
@@ -22,15 +24,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::archive::Archives;
 use crate::config::{BusSettings, Durability};
+use crate::delivery::Delivery;
+use crate::delivery::traces::{TargetTrace, Traces};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{
-    BusRecord, DEFAULT_BUS, QuarantineOutcome, QuarantineRecord, RegistryName, RuleRecord, SchemaName,
-    Target, ValidationConfig, ValidationMode, now_rfc3339,
+    BusRecord, DEFAULT_BUS, DeliveryOutcome, OutboxEntry, QuarantineOutcome, QuarantineRecord, RegistryName,
+    RuleRecord, SchemaName, Target, ValidationConfig, ValidationMode, now_rfc3339,
 };
 use crate::pattern::Pattern;
 use crate::registry::RegistryService;
-use crate::storage::{EventWrites, Store};
+use crate::storage::{EventRef, EventWrites, Store};
 
 use envelope::{EntryFailure, EnvelopeContext};
 use requests::*;
@@ -60,6 +65,12 @@ pub struct BusService {
     quarantined: Arc<Mutex<HashMap<String, usize>>>,
     /// Offers sampled events to discovery (`crate::discovery`), off the request path.
     sampler: crate::discovery::Sampler,
+    /// Webhook delivery (outbox, workers) and delivery traces.
+    delivery: Delivery,
+    /// Archives, fed on the accepted-event path.
+    archives: Archives,
+    /// Cancel flags of the replays running in this process.
+    running_replays: Arc<Mutex<HashMap<String, Arc<std::sync::atomic::AtomicBool>>>>,
 }
 
 /// Checks a bus, rule, queue or target name: `[A-Za-z0-9._-]{1,64}`.
@@ -99,10 +110,18 @@ impl BusService {
     /// # Errors
     /// Storage failures.
     pub fn new(store: Store, registry: RegistryService, settings: BusSettings) -> ApiResult<Self> {
+        let queues = Queues::load(store.clone())?;
+        let traces = Traces::new(
+            settings.delivery.trace_max_events,
+            Duration::from_secs(settings.delivery.trace_window_seconds),
+        );
         let service = Self {
+            delivery: Delivery::new(store.clone(), queues.clone(), traces, settings.delivery.clone())?,
+            archives: Archives::load(store.clone())?,
+            running_replays: Arc::default(),
             gate: Gate::new(registry),
             router: Router::default(),
-            queues: Queues::load(store.clone())?,
+            queues,
             context: Arc::new(EnvelopeContext {
                 account: settings.account.clone(),
                 region: settings.region.clone(),
@@ -312,6 +331,7 @@ impl BusService {
         }
         self.store.delete_bus(name)?;
         self.store.delete_bus_data(name)?;
+        self.archives.remove_bus(name)?;
         self.router.remove_bus(name);
         self.store.flush().await?;
         Ok(())
@@ -372,6 +392,7 @@ impl BusService {
                 Target::Bus { bus: other, .. } => {
                     self.get_bus(other)?;
                 }
+                Target::Webhook(_) => {}
             }
         }
         let existing = self.store.get_rule(bus, rule)?;
@@ -385,6 +406,8 @@ impl BusService {
             )
             .with_details(json!({"limit": self.settings.max_rules_per_bus})));
         }
+        let mut request = request;
+        self.check_targets(&mut request.targets, existing.as_ref())?;
         let now = now_rfc3339();
         let record = RuleRecord {
             name: rule.to_owned(),
@@ -398,8 +421,9 @@ impl BusService {
         };
         self.store.put_rule(&record)?;
         self.store.flush().await?;
-        self.router.put(record.clone(), pattern);
-        Ok(record)
+        let answer = record.redacted();
+        self.router.put(record, pattern);
+        Ok(answer)
     }
 
     /// One rule.
@@ -408,7 +432,7 @@ impl BusService {
     /// `bus_not_found`, `rule_not_found`.
     pub fn get_rule(&self, bus: &str, rule: &str) -> ApiResult<RuleRecord> {
         self.get_bus(bus)?;
-        self.store.get_rule(bus, rule)?.ok_or_else(|| rule_not_found(bus, rule))
+        self.store.get_rule(bus, rule)?.map(|r| r.redacted()).ok_or_else(|| rule_not_found(bus, rule))
     }
 
     /// A bus's rules.
@@ -417,7 +441,7 @@ impl BusService {
     /// `bus_not_found`.
     pub fn list_rules(&self, bus: &str) -> ApiResult<RuleList> {
         self.get_bus(bus)?;
-        Ok(RuleList { items: self.store.list_rules(bus)? })
+        Ok(RuleList { items: self.store.list_rules(bus)?.iter().map(RuleRecord::redacted).collect() })
     }
 
     /// Deletes a rule.
@@ -553,6 +577,7 @@ impl BusService {
         if self.settings.durability == Durability::Strict {
             self.store.flush().await?;
         }
+        self.delivery.wake();
         metrics::put_events_time(bus, started.elapsed());
         Ok(PutEventsResponse { failed_entry_count: failed, entries: results })
     }
@@ -570,28 +595,131 @@ impl BusService {
         let bytes = envelope.to_bytes().map_err(|e| {
             ApiError::new(Code::Internal, format!("cannot encode an event: {e}. Hint: report it."))
         })?;
-        let logged = writes.event(bus, &bytes);
-        for (rule, target) in self.router.route(bus, &envelope.value, &bytes) {
-            metrics::rule_matched(bus, &rule.name);
-            match target {
+        self.publish_value(bus, &envelope.id, &envelope.value, &bytes, hops, writes)
+    }
+
+    /// [`Self::publish`] of an event already encoded (forwards between buses).
+    fn publish_value(
+        &self,
+        bus: &str,
+        id: &str,
+        value: &Value,
+        bytes: &[u8],
+        hops: u32,
+        writes: &mut EventWrites,
+    ) -> ApiResult<()> {
+        let logged = writes.event(bus, bytes);
+        self.archives.on_event(bus, value, bytes)?;
+        self.route_event(bus, id, value, (bytes, Some(logged)), hops, None, writes)
+    }
+
+    /// Delivers an event to the targets of the rules of `bus` it matches (only the rules
+    /// in `only`, for replays), and records its routing trace.
+    #[allow(clippy::too_many_arguments, reason = "one private step of publish, called from two places")]
+    ///
+    /// `encoded` is the event's bytes, with their place in `writes` when the event was
+    /// logged there (queue messages then point at it instead of copying it).
+    fn route_event(
+        &self,
+        bus: &str,
+        id: &str,
+        value: &Value,
+        encoded: (&[u8], Option<EventRef>),
+        hops: u32,
+        only: Option<&[String]>,
+        writes: &mut EventWrites,
+    ) -> ApiResult<()> {
+        let (bytes, logged) = encoded;
+        let routes = self.router.route(bus, value, bytes, only);
+        let replay_name = value.get("replay-name").and_then(Value::as_str);
+        let mut matched: Vec<String> = Vec::new();
+        let mut trace = Vec::with_capacity(routes.len());
+        for route in routes {
+            let rule = &route.rule.record;
+            if matched.last() != Some(&rule.name) {
+                metrics::rule_matched(bus, &rule.name);
+                matched.push(rule.name.clone());
+            }
+            let target = route.target();
+            let (outcome, reason) = match target {
                 Target::Queue { queue, .. } => {
-                    if !self.queues.enqueue_event(writes, &queue, logged) {
+                    let enqueued = if route.transform().is_whole() {
+                        match logged {
+                            Some(event) => self.queues.enqueue_event(writes, queue, event),
+                            None => self.queues.enqueue_body(writes, queue, bytes),
+                        }
+                    } else {
+                        let rule_arn = self.rule_arn(bus, &rule.name);
+                        let time = now_rfc3339();
+                        let context = crate::transform::RuleContext {
+                            rule_name: &rule.name,
+                            rule_arn: &rule_arn,
+                            ingestion_time: &time,
+                        };
+                        let transformed = route.transform().apply(value, bytes, &context).into_json_bytes();
+                        self.queues.enqueue_body(writes, queue, &transformed)
+                    };
+                    if enqueued {
+                        crate::delivery::metrics::delivery("queue", "succeeded");
+                        // No reason string: the target names the queue (kept cheap per event).
+                        (DeliveryOutcome::Enqueued, None)
+                    } else {
+                        crate::delivery::metrics::delivery("queue", "dropped");
                         metrics::dropped("queue_not_found");
+                        (DeliveryOutcome::Dropped, Some(format!("queue '{queue}' does not exist")))
                     }
                 }
                 Target::Bus { bus: next, .. } => {
                     if hops >= self.settings.max_forward_hops {
+                        crate::delivery::metrics::delivery("bus", "dropped");
                         metrics::dropped("hop_limit");
-                        tracing::warn!(bus, rule = %rule.name, event = %envelope.id, "forward dropped: hop limit reached");
-                    } else if self.store.get_bus(&next)?.is_some() {
-                        self.publish(&next, event, hops + 1, writes)?;
+                        tracing::warn!(bus, rule = %rule.name, event = %id, "forward dropped: hop limit reached");
+                        (
+                            DeliveryOutcome::Dropped,
+                            Some(format!("hop limit ({}) reached", self.settings.max_forward_hops)),
+                        )
+                    } else if self.store.get_bus(next)?.is_some() {
+                        self.publish_value(next, id, value, bytes, hops + 1, writes)?;
+                        crate::delivery::metrics::delivery("bus", "succeeded");
+                        (DeliveryOutcome::Forwarded, Some(format!("bus '{next}'")))
                     } else {
+                        crate::delivery::metrics::delivery("bus", "dropped");
                         metrics::dropped("bus_not_found");
+                        (DeliveryOutcome::Dropped, Some(format!("bus '{next}' does not exist")))
                     }
                 }
-            }
+                Target::Webhook(webhook) => {
+                    self.delivery.enqueue(&OutboxEntry {
+                        bus: bus.to_owned(),
+                        rule: rule.name.clone(),
+                        rule_arn: self.rule_arn(bus, &rule.name),
+                        target: (**webhook).clone(),
+                        event_id: id.to_owned(),
+                        event: String::from_utf8_lossy(bytes).into_owned(),
+                        ingested_ms: crate::delivery::now_ms(),
+                        ingestion_time: now_rfc3339(),
+                        attempts: Vec::new(),
+                    })?;
+                    (DeliveryOutcome::Pending, None)
+                }
+            };
+            trace.push(TargetTrace {
+                rule: rule.name.clone(),
+                target: target.id().to_owned(),
+                target_type: target.kind(),
+                outcome,
+                reason,
+                replay_name: replay_name.map(str::to_owned),
+                attempts: Vec::new(),
+            });
         }
+        self.delivery.traces().record_routing(bus, id, matched, trace);
         Ok(())
+    }
+
+    /// The ARN of a rule, as `<aws.events.rule-arn>` gives it.
+    fn rule_arn(&self, bus: &str, rule: &str) -> String {
+        crate::transform::rule_arn(&self.context.region, &self.context.account, bus, rule)
     }
 
     fn quarantine(
@@ -691,6 +819,7 @@ impl BusService {
             }
             Err(e) => tracing::error!(error = %e, detail_type, "service event not published"),
         }
+        self.delivery.wake();
         let store = self.store.clone();
         std::thread::spawn(move || {
             if let Err(e) = store.flush_blocking() {
@@ -707,6 +836,7 @@ impl BusService {
     /// Refreshes the queue-depth gauges and renders every metric.
     pub fn render_metrics(&self) -> String {
         self.queues.update_depth_gauges();
+        crate::delivery::metrics::outbox_depth(self.delivery.outbox_depth());
         metrics::storage_flushes(self.store.flush_count());
         metrics::render()
     }

@@ -190,6 +190,16 @@ impl Queues {
         true
     }
 
+    /// Adds a message with its own body to `writes` (a transformed event, or an event
+    /// that is not logged in this batch); false when the queue does not exist.
+    pub(crate) fn enqueue_body(&self, writes: &mut EventWrites, name: &str, body: &[u8]) -> bool {
+        if !self.exists(name) {
+            return false;
+        }
+        writes.enqueue_inline(name, self.store.next_seq(), now_ms(), body);
+        true
+    }
+
     /// Wakes the long polls of queues that just got messages.
     pub(crate) fn notify(&self, names: &[String]) {
         for name in names {
@@ -197,14 +207,20 @@ impl Queues {
         }
     }
 
-    /// Adds a message whose body is not an event of the current request; false when the
-    /// queue does not exist. Not synced here: the caller flushes before acknowledging.
-    #[allow(dead_code, reason = "the entry point of dead-letter deliveries of webhook targets")]
-    pub(crate) fn enqueue(&self, name: &str, body: &[u8]) -> ApiResult<bool> {
+    /// Adds a message with attributes (shown in receive output), outside any PutEvents
+    /// batch (dead-lettered deliveries); false when the queue does not exist. Not synced
+    /// here: the caller flushes before acknowledging.
+    pub(crate) fn enqueue_with_attributes(
+        &self,
+        name: &str,
+        body: &[u8],
+        attributes: &std::collections::BTreeMap<String, String>,
+    ) -> ApiResult<bool> {
         if !self.exists(name) {
             return Ok(false);
         }
-        self.store.enqueue(name, self.store.next_seq(), now_ms(), body, None)?;
+        let encoded = (!attributes.is_empty()).then(|| serde_json::to_vec(attributes).unwrap_or_default());
+        self.store.enqueue(name, self.store.next_seq(), now_ms(), body, encoded.as_deref())?;
         self.notify(&[name.to_owned()]);
         Ok(true)
     }
@@ -264,6 +280,10 @@ impl Queues {
                             receipt_handle: m.receipt_handle,
                             receive_count: m.receive_count,
                             body,
+                            attributes: m
+                                .attributes
+                                .and_then(|a| serde_json::from_slice(&a).ok())
+                                .unwrap_or_default(),
                         })
                     })
                     .collect();

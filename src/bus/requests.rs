@@ -207,6 +207,9 @@ pub struct MessageView {
     /// The event.
     #[schema(value_type = Object)]
     pub body: Box<RawValue>,
+    /// Attributes (a dead-letter queue's messages say why they are there); omitted when empty.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub attributes: std::collections::BTreeMap<String, String>,
 }
 
 /// Answer of receive.

@@ -8,11 +8,42 @@ use serde_json::Value;
 
 use crate::model::{RuleRecord, RuleState, Target};
 use crate::pattern::{Pattern, PatternMatcher};
+use crate::transform::Transformation;
+
+/// A rule with its targets' compiled input transformations (same order as `targets`).
+#[derive(Debug)]
+pub struct RoutedRule {
+    /// The rule.
+    pub record: RuleRecord,
+    /// One per target.
+    pub transforms: Vec<Transformation>,
+}
+
+/// One delivery an event is routed to.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The rule that matched.
+    pub rule: Arc<RoutedRule>,
+    /// Index of the target in the rule.
+    pub index: usize,
+}
+
+impl Route {
+    /// The target.
+    pub fn target(&self) -> &Target {
+        &self.rule.record.targets[self.index]
+    }
+
+    /// Its compiled input transformation.
+    pub fn transform(&self) -> &Transformation {
+        &self.rule.transforms[self.index]
+    }
+}
 
 #[derive(Default)]
 struct BusRoutes {
     matcher: PatternMatcher<String>,
-    rules: HashMap<String, Arc<RuleRecord>>,
+    rules: HashMap<String, Arc<RoutedRule>>,
 }
 
 /// Routes of every bus. Matching takes a read lock; rule changes take the write lock
@@ -37,7 +68,20 @@ impl Router {
         if rule.state == RuleState::Enabled {
             routes.matcher.add(rule.name.clone(), pattern);
         }
-        routes.rules.insert(rule.name.clone(), Arc::new(rule));
+        let transforms = rule
+            .targets
+            .iter()
+            .map(|t| {
+                let (input, path, transformer) = t.input_options();
+                Transformation::compile(input, path, transformer).unwrap_or_else(|e| {
+                    // Checked when the rule was saved; a stored rule that no longer compiles
+                    // delivers the whole event rather than nothing.
+                    tracing::error!(rule = %rule.name, target = t.id(), error = %e.message, "stored transformation no longer compiles");
+                    Transformation::Whole
+                })
+            })
+            .collect();
+        routes.rules.insert(rule.name.clone(), Arc::new(RoutedRule { record: rule, transforms }));
     }
 
     /// Removes a rule.
@@ -54,10 +98,11 @@ impl Router {
         self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(bus);
     }
 
-    /// The targets of every enabled rule of `bus` the event matches, with the rule name.
-    /// Matches the serialised event: the matcher's streaming flattener reads only the
-    /// fields some pattern names, several times cheaper than walking a parsed value.
-    pub fn route(&self, bus: &str, event: &Value, bytes: &[u8]) -> Vec<(Arc<RuleRecord>, Target)> {
+    /// The targets of every enabled rule of `bus` the event matches (only of the rules in
+    /// `only`, when given: replays). Matches the serialised event: the matcher's
+    /// streaming flattener reads only the fields some pattern names, several times
+    /// cheaper than walking a parsed value.
+    pub fn route(&self, bus: &str, event: &Value, bytes: &[u8], only: Option<&[String]>) -> Vec<Route> {
         let buses = self.buses.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(routes) = buses.get(bus) else {
             return Vec::new();
@@ -68,8 +113,13 @@ impl Router {
         let names = routes.matcher.matches_bytes(bytes).unwrap_or_else(|_| routes.matcher.matches(event));
         let mut out = Vec::new();
         for name in names {
+            if only.is_some_and(|o| !o.contains(&name)) {
+                continue;
+            }
             if let Some(rule) = routes.rules.get(&name) {
-                out.extend(rule.targets.iter().map(|t| (Arc::clone(rule), t.clone())));
+                out.extend(
+                    (0..rule.record.targets.len()).map(|index| Route { rule: Arc::clone(rule), index }),
+                );
             }
         }
         out

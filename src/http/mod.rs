@@ -4,6 +4,7 @@
 //! response. Every route is registered through utoipa-actix-web, so the OpenAPI document
 //! is generated from the same code that serves requests.
 
+mod archives;
 mod bindings;
 mod buses;
 mod compatibility;
@@ -18,9 +19,11 @@ mod owned_schemas;
 mod patterns;
 mod queues;
 mod registries;
+mod replays;
 mod rules;
 mod schemas;
 mod search;
+mod traces;
 mod versions;
 
 pub mod access;
@@ -66,6 +69,9 @@ pub struct HttpSettings {
         (name = "metrics", description = "Prometheus metrics."),
         (name = "keys", description = "API keys and their grants (docs/SECURITY.md); admin only."),
         (name = "audit", description = "The audit trail of writes; admin only."),
+        (name = "archives", description = "Archives of a bus's accepted events (docs/DELIVERY.md#archives)."),
+        (name = "replays", description = "Replays of an archive's time window to a bus's rules."),
+        (name = "traces", description = "Where an event went: rules, targets, webhook attempts (docs/DELIVERY.md#traces)."),
     )
 )]
 struct ApiDoc;
@@ -126,7 +132,15 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(keys::create_key)
                 .service(keys::list_keys)
                 .service(keys::revoke_key)
-                .service(audit::list_audit),
+                .service(audit::list_audit)
+                .service(archives::put_archive)
+                .service(archives::list_archives)
+                .service(archives::get_archive)
+                .service(archives::delete_archive)
+                .service(replays::start_replay)
+                .service(replays::get_replay)
+                .service(replays::cancel_replay)
+                .service(traces::get_event_trace),
         );
 }
 

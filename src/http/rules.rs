@@ -12,8 +12,10 @@ use crate::model::RuleRecord;
 /// Create or replace a rule.
 ///
 /// `pattern` is an EventBridge event pattern (docs/PATTERNS.md); `targets` are queues
-/// (`{"type":"queue","id":..,"queue":..}`) or other buses (`{"type":"bus","id":..,"bus":..}`).
-/// The rule applies to the next event.
+/// (`{"type":"queue","id":..,"queue":..}`), other buses (`{"type":"bus","id":..,"bus":..}`)
+/// or webhooks (`{"type":"webhook","id":..,"url":..}`, docs/DELIVERY.md). Queue and webhook
+/// targets take one of `input`, `inputPath`, `inputTransformer`. Webhook secrets and
+/// credentials are write-only: answers show `<redacted>`. The rule applies to the next event.
 #[utoipa::path(
     tag = "rules",
     operation_id = "putRule",
@@ -21,8 +23,8 @@ use crate::model::RuleRecord;
     request_body = PutRuleRequest,
     responses(
         (status = 200, description = "The rule as stored.", body = RuleRecord),
-        (status = 400, description = "Malformed body, invalid name, too many targets, or invalid pattern (`invalid_pattern`).", body = ErrorBody),
-        (status = 404, description = "No such bus, or a target names a missing queue or bus.", body = ErrorBody),
+        (status = 400, description = "Malformed body, invalid name, too many targets, invalid pattern (`invalid_pattern`), invalid input transformation (`invalid_transformer`), or a webhook address the policy refuses (`webhook_address_refused`).", body = ErrorBody),
+        (status = 404, description = "No such bus, or a target names a missing queue, bus or dead-letter queue.", body = ErrorBody),
     )
 )]
 #[put("/buses/{bus}/rules/{rule}")]

@@ -125,17 +125,28 @@ pub enum RuleState {
     Disabled,
 }
 
-/// Where a rule sends the events it matches. Tagged by `type`; later kinds (webhooks)
-/// and an input transformation slot in as new variants and an optional field.
+/// Where a rule sends the events it matches. Tagged by `type`. Every kind takes at most
+/// one input option (`input`, `inputPath` or `inputTransformer`, docs/DELIVERY.md);
+/// bus targets refuse them, as EventBridge forwards the original event to a bus.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Target {
-    /// Enqueue the event in a pull queue.
+    /// Enqueue the event (or its transformation) in a pull queue.
     Queue {
         /// Target id, unique in the rule (`[A-Za-z0-9._-]{1,64}`).
         id: String,
         /// Queue name.
         queue: String,
+        /// A constant JSON value sent instead of the event.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<Object>)]
+        input: Option<Value>,
+        /// A JSONPath (`$.detail`) selecting the part of the event sent.
+        #[serde(default, rename = "inputPath", skip_serializing_if = "Option::is_none")]
+        input_path: Option<String>,
+        /// Builds the sent value from parts of the event.
+        #[serde(default, rename = "inputTransformer", skip_serializing_if = "Option::is_none")]
+        input_transformer: Option<InputTransformer>,
     },
     /// Forward the event to another bus, whose rules then apply (no re-validation).
     Bus {
@@ -143,7 +154,20 @@ pub enum Target {
         id: String,
         /// Bus name.
         bus: String,
+        /// Refused: a bus receives the original event.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<Object>)]
+        input: Option<Value>,
+        /// Refused: a bus receives the original event.
+        #[serde(default, rename = "inputPath", skip_serializing_if = "Option::is_none")]
+        input_path: Option<String>,
+        /// Refused: a bus receives the original event.
+        #[serde(default, rename = "inputTransformer", skip_serializing_if = "Option::is_none")]
+        input_transformer: Option<InputTransformer>,
     },
+    /// Push the event (or its transformation) to an HTTP endpoint, with retries and a
+    /// dead-letter queue (docs/DELIVERY.md).
+    Webhook(Box<WebhookTarget>),
 }
 
 impl Target {
@@ -151,6 +175,27 @@ impl Target {
     pub fn id(&self) -> &str {
         match self {
             Self::Queue { id, .. } | Self::Bus { id, .. } => id,
+            Self::Webhook(w) => &w.id,
+        }
+    }
+
+    /// The kind, as metrics and traces name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Queue { .. } => "queue",
+            Self::Bus { .. } => "bus",
+            Self::Webhook(_) => "webhook",
+        }
+    }
+
+    /// The input options: (`input`, `inputPath`, `inputTransformer`).
+    pub fn input_options(&self) -> (Option<&Value>, Option<&str>, Option<&InputTransformer>) {
+        match self {
+            Self::Queue { input, input_path, input_transformer, .. }
+            | Self::Bus { input, input_path, input_transformer, .. } => {
+                (input.as_ref(), input_path.as_deref(), input_transformer.as_ref())
+            }
+            Self::Webhook(w) => (w.input.as_ref(), w.input_path.as_deref(), w.input_transformer.as_ref()),
         }
     }
 }
@@ -246,4 +291,165 @@ pub struct QuarantineRecord {
     /// The event as it would have been (or was) delivered.
     #[schema(value_type = Object)]
     pub event: Value,
+}
+
+/// EventBridge's input transformer: named JSONPaths, and a template using them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InputTransformer {
+    /// Up to 100 names → JSONPath into the event (`{"state": "$.detail.state"}`).
+    #[serde(default)]
+    pub input_paths_map: std::collections::BTreeMap<String, String>,
+    /// Template with `<name>` placeholders; JSON or plain text.
+    #[schema(example = "{\"state\": <state>}")]
+    pub input_template: String,
+}
+
+/// HTTP method of a webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum WebhookMethod {
+    /// POST (the default).
+    #[default]
+    Post,
+    /// PUT.
+    Put,
+    /// PATCH.
+    Patch,
+}
+
+/// Credentials sent with every webhook request. Write-only: answers show
+/// `"<redacted>"` in place of the secret parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+pub enum WebhookAuth {
+    /// `Authorization: Basic base64(username:password)`.
+    Basic {
+        /// User name.
+        username: String,
+        /// Password (write-only).
+        password: String,
+    },
+    /// `Authorization: Bearer <token>`.
+    Bearer {
+        /// Token (write-only).
+        token: String,
+    },
+    /// A header carrying an API key.
+    ApiKey {
+        /// Header name (`X-Api-Key`).
+        header: String,
+        /// Key (write-only).
+        value: String,
+    },
+}
+
+/// How long and how often a failed delivery is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt, 0..=185 (default 185).
+    #[serde(default = "default_retry_attempts")]
+    pub maximum_retry_attempts: u32,
+    /// Give up on events older than this, 60..=86400 seconds (default 86400).
+    #[serde(default = "default_event_age")]
+    pub maximum_event_age_seconds: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            maximum_retry_attempts: default_retry_attempts(),
+            maximum_event_age_seconds: default_event_age(),
+        }
+    }
+}
+
+fn default_retry_attempts() -> u32 {
+    185
+}
+
+fn default_event_age() -> u64 {
+    86_400
+}
+
+/// The placeholder answers show instead of a write-only value.
+pub const REDACTED: &str = "<redacted>";
+
+/// A webhook target: events are pushed to `url` from a persistent outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookTarget {
+    /// Target id, unique in the rule.
+    pub id: String,
+    /// `http` or `https` URL.
+    #[schema(example = "https://hooks.example.com/orders")]
+    pub url: String,
+    /// `POST` (default), `PUT` or `PATCH`.
+    #[serde(default)]
+    pub method: WebhookMethod,
+    /// Extra request headers.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Credentials (write-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<WebhookAuth>,
+    /// HMAC-SHA256 signing secret (write-only); see docs/DELIVERY.md#signatures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Per-request timeout, 100..=60000 ms (default 5000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// Most requests per second to this target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit_per_second: Option<u32>,
+    /// Retries (default: 185 attempts within 24 hours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_policy: Option<RetryPolicy>,
+    /// Queue receiving events whose delivery failed for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter_queue: Option<String>,
+    /// A constant JSON value sent instead of the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub input: Option<Value>,
+    /// A JSONPath selecting the part of the event sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_path: Option<String>,
+    /// Builds the sent value from parts of the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_transformer: Option<InputTransformer>,
+}
+
+impl WebhookTarget {
+    /// The same target with its write-only values replaced by [`REDACTED`].
+    #[must_use]
+    pub fn redacted(&self) -> Self {
+        let mut out = self.clone();
+        if out.secret.is_some() {
+            out.secret = Some(REDACTED.to_owned());
+        }
+        out.auth = out.auth.map(|auth| match auth {
+            WebhookAuth::Basic { username, .. } => {
+                WebhookAuth::Basic { username, password: REDACTED.to_owned() }
+            }
+            WebhookAuth::Bearer { .. } => WebhookAuth::Bearer { token: REDACTED.to_owned() },
+            WebhookAuth::ApiKey { header, .. } => WebhookAuth::ApiKey { header, value: REDACTED.to_owned() },
+        });
+        out
+    }
+}
+
+impl RuleRecord {
+    /// The rule as answers show it: write-only webhook values redacted.
+    #[must_use]
+    pub fn redacted(&self) -> Self {
+        let mut out = self.clone();
+        for target in &mut out.targets {
+            if let Target::Webhook(w) = target {
+                **w = w.redacted();
+            }
+        }
+        out
+    }
 }

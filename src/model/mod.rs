@@ -1,10 +1,12 @@
 //! Shared domain types: identifiers and the records the registry keeps. No I/O here.
 
 mod bus;
+mod delivery;
 mod ids;
 mod records;
 
 pub use bus::*;
+pub use delivery::*;
 pub use ids::{RegistryName, SchemaName, VersionSelector};
 pub use records::{RegistryRecord, SchemaRecord, Tags, VersionRecord};
 

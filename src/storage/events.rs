@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::codec::{decode, encode, registry_prefix};
-use super::journal::{Batch, Record};
+use super::journal::{Batch, Body, Record};
 use super::queues::NewMessage;
 use super::{StorageError, Store};
 use crate::model::QuarantineRecord;
@@ -31,6 +31,8 @@ pub(crate) struct EventRef {
 pub(crate) struct EventWrites {
     buses: Vec<(String, Vec<u8>, u64)>,
     messages: Vec<(String, u64, u64, EventRef)>,
+    /// Messages with their own bodies: `(queue, seq, now_ms, body)`.
+    inline: Vec<(String, u64, u64, Vec<u8>)>,
 }
 
 impl EventWrites {
@@ -55,9 +57,14 @@ impl EventWrites {
         self.messages.push((queue.to_owned(), seq, now_ms, event));
     }
 
+    /// Adds a message to `queue` with its own body (a transformed event).
+    pub(crate) fn enqueue_inline(&mut self, queue: &str, seq: u64, now_ms: u64, body: &[u8]) {
+        self.inline.push((queue.to_owned(), seq, now_ms, body.to_vec()));
+    }
+
     /// Whether nothing was added.
     pub(crate) fn is_empty(&self) -> bool {
-        self.buses.is_empty()
+        self.buses.is_empty() && self.inline.is_empty()
     }
 }
 
@@ -75,7 +82,7 @@ impl Store {
             let (_, carried) = batch.push(&Record::Events { bus, lines });
             lines_at.push(carried.unwrap_or_default());
         }
-        let messages: Vec<NewMessage> = writes
+        let mut messages: Vec<NewMessage> = writes
             .messages
             .into_iter()
             .map(|(queue, seq, now_ms, event)| NewMessage {
@@ -88,6 +95,25 @@ impl Store {
             })
             .collect();
         Self::push_enqueues(&mut batch, &messages);
+        for (queue, seq, now_ms, body) in writes.inline {
+            let (_, carried) = batch.push(&Record::Enqueue {
+                queue: &queue,
+                seq,
+                visible_at: now_ms,
+                receive_count: 0,
+                enqueued_at: now_ms,
+                attributes: &[],
+                body: Body::Inline(&body),
+            });
+            messages.push(NewMessage {
+                queue,
+                seq,
+                now_ms,
+                body_at: carried.unwrap_or_default(),
+                body_len: u32::try_from(body.len()).unwrap_or(u32::MAX),
+                attributes: None,
+            });
+        }
         let base = self.journal.append(&batch)?;
         let mut queues: Vec<String> = messages.iter().map(|m| m.queue.clone()).collect();
         queues.sort_unstable();

@@ -20,6 +20,7 @@
 //! at open, so a directory written by a newer release, or a directory that is not ours,
 //! is refused with a clear message instead of being misread.
 
+mod archives;
 mod buses;
 mod codec;
 mod configs;
@@ -28,6 +29,7 @@ mod error;
 mod events;
 mod journal;
 mod migrate;
+mod outbox;
 mod queues;
 mod registries;
 mod schemas;
@@ -43,9 +45,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
+pub use archives::ArchivedEvent;
 pub use error::StorageError;
 pub(crate) use events::{EventRef, EventWrites};
 use journal::Journal;
+pub use outbox::DueDelivery;
 use queues::QueueIndex;
 pub(crate) use queues::ReceiveSpec;
 pub use queues::{QueueCounts, ReceivedMessage};
@@ -82,6 +86,16 @@ pub(crate) const DISCOVERY_TYPES: &str = "discovery_types";
 pub(crate) const DISCOVERY_HINTS: &str = "discovery_hints";
 /// Drift findings already reported (key: `bus 0x00 type`).
 pub(crate) const DISCOVERY_DRIFT: &str = "discovery_drift";
+/// Pending webhook deliveries (key: `due_ms seq`).
+pub(crate) const OUTBOX: &str = "outbox";
+/// Ended webhook deliveries, for traces (key: `bus 0x00 event_id 0x00 seq`).
+pub(crate) const DELIVERIES: &str = "deliveries";
+/// Archives (key: `bus 0x00 archive`).
+pub(crate) const ARCHIVES: &str = "archives";
+/// Archived events (key: `bus 0x00 archive 0x00 time_ms seq`).
+pub(crate) const ARCHIVED_EVENTS: &str = "archived_events";
+/// Replays (key: name).
+pub(crate) const REPLAYS: &str = "replays";
 
 /// Storage tuning that users may want to set.
 #[derive(Debug, Clone)]
@@ -144,6 +158,11 @@ pub struct Store {
     event_counts: Arc<Mutex<HashMap<String, u64>>>,
     pub(crate) api_keys: sled::Tree,
     pub(crate) audit: sled::Tree,
+    pub(crate) outbox: sled::Tree,
+    pub(crate) deliveries: sled::Tree,
+    pub(crate) archives: sled::Tree,
+    pub(crate) archived: sled::Tree,
+    pub(crate) replays: sled::Tree,
     /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
     seq: Arc<AtomicU64>,
 }
@@ -215,6 +234,11 @@ impl Store {
             event_counts: Arc::new(Mutex::new(event_counts)),
             api_keys: tree(API_KEYS)?,
             audit: tree(AUDIT)?,
+            outbox: tree(OUTBOX)?,
+            deliveries: tree(DELIVERIES)?,
+            archives: tree(ARCHIVES)?,
+            archived: tree(ARCHIVED_EVENTS)?,
+            replays: tree(REPLAYS)?,
             seq: Arc::new(AtomicU64::new(initial_seq())),
             path: dir.to_path_buf(),
             durability: Arc::default(),

@@ -134,7 +134,8 @@ pub struct ReceivedMessage {
     pub receive_count: u32,
     /// The event JSON.
     pub body: Vec<u8>,
-    /// Attributes set by the producer of the message (JSON object bytes), if any.
+    /// Attributes set by the producer of the message (a JSON object's bytes), if any:
+    /// dead-letter metadata.
     pub attributes: Option<Vec<u8>>,
 }
 

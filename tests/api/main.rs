@@ -2,6 +2,7 @@
 //! storage in temporary directories.
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
+mod archives;
 mod auth;
 mod auth_support;
 mod bindings;
@@ -21,7 +22,12 @@ mod openapi;
 mod patterns;
 mod permissions;
 mod queues;
+mod receiver;
 mod registries;
 mod rules;
 mod schemas;
+mod traces;
+mod transform;
 mod validation;
+mod webhook_restart;
+mod webhooks;

@@ -1,0 +1,348 @@
+//! Archives: per bus, the accepted events matching an archive's pattern, stored as they
+//! were accepted, with counts and sizes kept in memory, and retention enforced by a
+//! sweeper. On the PutEvents path the hook costs one atomic load when no archive exists.
+//! Replayed events (`replay-name` set) are never archived. See docs/DELIVERY.md#archives.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult, Code};
+use crate::model::{ArchiveRecord, now_rfc3339};
+use crate::pattern::{Pattern, PatternMatcher};
+use crate::storage::{ArchivedEvent, Store};
+
+/// (bus, archive) → (event count, bytes).
+type Totals = HashMap<(String, String), (u64, u64)>;
+
+/// Longest archive name, as EventBridge.
+const MAX_NAME: usize = 48;
+
+/// Body of `PUT /v1/buses/{bus}/archives/{archive}` (create or replace).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PutArchiveRequest {
+    /// Event pattern selecting the archived events; absent: every event.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub pattern: Option<Value>,
+    /// Days to keep events (by event time); 0 (the default): forever.
+    #[serde(default)]
+    pub retention_days: u32,
+    /// What the archive is for.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// An archive with its counts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveView {
+    /// Settings.
+    #[serde(flatten)]
+    pub archive: ArchiveRecord,
+    /// Events held.
+    pub event_count: u64,
+    /// Bytes of the events held (their JSON).
+    pub size_bytes: u64,
+}
+
+/// A bus's archives.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArchiveList {
+    /// Archives in name order.
+    pub items: Vec<ArchiveView>,
+}
+
+#[derive(Default)]
+struct BusArchives {
+    matcher: PatternMatcher<String>,
+    /// Archives without a pattern (every event).
+    all: Vec<String>,
+}
+
+/// The archives. Cheap to clone; clones share state.
+#[derive(Clone)]
+pub struct Archives {
+    store: Store,
+    buses: Arc<RwLock<HashMap<String, BusArchives>>>,
+    /// Whether any archive exists (the PutEvents hook's fast path).
+    any: Arc<AtomicBool>,
+    /// (bus, archive) → (event count, bytes).
+    totals: Arc<Mutex<Totals>>,
+}
+
+impl std::fmt::Debug for Archives {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Archives").finish_non_exhaustive()
+    }
+}
+
+fn archive_not_found(bus: &str, name: &str) -> ApiError {
+    ApiError::new(
+        Code::ArchiveNotFound,
+        format!(
+            "Archive '{name}' does not exist on bus '{bus}'. Hint: list archives with GET /v1/buses/{bus}/archives."
+        ),
+    )
+}
+
+/// Event time of an event in Unix ms (0 when it has none).
+pub fn event_time_ms(event: &Value) -> u64 {
+    event
+        .get("time")
+        .and_then(Value::as_str)
+        .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+        .map_or(0, |t| u64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0))
+}
+
+impl Archives {
+    /// Loads every archive, counting its events (a key scan per archive).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn load(store: Store) -> ApiResult<Self> {
+        let this = Self { store, buses: Arc::default(), any: Arc::default(), totals: Arc::default() };
+        for record in this.store.list_archives(None)? {
+            let totals = this.store.archive_totals(&record.bus, &record.name);
+            this.lock_totals().insert((record.bus.clone(), record.name.clone()), totals);
+            this.install(&record);
+        }
+        Ok(this)
+    }
+
+    fn lock_totals(&self) -> std::sync::MutexGuard<'_, Totals> {
+        self.totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn install(&self, record: &ArchiveRecord) {
+        let mut buses = self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let routes = buses.entry(record.bus.clone()).or_default();
+        routes.matcher.remove(&record.name);
+        routes.all.retain(|n| n != &record.name);
+        match record.pattern.as_ref().map(Pattern::parse) {
+            None => routes.all.push(record.name.clone()),
+            Some(Ok(p)) => routes.matcher.add(record.name.clone(), p),
+            Some(Err(e)) => {
+                tracing::error!(archive = %record.name, error = %e, "stored archive pattern no longer parses")
+            }
+        }
+        self.any.store(true, Ordering::Release);
+    }
+
+    fn uninstall(&self, bus: &str, name: &str) {
+        let mut buses = self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(routes) = buses.get_mut(bus) {
+            routes.matcher.remove(&name.to_owned());
+            routes.all.retain(|n| n != name);
+            if routes.matcher.is_empty() && routes.all.is_empty() {
+                buses.remove(bus);
+            }
+        }
+        self.any.store(!buses.is_empty(), Ordering::Release);
+    }
+
+    fn view(&self, archive: ArchiveRecord) -> ArchiveView {
+        let (event_count, size_bytes) =
+            self.lock_totals().get(&(archive.bus.clone(), archive.name.clone())).copied().unwrap_or_default();
+        ArchiveView { archive, event_count, size_bytes }
+    }
+
+    /// Creates or replaces an archive (its events are kept).
+    ///
+    /// # Errors
+    /// `invalid_name`, `invalid_pattern`, `invalid_request`.
+    pub async fn put(&self, bus: &str, name: &str, request: PutArchiveRequest) -> ApiResult<ArchiveView> {
+        let ok = !name.is_empty()
+            && name.len() <= MAX_NAME
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !ok {
+            return Err(ApiError::new(
+                Code::InvalidName,
+                format!(
+                    "'{name}' is not a valid archive name. Hint: archive names match [A-Za-z0-9._-]{{1,48}}."
+                ),
+            )
+            .with_details(json!({"kind": "archive", "rule": "[A-Za-z0-9._-]{1,48}"})));
+        }
+        if let Some(pattern) = &request.pattern {
+            Pattern::parse(pattern).map_err(|e| {
+                ApiError::new(
+                    Code::InvalidPattern,
+                    format!("{e}. Hint: see docs/PATTERNS.md for the pattern language."),
+                )
+                .with_details(json!({"pointer": "/pattern", "reason": e.to_string()}))
+            })?;
+        }
+        if request.description.as_ref().is_some_and(|d| d.chars().count() > 512) {
+            return Err(ApiError::new(
+                Code::InvalidRequest,
+                "description is longer than 512 characters. Hint: shorten it.",
+            )
+            .with_details(json!({"pointer": "/description"})));
+        }
+        let existing = self.store.get_archive(bus, name)?;
+        let now = now_rfc3339();
+        let record = ArchiveRecord {
+            name: name.to_owned(),
+            bus: bus.to_owned(),
+            description: request.description.filter(|d| !d.is_empty()),
+            pattern: request.pattern,
+            retention_days: request.retention_days,
+            created_at: existing.map_or_else(|| now.clone(), |a| a.created_at),
+            updated_at: now,
+        };
+        self.store.put_archive(&record)?;
+        self.store.flush().await?;
+        self.lock_totals().entry((bus.to_owned(), name.to_owned())).or_default();
+        self.install(&record);
+        Ok(self.view(record))
+    }
+
+    /// One archive with its counts.
+    ///
+    /// # Errors
+    /// `archive_not_found`.
+    pub fn get(&self, bus: &str, name: &str) -> ApiResult<ArchiveView> {
+        let record = self.store.get_archive(bus, name)?.ok_or_else(|| archive_not_found(bus, name))?;
+        Ok(self.view(record))
+    }
+
+    /// A bus's archives.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn list(&self, bus: &str) -> ApiResult<ArchiveList> {
+        Ok(ArchiveList {
+            items: self.store.list_archives(Some(bus))?.into_iter().map(|a| self.view(a)).collect(),
+        })
+    }
+
+    /// Deletes an archive and its events.
+    ///
+    /// # Errors
+    /// `archive_not_found`.
+    pub async fn delete(&self, bus: &str, name: &str) -> ApiResult<()> {
+        self.get(bus, name)?;
+        self.uninstall(bus, name);
+        self.store.delete_archive(bus, name)?;
+        self.lock_totals().remove(&(bus.to_owned(), name.to_owned()));
+        self.store.flush().await?;
+        Ok(())
+    }
+
+    /// Deletes every archive of a bus (the bus is being deleted).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn remove_bus(&self, bus: &str) -> ApiResult<()> {
+        for record in self.store.list_archives(Some(bus))? {
+            self.uninstall(bus, &record.name);
+            self.store.delete_archive(bus, &record.name)?;
+            self.lock_totals().remove(&(bus.to_owned(), record.name));
+        }
+        Ok(())
+    }
+
+    /// The PutEvents hook: archives an accepted event in every archive of `bus` it
+    /// matches. Replayed events are skipped. Not flushed: the request flushes.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn on_event(&self, bus: &str, event: &Value, bytes: &[u8]) -> ApiResult<()> {
+        if !self.any.load(Ordering::Acquire) || event.get("replay-name").is_some() {
+            return Ok(());
+        }
+        let names = {
+            let buses = self.buses.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let Some(routes) = buses.get(bus) else { return Ok(()) };
+            let mut names = routes.all.clone();
+            if !routes.matcher.is_empty() {
+                names.extend(
+                    routes.matcher.matches_bytes(bytes).unwrap_or_else(|_| routes.matcher.matches(event)),
+                );
+            }
+            names
+        };
+        if names.is_empty() {
+            return Ok(());
+        }
+        let time_ms = event_time_ms(event);
+        for name in names {
+            self.store.archive_event(bus, &name, time_ms, self.store.next_seq(), bytes)?;
+            let mut totals = self.lock_totals();
+            let t = totals.entry((bus.to_owned(), name)).or_default();
+            t.0 += 1;
+            t.1 += bytes.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Removes events past their archive's retention. Returns how many.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn sweep(&self, now_ms: u64) -> ApiResult<u64> {
+        let mut removed = 0;
+        for record in self.store.list_archives(None)? {
+            if record.retention_days == 0 {
+                continue;
+            }
+            let keep_ms = u64::from(record.retention_days) * 86_400_000;
+            let (n, size) =
+                self.store.expire_archived(&record.bus, &record.name, now_ms.saturating_sub(keep_ms))?;
+            if n > 0 {
+                let mut totals = self.lock_totals();
+                let t = totals.entry((record.bus.clone(), record.name.clone())).or_default();
+                t.0 = t.0.saturating_sub(n);
+                t.1 = t.1.saturating_sub(size);
+                removed += n;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Runs [`Self::sweep`] every `period` on the current tokio runtime (first at once).
+    pub fn start_sweeper(&self, period: Duration) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let sweeper = this.clone();
+                let now = crate::delivery::now_ms();
+                match tokio::task::spawn_blocking(move || sweeper.sweep(now)).await {
+                    Ok(Err(e)) => tracing::error!(error = %e, "archive retention sweep failed"),
+                    Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "archive retention sweep"),
+                    _ => {}
+                }
+                tokio::time::sleep(period).await;
+            }
+        });
+    }
+
+    /// Archived events of a window, for replays.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn window(
+        &self,
+        bus: &str,
+        name: &str,
+        (from_ms, to_ms): (u64, u64),
+        after: Option<(u64, u64)>,
+        max: usize,
+    ) -> ApiResult<Vec<ArchivedEvent>> {
+        Ok(self.store.archived_window(bus, name, from_ms, to_ms, after, max)?)
+    }
+
+    /// Number of archived events in a window.
+    pub fn count(&self, bus: &str, name: &str, (from_ms, to_ms): (u64, u64)) -> u64 {
+        self.store.archived_count(bus, name, from_ms, to_ms)
+    }
+}

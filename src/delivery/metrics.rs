@@ -1,0 +1,21 @@
+//! Prometheus metrics of delivery (through the `metrics` facade, like the bus's).
+
+use std::time::Duration;
+
+/// A delivery step: `attempted`, `succeeded`, `failed` (an attempt failed),
+/// `dead_lettered`, `dropped`.
+pub fn delivery(target_type: &'static str, outcome: &'static str) {
+    metrics::counter!("schemabus_deliveries_total", "target_type" => target_type, "outcome" => outcome)
+        .increment(1);
+}
+
+/// Time of one webhook request.
+pub fn latency(elapsed: Duration) {
+    metrics::histogram!("schemabus_delivery_seconds").record(elapsed.as_secs_f64());
+}
+
+/// Deliveries waiting in the outbox.
+pub fn outbox_depth(depth: usize) {
+    #[allow(clippy::cast_precision_loss, reason = "gauges are f64; depths far below 2^52")]
+    metrics::gauge!("schemabus_outbox_depth").set(depth as f64);
+}
