@@ -134,6 +134,16 @@ pub(crate) const ROUTES: &[Route] = &[
     read("GET", "/v1/buses/{bus}/discovery", BusManage, BUS),
     write("PUT", "/v1/discovery/hints/{schema}", BusManage, AllNaming("schema")),
     read("GET", "/v1/discovery/hints/{schema}", BusManage, AllNaming("schema")),
+    // archives, replays, traces: the bus's managers (a replay is named without its bus,
+    // so reading or cancelling one by name needs the wildcard grant)
+    write("PUT", "/v1/buses/{bus}/archives/{archive}", BusManage, BUS),
+    read("GET", "/v1/buses/{bus}/archives", BusManage, BUS),
+    read("GET", "/v1/buses/{bus}/archives/{archive}", BusManage, BUS),
+    write("DELETE", "/v1/buses/{bus}/archives/{archive}", BusManage, BUS),
+    write("POST", "/v1/buses/{bus}/replays", BusManage, BUS),
+    read("GET", "/v1/replays/{name}", BusManage, AllNaming("name")),
+    write("POST", "/v1/replays/{name}/cancel", BusManage, AllNaming("name")),
+    read("GET", "/v1/buses/{bus}/events/{eventId}/trace", BusManage, BUS),
     // queues: consumers read and receive; creating and deleting them is for admins
     write("PUT", "/v1/queues/{queue}", Admin, QUEUE),
     read("GET", "/v1/queues", QueueConsume, All),
