@@ -828,11 +828,6 @@ impl BusService {
         });
     }
 
-    /// Number of events logged on a bus (for tests and tools).
-    pub fn event_count(&self, bus: &str) -> u64 {
-        self.store.event_count(bus)
-    }
-
     /// Refreshes the queue-depth gauges and renders every metric.
     pub fn render_metrics(&self) -> String {
         self.queues.update_depth_gauges();

@@ -2,11 +2,9 @@
 //! queue messages they produce pointing into it); the `quarantine` tree (sled) is keyed
 //! `bus 0x00 seq(u64 be)`, so scans return entries in arrival order.
 
-use std::sync::Arc;
-
 use super::codec::{decode, encode, registry_prefix};
 use super::journal::{Batch, Body, Record};
-use super::queues::NewMessage;
+use super::queues::Message;
 use super::{StorageError, Store};
 use crate::model::QuarantineRecord;
 
@@ -24,48 +22,57 @@ pub(crate) struct EventRef {
     len: u32,
 }
 
+/// Where a pending message's body is: an event of the same [`EventWrites`], or its own
+/// bytes (a transformed event, a dead-lettered delivery).
+#[derive(Debug)]
+enum PendingBody {
+    Event(EventRef),
+    Own(Vec<u8>),
+}
+
 /// The writes of one PutEvents request (or one service event): accepted events per bus,
 /// as JSON lines, and the queue messages routing produced. Committed as one journal
 /// append by [`Store::commit_events`].
 #[derive(Debug, Default)]
 pub(crate) struct EventWrites {
-    buses: Vec<(String, Vec<u8>, u64)>,
-    messages: Vec<(String, u64, u64, EventRef)>,
-    /// Messages with their own bodies: `(queue, seq, now_ms, body)`.
-    inline: Vec<(String, u64, u64, Vec<u8>)>,
+    buses: Vec<(String, Vec<u8>)>,
+    messages: Vec<(String, u64, Message, PendingBody)>,
 }
 
 impl EventWrites {
     /// Adds an accepted event (serialised envelope) of `bus`.
     pub(crate) fn event(&mut self, bus: &str, envelope: &[u8]) -> EventRef {
-        let index = if let Some(i) = self.buses.iter().position(|(b, _, _)| b == bus) {
+        let index = if let Some(i) = self.buses.iter().position(|(b, _)| b == bus) {
             i
         } else {
-            self.buses.push((bus.to_owned(), Vec::with_capacity(envelope.len() * 10), 0));
+            self.buses.push((bus.to_owned(), Vec::with_capacity(envelope.len() * 10)));
             self.buses.len() - 1
         };
-        let (_, lines, count) = &mut self.buses[index];
+        let lines = &mut self.buses[index].1;
         let offset = lines.len();
         lines.extend_from_slice(envelope);
         lines.push(b'\n');
-        *count += 1;
-        EventRef { bus: index, offset, len: u32::try_from(envelope.len()).unwrap_or(u32::MAX) }
+        EventRef { bus: index, offset, len: len32(envelope.len()) }
     }
 
     /// Adds a message to `queue` whose body is `event`.
     pub(crate) fn enqueue(&mut self, queue: &str, seq: u64, now_ms: u64, event: EventRef) {
-        self.messages.push((queue.to_owned(), seq, now_ms, event));
+        self.messages.push((queue.to_owned(), seq, Message::fresh(now_ms, None), PendingBody::Event(event)));
     }
 
     /// Adds a message to `queue` with its own body (a transformed event).
     pub(crate) fn enqueue_inline(&mut self, queue: &str, seq: u64, now_ms: u64, body: &[u8]) {
-        self.inline.push((queue.to_owned(), seq, now_ms, body.to_vec()));
+        self.put_message(queue, seq, Message::fresh(now_ms, None), body);
     }
 
-    /// Whether nothing was added.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.buses.is_empty() && self.inline.is_empty()
+    /// Adds a message in any state, with its own body.
+    pub(super) fn put_message(&mut self, queue: &str, seq: u64, message: Message, body: &[u8]) {
+        self.messages.push((queue.to_owned(), seq, message, PendingBody::Own(body.to_vec())));
     }
+}
+
+fn len32(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
 }
 
 impl Store {
@@ -73,68 +80,34 @@ impl Store {
     /// indexes the messages. Returns the queues that got messages. Durable after the next
     /// [`Store::flush`].
     pub(crate) fn commit_events(&self, writes: EventWrites) -> Result<Vec<String>, StorageError> {
-        if writes.is_empty() {
+        if writes.buses.is_empty() && writes.messages.is_empty() {
             return Ok(Vec::new());
         }
         let mut batch = Batch::default();
-        let mut lines_at = Vec::with_capacity(writes.buses.len());
-        for (bus, lines, _) in &writes.buses {
-            let (_, carried) = batch.push(&Record::Events { bus, lines });
-            lines_at.push(carried.unwrap_or_default());
-        }
-        let mut messages: Vec<NewMessage> = writes
-            .messages
-            .into_iter()
-            .map(|(queue, seq, now_ms, event)| NewMessage {
-                queue,
-                seq,
-                now_ms,
-                body_at: lines_at[event.bus] + event.offset,
-                body_len: event.len,
-                attributes: None::<Arc<[u8]>>,
-            })
+        let lines_at: Vec<usize> = writes
+            .buses
+            .iter()
+            .map(|(bus, lines)| batch.push(&Record::Events { bus, lines }).1.unwrap_or_default())
             .collect();
-        Self::push_enqueues(&mut batch, &messages);
-        for (queue, seq, now_ms, body) in writes.inline {
-            let (_, carried) = batch.push(&Record::Enqueue {
-                queue: &queue,
-                seq,
-                visible_at: now_ms,
-                receive_count: 0,
-                enqueued_at: now_ms,
-                attributes: &[],
-                body: Body::Inline(&body),
-            });
-            messages.push(NewMessage {
-                queue,
-                seq,
-                now_ms,
-                body_at: carried.unwrap_or_default(),
-                body_len: u32::try_from(body.len()).unwrap_or(u32::MAX),
-                attributes: None,
-            });
+        let mut placed = Vec::with_capacity(writes.messages.len());
+        for (queue, seq, mut message, body) in writes.messages {
+            let body_at = match &body {
+                PendingBody::Event(event) => {
+                    let at = lines_at[event.bus] + event.offset;
+                    message.body_len = event.len;
+                    let back = (batch.len() - at) as u64;
+                    batch.push(&message.record(&queue, seq, Body::Back { back, len: event.len }));
+                    at
+                }
+                PendingBody::Own(bytes) => {
+                    message.body_len = len32(bytes.len());
+                    batch.push(&message.record(&queue, seq, Body::Inline(bytes))).1.unwrap_or_default()
+                }
+            };
+            placed.push((queue, seq, message, body_at));
         }
         let base = self.journal.append(&batch)?;
-        let mut queues: Vec<String> = messages.iter().map(|m| m.queue.clone()).collect();
-        queues.sort_unstable();
-        queues.dedup();
-        self.index_enqueues(base, messages);
-        let mut counts = self.event_counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (bus, _, count) in writes.buses {
-            *counts.entry(bus).or_default() += count;
-        }
-        Ok(queues)
-    }
-
-    /// Number of events logged on a bus since it was created (kept in memory, rebuilt
-    /// from the journal at open; for tests and tools).
-    pub(crate) fn event_count(&self, bus: &str) -> u64 {
-        self.event_counts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(bus)
-            .copied()
-            .unwrap_or(0)
+        Ok(self.index_messages(base, placed))
     }
 
     /// Adds an entry to the bus's quarantine.
@@ -186,13 +159,12 @@ impl Store {
         Ok(keys.len() - excess)
     }
 
-    /// Drops a bus's quarantine and event count (when the bus is deleted; its events
-    /// leave the journal with the retention).
+    /// Drops a bus's quarantine (when the bus is deleted; its events leave the journal
+    /// with the retention).
     pub(crate) fn delete_bus_data(&self, bus: &str) -> Result<(), StorageError> {
         for key in self.quarantine.scan_prefix(registry_prefix(bus)).keys() {
             self.quarantine.remove(key?)?;
         }
-        self.event_counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(bus);
         self.wrote();
         Ok(())
     }

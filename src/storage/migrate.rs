@@ -1,41 +1,42 @@
 //! Migrations between on-disk formats, run at open by `Store::check_format`.
 
+use super::events::EventWrites;
+use super::queues::Message;
 use super::{StorageError, Store};
 
+/// A format 1 message: key `queue 0x00 visible_at(u64 be) seq(u64 be)`, value
+/// `receive_count(u32 be) enqueued_at(u64 be) body`. `None` for an unreadable entry.
+fn format_1_message<'a>(key: &'a [u8], value: &'a [u8]) -> Option<(&'a str, u64, Message, &'a [u8])> {
+    let split = key.iter().position(|b| *b == 0)?;
+    let queue = std::str::from_utf8(&key[..split]).ok()?;
+    let tail: &[u8; 16] = key.get(split + 1..)?.try_into().ok()?;
+    let (visible, seq) = tail.split_at(8);
+    let (count, rest) = value.split_first_chunk::<4>()?;
+    let (enqueued, body) = rest.split_first_chunk::<8>()?;
+    let message = Message {
+        visible_at: u64::from_be_bytes(visible.try_into().ok()?),
+        receive_count: u32::from_be_bytes(*count),
+        enqueued_at: u64::from_be_bytes(*enqueued),
+        ..Message::fresh(0, None)
+    };
+    Some((queue, u64::from_be_bytes(seq.try_into().ok()?), message, body))
+}
+
 impl Store {
-    /// Format 1 kept queue messages in the `queue_messages` tree (key `queue 0x00
-    /// visible_at(u64 be) seq(u64 be)`, value `receive_count(u32 be) enqueued_at(u64 be)
-    /// body`) and events in the `events` tree. Format 2 keeps both in the journal: every
-    /// message is re-enqueued there with its state, then the old trees are emptied.
+    /// Format 1 kept queue messages in the `queue_messages` tree and events in the
+    /// `events` tree. Format 2 keeps both in the journal: every message is rewritten there
+    /// with its state (one append), then the old trees are emptied.
     pub(super) fn migrate_1_to_2(&self) -> Result<(), StorageError> {
+        let entries: Vec<_> = self.messages.iter().collect::<Result<_, _>>()?;
+        let mut writes = EventWrites::default();
         let mut moved = 0usize;
-        for entry in self.messages.iter() {
-            let (key, value) = entry?;
-            let Some(split) = key.iter().position(|b| *b == 0) else { continue };
-            let (Ok(queue), Some(tail)) = (std::str::from_utf8(&key[..split]), key.get(split + 1..)) else {
-                continue;
-            };
-            let (Ok(visible), Ok(seq)) = (
-                <[u8; 8]>::try_from(&tail[..8.min(tail.len())]),
-                <[u8; 8]>::try_from(tail.get(8..).unwrap_or_default()),
-            ) else {
-                continue;
-            };
-            if value.len() < 12 {
-                continue;
+        for (key, value) in &entries {
+            if let Some((queue, seq, message, body)) = format_1_message(key, value) {
+                writes.put_message(queue, seq, message, body);
+                moved += 1;
             }
-            let count = u32::from_be_bytes([value[0], value[1], value[2], value[3]]);
-            let enqueued = u64::from_be_bytes(<[u8; 8]>::try_from(&value[4..12]).unwrap_or_default());
-            self.restore_message(
-                queue,
-                u64::from_be_bytes(seq),
-                u64::from_be_bytes(visible),
-                count,
-                enqueued,
-                &value[12..],
-            )?;
-            moved += 1;
         }
+        self.commit_events(writes)?;
         self.journal.sync()?;
         self.messages.clear()?;
         self.events.clear()?;

@@ -154,8 +154,6 @@ pub struct Store {
     queue_index: Arc<QueueIndex>,
     /// Decoded records of existing buses (see `buses.rs`).
     bus_cache: Arc<RwLock<HashMap<String, crate::model::BusRecord>>>,
-    /// Events per bus in the journal (see `events.rs`).
-    event_counts: Arc<Mutex<HashMap<String, u64>>>,
     pub(crate) api_keys: sled::Tree,
     pub(crate) audit: sled::Tree,
     pub(crate) outbox: sled::Tree,
@@ -193,14 +191,8 @@ impl Store {
             .map_err(|e| StorageError::Open { path: dir.to_path_buf(), reason: describe_open_error(&e) })?;
         let tree = |name: &str| db.open_tree(name).map_err(StorageError::from);
         let queue_index = Arc::new(QueueIndex::default());
-        let mut event_counts = HashMap::<String, u64>::new();
         let journal = Journal::open(&dir.join("journal"), options.journal_segment_bytes, |replayed| {
-            if let journal::Record::Events { bus, lines } = &replayed.record {
-                let n = lines.iter().filter(|b| **b == b'\n').count() as u64;
-                *event_counts.entry((*bus).to_owned()).or_default() += n;
-            } else {
-                queue_index.replay(&replayed);
-            }
+            queue_index.replay(&replayed);
         })
         .map_err(|e| StorageError::Open { path: dir.to_path_buf(), reason: format!("journal: {e}") })?;
         let store = Self {
@@ -231,7 +223,6 @@ impl Store {
             },
             queue_index,
             bus_cache: Arc::default(),
-            event_counts: Arc::new(Mutex::new(event_counts)),
             api_keys: tree(API_KEYS)?,
             audit: tree(AUDIT)?,
             outbox: tree(OUTBOX)?,
@@ -380,11 +371,6 @@ impl Store {
     /// journal syncs).
     pub fn flush_count(&self) -> u64 {
         self.durability.flushes.load(Ordering::Relaxed) + self.journal.sync_count()
-    }
-
-    /// Whether the journal holds bytes not yet synced.
-    pub fn journal_dirty(&self) -> bool {
-        self.journal.dirty()
     }
 
     /// Deletes journal segments, oldest first, once they are older than `retention` —

@@ -10,22 +10,51 @@
 //! visibility time, so a handle from an earlier receive acknowledges nothing.
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::codec::{decode, encode};
+use super::events::EventWrites;
 use super::journal::{Batch, Body, Record, Replayed};
 use super::{StorageError, Store};
 use crate::model::QueueRecord;
 
 /// One message's state. The body is `body_len` bytes at journal position `body_pos`.
 #[derive(Debug, Clone)]
-struct Message {
-    visible_at: u64,
-    receive_count: u32,
-    enqueued_at: u64,
-    body_pos: u64,
-    body_len: u32,
-    attributes: Option<Arc<[u8]>>,
+pub(super) struct Message {
+    pub(super) visible_at: u64,
+    pub(super) receive_count: u32,
+    pub(super) enqueued_at: u64,
+    pub(super) body_pos: u64,
+    pub(super) body_len: u32,
+    pub(super) attributes: Option<Arc<[u8]>>,
+}
+
+impl Message {
+    /// A new message, visible at once (its body's place is set when it is written).
+    pub(super) fn fresh(now_ms: u64, attributes: Option<Arc<[u8]>>) -> Self {
+        Self {
+            visible_at: now_ms,
+            receive_count: 0,
+            enqueued_at: now_ms,
+            body_pos: 0,
+            body_len: 0,
+            attributes,
+        }
+    }
+
+    /// The record restating this message whole, with its body at `body`.
+    pub(super) fn record<'a>(&'a self, queue: &'a str, seq: u64, body: Body<'a>) -> Record<'a> {
+        Record::Enqueue {
+            queue,
+            seq,
+            visible_at: self.visible_at,
+            receive_count: self.receive_count,
+            enqueued_at: self.enqueued_at,
+            attributes: self.attributes.as_deref().unwrap_or_default(),
+            body,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -81,17 +110,15 @@ impl QueueIndex {
                         (replayed.carried.unwrap_or_default(), u32::try_from(bytes.len()).unwrap_or(0))
                     }
                 };
-                queues.entry((*queue).to_owned()).or_default().insert(
-                    *seq,
-                    Message {
-                        visible_at: *visible_at,
-                        receive_count: *receive_count,
-                        enqueued_at: *enqueued_at,
-                        body_pos,
-                        body_len,
-                        attributes: (!attributes.is_empty()).then(|| Arc::from(*attributes)),
-                    },
-                );
+                let message = Message {
+                    visible_at: *visible_at,
+                    receive_count: *receive_count,
+                    enqueued_at: *enqueued_at,
+                    body_pos,
+                    body_len,
+                    attributes: (!attributes.is_empty()).then(|| Arc::from(*attributes)),
+                };
+                queues.entry((*queue).to_owned()).or_default().insert(*seq, message);
             }
             Record::Receive { queue, seq, visible_at, receive_count } => {
                 if let Some(q) = queues.get_mut(*queue) {
@@ -170,25 +197,6 @@ fn parse_handle(handle: &str) -> Option<(u64, u64)> {
     Some((visible, seq))
 }
 
-struct InlineMessage<'a> {
-    visible_at: u64,
-    receive_count: u32,
-    enqueued_at: u64,
-    attributes: Option<&'a [u8]>,
-}
-
-/// A message to add, whose body is already in the batch (an event of it) or inline.
-#[derive(Debug)]
-pub(crate) struct NewMessage {
-    pub queue: String,
-    pub seq: u64,
-    pub now_ms: u64,
-    /// Offset of the body in the batch, and its length.
-    pub body_at: usize,
-    pub body_len: u32,
-    pub attributes: Option<Arc<[u8]>>,
-}
-
 impl Store {
     /// Creates or replaces a queue's settings.
     pub(crate) fn put_queue(&self, record: &QueueRecord) -> Result<(), StorageError> {
@@ -224,89 +232,28 @@ impl Store {
         body: &[u8],
         attributes: Option<&[u8]>,
     ) -> Result<(), StorageError> {
-        let message = InlineMessage { visible_at: now_ms, receive_count: 0, enqueued_at: now_ms, attributes };
-        self.put_inline(queue, seq, &message, body)
+        let mut writes = EventWrites::default();
+        writes.put_message(queue, seq, Message::fresh(now_ms, attributes.map(Arc::from)), body);
+        self.commit_events(writes).map(drop)
     }
 
-    /// Puts a message back with its whole state (migration from format 1).
-    pub(crate) fn restore_message(
+    /// Adds to the index the messages of a batch appended at `base`: each with the offset
+    /// of its body in the batch. Returns the queues that got messages.
+    pub(super) fn index_messages(
         &self,
-        queue: &str,
-        seq: u64,
-        visible_at: u64,
-        receive_count: u32,
-        enqueued_at: u64,
-        body: &[u8],
-    ) -> Result<(), StorageError> {
-        let message = InlineMessage { visible_at, receive_count, enqueued_at, attributes: None };
-        self.put_inline(queue, seq, &message, body)
-    }
-
-    fn put_inline(
-        &self,
-        queue: &str,
-        seq: u64,
-        m: &InlineMessage<'_>,
-        body: &[u8],
-    ) -> Result<(), StorageError> {
-        let mut batch = Batch::default();
-        let (_, carried) = batch.push(&Record::Enqueue {
-            queue,
-            seq,
-            visible_at: m.visible_at,
-            receive_count: m.receive_count,
-            enqueued_at: m.enqueued_at,
-            attributes: m.attributes.unwrap_or_default(),
-            body: Body::Inline(body),
-        });
+        base: u64,
+        placed: Vec<(String, u64, Message, usize)>,
+    ) -> Vec<String> {
+        let mut queues: Vec<String> = Vec::new();
         let mut index = self.queue_index.lock();
-        let base = self.journal.append(&batch)?;
-        index.entry(queue.to_owned()).or_default().insert(
-            seq,
-            Message {
-                visible_at: m.visible_at,
-                receive_count: m.receive_count,
-                enqueued_at: m.enqueued_at,
-                body_pos: base + carried.unwrap_or_default() as u64,
-                body_len: u32::try_from(body.len()).unwrap_or(u32::MAX),
-                attributes: m.attributes.map(Arc::from),
-            },
-        );
-        Ok(())
-    }
-
-    /// Encodes the `Enqueue` records of messages whose bodies are in `batch`.
-    pub(crate) fn push_enqueues(batch: &mut Batch, messages: &[NewMessage]) {
-        for m in messages {
-            let back = (batch.len() - m.body_at) as u64;
-            batch.push(&Record::Enqueue {
-                queue: &m.queue,
-                seq: m.seq,
-                visible_at: m.now_ms,
-                receive_count: 0,
-                enqueued_at: m.now_ms,
-                attributes: m.attributes.as_deref().unwrap_or_default(),
-                body: Body::Back { back, len: m.body_len },
-            });
+        for (queue, seq, mut message, body_at) in placed {
+            message.body_pos = base + body_at as u64;
+            if !queues.contains(&queue) {
+                queues.push(queue.clone());
+            }
+            index.entry(queue).or_default().insert(seq, message);
         }
-    }
-
-    /// Adds to the index the messages of a batch appended at `base`.
-    pub(crate) fn index_enqueues(&self, base: u64, messages: Vec<NewMessage>) {
-        let mut index = self.queue_index.lock();
-        for m in messages {
-            index.entry(m.queue).or_default().insert(
-                m.seq,
-                Message {
-                    visible_at: m.now_ms,
-                    receive_count: 0,
-                    enqueued_at: m.now_ms,
-                    body_pos: base + m.body_at as u64,
-                    body_len: m.body_len,
-                    attributes: m.attributes,
-                },
-            );
-        }
+        queues
     }
 
     /// Receives up to `spec.max` visible messages: each becomes invisible until
@@ -321,31 +268,43 @@ impl Store {
             let Some(queue) = index.get_mut(spec.queue) else { return Ok(Vec::new()) };
             let mut batch = Batch::default();
             let mut moved = Vec::new();
-            let due: Vec<(u64, u64)> =
-                queue.order.range(..(spec.now_ms.saturating_add(1), 0)).copied().collect();
-            for (_, seq) in due {
-                if picked.len() >= spec.max {
-                    break;
+            let due_end = Bound::Excluded((spec.now_ms.saturating_add(1), 0));
+            let mut after = Bound::Unbounded;
+            // Look at the due messages a chunk at a time (never copying the whole backlog):
+            // each is dropped, moved or picked, and the scan resumes after the last seen.
+            while picked.len() < spec.max {
+                let chunk: Vec<(u64, u64)> =
+                    queue.order.range((after, due_end)).take(spec.max).copied().collect();
+                let Some(last) = chunk.last() else { break };
+                after = Bound::Excluded(*last);
+                for (_, seq) in chunk {
+                    if picked.len() >= spec.max {
+                        break;
+                    }
+                    // With a zero visibility timeout a picked message stays due: once is enough.
+                    if picked.iter().any(|p: &(u64, u64, u32, Message)| p.0 == seq) {
+                        continue;
+                    }
+                    let Some(message) = queue.by_seq.get(&seq).cloned() else { continue };
+                    if message.enqueued_at.saturating_add(spec.retention_ms) < spec.now_ms {
+                        queue.remove(seq);
+                        batch.push(&Record::Delete { queue: spec.queue, seq });
+                        continue;
+                    }
+                    if let (Some(max), Some(dlq)) = (spec.max_receive_count, spec.dead_letter_queue)
+                        && message.receive_count >= max
+                    {
+                        queue.remove(seq);
+                        batch.push(&Record::Move { from: spec.queue, to: dlq, seq, visible_at: spec.now_ms });
+                        moved.push((seq, Message { visible_at: spec.now_ms, receive_count: 0, ..message }));
+                        continue;
+                    }
+                    let visible_at = spec.now_ms.saturating_add(spec.visibility_ms);
+                    let count = message.receive_count.saturating_add(1);
+                    queue.set_visibility(seq, visible_at, count);
+                    batch.push(&Record::Receive { queue: spec.queue, seq, visible_at, receive_count: count });
+                    picked.push((seq, visible_at, count, message));
                 }
-                let Some(message) = queue.by_seq.get(&seq).cloned() else { continue };
-                if message.enqueued_at.saturating_add(spec.retention_ms) < spec.now_ms {
-                    queue.remove(seq);
-                    batch.push(&Record::Delete { queue: spec.queue, seq });
-                    continue;
-                }
-                if let (Some(max), Some(dlq)) = (spec.max_receive_count, spec.dead_letter_queue)
-                    && message.receive_count >= max
-                {
-                    queue.remove(seq);
-                    batch.push(&Record::Move { from: spec.queue, to: dlq, seq, visible_at: spec.now_ms });
-                    moved.push((seq, Message { visible_at: spec.now_ms, receive_count: 0, ..message }));
-                    continue;
-                }
-                let visible_at = spec.now_ms.saturating_add(spec.visibility_ms);
-                let count = message.receive_count.saturating_add(1);
-                queue.set_visibility(seq, visible_at, count);
-                batch.push(&Record::Receive { queue: spec.queue, seq, visible_at, receive_count: count });
-                picked.push((seq, visible_at, count, message));
             }
             if !batch.is_empty() {
                 self.journal.append(&batch)?;
@@ -420,15 +379,7 @@ impl Store {
         let mut placed = Vec::with_capacity(moved.len());
         for (queue, seq, message) in &moved {
             let body = self.journal.read(message.body_pos, message.body_len)?;
-            let (_, carried) = batch.push(&Record::Enqueue {
-                queue,
-                seq: *seq,
-                visible_at: message.visible_at,
-                receive_count: message.receive_count,
-                enqueued_at: message.enqueued_at,
-                attributes: message.attributes.as_deref().unwrap_or_default(),
-                body: Body::Inline(&body),
-            });
+            let (_, carried) = batch.push(&message.record(queue, *seq, Body::Inline(&body)));
             placed.push(carried.unwrap_or_default());
         }
         let base = self.journal.append(&batch)?;

@@ -334,11 +334,6 @@ impl Journal {
         Ok(())
     }
 
-    /// Whether bytes were appended since the last sync.
-    pub(crate) fn dirty(&self) -> bool {
-        self.durable.load(Ordering::Acquire) < self.written.load(Ordering::Acquire)
-    }
-
     /// fdatasyncs so far.
     pub(crate) fn sync_count(&self) -> u64 {
         self.syncs.load(Ordering::Relaxed)
