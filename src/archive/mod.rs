@@ -315,7 +315,7 @@ impl Archives {
         tokio::spawn(async move {
             loop {
                 let sweeper = this.clone();
-                let now = crate::delivery::now_ms();
+                let now = crate::model::now_ms();
                 match tokio::task::spawn_blocking(move || sweeper.sweep(now)).await {
                     Ok(Err(e)) => tracing::error!(error = %e, "archive retention sweep failed"),
                     Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "archive retention sweep"),

@@ -696,7 +696,7 @@ impl BusService {
                         target: (**webhook).clone(),
                         event_id: id.to_owned(),
                         event: String::from_utf8_lossy(bytes).into_owned(),
-                        ingested_ms: crate::delivery::now_ms(),
+                        ingested_ms: crate::model::now_ms(),
                         ingestion_time: now_rfc3339(),
                         attempts: Vec::new(),
                     })?;

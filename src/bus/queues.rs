@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use super::check_name;
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::model::{QueueRecord, now_rfc3339};
+use crate::model::{QueueRecord, now_ms, now_rfc3339};
 use crate::storage::{EventRef, EventWrites, ReceiveSpec, Store};
 
 const MAX_VISIBILITY: u32 = 12 * 3600;
@@ -37,10 +37,6 @@ pub struct Queues {
     store: Store,
     records: Arc<RwLock<HashMap<String, QueueRecord>>>,
     states: Arc<Mutex<HashMap<String, Arc<QueueState>>>>,
-}
-
-fn now_ms() -> u64 {
-    u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
 }
 
 fn queue_not_found(name: &str) -> ApiError {

@@ -19,7 +19,7 @@ use super::{BusService, check_name, rule_not_found};
 use crate::archive::{ArchiveList, ArchiveView, PutArchiveRequest};
 use crate::delivery::traces::{EventTrace, TargetTrace};
 use crate::error::{ApiError, ApiResult, Code};
-use crate::model::{ReplayRecord, ReplayState, now_rfc3339};
+use crate::model::{ReplayRecord, ReplayState, now_rfc3339, rfc3339_of_ms};
 use crate::storage::EventWrites;
 
 /// Events read per replay batch (one flush each).
@@ -64,13 +64,6 @@ fn replay_not_found(name: &str) -> ApiError {
         Code::ReplayNotFound,
         format!("Replay '{name}' does not exist. Hint: start one with POST /v1/buses/{{bus}}/replays."),
     )
-}
-
-fn ms_to_rfc3339(ms: u64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
 }
 
 impl BusService {
@@ -175,8 +168,8 @@ impl BusService {
             name: request.name.clone(),
             bus: bus.to_owned(),
             archive: request.archive,
-            start_time: ms_to_rfc3339(from),
-            end_time: ms_to_rfc3339(to),
+            start_time: rfc3339_of_ms(from),
+            end_time: rfc3339_of_ms(to),
             rules,
             state: ReplayState::Starting,
             state_reason: None,
@@ -247,7 +240,7 @@ impl BusService {
                     tracing::error!(error = %e, replay = %record.name, "an archived event could not be replayed");
                 }
                 record.events_replayed += 1;
-                record.last_replayed_time = Some(ms_to_rfc3339(position.0));
+                record.last_replayed_time = Some(rfc3339_of_ms(position.0));
             }
             let written = match self.store.commit_events(writes) {
                 Ok(touched) => {

@@ -40,18 +40,8 @@ const IDLE_WAIT: Duration = Duration::from_millis(1000);
 /// A rate-limited delivery waits in its task up to this long; longer, it is re-keyed.
 const MAX_IN_TASK_WAIT: Duration = Duration::from_secs(1);
 
-/// Unix time in milliseconds.
-pub fn now_ms() -> u64 {
-    u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
-}
-
-fn rfc3339_of_ms(ms: u64) -> String {
-    let nanos = i128::from(ms) * 1_000_000;
-    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
-}
+use crate::model::now_ms;
+use crate::model::rfc3339_of_ms;
 
 /// The webhook delivery engine. Cheap to clone; clones share state.
 #[derive(Clone)]

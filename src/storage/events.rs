@@ -3,6 +3,7 @@
 //! `bus 0x00 seq(u64 be)`, so scans return entries in arrival order.
 
 use super::codec::{decode, encode, registry_prefix};
+use super::journal::record::len32;
 use super::journal::{Batch, Body, Record};
 use super::queues::Message;
 use super::{StorageError, Store};
@@ -69,10 +70,6 @@ impl EventWrites {
     pub(super) fn put_message(&mut self, queue: &str, seq: u64, message: Message, body: &[u8]) {
         self.messages.push((queue.to_owned(), seq, message, PendingBody::Own(body.to_vec())));
     }
-}
-
-fn len32(len: usize) -> u32 {
-    u32::try_from(len).unwrap_or(u32::MAX)
 }
 
 impl Store {

@@ -170,7 +170,7 @@ pub(crate) fn decode(payload: &[u8]) -> Option<(Record<'_>, Option<usize>)> {
 }
 
 /// Lengths are bounded by the request and message limits, far below 4 GiB.
-fn len32(len: usize) -> u32 {
+pub(crate) fn len32(len: usize) -> u32 {
     u32::try_from(len).unwrap_or(u32::MAX)
 }
 
