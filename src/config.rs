@@ -129,6 +129,11 @@ pub struct BusSettings {
     #[arg(long, env = "SCHEMABUS_DURABILITY", value_enum, default_value_t = Durability::Strict)]
     pub durability: Durability,
 
+    /// Longest a group commit waits for PutEvents requests still building their batch, in
+    /// microseconds (0: sync at once). Only applies while other requests are in flight.
+    #[arg(long, env = "SCHEMABUS_GROUP_COMMIT_DELAY_US", default_value_t = 1000)]
+    pub group_commit_delay_us: u64,
+
     /// Background flush period of `--durability relaxed`, in milliseconds.
     #[arg(long, env = "SCHEMABUS_FLUSH_INTERVAL_MS", default_value_t = 100)]
     pub flush_interval_ms: u64,
@@ -184,6 +189,7 @@ impl Default for BusSettings {
             account: "000000000000".to_owned(),
             region: "local".to_owned(),
             durability: Durability::Strict,
+            group_commit_delay_us: 1000,
             flush_interval_ms: 100,
             max_entries: 100,
             max_entries_bytes: 1024 * 1024,
@@ -313,6 +319,9 @@ impl Settings {
         }
         if self.bus.event_retention_hours == 0 {
             return Err("--event-retention-hours must be at least 1".into());
+        }
+        if self.bus.group_commit_delay_us > 100_000 {
+            return Err("--group-commit-delay-us must be at most 100000 (100 ms)".into());
         }
         if self.bus.flush_interval_ms == 0 {
             return Err("--flush-interval-ms must be at least 1".into());

@@ -65,6 +65,7 @@ impl Application {
             &StoreOptions {
                 cache_capacity_bytes: settings.storage_cache_mb * 1024 * 1024,
                 journal_segment_bytes: settings.bus.journal_segment_mb * 1024 * 1024,
+                group_commit_delay: std::time::Duration::from_micros(settings.bus.group_commit_delay_us),
             },
         )?;
         let registry = RegistryService::new(

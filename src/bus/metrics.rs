@@ -3,7 +3,7 @@
 //! The facade's recorder is process-wide by design; it is installed once (several
 //! in-process services, as in the tests, share it and tell buses apart by label).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -48,20 +48,15 @@ pub fn warned(bus: &str, reason: &'static str) {
         .increment(1);
 }
 
-/// A rule matched an event.
-pub fn rule_matched(bus: &str, rule: &str) {
-    metrics::counter!("schemabus_rule_matches_total", "bus" => bus.to_owned(), "rule" => rule.to_owned())
-        .increment(1);
-}
-
 /// A delivery was dropped (missing target, hop limit).
 pub fn dropped(reason: &'static str) {
     metrics::counter!("schemabus_deliveries_dropped_total", "reason" => reason).increment(1);
 }
 
-/// Time spent in the validation gate for one entry.
-pub fn validation_time(elapsed: Duration) {
-    metrics::histogram!("schemabus_validation_seconds").record(elapsed.as_secs_f64());
+/// The histogram of the time spent in the validation gate per entry (looked up once per
+/// request, recorded per entry).
+pub fn validation_time() -> metrics::Histogram {
+    metrics::histogram!("schemabus_validation_seconds")
 }
 
 /// Time to answer one PutEvents request (durability included).
@@ -85,4 +80,42 @@ pub fn queue_depth(queue: &str, visible: u64, in_flight: u64) {
 pub fn storage_flushes(total: u64) {
     #[allow(clippy::cast_precision_loss, reason = "gauges are f64; counts far below 2^52")]
     metrics::gauge!("schemabus_storage_flushes").set(total as f64);
+}
+
+/// Counts of one request's routing, applied to the recorder once at the end: each
+/// recorder update hashes its labels (and copies them), which per event cost more
+/// than the routing it counted.
+#[derive(Debug, Default)]
+pub struct Tally {
+    rules: Vec<(String, Arc<str>, u64)>,
+    deliveries: Vec<(&'static str, &'static str, u64)>,
+}
+
+impl Tally {
+    /// A rule of `bus` matched an event.
+    pub fn rule_matched(&mut self, bus: &str, rule: &Arc<str>) {
+        match self.rules.iter_mut().find(|(b, r, _)| r == rule && b == bus) {
+            Some((_, _, n)) => *n += 1,
+            None => self.rules.push((bus.to_owned(), Arc::clone(rule), 1)),
+        }
+    }
+
+    /// A delivery to a target of `target_type` ended with `outcome`.
+    pub fn delivery(&mut self, target_type: &'static str, outcome: &'static str) {
+        match self.deliveries.iter_mut().find(|(t, o, _)| *t == target_type && *o == outcome) {
+            Some((_, _, n)) => *n += 1,
+            None => self.deliveries.push((target_type, outcome, 1)),
+        }
+    }
+
+    /// Applies the counts.
+    pub fn apply(self) {
+        for (bus, rule, n) in self.rules {
+            metrics::counter!("schemabus_rule_matches_total", "bus" => bus, "rule" => rule.to_string())
+                .increment(n);
+        }
+        for (target_type, outcome, n) in self.deliveries {
+            crate::delivery::metrics::deliveries(target_type, outcome, n);
+        }
+    }
 }

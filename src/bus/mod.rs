@@ -92,6 +92,25 @@ pub fn check_name(kind: &str, value: &str) -> ApiResult<()> {
     }
 }
 
+/// What routing a group of events produces: the storage writes (one journal append) and
+/// the metric counts (applied once).
+#[derive(Debug, Default)]
+struct Routed {
+    writes: EventWrites,
+    tally: metrics::Tally,
+}
+
+impl Routed {
+    /// Appends the writes, wakes the receivers of the queues they touched and applies
+    /// the counts.
+    fn commit(self, store: &Store, queues: &Queues) -> ApiResult<()> {
+        let touched = store.commit_events(self.writes)?;
+        queues.notify(&touched);
+        self.tally.apply();
+        Ok(())
+    }
+}
+
 fn bus_not_found(name: &str) -> ApiError {
     ApiError::new(
         Code::BusNotFound,
@@ -460,6 +479,13 @@ impl BusService {
 
     // ---- events -----------------------------------------------------------------------
 
+    /// Marks a PutEvents request as under way from before its body is parsed until the
+    /// guard drops, so group commits wait for its batch (see the storage journal's
+    /// syncer) instead of syncing once per request under load.
+    pub(crate) fn preparing_events(&self) -> crate::storage::Writer<'_> {
+        self.store.writer()
+    }
+
     /// PutEvents: every entry is handled on its own; the answer lists one result per
     /// entry in request order, and is sent only once every accepted event and every
     /// queue message it produced is durable (strict mode).
@@ -482,6 +508,18 @@ impl BusService {
         bus: &str,
         request: PutEventsRequest,
         allowed_sources: Option<&[String]>,
+    ) -> ApiResult<PutEventsResponse> {
+        self.put_events_prepared(bus, request, allowed_sources, self.preparing_events()).await
+    }
+
+    /// [`Self::put_events_as`] for a request marked as under way by
+    /// [`Self::preparing_events`] (before its body was parsed).
+    pub(crate) async fn put_events_prepared(
+        &self,
+        bus: &str,
+        request: PutEventsRequest,
+        allowed_sources: Option<&[String]>,
+        writer: crate::storage::Writer<'_>,
     ) -> ApiResult<PutEventsResponse> {
         let started = Instant::now();
         let record = self.get_bus(bus)?;
@@ -518,7 +556,9 @@ impl BusService {
         let mut results = Vec::with_capacity(entries.len());
         let mut failed = 0;
         let mut accepted = 0;
-        let mut writes = EventWrites::default();
+        let mut routed = Routed::default();
+        let validation_time = metrics::validation_time();
+        let mut contracts = validation::ContractMemo::default();
         for entry in entries {
             let result = match envelope::build(entry, &self.context, &now) {
                 Err(failure) => {
@@ -533,8 +573,8 @@ impl BusService {
                 Ok(envelope) => {
                     self.sampler.offer(bus, &envelope);
                     let gate_started = Instant::now();
-                    let verdict = self.gate.check(&record, envelope);
-                    metrics::validation_time(gate_started.elapsed());
+                    let verdict = self.gate.check(&record, envelope, &mut contracts);
+                    validation_time.record(gate_started.elapsed());
                     match verdict {
                         Verdict::Accept(event, warning) => {
                             if let Some(finding) = warning {
@@ -548,7 +588,7 @@ impl BusService {
                                 )?;
                             }
                             let id = event.envelope().id.clone();
-                            self.publish(bus, &event, 0, &mut writes)?;
+                            self.publish(bus, &event, 0, &mut routed)?;
                             accepted += 1;
                             PutEventsResultEntry { event_id: Some(id), ..Default::default() }
                         }
@@ -571,8 +611,8 @@ impl BusService {
             }
             results.push(result);
         }
-        let touched = self.store.commit_events(writes)?;
-        self.queues.notify(&touched);
+        routed.commit(&self.store, &self.queues)?;
+        drop(writer); // appended: the next group commit need not wait for this request
         metrics::accepted(bus, accepted);
         if self.settings.durability == Durability::Strict {
             self.store.flush().await?;
@@ -584,18 +624,12 @@ impl BusService {
 
     /// Logs an accepted event on `bus` and delivers it to the targets of the rules it
     /// matches. Forwards to other buses recurse with `hops + 1`, up to the hop limit.
-    fn publish(
-        &self,
-        bus: &str,
-        event: &ValidatedEvent,
-        hops: u32,
-        writes: &mut EventWrites,
-    ) -> ApiResult<()> {
+    fn publish(&self, bus: &str, event: &ValidatedEvent, hops: u32, routed: &mut Routed) -> ApiResult<()> {
         let envelope = event.envelope();
         let bytes = envelope.to_bytes().map_err(|e| {
             ApiError::new(Code::Internal, format!("cannot encode an event: {e}. Hint: report it."))
         })?;
-        self.publish_value(bus, &envelope.id, &envelope.value, &bytes, hops, writes)
+        self.publish_value(bus, &envelope.id, &envelope.value, &bytes, hops, routed)
     }
 
     /// [`Self::publish`] of an event already encoded (forwards between buses).
@@ -606,11 +640,11 @@ impl BusService {
         value: &Value,
         bytes: &[u8],
         hops: u32,
-        writes: &mut EventWrites,
+        routed: &mut Routed,
     ) -> ApiResult<()> {
-        let logged = writes.event(bus, bytes);
+        let logged = routed.writes.event(bus, bytes);
         self.archives.on_event(bus, value, bytes)?;
-        self.route_event(bus, id, value, (bytes, Some(logged)), hops, None, writes)
+        self.route_event(bus, id, value, (bytes, Some(logged)), hops, None, routed)
     }
 
     /// Delivers an event to the targets of the rules of `bus` it matches (only the rules
@@ -627,26 +661,26 @@ impl BusService {
         encoded: (&[u8], Option<EventRef>),
         hops: u32,
         only: Option<&[String]>,
-        writes: &mut EventWrites,
+        routed: &mut Routed,
     ) -> ApiResult<()> {
         let (bytes, logged) = encoded;
-        let routes = self.router.route(bus, value, bytes, only);
+        let routes = self.router.route(bus, value, only);
         let replay_name = value.get("replay-name").and_then(Value::as_str);
-        let mut matched: Vec<String> = Vec::new();
+        let mut matched: Vec<Arc<str>> = Vec::new();
         let mut trace = Vec::with_capacity(routes.len());
         for route in routes {
             let rule = &route.rule.record;
-            if matched.last() != Some(&rule.name) {
-                metrics::rule_matched(bus, &rule.name);
-                matched.push(rule.name.clone());
+            if matched.last() != Some(&route.rule.name) {
+                routed.tally.rule_matched(bus, &route.rule.name);
+                matched.push(Arc::clone(&route.rule.name));
             }
             let target = route.target();
             let (outcome, reason) = match target {
                 Target::Queue { queue, .. } => {
                     let enqueued = if route.transform().is_whole() {
                         match logged {
-                            Some(event) => self.queues.enqueue_event(writes, queue, event),
-                            None => self.queues.enqueue_body(writes, queue, bytes),
+                            Some(event) => self.queues.enqueue_event(&mut routed.writes, queue, event),
+                            None => self.queues.enqueue_body(&mut routed.writes, queue, bytes),
                         }
                     } else {
                         let rule_arn = self.rule_arn(bus, &rule.name);
@@ -657,21 +691,21 @@ impl BusService {
                             ingestion_time: &time,
                         };
                         let transformed = route.transform().apply(value, bytes, &context).into_json_bytes();
-                        self.queues.enqueue_body(writes, queue, &transformed)
+                        self.queues.enqueue_body(&mut routed.writes, queue, &transformed)
                     };
                     if enqueued {
-                        crate::delivery::metrics::delivery("queue", "succeeded");
+                        routed.tally.delivery("queue", "succeeded");
                         // No reason string: the target names the queue (kept cheap per event).
                         (DeliveryOutcome::Enqueued, None)
                     } else {
-                        crate::delivery::metrics::delivery("queue", "dropped");
+                        routed.tally.delivery("queue", "dropped");
                         metrics::dropped("queue_not_found");
                         (DeliveryOutcome::Dropped, Some(format!("queue '{queue}' does not exist")))
                     }
                 }
                 Target::Bus { bus: next, .. } => {
                     if hops >= self.settings.max_forward_hops {
-                        crate::delivery::metrics::delivery("bus", "dropped");
+                        routed.tally.delivery("bus", "dropped");
                         metrics::dropped("hop_limit");
                         tracing::warn!(bus, rule = %rule.name, event = %id, "forward dropped: hop limit reached");
                         (
@@ -679,11 +713,11 @@ impl BusService {
                             Some(format!("hop limit ({}) reached", self.settings.max_forward_hops)),
                         )
                     } else if self.store.get_bus(next)?.is_some() {
-                        self.publish_value(next, id, value, bytes, hops + 1, writes)?;
-                        crate::delivery::metrics::delivery("bus", "succeeded");
+                        self.publish_value(next, id, value, bytes, hops + 1, routed)?;
+                        routed.tally.delivery("bus", "succeeded");
                         (DeliveryOutcome::Forwarded, Some(format!("bus '{next}'")))
                     } else {
-                        crate::delivery::metrics::delivery("bus", "dropped");
+                        routed.tally.delivery("bus", "dropped");
                         metrics::dropped("bus_not_found");
                         (DeliveryOutcome::Dropped, Some(format!("bus '{next}' does not exist")))
                     }
@@ -704,8 +738,8 @@ impl BusService {
                 }
             };
             trace.push(TargetTrace {
-                rule: rule.name.clone(),
-                target: target.id().to_owned(),
+                rule: Arc::clone(&route.rule.name),
+                target: Arc::clone(&route.rule.target_ids[route.index]),
                 target_type: target.kind(),
                 outcome,
                 reason,
@@ -808,15 +842,12 @@ impl BusService {
     pub fn publish_service_event(&self, source: &str, detail_type: &str, detail: Value) {
         let envelope = envelope::service_event(source, detail_type, detail, &self.context);
         let event = ValidatedEvent::service_event(envelope);
-        let mut writes = EventWrites::default();
+        let mut routed = Routed::default();
         let committed = self
-            .publish(DEFAULT_BUS, &event, 0, &mut writes)
-            .and_then(|()| self.store.commit_events(writes).map_err(ApiError::from));
+            .publish(DEFAULT_BUS, &event, 0, &mut routed)
+            .and_then(|()| routed.commit(&self.store, &self.queues));
         match committed {
-            Ok(touched) => {
-                self.queues.notify(&touched);
-                metrics::accepted(DEFAULT_BUS, 1);
-            }
+            Ok(()) => metrics::accepted(DEFAULT_BUS, 1),
             Err(e) => tracing::error!(error = %e, detail_type, "service event not published"),
         }
         self.delivery.wake();

@@ -20,7 +20,6 @@ use crate::archive::{ArchiveList, ArchiveView, PutArchiveRequest};
 use crate::delivery::traces::{EventTrace, TargetTrace};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{ReplayRecord, ReplayState, now_rfc3339, rfc3339_of_ms};
-use crate::storage::EventWrites;
 
 /// Events read per replay batch (one flush each).
 const REPLAY_BATCH: usize = 100;
@@ -231,23 +230,20 @@ impl BusService {
                 record.state = ReplayState::Completed;
                 break;
             }
-            let mut writes = EventWrites::default();
+            let mut routed = super::Routed::default();
             for (position, bytes) in batch {
                 after = Some(position);
                 if let Err(e) =
-                    self.replay_one(&record.bus, &record.name, &bytes, only.as_deref(), &mut writes)
+                    self.replay_one(&record.bus, &record.name, &bytes, only.as_deref(), &mut routed)
                 {
                     tracing::error!(error = %e, replay = %record.name, "an archived event could not be replayed");
                 }
                 record.events_replayed += 1;
                 record.last_replayed_time = Some(rfc3339_of_ms(position.0));
             }
-            let written = match self.store.commit_events(writes) {
-                Ok(touched) => {
-                    self.queues().notify(&touched);
-                    self.store.flush().await.map_err(ApiError::from)
-                }
-                Err(e) => Err(ApiError::from(e)),
+            let written = match routed.commit(&self.store, self.queues()) {
+                Ok(()) => self.store.flush().await.map_err(ApiError::from),
+                Err(e) => Err(e),
             };
             if let Err(e) = written {
                 record.state = ReplayState::Failed;
@@ -271,7 +267,7 @@ impl BusService {
         name: &str,
         bytes: &[u8],
         only: Option<&[String]>,
-        writes: &mut EventWrites,
+        routed: &mut super::Routed,
     ) -> ApiResult<()> {
         let mut value: Value = serde_json::from_slice(bytes).map_err(|e| {
             ApiError::new(Code::Internal, format!("an archived event is not JSON: {e}. Hint: report it."))
@@ -280,7 +276,7 @@ impl BusService {
         map.insert("replay-name".into(), Value::from(name));
         let id = map.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
         let bytes = serde_json::to_vec(&value).unwrap_or_default();
-        self.route_event(bus, &id, &value, (&bytes, None), 0, only, writes)
+        self.route_event(bus, &id, &value, (&bytes, None), 0, only, routed)
     }
 
     /// A replay.
@@ -338,7 +334,7 @@ impl BusService {
                 ),
             ));
         }
-        let mut rules: Vec<String> = persisted.iter().map(|d| d.rule.clone()).collect();
+        let mut rules: Vec<std::sync::Arc<str>> = persisted.iter().map(|d| d.rule.as_str().into()).collect();
         rules.dedup();
         Ok(EventTrace {
             event_id: event_id.to_owned(),
@@ -347,8 +343,8 @@ impl BusService {
             deliveries: persisted
                 .into_iter()
                 .map(|d| TargetTrace {
-                    rule: d.rule,
-                    target: d.target,
+                    rule: d.rule.into(),
+                    target: d.target.into(),
                     target_type: "webhook",
                     outcome: d.outcome,
                     reason: d.reason,

@@ -13,6 +13,10 @@ use crate::transform::Transformation;
 /// A rule with its targets' compiled input transformations (same order as `targets`).
 #[derive(Debug)]
 pub struct RoutedRule {
+    /// The rule's name, shared by the traces of every event it routes.
+    pub name: Arc<str>,
+    /// Its targets' ids (same order as `targets`), shared likewise.
+    pub target_ids: Vec<Arc<str>>,
     /// The rule.
     pub record: RuleRecord,
     /// One per target.
@@ -81,7 +85,11 @@ impl Router {
                 })
             })
             .collect();
-        routes.rules.insert(rule.name.clone(), Arc::new(RoutedRule { record: rule, transforms }));
+        let (name, target_ids) =
+            (rule.name.as_str().into(), rule.targets.iter().map(|t| t.id().into()).collect());
+        routes
+            .rules
+            .insert(rule.name.clone(), Arc::new(RoutedRule { name, target_ids, record: rule, transforms }));
     }
 
     /// Removes a rule.
@@ -99,10 +107,10 @@ impl Router {
     }
 
     /// The targets of every enabled rule of `bus` the event matches (only of the rules in
-    /// `only`, when given: replays). Matches the serialised event: the matcher's
-    /// streaming flattener reads only the fields some pattern names, several times
-    /// cheaper than walking a parsed value.
-    pub fn route(&self, bus: &str, event: &Value, bytes: &[u8], only: Option<&[String]>) -> Vec<Route> {
+    /// `only`, when given: replays). Matches the parsed event, which every caller has:
+    /// the matcher follows only the fields some pattern names, where the raw-bytes
+    /// matcher has to scan the whole serialised event.
+    pub fn route(&self, bus: &str, event: &Value, only: Option<&[String]>) -> Vec<Route> {
         let buses = self.buses.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(routes) = buses.get(bus) else {
             return Vec::new();
@@ -110,7 +118,7 @@ impl Router {
         if routes.matcher.is_empty() {
             return Vec::new();
         }
-        let names = routes.matcher.matches_bytes(bytes).unwrap_or_else(|_| routes.matcher.matches(event));
+        let names = routes.matcher.matches(event);
         let mut out = Vec::new();
         for name in names {
             if only.is_some_and(|o| !o.contains(&name)) {

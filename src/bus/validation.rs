@@ -81,9 +81,16 @@ pub struct Gate {
 
 #[derive(Clone)]
 enum Contract {
-    Found(String, Arc<jsonschema::Validator>),
+    Found(Arc<str>, Arc<jsonschema::Validator>),
     Unknown(String),
 }
+
+/// The last contract one request resolved, by (source, detail-type): the entries of a
+/// request usually share their type, and resolving builds the cache key (three
+/// strings, a PascalCase name) per entry otherwise. Lives for one request only, so it
+/// never outlives a bus or registry change by more than that request.
+#[derive(Default)]
+pub struct ContractMemo(Option<(String, String, Contract)>);
 
 impl std::fmt::Debug for Gate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -102,13 +109,25 @@ impl Gate {
         self.resolved.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 
-    /// Checks one event against its bus's contract.
-    pub fn check(&self, bus: &BusRecord, envelope: Envelope) -> Verdict {
+    /// Checks one event against its bus's contract (`memo`: see [`ContractMemo`]).
+    pub fn check(&self, bus: &BusRecord, envelope: Envelope, memo: &mut ContractMemo) -> Verdict {
         let mode = bus.validation.mode;
         if mode == ValidationMode::Off {
             return Verdict::Accept(ValidatedEvent { envelope }, None);
         }
-        let finding = match self.contract(bus, &envelope) {
+        let contract = match &memo.0 {
+            Some((source, detail_type, contract))
+                if *source == envelope.source && *detail_type == envelope.detail_type =>
+            {
+                contract.clone()
+            }
+            _ => {
+                let contract = self.contract(bus, &envelope);
+                memo.0 = Some((envelope.source.clone(), envelope.detail_type.clone(), contract.clone()));
+                contract
+            }
+        };
+        let finding = match contract {
             Contract::Found(name, validator) => {
                 if validator.is_valid(envelope.detail()) {
                     None
@@ -130,7 +149,7 @@ impl Gate {
                                 errors.len()
                             ),
                         },
-                        contract: Some(name),
+                        contract: Some(name.to_string()),
                         errors,
                     })
                 }
@@ -228,7 +247,9 @@ impl Gate {
             return unknown(&format!("'{schema}' is not a schema name"));
         };
         match self.registry.validator(&registry_name, &schema_name, selector) {
-            Ok((version, validator)) => Contract::Found(format!("{registry}/{schema}/{version}"), validator),
+            Ok((version, validator)) => {
+                Contract::Found(format!("{registry}/{schema}/{version}").into(), validator)
+            }
             Err(ApiError {
                 code: Code::RegistryNotFound | Code::SchemaNotFound | Code::VersionNotFound,
                 ..

@@ -5,8 +5,13 @@ use std::time::Duration;
 /// A delivery step: `attempted`, `succeeded`, `failed` (an attempt failed),
 /// `dead_lettered`, `dropped`.
 pub fn delivery(target_type: &'static str, outcome: &'static str) {
+    deliveries(target_type, outcome, 1);
+}
+
+/// `n` deliveries to targets of `target_type` ended with `outcome`.
+pub fn deliveries(target_type: &'static str, outcome: &'static str, n: u64) {
     metrics::counter!("schemabus_deliveries_total", "target_type" => target_type, "outcome" => outcome)
-        .increment(1);
+        .increment(n);
 }
 
 /// Time of one webhook request.

@@ -159,10 +159,10 @@ impl Delivery {
                     self.inner.traces.record_routing(
                         &e.bus,
                         &e.event_id,
-                        vec![e.rule.clone()],
+                        vec![e.rule.as_str().into()],
                         vec![traces::TargetTrace {
-                            rule: e.rule.clone(),
-                            target: e.target.id.clone(),
+                            rule: e.rule.as_str().into(),
+                            target: e.target.id.as_str().into(),
                             target_type: "webhook",
                             outcome: DeliveryOutcome::Pending,
                             reason: None,

@@ -8,6 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rustc_hash::FxBuildHasher;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -18,9 +19,11 @@ use crate::model::{AttemptRecord, DeliveryOutcome};
 #[serde(rename_all = "camelCase")]
 pub struct TargetTrace {
     /// Rule that matched.
-    pub rule: String,
+    #[schema(value_type = String)]
+    pub rule: Arc<str>,
     /// Target id.
-    pub target: String,
+    #[schema(value_type = String)]
+    pub target: Arc<str>,
     /// `queue`, `bus` or `webhook`.
     pub target_type: &'static str,
     /// Where the delivery is or ended.
@@ -45,7 +48,8 @@ pub struct EventTrace {
     /// Bus.
     pub bus: String,
     /// Names of the rules that matched (empty: none did).
-    pub rules_matched: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub rules_matched: Vec<Arc<str>>,
     /// One entry per (rule, target).
     pub deliveries: Vec<TargetTrace>,
     /// `false` when the routing part was lost (restart) and only persisted webhook
@@ -53,12 +57,24 @@ pub struct EventTrace {
     pub complete: bool,
 }
 
-type Key = (String, String);
+/// (bus, event id). Shared strings, so the eviction order can hold the key too without
+/// copying it: recording a trace is on the PutEvents path, once per event.
+type Key = (Arc<str>, Arc<str>);
 
-#[derive(Debug, Default)]
+/// What is kept of one event on one bus (the key holds its bus and id).
+#[derive(Debug)]
+struct Kept {
+    rules: Vec<Arc<str>>,
+    deliveries: Vec<TargetTrace>,
+    at: Instant,
+}
+
+#[derive(Debug)]
 struct State {
-    traces: HashMap<Key, (EventTrace, Instant)>,
+    traces: HashMap<Key, Kept, FxBuildHasher>,
     order: VecDeque<(Key, Instant)>,
+    /// Bus names, shared by every key of the bus.
+    buses: HashMap<Box<str>, Arc<str>, FxBuildHasher>,
 }
 
 /// The bounded trace store. Cheap to clone; clones share state.
@@ -72,7 +88,16 @@ pub struct Traces {
 impl Traces {
     /// A store keeping at most `max_events` events for at most `window`.
     pub fn new(max_events: usize, window: Duration) -> Self {
-        Self { state: Arc::default(), max_events: max_events.max(1), window }
+        let max_events = max_events.max(1);
+        // Sized up front: growing the map rehashes every kept trace, on the PutEvents
+        // path. Untouched buckets cost address space, not memory.
+        let capacity = max_events.min(1 << 20);
+        let state = State {
+            traces: HashMap::with_capacity_and_hasher(capacity, FxBuildHasher),
+            order: VecDeque::with_capacity(capacity),
+            buses: HashMap::default(),
+        };
+        Self { state: Arc::new(Mutex::new(state)), max_events, window }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -85,19 +110,28 @@ impl Traces {
         &self,
         bus: &str,
         event_id: &str,
-        rules: Vec<String>,
+        rules: Vec<Arc<str>>,
         deliveries: Vec<TargetTrace>,
     ) {
         let now = Instant::now();
-        let mut state = self.lock();
-        let key = (bus.to_owned(), event_id.to_owned());
-        if let Some((trace, _)) = state.traces.get_mut(&key) {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let bus = match state.buses.get(bus) {
+            Some(b) => Arc::clone(b),
+            None => {
+                let b: Arc<str> = bus.into();
+                state.buses.insert(bus.into(), Arc::clone(&b));
+                b
+            }
+        };
+        let key: Key = (bus, event_id.into());
+        if let Some(kept) = state.traces.get_mut(&key) {
             for rule in rules {
-                if !trace.rules_matched.contains(&rule) {
-                    trace.rules_matched.push(rule);
+                if !kept.rules.contains(&rule) {
+                    kept.rules.push(rule);
                 }
             }
-            trace.deliveries.extend(deliveries);
+            kept.deliveries.extend(deliveries);
             return;
         }
         while state.order.len() >= self.max_events
@@ -107,14 +141,7 @@ impl Traces {
             state.traces.remove(&old);
         }
         state.order.push_back((key.clone(), now));
-        let trace = EventTrace {
-            event_id: event_id.to_owned(),
-            bus: bus.to_owned(),
-            rules_matched: rules,
-            deliveries,
-            complete: true,
-        };
-        state.traces.insert(key, (trace, now));
+        state.traces.insert(key, Kept { rules, deliveries, at: now });
     }
 
     /// Records a webhook attempt and where the delivery now is.
@@ -128,9 +155,9 @@ impl Traces {
         reason: Option<String>,
     ) {
         let mut state = self.lock();
-        let Some((trace, _)) = state.traces.get_mut(&(bus.to_owned(), event_id.to_owned())) else { return };
+        let Some(kept) = state.traces.get_mut(&(Arc::from(bus), Arc::from(event_id))) else { return };
         // The latest delivery of this (rule, target): a replay's comes after the original's.
-        if let Some(t) = trace.deliveries.iter_mut().rev().find(|t| t.rule == rule && t.target == target) {
+        if let Some(t) = kept.deliveries.iter_mut().rev().find(|t| &*t.rule == rule && &*t.target == target) {
             t.attempts.push(attempt);
             t.outcome = outcome;
             t.reason = reason;
@@ -140,7 +167,13 @@ impl Traces {
     /// The trace of an event, if still kept.
     pub fn get(&self, bus: &str, event_id: &str) -> Option<EventTrace> {
         let state = self.lock();
-        let (trace, at) = state.traces.get(&(bus.to_owned(), event_id.to_owned()))?;
-        (at.elapsed() <= self.window).then(|| trace.clone())
+        let kept = state.traces.get(&(Arc::from(bus), Arc::from(event_id)))?;
+        (kept.at.elapsed() <= self.window).then(|| EventTrace {
+            event_id: event_id.to_owned(),
+            bus: bus.to_owned(),
+            rules_matched: kept.rules.clone(),
+            deliveries: kept.deliveries.clone(),
+            complete: true,
+        })
     }
 }

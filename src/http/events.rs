@@ -3,7 +3,7 @@
 use actix_web::{post, web};
 
 use super::error::HandlerResult;
-use super::extract::ApiJson;
+use super::extract::{ApiBytes, parse_json};
 use crate::bus::BusService;
 use crate::bus::requests::{PutEventsRequest, PutEventsResponse};
 use crate::error::ErrorBody;
@@ -32,9 +32,12 @@ pub(crate) async fn put_events(
     service: web::Data<BusService>,
     path: web::Path<String>,
     allowed: Option<web::ReqData<super::access::AllowedSources>>,
-    ApiJson(request): ApiJson<PutEventsRequest>,
+    ApiBytes(body): ApiBytes,
 ) -> HandlerResult<web::Json<PutEventsResponse>> {
+    // Taken before the parse, so a group commit under way waits for this request too.
+    let writer = service.preparing_events();
+    let request: PutEventsRequest = parse_json(&body)?;
     // Set by the access middleware when the caller's key may publish only some sources.
     let allowed = allowed.and_then(|a| a.into_inner().0);
-    Ok(web::Json(service.put_events_as(&path, request, allowed.as_deref()).await?))
+    Ok(web::Json(service.put_events_prepared(&path, request, allowed.as_deref(), writer).await?))
 }

@@ -30,6 +30,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
+/// A raw body, read with the same limits and errors as [`ApiJson`], for handlers that
+/// must do something before parsing it.
+#[derive(Debug)]
+pub struct ApiBytes(pub web::Bytes);
+
+impl FromRequest for ApiBytes {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move { bytes.await.map(ApiBytes).map_err(payload_error) })
+    }
+}
+
 fn payload_error(e: actix_web::Error) -> ApiError {
     match e.as_error::<PayloadError>() {
         Some(PayloadError::Overflow) => ApiError::new(

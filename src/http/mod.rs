@@ -83,7 +83,12 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(owned_schemas::get_owned_schema)
         .service(metrics::metrics)
         .service(
+            // The hot paths first: actix tries a scope's resources in registration order,
+            // one regex each, and so does the access middleware's `match_pattern`.
             scope::scope("/v1")
+                .service(events::put_events)
+                .service(queues::receive)
+                .service(queues::ack)
                 .service(registries::create_registry)
                 .service(registries::list_registries)
                 .service(registries::get_registry)
@@ -114,7 +119,6 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(buses::update_bus)
                 .service(buses::delete_bus)
                 .service(buses::list_quarantine)
-                .service(events::put_events)
                 .service(rules::put_rule)
                 .service(rules::list_rules)
                 .service(rules::get_rule)
@@ -123,8 +127,6 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(queues::list_queues)
                 .service(queues::get_queue)
                 .service(queues::delete_queue)
-                .service(queues::receive)
-                .service(queues::ack)
                 .service(discovery::put_bus_discovery)
                 .service(discovery::get_bus_discovery)
                 .service(discovery::put_hints)

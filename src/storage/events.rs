@@ -80,7 +80,8 @@ impl Store {
         if writes.buses.is_empty() && writes.messages.is_empty() {
             return Ok(Vec::new());
         }
-        let mut batch = Batch::default();
+        let lines: usize = writes.buses.iter().map(|(bus, l)| bus.len() + l.len()).sum();
+        let mut batch = Batch::with_capacity(lines + writes.messages.len() * 96);
         let lines_at: Vec<usize> = writes
             .buses
             .iter()

@@ -49,6 +49,7 @@ pub use archives::ArchivedEvent;
 pub use error::StorageError;
 pub(crate) use events::{EventRef, EventWrites};
 use journal::Journal;
+pub(crate) use journal::Writer;
 pub use outbox::DueDelivery;
 use queues::QueueIndex;
 pub(crate) use queues::ReceiveSpec;
@@ -104,11 +105,17 @@ pub struct StoreOptions {
     pub cache_capacity_bytes: u64,
     /// Size at which a journal segment is sealed and a new one started.
     pub journal_segment_bytes: u64,
+    /// Longest a group commit waits for requests still building their batch.
+    pub group_commit_delay: std::time::Duration,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { cache_capacity_bytes: 64 * 1024 * 1024, journal_segment_bytes: 64 * 1024 * 1024 }
+        Self {
+            cache_capacity_bytes: 64 * 1024 * 1024,
+            journal_segment_bytes: 64 * 1024 * 1024,
+            group_commit_delay: std::time::Duration::from_micros(1000),
+        }
     }
 }
 
@@ -215,7 +222,7 @@ impl Store {
             discovery_drift: tree(DISCOVERY_DRIFT)?,
             journal: {
                 let journal = Arc::new(journal);
-                journal.start_syncer().map_err(|e| StorageError::Open {
+                journal.start_syncer(options.group_commit_delay).map_err(|e| StorageError::Open {
                     path: dir.to_path_buf(),
                     reason: format!("cannot start the journal syncer: {e}"),
                 })?;
@@ -305,6 +312,12 @@ impl Store {
     /// shared, as a flush does).
     pub(crate) fn wrote(&self) {
         self.durability.written.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Marks the caller as building a batch of events it will commit soon, until the
+    /// guard drops: group commits wait for it (see `journal/syncer.rs`).
+    pub(crate) fn writer(&self) -> journal::Writer<'_> {
+        self.journal.writer()
     }
 
     /// Makes every write so far durable. Call before acknowledging a write.

@@ -7,8 +7,11 @@ use std::time::SystemTime;
 use super::*;
 use crate::model::QueueRecord;
 
-const SMALL_SEGMENTS: StoreOptions =
-    StoreOptions { cache_capacity_bytes: 8 * 1024 * 1024, journal_segment_bytes: 4096 };
+const SMALL_SEGMENTS: StoreOptions = StoreOptions {
+    cache_capacity_bytes: 8 * 1024 * 1024,
+    journal_segment_bytes: 4096,
+    group_commit_delay: std::time::Duration::from_micros(1000),
+};
 
 fn open(dir: &Path) -> Store {
     Store::open(dir, &SMALL_SEGMENTS).expect("store opens")

@@ -19,15 +19,17 @@
 //! record that survives has every later record surviving too.
 
 pub(crate) mod record;
+mod spare;
+mod syncer;
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, Weak};
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
+use std::time::SystemTime;
 
 pub(crate) use record::{Body, Record};
 
@@ -41,6 +43,11 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
+    /// An empty batch with room for `bytes` (frames included) without growing.
+    pub(crate) fn with_capacity(bytes: usize) -> Self {
+        Self { buf: Vec::with_capacity(bytes + 64) }
+    }
+
     /// Appends a record; returns the offset in the batch of its frame and of the bytes it
     /// carries (event lines or an inline body), if any.
     pub(crate) fn push(&mut self, record: &Record<'_>) -> (usize, Option<usize>) {
@@ -111,14 +118,53 @@ pub(crate) struct Journal {
     /// `durable`, for async waiters (see [`Journal::wait_durable`]).
     durable_tx: tokio::sync::watch::Sender<u64>,
     /// Wakes the syncer thread.
-    wanted: Arc<SyncRequest>,
+    wanted: Arc<Signal>,
+    /// Requests preparing a batch they have not appended yet (see [`Journal::writer`]):
+    /// the syncer waits a little for them, so one fdatasync covers them too.
+    writers: AtomicUsize,
+    /// Set while the syncer waits for `writers` to reach zero.
+    syncer_waiting: AtomicBool,
+    /// A zero-filled, synced file ready to become the next segment (see `spare.rs`).
+    spare: Mutex<Option<File>>,
+    /// Wakes the spare preparer.
+    spare_wanted: Arc<Signal>,
 }
 
-/// The flag and condition variable between async waiters and the syncer thread.
+/// A flag and condition variable waking a background thread.
 #[derive(Debug, Default)]
-struct SyncRequest {
+struct Signal {
     pending: Mutex<bool>,
     wake: Condvar,
+}
+
+impl Signal {
+    /// Raises the flag; wakes the thread only if it was down (a raised flag is already
+    /// seen or about to be, and each needless wake-up is a context switch).
+    fn raise(&self) {
+        let mut pending = lock(&self.pending);
+        if !*pending {
+            *pending = true;
+            self.wake.notify_one();
+        }
+    }
+}
+
+/// Held by a request between starting to build its batch and appending it (see
+/// [`Journal::writer`]).
+#[derive(Debug)]
+pub(crate) struct Writer<'a>(&'a Journal);
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        let journal = self.0;
+        if journal.writers.fetch_sub(1, Ordering::SeqCst) == 1
+            && journal.syncer_waiting.load(Ordering::SeqCst)
+        {
+            // Under the lock, so the wake-up cannot fall between the syncer's check and its wait.
+            let _guard = lock(&journal.wanted.pending);
+            journal.wanted.wake.notify_one();
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -154,6 +200,7 @@ impl Journal {
         mut visit: impl FnMut(Replayed<'_>),
     ) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
+        spare::remove_leftover(dir)?;
         let mut starts = Vec::new();
         for entry in std::fs::read_dir(dir)? {
             let name = entry?.file_name();
@@ -213,18 +260,35 @@ impl Journal {
             poisoned: AtomicBool::new(false),
             durable_tx: tokio::sync::watch::Sender::new(end),
             wanted: Arc::default(),
+            writers: AtomicUsize::new(0),
+            syncer_waiting: AtomicBool::new(false),
+            spare: Mutex::new(None),
+            spare_wanted: Arc::default(),
         })
     }
 
-    /// Starts the syncer thread, which runs group commits for [`Self::wait_durable`]. It
-    /// ends soon after the journal is dropped.
-    pub(crate) fn start_syncer(self: &Arc<Self>) -> io::Result<()> {
-        let journal = Arc::downgrade(self);
-        let wanted = Arc::clone(&self.wanted);
+    /// Starts the syncer thread, which runs group commits for [`Self::wait_durable`]
+    /// (waiting up to `commit_delay` for requests still building their batch), and the
+    /// thread preparing spare segments. Both end soon after the journal is dropped.
+    pub(crate) fn start_syncer(self: &Arc<Self>, commit_delay: std::time::Duration) -> io::Result<()> {
+        let (journal, wanted) = (Arc::downgrade(self), Arc::clone(&self.wanted));
         std::thread::Builder::new().name("schemabus-journal-sync".into()).spawn(move || {
-            syncer(&journal, &wanted);
+            syncer::run(&journal, &wanted, commit_delay);
+        })?;
+        let (journal, wanted) = (Arc::downgrade(self), Arc::clone(&self.spare_wanted));
+        std::thread::Builder::new().name("schemabus-journal-spare".into()).spawn(move || {
+            spare::run(&journal, &wanted);
         })?;
         Ok(())
+    }
+
+    /// Marks the caller as building a batch it will append soon. While any such writer
+    /// exists, a group commit waits for it (up to the commit delay), so under load one
+    /// fdatasync covers several requests instead of one or two; with no other writer it
+    /// syncs at once, so a lone client waits for nothing.
+    pub(crate) fn writer(&self) -> Writer<'_> {
+        self.writers.fetch_add(1, Ordering::SeqCst);
+        Writer(self)
     }
 
     /// Waits until every byte appended before the call is durable, without holding a
@@ -237,8 +301,7 @@ impl Journal {
         let target = self.written.load(Ordering::Acquire);
         let mut durable = self.durable_tx.subscribe();
         if *durable.borrow_and_update() < target {
-            *lock(&self.wanted.pending) = true;
-            self.wanted.wake.notify_one();
+            self.wanted.raise();
             let poisoned = &self.poisoned;
             durable
                 .wait_for(|d| *d >= target || poisoned.load(Ordering::Acquire))
@@ -272,6 +335,10 @@ impl Journal {
         }
         let base = active.start + active.len;
         active.file.write_all_at(&batch.buf, active.len)?;
+        let half = self.segment_bytes / 2;
+        if active.len <= half && active.len + batch.buf.len() as u64 > half {
+            self.spare_wanted.raise(); // once per segment: time to zero-fill the next one
+        }
         active.len += batch.buf.len() as u64;
         let end = active.start + active.len;
         if let Some(segment) =
@@ -289,7 +356,10 @@ impl Journal {
         active.file.set_len(active.len)?; // drop the unused preallocated tail
         active.file.sync_all()?;
         let start = active.start + active.len;
-        let file = Arc::new(create_segment(&self.dir, start, self.segment_bytes)?);
+        let file = Arc::new(match lock(&self.spare).take() {
+            Some(spare) => spare::install(&self.dir, spare, &segment_path(&self.dir, start))?,
+            None => create_segment(&self.dir, start, self.segment_bytes)?,
+        });
         let mut segments = self.segments.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(old) = segments.get_mut(&active.start) {
             old.sealed_at = SystemTime::now();
@@ -396,30 +466,6 @@ impl Journal {
     /// Bytes in live segments.
     pub(crate) fn size_on_disk(&self) -> u64 {
         self.segments.read().unwrap_or_else(PoisonError::into_inner).values().map(|s| s.len).sum()
-    }
-}
-
-/// The syncer thread: waits for a request, syncs, repeats; exits when the journal is gone.
-fn syncer(journal: &Weak<Journal>, wanted: &SyncRequest) {
-    loop {
-        {
-            let mut pending = lock(&wanted.pending);
-            while !*pending {
-                let (guard, timeout) = wanted
-                    .wake
-                    .wait_timeout(pending, Duration::from_secs(1))
-                    .unwrap_or_else(PoisonError::into_inner);
-                pending = guard;
-                if timeout.timed_out() && journal.strong_count() == 0 {
-                    return;
-                }
-            }
-            *pending = false;
-        }
-        let Some(journal) = journal.upgrade() else { return };
-        if journal.sync().is_err() {
-            return; // poisoned: waiters were woken and fail
-        }
     }
 }
 
@@ -530,6 +576,64 @@ mod tests {
         std::fs::write(&first, bytes).expect("damages");
         let error = Journal::open(dir.path(), 4096, |_| {}).expect_err("refused");
         assert!(error.to_string().contains("damaged"), "{error}");
+    }
+
+    #[test]
+    fn rotation_installs_the_zero_filled_spare_and_a_leftover_spare_is_removed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let journal = Arc::new(Journal::open(dir.path(), 4096, |_| {}).expect("opens"));
+        journal.start_syncer(std::time::Duration::ZERO).expect("threads start");
+        journal.append(&events("bus", &[b'x'; 2500])).expect("appends past half the segment");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while lock(&journal.spare).is_none() {
+            assert!(std::time::Instant::now() < deadline, "the spare was never prepared");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let spare = dir.path().join("spare.zero");
+        assert_eq!(std::fs::read(&spare).expect("spare exists"), vec![0; 4096], "zero-filled, full size");
+        let second = journal.append(&events("bus", &[b'y'; 2500])).expect("appends into a new segment");
+        assert!(!spare.exists(), "the spare became the new segment");
+        assert_eq!(std::fs::metadata(segment_path(dir.path(), second)).expect("segment").len(), 4096);
+        drop(journal);
+        std::fs::write(&spare, b"left by a crash").expect("writes a leftover");
+        let (_, seen) = replay_all(dir.path());
+        assert_eq!(seen.len(), 2, "both batches replay");
+        assert!(!spare.exists(), "a leftover spare is deleted at open");
+    }
+
+    #[tokio::test]
+    async fn a_stalled_writer_delays_a_group_commit_no_longer_than_the_delay() {
+        let dir = tempfile::tempdir().expect("dir");
+        let journal = Arc::new(Journal::open(dir.path(), 1 << 20, |_| {}).expect("opens"));
+        journal.start_syncer(std::time::Duration::from_millis(100)).expect("threads start");
+        journal.append(&events("a", b"x\n")).expect("appends");
+        let _stalled = journal.writer(); // never appends
+        let durable = tokio::time::timeout(std::time::Duration::from_secs(20), journal.wait_durable()).await;
+        assert!(durable.expect("not held back by the stalled writer").is_ok());
+    }
+
+    #[tokio::test]
+    async fn writers_in_flight_share_one_fdatasync() {
+        let dir = tempfile::tempdir().expect("dir");
+        let journal = Arc::new(Journal::open(dir.path(), 1 << 20, |_| {}).expect("opens"));
+        // A delay far longer than the test: only the last writer's hand-off ends the wait.
+        journal.start_syncer(std::time::Duration::from_secs(600)).expect("threads start");
+        let writers: Vec<_> = (0..3).map(|_| journal.writer()).collect();
+        journal.append(&events("b", b"y\n")).expect("appends");
+        let waiter = {
+            let journal = Arc::clone(&journal);
+            tokio::spawn(async move { journal.wait_durable().await })
+        };
+        tokio::task::yield_now().await; // the waiter asks for a sync
+        for (i, writer) in writers.into_iter().enumerate() {
+            journal.append(&events(&format!("c{i}"), b"z\n")).expect("appends");
+            drop(writer);
+        }
+        let done = tokio::time::timeout(std::time::Duration::from_secs(20), waiter).await;
+        assert!(done.expect("the last writer wakes the syncer").expect("joins").is_ok());
+        journal.wait_durable().await.expect("durable");
+        assert_eq!(journal.sync_count(), 1, "one fdatasync covered all four appends");
+        assert_eq!(journal.durable.load(Ordering::Acquire), journal.written.load(Ordering::Acquire));
     }
 
     #[test]
