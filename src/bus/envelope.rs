@@ -124,8 +124,10 @@ pub fn measure(entry: Value) -> Measured {
     let (detail, detail_json) = match entry.get("detail") {
         Some(Value::String(s)) => (s.len(), None),
         Some(v @ Value::Object(_)) => {
+            // Sized for a typical event, so writing it rarely regrows the buffer.
+            let mut json = Vec::with_capacity(1024);
             // Writing a `Value` into a Vec cannot fail.
-            let json = serde_json::to_vec(v).unwrap_or_default();
+            serde_json::to_writer(&mut json, v).unwrap_or_default();
             (json.len(), Some(json))
         }
         _ => (0, None),

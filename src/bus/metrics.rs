@@ -3,7 +3,7 @@
 //! The facade's recorder is process-wide by design; it is installed once (several
 //! in-process services, as in the tests, share it and tell buses apart by label).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -82,24 +82,20 @@ pub fn storage_flushes(total: u64) {
     metrics::gauge!("schemabus_storage_flushes").set(total as f64);
 }
 
-/// Counts of one request's routing, applied to the recorder once at the end: each
-/// recorder update hashes its labels (and copies them), which per event cost more
-/// than the routing it counted.
+/// The counter of a rule's matches (the router keeps it with the rule).
+pub fn rule_matches(bus: &str, rule: &str) -> metrics::Counter {
+    metrics::counter!("schemabus_rule_matches_total", "bus" => bus.to_owned(), "rule" => rule.to_owned())
+}
+
+/// Counts of one request's deliveries, applied to the recorder once at the end: each
+/// recorder update hashes its labels, which per event cost more than the routing it
+/// counted.
 #[derive(Debug, Default)]
 pub struct Tally {
-    rules: Vec<(String, Arc<str>, u64)>,
     deliveries: Vec<(&'static str, &'static str, u64)>,
 }
 
 impl Tally {
-    /// A rule of `bus` matched an event.
-    pub fn rule_matched(&mut self, bus: &str, rule: &Arc<str>) {
-        match self.rules.iter_mut().find(|(b, r, _)| r == rule && b == bus) {
-            Some((_, _, n)) => *n += 1,
-            None => self.rules.push((bus.to_owned(), Arc::clone(rule), 1)),
-        }
-    }
-
     /// A delivery to a target of `target_type` ended with `outcome`.
     pub fn delivery(&mut self, target_type: &'static str, outcome: &'static str) {
         match self.deliveries.iter_mut().find(|(t, o, _)| *t == target_type && *o == outcome) {
@@ -110,10 +106,6 @@ impl Tally {
 
     /// Applies the counts.
     pub fn apply(self) {
-        for (bus, rule, n) in self.rules {
-            metrics::counter!("schemabus_rule_matches_total", "bus" => bus, "rule" => rule.to_string())
-                .increment(n);
-        }
         for (target_type, outcome, n) in self.deliveries {
             crate::delivery::metrics::deliveries(target_type, outcome, n);
         }

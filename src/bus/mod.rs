@@ -150,6 +150,7 @@ impl BusService {
             sampler: crate::discovery::Sampler::default(),
             store,
         };
+        metrics::install(); // before rules are loaded: the router keeps counter handles
         if service.store.get_bus(DEFAULT_BUS)?.is_none() {
             let now = now_rfc3339();
             service.store.create_bus(&BusRecord {
@@ -173,7 +174,6 @@ impl BusService {
                 }
             }
         }
-        metrics::install();
         Ok(service)
     }
 
@@ -671,7 +671,7 @@ impl BusService {
         for route in routes {
             let rule = &route.rule.record;
             if matched.last() != Some(&route.rule.name) {
-                routed.tally.rule_matched(bus, &route.rule.name);
+                route.rule.matches.increment(1);
                 matched.push(Arc::clone(&route.rule.name));
             }
             let target = route.target();

@@ -17,6 +17,9 @@ pub struct RoutedRule {
     pub name: Arc<str>,
     /// Its targets' ids (same order as `targets`), shared likewise.
     pub target_ids: Vec<Arc<str>>,
+    /// Its `schemabus_rule_matches_total` counter, looked up once: a lookup hashes and
+    /// copies the labels, which per event cost more than matching.
+    pub matches: metrics::Counter,
     /// The rule.
     pub record: RuleRecord,
     /// One per target.
@@ -87,9 +90,9 @@ impl Router {
             .collect();
         let (name, target_ids) =
             (rule.name.as_str().into(), rule.targets.iter().map(|t| t.id().into()).collect());
-        routes
-            .rules
-            .insert(rule.name.clone(), Arc::new(RoutedRule { name, target_ids, record: rule, transforms }));
+        let matches = super::metrics::rule_matches(&rule.bus, &rule.name);
+        let routed = RoutedRule { name, target_ids, matches, record: rule, transforms };
+        routes.rules.insert(routed.record.name.clone(), Arc::new(routed));
     }
 
     /// Removes a rule.

@@ -57,9 +57,10 @@ pub struct EventTrace {
     pub complete: bool,
 }
 
-/// (bus, event id). Shared strings, so the eviction order can hold the key too without
-/// copying it: recording a trace is on the PutEvents path, once per event.
-type Key = (Arc<str>, Arc<str>);
+/// (bus number, event id as a UUID). Recording a trace is on the PutEvents path, once
+/// per event, and the map is large: a key compared in place, with no string behind a
+/// pointer, keeps each insert and eviction to about one cache miss.
+type Key = (u32, u128);
 
 /// What is kept of one event on one bus (the key holds its bus and id).
 #[derive(Debug)]
@@ -73,8 +74,15 @@ struct Kept {
 struct State {
     traces: HashMap<Key, Kept, FxBuildHasher>,
     order: VecDeque<(Key, Instant)>,
-    /// Bus names, shared by every key of the bus.
-    buses: HashMap<Box<str>, Arc<str>, FxBuildHasher>,
+    /// Bus numbers, for keys (a bus deleted and created again keeps its number).
+    buses: HashMap<Box<str>, u32, FxBuildHasher>,
+}
+
+impl State {
+    /// The key of an event already seen on a known bus.
+    fn key(&self, bus: &str, event_id: &str) -> Option<Key> {
+        Some((*self.buses.get(bus)?, uuid::Uuid::try_parse(event_id).ok()?.as_u128()))
+    }
 }
 
 /// The bounded trace store. Cheap to clone; clones share state.
@@ -116,15 +124,10 @@ impl Traces {
         let now = Instant::now();
         let mut guard = self.lock();
         let state = &mut *guard;
-        let bus = match state.buses.get(bus) {
-            Some(b) => Arc::clone(b),
-            None => {
-                let b: Arc<str> = bus.into();
-                state.buses.insert(bus.into(), Arc::clone(&b));
-                b
-            }
-        };
-        let key: Key = (bus, event_id.into());
+        // Every event id is a UUID this service generated; anything else has no trace.
+        let Ok(id) = uuid::Uuid::try_parse(event_id) else { return };
+        let next = u32::try_from(state.buses.len()).unwrap_or(u32::MAX);
+        let key: Key = (*state.buses.entry(bus.into()).or_insert(next), id.as_u128());
         if let Some(kept) = state.traces.get_mut(&key) {
             for rule in rules {
                 if !kept.rules.contains(&rule) {
@@ -140,7 +143,7 @@ impl Traces {
             let Some((old, _)) = state.order.pop_front() else { break };
             state.traces.remove(&old);
         }
-        state.order.push_back((key.clone(), now));
+        state.order.push_back((key, now));
         state.traces.insert(key, Kept { rules, deliveries, at: now });
     }
 
@@ -155,7 +158,8 @@ impl Traces {
         reason: Option<String>,
     ) {
         let mut state = self.lock();
-        let Some(kept) = state.traces.get_mut(&(Arc::from(bus), Arc::from(event_id))) else { return };
+        let Some(key) = state.key(bus, event_id) else { return };
+        let Some(kept) = state.traces.get_mut(&key) else { return };
         // The latest delivery of this (rule, target): a replay's comes after the original's.
         if let Some(t) = kept.deliveries.iter_mut().rev().find(|t| &*t.rule == rule && &*t.target == target) {
             t.attempts.push(attempt);
@@ -167,7 +171,7 @@ impl Traces {
     /// The trace of an event, if still kept.
     pub fn get(&self, bus: &str, event_id: &str) -> Option<EventTrace> {
         let state = self.lock();
-        let kept = state.traces.get(&(Arc::from(bus), Arc::from(event_id)))?;
+        let kept = state.traces.get(&state.key(bus, event_id)?)?;
         (kept.at.elapsed() <= self.window).then(|| EventTrace {
             event_id: event_id.to_owned(),
             bus: bus.to_owned(),

@@ -9,7 +9,7 @@
 //! A receipt handle is `visible_at(16 hex) seq(16 hex)`: a receive moves the message's
 //! visibility time, so a handle from an earlier receive acknowledges nothing.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -61,7 +61,9 @@ impl Message {
 struct QueueMessages {
     /// `(visible_at, seq)` of every message: receiving is a range scan up to "now".
     order: BTreeSet<(u64, u64)>,
-    by_seq: HashMap<u64, Message>,
+    /// Ordered rather than hashed: seqs only grow, so inserts land at the right edge and
+    /// a queue that grows by hundreds of thousands never rehashes on the PutEvents path.
+    by_seq: BTreeMap<u64, Message>,
 }
 
 impl QueueMessages {
