@@ -5,6 +5,8 @@
 //! `schemas/event-envelope.schema.json` ([`ENVELOPE_SCHEMA`]).
 
 use serde_json::{Map, Value};
+
+use super::entry::EntryInput;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -107,7 +109,7 @@ impl Envelope {
 #[derive(Debug)]
 pub struct Measured {
     /// The entry as sent.
-    pub entry: Value,
+    pub entry: EntryInput,
     /// Its size as EventBridge computes it (see [`measure`]).
     pub size: usize,
     /// The compact JSON of an object `detail`, written to measure it, reused as the
@@ -118,10 +120,10 @@ pub struct Measured {
 /// Size of an entry as EventBridge computes it: 14 bytes if `Time` is set, plus the
 /// UTF-8 bytes of `Source`, `DetailType`, `Detail` (as sent, or compact JSON for an
 /// object) and each of `Resources`.
-pub fn measure(entry: Value) -> Measured {
-    let text = |key: &str| entry.get(key).and_then(Value::as_str).map_or(0, str::len);
-    let time = if entry.get("time").is_some_and(|t| !t.is_null()) { 14 } else { 0 };
-    let (detail, detail_json) = match entry.get("detail") {
+pub fn measure(entry: EntryInput) -> Measured {
+    let text = |field: &Option<Value>| field.as_ref().and_then(Value::as_str).map_or(0, str::len);
+    let time = if entry.time.as_ref().is_some_and(|t| !t.is_null()) { 14 } else { 0 };
+    let (detail, detail_json) = match &entry.detail {
         Some(Value::String(s)) => (s.len(), None),
         Some(v @ Value::Object(_)) => {
             // Sized for a typical event, so writing it rarely regrows the buffer.
@@ -133,10 +135,11 @@ pub fn measure(entry: Value) -> Measured {
         _ => (0, None),
     };
     let resources = entry
-        .get("resources")
+        .resources
+        .as_ref()
         .and_then(Value::as_array)
         .map_or(0, |r| r.iter().filter_map(Value::as_str).map(str::len).sum());
-    let size = time + text("source") + text("detailType") + detail + resources;
+    let size = time + text(&entry.source) + text(&entry.detail_type) + detail + resources;
     Measured { entry, size, detail_json }
 }
 
@@ -179,12 +182,12 @@ fn format_time(t: OffsetDateTime) -> String {
 /// neither an object nor a string holding one.
 pub fn build(measured: Measured, ctx: &EnvelopeContext, now: &str) -> Result<Envelope, EntryFailure> {
     let Measured { entry, detail_json, .. } = measured;
-    let Value::Object(mut entry) = entry else {
+    if entry.not_object {
         return Err(EntryFailure::invalid("Entry", "an entry is a JSON object."));
-    };
-    let source = required_text(&mut entry, "source", "Source", MAX_SOURCE)?;
-    let detail_type = required_text(&mut entry, "detailType", "DetailType", MAX_DETAIL_TYPE)?;
-    let detail = match entry.remove("detail") {
+    }
+    let source = required_text(entry.source, "Source", MAX_SOURCE)?;
+    let detail_type = required_text(entry.detail_type, "DetailType", MAX_DETAIL_TYPE)?;
+    let detail = match entry.detail {
         None | Some(Value::Null) => {
             return Err(EntryFailure::invalid("Detail", "Detail is a required argument."));
         }
@@ -195,19 +198,19 @@ pub fn build(measured: Measured, ctx: &EnvelopeContext, now: &str) -> Result<Env
         },
         Some(_) => return Err(malformed()),
     };
-    let time = match entry.remove("time") {
+    let time = match entry.time {
         None | Some(Value::Null) => now.to_owned(),
         Some(Value::String(t)) => OffsetDateTime::parse(&t, &Rfc3339)
             .map(format_time)
             .map_err(|_| EntryFailure::invalid("Time", "Time is not an RFC 3339 timestamp."))?,
         Some(_) => return Err(EntryFailure::invalid("Time", "Time is not an RFC 3339 timestamp.")),
     };
-    let resources = match entry.remove("resources") {
+    let resources = match entry.resources {
         None | Some(Value::Null) => Value::Array(Vec::new()),
         Some(Value::Array(items)) if items.iter().all(Value::is_string) => Value::Array(items),
         Some(_) => return Err(EntryFailure::invalid("Resources", "Resources is a list of strings.")),
     };
-    if let Some(unknown) = entry.keys().next() {
+    if let Some(unknown) = entry.unknown {
         return Err(EntryFailure::invalid(
             "Entry",
             &format!("'{unknown}' is not an entry field (source, detailType, detail, time, resources)."),
@@ -229,7 +232,7 @@ pub fn build(measured: Measured, ctx: &EnvelopeContext, now: &str) -> Result<Env
 
 /// An envelope for an event the service emits itself (registry changes).
 pub fn service_event(source: &str, detail_type: &str, detail: Value, ctx: &EnvelopeContext) -> Envelope {
-    let entry = serde_json::json!({"source": source, "detailType": detail_type, "detail": detail});
+    let entry = EntryInput::new(source, detail_type, detail);
     build(measure(entry), ctx, &now_event_time()).unwrap_or_else(|_| {
         // Unreachable for our own literal fields; keep a well-formed event regardless.
         Envelope {
@@ -246,13 +249,8 @@ fn malformed() -> EntryFailure {
     EntryFailure { code: "MalformedDetail", message: "Detail is malformed.".to_owned() }
 }
 
-fn required_text(
-    entry: &mut Map<String, Value>,
-    key: &str,
-    parameter: &str,
-    max: usize,
-) -> Result<String, EntryFailure> {
-    match entry.remove(key) {
+fn required_text(field: Option<Value>, parameter: &str, max: usize) -> Result<String, EntryFailure> {
+    match field {
         Some(Value::String(s)) if !s.is_empty() && s.len() <= max => Ok(s),
         Some(Value::String(s)) if !s.is_empty() => {
             Err(EntryFailure::invalid(parameter, &format!("{parameter} is longer than {max} characters.")))
@@ -265,6 +263,10 @@ fn required_text(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn measure(entry: Value) -> Measured {
+        super::measure(serde_json::from_value(entry).expect("an entry"))
+    }
 
     fn ctx() -> EnvelopeContext {
         EnvelopeContext { account: "123456789012".into(), region: "local".into() }

@@ -9,6 +9,7 @@
 //! journal; one group-commit sync per request makes them durable before the answer
 //! (`--durability strict`).
 
+pub mod entry;
 pub mod envelope;
 pub mod metrics;
 mod queues;

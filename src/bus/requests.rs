@@ -73,7 +73,7 @@ pub struct PutEventsEntry {
 pub struct PutEventsRequest {
     /// 1 to 100 entries (configurable).
     #[schema(value_type = Vec<PutEventsEntry>)]
-    pub entries: Vec<Value>,
+    pub entries: Vec<super::entry::EntryInput>,
 }
 
 /// Result of one entry: `eventId`, or `errorCode` + `errorMessage` (+ `errors`).

@@ -21,6 +21,40 @@ fn envelope_validator() -> jsonschema::Validator {
 }
 
 #[tokio::test]
+async fn malformed_entries_fail_alone_with_invalid_argument() {
+    let app = spawn_app().await;
+    shop_bus(&app, "off").await;
+    let body = app
+        .put_events(
+            "orders",
+            json!([
+                "not an entry",
+                {"source": 5, "detailType": "Order Placed", "detail": {}},
+                {"source": "orders", "detailType": "Order Placed", "detail": {}, "colour": "red"},
+                [1, 2],
+                entry("orders", "Order Placed", json!({"orderId": "o-1", "total": 1})),
+            ]),
+        )
+        .await;
+    assert_eq!(body["failedEntryCount"], 4, "{body}");
+    let results = body["entries"].as_array().unwrap();
+    assert_eq!(
+        results[0]["errorMessage"],
+        "Parameter Entry is not valid. Reason: an entry is a JSON object."
+    );
+    assert_eq!(
+        results[1]["errorMessage"],
+        "Parameter Source is not valid. Reason: Source is a required argument."
+    );
+    assert_eq!(
+        results[2]["errorMessage"],
+        "Parameter Entry is not valid. Reason: 'colour' is not an entry field (source, detailType, detail, time, resources)."
+    );
+    assert_eq!(results[3]["errorCode"], "InvalidArgument");
+    assert!(results[4]["eventId"].is_string(), "the good entry is accepted: {body}");
+}
+
+#[tokio::test]
 async fn enforce_mode_answers_per_entry_and_quarantines_refusals() {
     let app = spawn_app().await;
     shop_bus(&app, "enforce").await;

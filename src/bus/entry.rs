@@ -1,0 +1,161 @@
+//! A PutEvents entry as received: its known fields, each as any JSON value.
+//!
+//! Why not a `serde_json::Value` per entry: building that map hashes every key, and
+//! [`super::envelope::build`] then removes each field by key again, for every entry of
+//! every request. Why not a typed struct: a field of the wrong type, an unknown field or
+//! an entry that is not an object must fail that entry alone (`InvalidArgument`, as
+//! EventBridge answers), never the whole request; so every field stays a `Value` here
+//! and is checked in `envelope`.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+/// One entry's fields. `Some(Value::Null)` is a field sent as `null`.
+#[derive(Debug, Default, Clone)]
+pub struct EntryInput {
+    /// `source`.
+    pub source: Option<Value>,
+    /// `detailType`.
+    pub detail_type: Option<Value>,
+    /// `detail`.
+    pub detail: Option<Value>,
+    /// `time`.
+    pub time: Option<Value>,
+    /// `resources`.
+    pub resources: Option<Value>,
+    /// The first field that is not an entry field.
+    pub unknown: Option<String>,
+    /// The entry was not a JSON object.
+    pub not_object: bool,
+}
+
+impl EntryInput {
+    /// An entry for an event the service emits itself.
+    pub fn new(source: &str, detail_type: &str, detail: Value) -> Self {
+        Self {
+            source: Some(Value::from(source)),
+            detail_type: Some(Value::from(detail_type)),
+            detail: Some(detail),
+            ..Self::default()
+        }
+    }
+
+    fn not_object() -> Self {
+        Self { not_object: true, ..Self::default() }
+    }
+}
+
+enum Field {
+    Source,
+    DetailType,
+    Detail,
+    Time,
+    Resources,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an entry field name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Field, E> {
+                Ok(match name {
+                    "source" => Field::Source,
+                    "detailType" => Field::DetailType,
+                    "detail" => Field::Detail,
+                    "time" => Field::Time,
+                    "resources" => Field::Resources,
+                    other => Field::Other(other.to_owned()),
+                })
+            }
+        }
+        deserializer.deserialize_identifier(FieldVisitor)
+    }
+}
+
+struct EntryVisitor;
+
+impl<'de> Visitor<'de> for EntryVisitor {
+    type Value = EntryInput;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a PutEvents entry")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EntryInput, A::Error> {
+        let mut entry = EntryInput::default();
+        while let Some(field) = map.next_key::<Field>()? {
+            // A repeated field keeps its last value, as a parsed JSON object would.
+            match field {
+                Field::Source => entry.source = Some(map.next_value()?),
+                Field::DetailType => entry.detail_type = Some(map.next_value()?),
+                Field::Detail => entry.detail = Some(map.next_value()?),
+                Field::Time => entry.time = Some(map.next_value()?),
+                Field::Resources => entry.resources = Some(map.next_value()?),
+                Field::Other(name) => {
+                    map.next_value::<IgnoredAny>()?;
+                    entry.unknown.get_or_insert(name);
+                }
+            }
+        }
+        Ok(entry)
+    }
+
+    // Anything but an object is a well-formed value but not an entry.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EntryInput, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(EntryInput::not_object())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<EntryInput, E> {
+        Ok(EntryInput::not_object())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<EntryInput, E> {
+        Ok(EntryInput::not_object())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<EntryInput, E> {
+        Ok(EntryInput::not_object())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<EntryInput, E> {
+        Ok(EntryInput::not_object())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<EntryInput, E> {
+        Ok(EntryInput::not_object())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<EntryInput, E> {
+        Ok(EntryInput::not_object())
+    }
+}
+
+impl<'de> Deserialize<'de> for EntryInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(EntryVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_of_any_type_unknown_fields_and_non_objects_are_kept_for_per_entry_errors() {
+        let entries: Vec<EntryInput> = serde_json::from_str(
+            r#"[{"source": 5, "detailType": null, "detail": {"a": [1]}, "extra": {"x": 1}, "more": 2, "time": "t"},
+                "text", [1, {"a": 2}], null, 3.5, true, {}]"#,
+        )
+        .expect("every entry parses");
+        assert_eq!(entries[0].source, Some(Value::from(5)));
+        assert_eq!(entries[0].detail_type, Some(Value::Null));
+        assert_eq!(entries[0].detail, Some(serde_json::json!({"a": [1]})));
+        assert_eq!(entries[0].time, Some(Value::from("t")));
+        assert_eq!(entries[0].unknown.as_deref(), Some("extra"), "the first unknown field");
+        assert!(!entries[0].not_object);
+        assert!(entries[1..6].iter().all(|e| e.not_object));
+        assert!(!entries[6].not_object && entries[6].source.is_none());
+    }
+}
