@@ -356,8 +356,14 @@ impl Journal {
         active.file.set_len(active.len)?; // drop the unused preallocated tail
         active.file.sync_all()?;
         let start = active.start + active.len;
-        let file = Arc::new(match lock(&self.spare).take() {
-            Some(spare) => spare::install(&self.dir, spare, &segment_path(&self.dir, start))?,
+        let spare = lock(&self.spare).take();
+        let installed = spare.and_then(|spare| {
+            spare::install(&self.dir, spare, &segment_path(&self.dir, start))
+                .map_err(|e| tracing::warn!(error = %e, "journal: spare segment not installed; using a sparse one"))
+                .ok()
+        });
+        let file = Arc::new(match installed {
+            Some(file) => file,
             None => create_segment(&self.dir, start, self.segment_bytes)?,
         });
         let mut segments = self.segments.write().unwrap_or_else(PoisonError::into_inner);
