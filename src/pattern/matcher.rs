@@ -10,13 +10,12 @@
 //! event satisfies; its cost follows the event's fields and the states actually reached.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hash};
+use std::hash::Hash;
 
 use serde_json::Value;
 
 use super::error::EventError;
 use super::flatten::{FieldTable, Flat, FxMap, flatten_value};
-use super::fx::FxHasher;
 use super::index::ValueIndex;
 use super::parse::Pattern;
 use super::scan::flatten_bytes;
@@ -346,7 +345,7 @@ impl<I: Clone + Eq + Hash> PatternMatcher<I> {
     /// used so far was matched in; a leaf from another element of the same array cannot
     /// extend that path.
     fn walk_with_arrays(&self, flat: &Flat<'_>, hits: &mut Vec<u32>) {
-        let mut seen: HashSet<(u32, Membership), BuildHasherDefault<FxHasher>> = HashSet::default();
+        let mut seen: HashSet<(u32, Membership), rustc_hash::FxBuildHasher> = HashSet::default();
         let mut stack: Vec<(u32, Membership)> = vec![(0, Vec::new())];
         let mut next = Vec::new();
         while let Some((s, mem)) = stack.pop() {
@@ -378,7 +377,7 @@ impl<I: Clone + Eq + Hash> PatternMatcher<I> {
         state: u32,
         mut mem: Membership,
         flat: &Flat<'_>,
-        seen: &mut HashSet<(u32, Membership), BuildHasherDefault<FxHasher>>,
+        seen: &mut HashSet<(u32, Membership), rustc_hash::FxBuildHasher>,
         stack: &mut Vec<(u32, Membership)>,
     ) {
         // Forget arrays no condition below `state` can reach: every path below is

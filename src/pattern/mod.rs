@@ -27,7 +27,6 @@
 
 mod error;
 mod flatten;
-mod fx;
 mod index;
 mod matcher;
 mod ops;
