@@ -122,21 +122,27 @@ fn validation(c: &mut Criterion) {
     group.finish();
 }
 
-fn http(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts the service with one worker on a data directory under `dir`, with `configure`
+/// applied to its settings, in a thread of its own; returns its base URL.
+fn serve(dir: &tempfile::TempDir, configure: impl FnOnce(&mut Settings) + Send + 'static) -> String {
     let data = dir.path().join("data");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let mut settings = Settings::for_data_dir(data);
-            settings.security.auth = schemabus::config::AuthMode::Off;
             settings.workers = Some(1);
+            configure(&mut settings);
             let app = Application::build(settings).await.unwrap();
             tx.send(app.port()).unwrap();
             app.run_until_stopped().await.unwrap();
         });
     });
-    let base = format!("http://127.0.0.1:{}", rx.recv().unwrap());
+    format!("http://127.0.0.1:{}", rx.recv().unwrap())
+}
+
+fn http(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let base = serve(&dir, |settings| settings.security.auth = schemabus::config::AuthMode::Off);
     let client = reqwest::blocking::Client::new();
     client.post(format!("{base}/v1/registries")).json(&json!({"name": "shop"})).send().unwrap();
     let created = client
@@ -178,20 +184,10 @@ fn http(c: &mut Criterion) {
 fn http_with_key(c: &mut Criterion) {
     const KEY: &str = "sb_bench-admin-key-0123456789abcdefghijklmnop";
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let mut settings = Settings::for_data_dir(data);
-            settings.security.admin_key = Some(KEY.to_owned());
-            settings.security.rate_limit_per_second = 1_000_000;
-            settings.workers = Some(1);
-            let app = Application::build(settings).await.unwrap();
-            tx.send(app.port()).unwrap();
-            app.run_until_stopped().await.unwrap();
-        });
+    let base = serve(&dir, |settings| {
+        settings.security.admin_key = Some(KEY.to_owned());
+        settings.security.rate_limit_per_second = 1_000_000;
     });
-    let base = format!("http://127.0.0.1:{}", rx.recv().unwrap());
     let client = reqwest::blocking::Client::new();
     client
         .post(format!("{base}/v1/registries"))

@@ -126,8 +126,16 @@ impl Traces {
         let state = &mut *guard;
         // Every event id is a UUID this service generated; anything else has no trace.
         let Ok(id) = uuid::Uuid::try_parse(event_id) else { return };
-        let next = u32::try_from(state.buses.len()).unwrap_or(u32::MAX);
-        let key: Key = (*state.buses.entry(bus.into()).or_insert(next), id.as_u128());
+        let number = match state.buses.get(bus) {
+            Some(&n) => n,
+            None => {
+                // Looked up first: `entry` would copy the name on every event.
+                let n = u32::try_from(state.buses.len()).unwrap_or(u32::MAX);
+                state.buses.insert(bus.into(), n);
+                n
+            }
+        };
+        let key: Key = (number, id.as_u128());
         if let Some(kept) = state.traces.get_mut(&key) {
             for rule in rules {
                 if !kept.rules.contains(&rule) {

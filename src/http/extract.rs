@@ -22,11 +22,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            let bytes = bytes.await.map_err(payload_error)?;
-            parse_json(&bytes).map(ApiJson)
-        })
+        let bytes = ApiBytes::from_request(req, payload);
+        Box::pin(async move { parse_json(&bytes.await?.0).map(ApiJson) })
     }
 }
 

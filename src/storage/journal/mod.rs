@@ -28,7 +28,7 @@ use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, Weak};
 use std::time::SystemTime;
 
 pub(crate) use record::{Body, Record};
@@ -138,6 +138,24 @@ struct Signal {
 }
 
 impl Signal {
+    /// Waits until the flag is raised and returns it still held, so the caller decides
+    /// when to lower it; `None` once the journal is gone (looked at every second), for
+    /// the thread to end.
+    fn wait(&self, journal: &Weak<Journal>) -> Option<std::sync::MutexGuard<'_, bool>> {
+        let mut pending = lock(&self.pending);
+        while !*pending {
+            let (guard, timeout) = self
+                .wake
+                .wait_timeout(pending, std::time::Duration::from_secs(1))
+                .unwrap_or_else(PoisonError::into_inner);
+            pending = guard;
+            if timeout.timed_out() && journal.strong_count() == 0 {
+                return None;
+            }
+        }
+        Some(pending)
+    }
+
     /// Raises the flag; wakes the thread only if it was down (a raised flag is already
     /// seen or about to be, and each needless wake-up is a context switch).
     fn raise(&self) {

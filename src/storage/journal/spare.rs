@@ -2,9 +2,9 @@
 //!
 //! Why: writing into blocks the file already owns makes `fdatasync` cheaper than writing
 //! into a sparse file, whose every first write allocates blocks and so commits the
-//! file system's journal too. Measured here with 14 KB writes each followed by
-//! `fdatasync` (`python3` loop, 3,000 syncs): 170–178 µs and 90–100 µs of CPU per sync
-//! into a zero-filled file, 285–287 µs and 150–170 µs into a sparse one.
+//! file system's journal too. `python3 benches/fdatasync.py` measured 170–178 µs per
+//! sync into a zero-filled file and 285–299 µs into a sparse one (figures in
+//! docs/BUS.md#the-journal).
 //!
 //! When the active segment is half full, a background thread writes the spare
 //! (`spare.zero`) and syncs it; rotation renames it into place. If it is not ready in
@@ -16,8 +16,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::{PoisonError, Weak};
-use std::time::Duration;
+use std::sync::Weak;
 
 use super::{Journal, Signal, lock, sync_dir};
 
@@ -45,19 +44,9 @@ pub(super) fn install(dir: &Path, spare: File, path: &Path) -> io::Result<File> 
 /// exits when the journal is gone.
 pub(super) fn run(journal: &Weak<Journal>, wanted: &Signal) {
     loop {
-        {
-            let mut pending = lock(&wanted.pending);
-            while !*pending {
-                let (guard, timeout) = wanted
-                    .wake
-                    .wait_timeout(pending, Duration::from_secs(1))
-                    .unwrap_or_else(PoisonError::into_inner);
-                pending = guard;
-                if timeout.timed_out() && journal.strong_count() == 0 {
-                    return;
-                }
-            }
-            *pending = false;
+        match wanted.wait(journal) {
+            Some(mut pending) => *pending = false,
+            None => return,
         }
         let Some(journal) = journal.upgrade() else { return };
         if lock(&journal.spare).is_some() {

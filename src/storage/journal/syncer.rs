@@ -18,18 +18,9 @@ use super::{Journal, Signal, lock};
 /// exits when the journal is gone or poisoned.
 pub(super) fn run(journal: &Weak<Journal>, wanted: &Signal, delay: Duration) {
     loop {
-        {
-            let mut pending = lock(&wanted.pending);
-            while !*pending {
-                let (guard, timeout) = wanted
-                    .wake
-                    .wait_timeout(pending, Duration::from_secs(1))
-                    .unwrap_or_else(PoisonError::into_inner);
-                pending = guard;
-                if timeout.timed_out() && journal.strong_count() == 0 {
-                    return;
-                }
-            }
+        // Lowered by `wait_for_writers`, just before the sync.
+        if wanted.wait(journal).is_none() {
+            return;
         }
         let Some(journal) = journal.upgrade() else { return };
         wait_for_writers(&journal, wanted, delay);
