@@ -78,6 +78,21 @@ struct Figures {
     requests: u64,
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// CPU time this process (servers and client) used while driving.
+    cpu: Duration,
+}
+
+/// CPU time used so far by this process, all threads (Linux; zero elsewhere). Steadier
+/// than events/s on a shared machine: per request, it does not move with the other load.
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // utime and stime are the 12th and 13th fields after the parenthesised command name.
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().skip(11).take(2).filter_map(|v| v.parse::<u64>().ok()).sum())
+        .unwrap_or(0);
+    // In USER_HZ ticks, 100 per second on Linux.
+    Duration::from_millis(ticks * 10)
 }
 
 impl Figures {
@@ -92,12 +107,13 @@ impl Figures {
 
     fn report(&self, name: &str) {
         println!(
-            "{name:<34} {:>9.0} events/s  {:>7.0} req/s  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms",
+            "{name:<34} {:>9.0} events/s  {:>7.0} req/s  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms  cpu {:>4.0} µs/req",
             self.events_per_second(),
             self.requests as f64 / self.elapsed.as_secs_f64(),
             self.percentile(0.50).as_secs_f64() * 1e3,
             self.percentile(0.90).as_secs_f64() * 1e3,
             self.percentile(0.99).as_secs_f64() * 1e3,
+            self.cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64,
         );
     }
 }
@@ -111,6 +127,7 @@ async fn drive(url: String, body: Arc<Vec<u8>>, clients: usize, seconds: u64) ->
     }
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
+    let cpu_before = process_cpu();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let (client, url, body, stop) =
@@ -145,8 +162,9 @@ async fn drive(url: String, body: Arc<Vec<u8>>, clients: usize, seconds: u64) ->
         latencies.extend(task.await.unwrap_or_default());
     }
     let elapsed = started.elapsed();
+    let cpu = process_cpu().saturating_sub(cpu_before);
     latencies.sort();
-    Figures { requests: latencies.len() as u64, elapsed, latencies }
+    Figures { requests: latencies.len() as u64, elapsed, latencies, cpu }
 }
 
 async fn schemabus(durability: Durability, body: Arc<Vec<u8>>, clients: usize, seconds: u64) -> Figures {

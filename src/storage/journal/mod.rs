@@ -19,7 +19,6 @@
 //! record that survives has every later record surviving too.
 
 pub(crate) mod record;
-mod spare;
 mod syncer;
 
 use std::collections::BTreeMap;
@@ -124,10 +123,6 @@ pub(crate) struct Journal {
     writers: AtomicUsize,
     /// Set while the syncer waits for `writers` to reach zero.
     syncer_waiting: AtomicBool,
-    /// A zero-filled, synced file ready to become the next segment (see `spare.rs`).
-    spare: Mutex<Option<File>>,
-    /// Wakes the spare preparer.
-    spare_wanted: Arc<Signal>,
 }
 
 /// A flag and condition variable waking a background thread.
@@ -218,7 +213,7 @@ impl Journal {
         mut visit: impl FnMut(Replayed<'_>),
     ) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        spare::remove_leftover(dir)?;
+        remove_old_spare(dir)?;
         let mut starts = Vec::new();
         for entry in std::fs::read_dir(dir)? {
             let name = entry?.file_name();
@@ -280,22 +275,16 @@ impl Journal {
             wanted: Arc::default(),
             writers: AtomicUsize::new(0),
             syncer_waiting: AtomicBool::new(false),
-            spare: Mutex::new(None),
-            spare_wanted: Arc::default(),
         })
     }
 
     /// Starts the syncer thread, which runs group commits for [`Self::wait_durable`]
-    /// (waiting up to `commit_delay` for requests still building their batch), and the
-    /// thread preparing spare segments. Both end soon after the journal is dropped.
+    /// (waiting up to `commit_delay` for requests still building their batch). It ends
+    /// soon after the journal is dropped.
     pub(crate) fn start_syncer(self: &Arc<Self>, commit_delay: std::time::Duration) -> io::Result<()> {
         let (journal, wanted) = (Arc::downgrade(self), Arc::clone(&self.wanted));
         std::thread::Builder::new().name("schemabus-journal-sync".into()).spawn(move || {
             syncer::run(&journal, &wanted, commit_delay);
-        })?;
-        let (journal, wanted) = (Arc::downgrade(self), Arc::clone(&self.spare_wanted));
-        std::thread::Builder::new().name("schemabus-journal-spare".into()).spawn(move || {
-            spare::run(&journal, &wanted);
         })?;
         Ok(())
     }
@@ -353,10 +342,6 @@ impl Journal {
         }
         let base = active.start + active.len;
         active.file.write_all_at(&batch.buf, active.len)?;
-        let half = self.segment_bytes / 2;
-        if active.len <= half && active.len + batch.buf.len() as u64 > half {
-            self.spare_wanted.raise(); // once per segment: time to zero-fill the next one
-        }
         active.len += batch.buf.len() as u64;
         let end = active.start + active.len;
         if let Some(segment) =
@@ -374,16 +359,7 @@ impl Journal {
         active.file.set_len(active.len)?; // drop the unused preallocated tail
         active.file.sync_all()?;
         let start = active.start + active.len;
-        let spare = lock(&self.spare).take();
-        let installed = spare.and_then(|spare| {
-            spare::install(&self.dir, spare, &segment_path(&self.dir, start))
-                .map_err(|e| tracing::warn!(error = %e, "journal: spare segment not installed; using a sparse one"))
-                .ok()
-        });
-        let file = Arc::new(match installed {
-            Some(file) => file,
-            None => create_segment(&self.dir, start, self.segment_bytes)?,
-        });
+        let file = Arc::new(create_segment(&self.dir, start, self.segment_bytes)?);
         let mut segments = self.segments.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(old) = segments.get_mut(&active.start) {
             old.sealed_at = SystemTime::now();
@@ -504,6 +480,16 @@ fn create_segment(dir: &Path, start: u64, size: u64) -> io::Result<File> {
     Ok(file)
 }
 
+/// Deletes `spare.zero`, the zero-filled next segment that earlier versions prepared in
+/// the background (dropped: under load, writing a segment of zeros cost more CPU than
+/// the cheaper fdatasyncs it bought; figures in docs/BUS.md#the-journal).
+fn remove_old_spare(dir: &Path) -> io::Result<()> {
+    match std::fs::remove_file(dir.join("spare.zero")) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// Visits the whole frames of one segment; returns how many bytes they cover.
 fn replay_segment(start: u64, bytes: &[u8], visit: &mut impl FnMut(Replayed<'_>)) -> usize {
     let mut at = 0;
@@ -600,29 +586,6 @@ mod tests {
         std::fs::write(&first, bytes).expect("damages");
         let error = Journal::open(dir.path(), 4096, |_| {}).expect_err("refused");
         assert!(error.to_string().contains("damaged"), "{error}");
-    }
-
-    #[test]
-    fn rotation_installs_the_zero_filled_spare_and_a_leftover_spare_is_removed() {
-        let dir = tempfile::tempdir().expect("dir");
-        let journal = Arc::new(Journal::open(dir.path(), 4096, |_| {}).expect("opens"));
-        journal.start_syncer(std::time::Duration::ZERO).expect("threads start");
-        journal.append(&events("bus", &[b'x'; 2500])).expect("appends past half the segment");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while lock(&journal.spare).is_none() {
-            assert!(std::time::Instant::now() < deadline, "the spare was never prepared");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        let spare = dir.path().join("spare.zero");
-        assert_eq!(std::fs::read(&spare).expect("spare exists"), vec![0; 4096], "zero-filled, full size");
-        let second = journal.append(&events("bus", &[b'y'; 2500])).expect("appends into a new segment");
-        assert!(!spare.exists(), "the spare became the new segment");
-        assert_eq!(std::fs::metadata(segment_path(dir.path(), second)).expect("segment").len(), 4096);
-        drop(journal);
-        std::fs::write(&spare, b"left by a crash").expect("writes a leftover");
-        let (_, seen) = replay_all(dir.path());
-        assert_eq!(seen.len(), 2, "both batches replay");
-        assert!(!spare.exists(), "a leftover spare is deleted at open");
     }
 
     #[tokio::test]
