@@ -14,6 +14,7 @@
 //! - [`discovery`]: schema discovery on live traffic (sampling in PutEvents, a background
 //!   worker registering discovered versions, hints, drift events).
 //! - [`storage`]: the only module that talks to sled.
+//! - [`json`]: PURE: a JSON document borrowing from its text, and its validation.
 //! - [`pattern`], [`compat`], [`infer`], [`codegen`]: pure cores (no I/O): the EventBridge
 //!   pattern matcher, the compatibility checker, schema inference, and the code generator (whose only I/O is
 //!   reading a user's template directory).
@@ -43,6 +44,7 @@ pub mod discovery;
 pub mod error;
 pub mod http;
 pub mod infer;
+pub mod json;
 pub mod model;
 pub mod pattern;
 pub mod registry;

@@ -94,12 +94,9 @@ fn archive_not_found(bus: &str, name: &str) -> ApiError {
     )
 }
 
-/// Event time of an event in Unix ms (0 when it has none).
-pub fn event_time_ms(event: &Value) -> u64 {
-    event
-        .get("time")
-        .and_then(Value::as_str)
-        .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+/// An event's `time` in Unix ms (0 when it has none).
+pub fn event_time_ms(time: Option<&str>) -> u64 {
+    time.and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
         .map_or(0, |t| u64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0))
 }
 
@@ -251,13 +248,14 @@ impl Archives {
         Ok(())
     }
 
-    /// The PutEvents hook: archives an accepted event in every archive of `bus` it
-    /// matches. Replayed events are skipped. Not flushed: the request flushes.
+    /// The PutEvents hook: archives an accepted event (`bytes`, whose `time` is `time`)
+    /// in every archive of `bus` it matches. Replayed events are skipped. Not flushed:
+    /// the request flushes.
     ///
     /// # Errors
     /// Storage failures.
-    pub fn on_event(&self, bus: &str, event: &Value, bytes: &[u8]) -> ApiResult<()> {
-        if !self.any.load(Ordering::Acquire) || event.get("replay-name").is_some() {
+    pub fn on_event(&self, bus: &str, replayed: bool, time: Option<&str>, bytes: &[u8]) -> ApiResult<()> {
+        if !self.any.load(Ordering::Acquire) || replayed {
             return Ok(());
         }
         let names = {
@@ -265,16 +263,15 @@ impl Archives {
             let Some(routes) = buses.get(bus) else { return Ok(()) };
             let mut names = routes.all.clone();
             if !routes.matcher.is_empty() {
-                names.extend(
-                    routes.matcher.matches_bytes(bytes).unwrap_or_else(|_| routes.matcher.matches(event)),
-                );
+                // The service wrote these bytes, so they are JSON.
+                names.extend(routes.matcher.matches_bytes(bytes).unwrap_or_default());
             }
             names
         };
         if names.is_empty() {
             return Ok(());
         }
-        let time_ms = event_time_ms(event);
+        let time_ms = event_time_ms(time);
         for name in names {
             self.store.archive_event(bus, &name, time_ms, self.store.next_seq(), bytes)?;
             let mut totals = self.lock_totals();

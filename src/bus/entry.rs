@@ -1,4 +1,6 @@
-//! A PutEvents entry as received: its known fields, each as any JSON value.
+//! A PutEvents entry as received: its known fields, each as any JSON value, and `detail`
+//! as its raw JSON text in the request body (read later, in place, as a
+//! [`crate::json::Doc`], and stored as sent).
 //!
 //! Why not a `serde_json::Value` per entry: building that map hashes every key, and
 //! [`super::envelope::build`] then removes each field by key again, for every entry of
@@ -11,16 +13,17 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// One entry's fields. `Some(Value::Null)` is a field sent as `null`.
 #[derive(Debug, Default, Clone)]
-pub struct EntryInput {
+pub struct EntryInput<'a> {
     /// `source`.
     pub source: Option<Value>,
     /// `detailType`.
     pub detail_type: Option<Value>,
-    /// `detail`.
-    pub detail: Option<Value>,
+    /// `detail`, as sent.
+    pub detail: Option<&'a RawValue>,
     /// `time`.
     pub time: Option<Value>,
     /// `resources`.
@@ -31,17 +34,7 @@ pub struct EntryInput {
     pub not_object: bool,
 }
 
-impl EntryInput {
-    /// An entry for an event the service emits itself.
-    pub fn new(source: &str, detail_type: &str, detail: Value) -> Self {
-        Self {
-            source: Some(Value::from(source)),
-            detail_type: Some(Value::from(detail_type)),
-            detail: Some(detail),
-            ..Self::default()
-        }
-    }
-
+impl EntryInput<'_> {
     fn not_object() -> Self {
         Self { not_object: true, ..Self::default() }
     }
@@ -79,23 +72,23 @@ impl<'de> Deserialize<'de> for Field {
     }
 }
 
-struct EntryVisitor;
+struct EntryVisitor<'a>(std::marker::PhantomData<&'a ()>);
 
-impl<'de> Visitor<'de> for EntryVisitor {
-    type Value = EntryInput;
+impl<'de: 'a, 'a> Visitor<'de> for EntryVisitor<'a> {
+    type Value = EntryInput<'a>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a PutEvents entry")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EntryInput, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EntryInput<'a>, A::Error> {
         let mut entry = EntryInput::default();
         while let Some(field) = map.next_key::<Field>()? {
             // A repeated field keeps its last value, as a parsed JSON object would.
             match field {
                 Field::Source => entry.source = Some(map.next_value()?),
                 Field::DetailType => entry.detail_type = Some(map.next_value()?),
-                Field::Detail => entry.detail = Some(map.next_value()?),
+                Field::Detail => entry.detail = Some(map.next_value::<&'de RawValue>()?),
                 Field::Time => entry.time = Some(map.next_value()?),
                 Field::Resources => entry.resources = Some(map.next_value()?),
                 Field::Other(name) => {
@@ -108,33 +101,33 @@ impl<'de> Visitor<'de> for EntryVisitor {
     }
 
     // Anything but an object is a well-formed value but not an entry.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EntryInput, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EntryInput<'a>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(EntryInput::not_object())
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<EntryInput, E> {
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<EntryInput<'a>, E> {
         Ok(EntryInput::not_object())
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<EntryInput, E> {
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<EntryInput<'a>, E> {
         Ok(EntryInput::not_object())
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<EntryInput, E> {
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<EntryInput<'a>, E> {
         Ok(EntryInput::not_object())
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<EntryInput, E> {
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<EntryInput<'a>, E> {
         Ok(EntryInput::not_object())
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<EntryInput, E> {
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<EntryInput<'a>, E> {
         Ok(EntryInput::not_object())
     }
-    fn visit_unit<E: de::Error>(self) -> Result<EntryInput, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<EntryInput<'a>, E> {
         Ok(EntryInput::not_object())
     }
 }
 
-impl<'de> Deserialize<'de> for EntryInput {
+impl<'de: 'a, 'a> Deserialize<'de> for EntryInput<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(EntryVisitor)
+        deserializer.deserialize_any(EntryVisitor(std::marker::PhantomData))
     }
 }
 
@@ -144,14 +137,14 @@ mod tests {
 
     #[test]
     fn fields_of_any_type_unknown_fields_and_non_objects_are_kept_for_per_entry_errors() {
-        let entries: Vec<EntryInput> = serde_json::from_str(
+        let entries: Vec<EntryInput<'_>> = serde_json::from_str(
             r#"[{"source": 5, "detailType": null, "detail": {"a": [1]}, "extra": {"x": 1}, "more": 2, "time": "t"},
                 "text", [1, {"a": 2}], null, 3.5, true, {}]"#,
         )
         .expect("every entry parses");
         assert_eq!(entries[0].source, Some(Value::from(5)));
         assert_eq!(entries[0].detail_type, Some(Value::Null));
-        assert_eq!(entries[0].detail, Some(serde_json::json!({"a": [1]})));
+        assert_eq!(entries[0].detail.map(RawValue::get), Some(r#"{"a": [1]}"#));
         assert_eq!(entries[0].time, Some(Value::from("t")));
         assert_eq!(entries[0].unknown.as_deref(), Some("extra"), "the first unknown field");
         assert!(!entries[0].not_object);

@@ -4,9 +4,13 @@
 //! (`InvalidArgument`, `MalformedDetail`); the JSON Schema of the result is
 //! `schemas/event-envelope.schema.json` ([`ENVELOPE_SCHEMA`]).
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::entry::EntryInput;
+use crate::json::Doc;
+use crate::pattern::EventNode;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -55,84 +59,163 @@ impl EntryFailure {
     }
 }
 
-/// An event envelope: its id, the fields the gate needs, and the whole JSON value.
+/// An event envelope. `detail` is read in place from the request ([`Doc`]): building a
+/// `serde_json::Value` of every event was most of an event's cost; [`Envelope::to_value`]
+/// builds one for the paths that need it (quarantine, transforms, discovery samples).
 #[derive(Debug, Clone)]
-pub struct Envelope {
+pub struct Envelope<'a> {
     /// The event id (UUID v4).
     pub id: String,
     /// `source`.
     pub source: String,
     /// `detail-type`.
     pub detail_type: String,
-    /// The whole envelope (`detail` included).
-    pub value: Value,
-    /// The compact JSON of `value["detail"]` when it was already written (to measure the
-    /// entry), so [`Envelope::to_bytes`] need not write it again. Whoever changes
-    /// `detail` must clear it.
-    pub detail_json: Option<Vec<u8>>,
-}
-
-impl Envelope {
+    /// `time` (RFC 3339, seconds, UTC).
+    pub time: String,
+    /// `resources`.
+    pub resources: Vec<String>,
     /// The `detail` object.
-    pub fn detail(&self) -> &Value {
-        self.value.get("detail").unwrap_or(&Value::Null)
+    pub detail: Doc<'a>,
+    /// The JSON text of `detail` as stored and delivered: as sent when it was sent as an
+    /// object on one line, else written compact (see [`detail_text`]).
+    pub detail_json: Cow<'a, str>,
+}
+
+/// Top-level field names, in the order every stored event has them.
+const FIELDS: [&str; 9] =
+    ["version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"];
+
+impl<'a> Envelope<'a> {
+    /// The `detail` object.
+    pub fn detail(&self) -> &Doc<'a> {
+        &self.detail
     }
 
-    /// The envelope as compact JSON, byte for byte what `serde_json::to_vec(&value)`
-    /// writes, reusing [`Envelope::detail_json`] (the bulk of an event) when set.
-    ///
-    /// # Errors
-    /// Only if a value cannot be written as JSON, which `serde_json::Value` always can.
-    pub fn to_bytes(&self) -> serde_json::Result<Vec<u8>> {
-        let (Some(detail), Value::Object(map)) = (&self.detail_json, &self.value) else {
-            return serde_json::to_vec(&self.value);
-        };
-        if map.keys().next_back().map(String::as_str) != Some("detail") {
-            return serde_json::to_vec(&self.value);
-        }
-        let mut out = Vec::with_capacity(detail.len() + 256);
-        out.push(b'{');
-        for (key, value) in map.iter().take(map.len() - 1) {
-            serde_json::to_writer(&mut out, key)?;
+    /// The envelope as compact JSON (the stored and delivered event).
+    pub fn to_bytes(&self, ctx: &EnvelopeContext) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.detail_json.len() + 256);
+        let text = |out: &mut Vec<u8>, key: &str, value: &str| {
+            // Writing a string into a Vec cannot fail.
+            serde_json::to_writer(&mut *out, key).unwrap_or_default();
             out.push(b':');
-            serde_json::to_writer(&mut out, value)?;
+            serde_json::to_writer(&mut *out, value).unwrap_or_default();
             out.push(b',');
-        }
-        out.extend_from_slice(b"\"detail\":");
-        out.extend_from_slice(detail);
+        };
+        out.push(b'{');
+        text(&mut out, "version", "0");
+        text(&mut out, "id", &self.id);
+        text(&mut out, "detail-type", &self.detail_type);
+        text(&mut out, "source", &self.source);
+        text(&mut out, "account", &ctx.account);
+        text(&mut out, "time", &self.time);
+        text(&mut out, "region", &ctx.region);
+        out.extend_from_slice(b"\"resources\":");
+        serde_json::to_writer(&mut out, &self.resources).unwrap_or_default();
+        out.extend_from_slice(b",\"detail\":");
+        out.extend_from_slice(self.detail_json.as_bytes());
         out.push(b'}');
-        Ok(out)
+        out
+    }
+
+    /// The envelope as a `serde_json::Value` (the cold paths).
+    pub fn to_value(&self, ctx: &EnvelopeContext) -> Value {
+        let mut map = Map::with_capacity(FIELDS.len());
+        map.insert("version".into(), Value::from("0"));
+        map.insert("id".into(), Value::from(self.id.as_str()));
+        map.insert("detail-type".into(), Value::from(self.detail_type.as_str()));
+        map.insert("source".into(), Value::from(self.source.as_str()));
+        map.insert("account".into(), Value::from(ctx.account.as_str()));
+        map.insert("time".into(), Value::from(self.time.as_str()));
+        map.insert("region".into(), Value::from(ctx.region.as_str()));
+        map.insert("resources".into(), Value::from(self.resources.clone()));
+        map.insert("detail".into(), self.detail.to_value());
+        Value::Object(map)
+    }
+
+    /// The top-level fields with their values, for the pattern matcher.
+    pub fn fields<'e>(&'e self, ctx: &'e EnvelopeContext) -> impl Iterator<Item = (&'e str, Field<'e>)> {
+        let values = [
+            Field::Text("0"),
+            Field::Text(&self.id),
+            Field::Text(&self.detail_type),
+            Field::Text(&self.source),
+            Field::Text(&ctx.account),
+            Field::Text(&self.time),
+            Field::Text(&ctx.region),
+            Field::Texts(&self.resources),
+            Field::Doc(&self.detail),
+        ];
+        FIELDS.into_iter().zip(values)
     }
 }
 
-/// An entry measured for the request size limit, keeping what measuring wrote.
+/// A value of an envelope, as the pattern matcher walks it.
+#[derive(Debug, Clone, Copy)]
+pub enum Field<'e> {
+    /// A text field.
+    Text(&'e str),
+    /// `resources`.
+    Texts(&'e [String]),
+    /// `detail`, or a part of it.
+    Doc(&'e Doc<'e>),
+}
+
+impl<'e> EventNode<'e> for Field<'e> {
+    fn leaf(self) -> Option<crate::pattern::Leaf<'e>> {
+        match self {
+            Field::Text(s) => Some(crate::pattern::Leaf::Str(Cow::Borrowed(s))),
+            Field::Texts(_) => None,
+            Field::Doc(d) => d.leaf(),
+        }
+    }
+
+    fn is_object(self) -> bool {
+        matches!(self, Field::Doc(d) if d.is_object())
+    }
+
+    fn is_array(self) -> bool {
+        matches!(self, Field::Texts(_) | Field::Doc(Doc::Array(_)))
+    }
+
+    fn for_each_member(self, mut f: impl FnMut(&'e str, Self)) {
+        if let Field::Doc(d) = self {
+            d.for_each_member(|k, v| f(k, Field::Doc(v)));
+        }
+    }
+
+    fn for_each_element(self, mut f: impl FnMut(Self)) {
+        match self {
+            Field::Texts(items) => items.iter().for_each(|s| f(Field::Text(s))),
+            Field::Doc(d) => d.for_each_element(|v| f(Field::Doc(v))),
+            Field::Text(_) => {}
+        }
+    }
+}
+
+/// An entry measured for the request size limit.
 #[derive(Debug)]
-pub struct Measured {
+pub struct Measured<'a> {
     /// The entry as sent.
-    pub entry: EntryInput,
+    pub entry: EntryInput<'a>,
     /// Its size as EventBridge computes it (see [`measure`]).
     pub size: usize,
-    /// The compact JSON of an object `detail`, written to measure it, reused as the
-    /// event's bytes.
-    pub detail_json: Option<Vec<u8>>,
+    /// The text of a `detail` sent as a JSON string (unescaped once, here).
+    pub detail_string: Option<String>,
 }
 
 /// Size of an entry as EventBridge computes it: 14 bytes if `Time` is set, plus the
-/// UTF-8 bytes of `Source`, `DetailType`, `Detail` (as sent, or compact JSON for an
-/// object) and each of `Resources`.
-pub fn measure(entry: EntryInput) -> Measured {
+/// UTF-8 bytes of `Source`, `DetailType`, `Detail` (the text of a string, or the JSON of
+/// an object as sent) and each of `Resources`.
+pub fn measure(entry: EntryInput<'_>) -> Measured<'_> {
     let text = |field: &Option<Value>| field.as_ref().and_then(Value::as_str).map_or(0, str::len);
     let time = if entry.time.as_ref().is_some_and(|t| !t.is_null()) { 14 } else { 0 };
-    let (detail, detail_json) = match &entry.detail {
-        Some(Value::String(s)) => (s.len(), None),
-        Some(v @ Value::Object(_)) => {
-            // Sized for a typical event, so writing it rarely regrows the buffer.
-            let mut json = Vec::with_capacity(1024);
-            // Writing a `Value` into a Vec cannot fail.
-            serde_json::to_writer(&mut json, v).unwrap_or_default();
-            (json.len(), Some(json))
-        }
-        _ => (0, None),
+    let raw = entry.detail.map(|d| d.get().trim_start());
+    let detail_string =
+        raw.filter(|r| r.starts_with('"')).and_then(|r| serde_json::from_str::<String>(r).ok());
+    let detail = match (&detail_string, raw) {
+        (Some(s), _) => s.len(),
+        (None, Some(r)) if r.starts_with('{') => r.len(),
+        _ => 0,
     };
     let resources = entry
         .resources
@@ -140,7 +223,20 @@ pub fn measure(entry: EntryInput) -> Measured {
         .and_then(Value::as_array)
         .map_or(0, |r| r.iter().filter_map(Value::as_str).map(str::len).sum());
     let size = time + text(&entry.source) + text(&entry.detail_type) + detail + resources;
-    Measured { entry, size, detail_json }
+    Measured { entry, size, detail_string }
+}
+
+/// The stored text of a `detail` whose JSON text is `raw`: `raw` itself when it is on
+/// one line (events are stored one per line), else the compact JSON of `doc`.
+fn detail_text<'a>(raw: &'a str, doc: &Doc<'_>) -> Cow<'a, str> {
+    if raw.bytes().any(|b| b == b'\n' || b == b'\r') {
+        let mut out = Vec::with_capacity(raw.len());
+        doc.write_json(&mut out);
+        // serde_json writes UTF-8.
+        Cow::Owned(String::from_utf8(out).unwrap_or_default())
+    } else {
+        Cow::Borrowed(raw.trim())
+    }
 }
 
 /// `detail-type` in PascalCase, as EventBridge names discovered schemas: words split on
@@ -175,74 +271,72 @@ fn format_time(t: OffsetDateTime) -> String {
     )
 }
 
-/// Builds the envelope of one PutEvents entry.
+/// Builds the envelope of one PutEvents entry (borrowing its `detail` from the request,
+/// or from `measured.detail_string`).
 ///
 /// # Errors
 /// `InvalidArgument` for a missing or mistyped field, `MalformedDetail` when `detail` is
 /// neither an object nor a string holding one.
-pub fn build(measured: Measured, ctx: &EnvelopeContext, now: &str) -> Result<Envelope, EntryFailure> {
-    let Measured { entry, detail_json, .. } = measured;
+pub fn build<'m>(measured: &'m mut Measured<'_>, now: &str) -> Result<Envelope<'m>, EntryFailure> {
+    let entry = &mut measured.entry;
     if entry.not_object {
         return Err(EntryFailure::invalid("Entry", "an entry is a JSON object."));
     }
-    let source = required_text(entry.source, "Source", MAX_SOURCE)?;
-    let detail_type = required_text(entry.detail_type, "DetailType", MAX_DETAIL_TYPE)?;
-    let detail = match entry.detail {
-        None | Some(Value::Null) => {
+    let source = required_text(entry.source.take(), "Source", MAX_SOURCE)?;
+    let detail_type = required_text(entry.detail_type.take(), "DetailType", MAX_DETAIL_TYPE)?;
+    let raw: &'m str = match (&measured.detail_string, entry.detail) {
+        (_, None) => return Err(EntryFailure::invalid("Detail", "Detail is a required argument.")),
+        (Some(text), _) => text.as_str(),
+        (None, Some(raw)) if raw.get().trim_start().starts_with('{') => raw.get(),
+        (None, Some(raw)) if raw.get().trim() == "null" => {
             return Err(EntryFailure::invalid("Detail", "Detail is a required argument."));
         }
-        Some(v @ Value::Object(_)) => v,
-        Some(Value::String(text)) => match serde_json::from_str::<Value>(&text) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => return Err(malformed()),
-        },
-        Some(_) => return Err(malformed()),
+        (None, Some(_)) => return Err(malformed()),
     };
-    let time = match entry.time {
+    let Ok(detail @ Doc::Object(_)) = Doc::parse(raw) else {
+        return Err(malformed());
+    };
+    let detail_json = detail_text(raw, &detail);
+    let time = match entry.time.take() {
         None | Some(Value::Null) => now.to_owned(),
         Some(Value::String(t)) => OffsetDateTime::parse(&t, &Rfc3339)
             .map(format_time)
             .map_err(|_| EntryFailure::invalid("Time", "Time is not an RFC 3339 timestamp."))?,
         Some(_) => return Err(EntryFailure::invalid("Time", "Time is not an RFC 3339 timestamp.")),
     };
-    let resources = match entry.resources {
-        None | Some(Value::Null) => Value::Array(Vec::new()),
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Value::Array(items),
+    let resources = match entry.resources.take() {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
         Some(_) => return Err(EntryFailure::invalid("Resources", "Resources is a list of strings.")),
     };
-    if let Some(unknown) = entry.unknown {
+    if let Some(unknown) = &entry.unknown {
         return Err(EntryFailure::invalid(
             "Entry",
             &format!("'{unknown}' is not an entry field (source, detailType, detail, time, resources)."),
         ));
     }
     let id = uuid::Uuid::new_v4().to_string();
-    let mut value = Map::with_capacity(9);
-    value.insert("version".into(), Value::from("0"));
-    value.insert("id".into(), Value::from(id.clone()));
-    value.insert("detail-type".into(), Value::from(detail_type.clone()));
-    value.insert("source".into(), Value::from(source.clone()));
-    value.insert("account".into(), Value::from(ctx.account.clone()));
-    value.insert("time".into(), Value::from(time));
-    value.insert("region".into(), Value::from(ctx.region.clone()));
-    value.insert("resources".into(), resources);
-    value.insert("detail".into(), detail);
-    Ok(Envelope { id, source, detail_type, value: Value::Object(value), detail_json })
+    Ok(Envelope { id, source, detail_type, time, resources, detail, detail_json })
 }
 
 /// An envelope for an event the service emits itself (registry changes).
-pub fn service_event(source: &str, detail_type: &str, detail: Value, ctx: &EnvelopeContext) -> Envelope {
-    let entry = EntryInput::new(source, detail_type, detail);
-    build(measure(entry), ctx, &now_event_time()).unwrap_or_else(|_| {
-        // Unreachable for our own literal fields; keep a well-formed event regardless.
-        Envelope {
-            id: uuid::Uuid::new_v4().to_string(),
-            source: source.into(),
-            detail_type: detail_type.into(),
-            value: Value::Null,
-            detail_json: None,
-        }
-    })
+pub fn service_event(source: &str, detail_type: &str, detail: &Value) -> Envelope<'static> {
+    let detail_json = detail.to_string();
+    Envelope {
+        id: uuid::Uuid::new_v4().to_string(),
+        source: source.to_owned(),
+        detail_type: detail_type.to_owned(),
+        time: now_event_time(),
+        resources: Vec::new(),
+        detail: Doc::parse(&detail_json).map_or(Doc::Null, Doc::into_owned),
+        detail_json: Cow::Owned(detail_json),
+    }
 }
 
 fn malformed() -> EntryFailure {
@@ -264,8 +358,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn measure(entry: Value) -> Measured {
-        super::measure(serde_json::from_value(entry).expect("an entry"))
+    fn entry(text: &str) -> EntryInput<'_> {
+        serde_json::from_str(text).expect("an entry")
     }
 
     fn ctx() -> EnvelopeContext {
@@ -284,35 +378,83 @@ mod tests {
 
     #[test]
     fn envelopes_match_their_schema_and_sizes_follow_eventbridge() {
-        let entry = json!({"source": "orders", "detailType": "Order Placed", "detail": "{\"a\":1}", "time": "2024-01-02T03:04:05.678+01:00", "resources": ["r1"]});
-        let measured = measure(entry);
+        let text = r#"{"source": "orders", "detailType": "Order Placed", "detail": "{\"a\":1}", "time": "2024-01-02T03:04:05.678+01:00", "resources": ["r1"]}"#;
+        let mut measured = measure(entry(text));
         assert_eq!(measured.size, 14 + 6 + 12 + 7 + 2);
-        let envelope = build(measured, &ctx(), "x").unwrap();
-        assert_eq!(envelope.value["time"], "2024-01-02T02:04:05Z");
-        let schema: Value = serde_json::from_str(ENVELOPE_SCHEMA).unwrap();
-        assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&envelope.value));
-        let keys: Vec<_> = envelope.value.as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys[..3], ["version", "id", "detail-type"]);
+        let envelope = build(&mut measured, "x").expect("builds");
+        let value = envelope.to_value(&ctx());
+        assert_eq!(value["time"], "2024-01-02T02:04:05Z");
+        let schema: Value = serde_json::from_str(ENVELOPE_SCHEMA).expect("schema");
+        assert!(jsonschema::validator_for(&schema).expect("compiles").is_valid(&value));
+        let keys: Vec<_> = value.as_object().expect("object").keys().cloned().collect();
+        assert_eq!(keys, FIELDS);
+        let object = measure(entry(r#"{"source": "s", "detailType": "T", "detail": {"a": [1, 2]}}"#));
+        assert_eq!(object.size, 1 + 1 + r#"{"a": [1, 2]}"#.len(), "an object detail counts as sent");
     }
 
     #[test]
-    fn to_bytes_writes_what_serde_writes() {
+    fn stored_bytes_are_the_envelope_value_with_the_detail_as_sent_on_one_line() {
         let detail = json!({"b": [1, 2.5, "é\n\"q\""], "a": {"z": null, "y": true}, "n": -0.0, "big": 18446744073709551615u64});
-        for entry in [
-            json!({"source": "s\"x", "detailType": "T", "detail": detail, "resources": ["r"]}),
-            json!({"source": "s", "detailType": "T", "detail": detail.to_string()}),
-        ] {
-            let envelope = build(measure(entry), &ctx(), "2024-01-01T00:00:00Z").unwrap();
-            assert_eq!(envelope.to_bytes().unwrap(), serde_json::to_vec(&envelope.value).unwrap());
+        let texts = [
+            json!({"source": "s\"x", "detailType": "T", "detail": detail, "resources": ["r"]}).to_string(),
+            json!({"source": "s", "detailType": "T", "detail": detail.to_string()}).to_string(),
+            serde_json::to_string_pretty(&json!({"source": "s", "detailType": "T", "detail": detail}))
+                .expect("pretty"),
+            json!({"source": "s", "detailType": "T", "detail": serde_json::to_string_pretty(&detail).expect("pretty")})
+                .to_string(),
+        ];
+        for text in texts {
+            let mut measured = measure(entry(&text));
+            let envelope = build(&mut measured, "2024-01-01T00:00:00Z").expect("builds");
+            let bytes = envelope.to_bytes(&ctx());
+            assert!(!bytes.contains(&b'\n'), "one line: {}", String::from_utf8_lossy(&bytes));
+            let stored: Value = serde_json::from_slice(&bytes).expect("stored bytes are JSON");
+            assert_eq!(stored, envelope.to_value(&ctx()), "{text}");
+            assert_eq!(stored["detail"], detail);
         }
     }
 
     #[test]
+    fn the_matcher_sees_the_envelope_as_the_stored_event() {
+        let text = r#"{"source": "orders", "detailType": "Order Placed", "resources": ["arn:1"], "detail": {"n": 5, "tags": ["a", "b"], "c": {"x": "y"}}}"#;
+        let mut measured = measure(entry(text));
+        let envelope = build(&mut measured, "2024-01-01T00:00:00Z").expect("builds");
+        let stored = envelope.to_value(&ctx());
+        let mut matcher = crate::pattern::PatternMatcher::new();
+        let patterns = [
+            json!({"source": ["orders"], "detail": {"n": [{"numeric": [">", 4]}]}}),
+            json!({"account": ["123456789012"], "region": ["local"], "version": ["0"]}),
+            json!({"resources": ["arn:1"], "detail": {"tags": ["b"], "c": {"x": ["y"]}}}),
+            json!({"detail-type": ["Order Placed"], "detail": {"c": {"x": ["z"]}}}),
+            json!({"id": [{"exists": true}], "time": [{"prefix": "2024-"}]}),
+        ];
+        for (i, p) in patterns.iter().enumerate() {
+            matcher.add(i, crate::pattern::Pattern::parse(p).expect("pattern"));
+        }
+        let mut by_fields = matcher.matches_fields(envelope.fields(&ctx()));
+        let mut by_value = matcher.matches(&stored);
+        by_fields.sort_unstable();
+        by_value.sort_unstable();
+        assert_eq!(by_fields, vec![0, 1, 2, 4]);
+        assert_eq!(by_fields, by_value);
+    }
+
+    #[test]
     fn bad_entries_fail_with_eventbridge_codes() {
-        let err = build(measure(json!({"detailType": "x", "detail": {}})), &ctx(), "t").unwrap_err();
+        let fail = |text: &str| build(&mut measure(entry(text)), "t").expect_err("refused");
+        let err = fail(r#"{"detailType": "x", "detail": {}}"#);
         assert_eq!(err.message, "Parameter Source is not valid. Reason: Source is a required argument.");
-        let err = build(measure(json!({"source": "s", "detailType": "x", "detail": "[1]"})), &ctx(), "t")
-            .unwrap_err();
-        assert_eq!(err.code, "MalformedDetail");
+        for detail in [r#""[1]""#, "[1]", "3", r#""not json""#, r#""null""#] {
+            let err = fail(&format!(r#"{{"source": "s", "detailType": "x", "detail": {detail}}}"#));
+            assert_eq!(err.code, "MalformedDetail", "{detail}");
+        }
+        for text in
+            [r#"{"source": "s", "detailType": "x"}"#, r#"{"source": "s", "detailType": "x", "detail": null}"#]
+        {
+            assert_eq!(
+                fail(text).message,
+                "Parameter Detail is not valid. Reason: Detail is a required argument."
+            );
+        }
     }
 }

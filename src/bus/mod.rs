@@ -40,7 +40,7 @@ use crate::storage::{EventRef, EventWrites, Store};
 
 use envelope::{EntryFailure, EnvelopeContext};
 use requests::*;
-use router::Router;
+use router::{Routable, Router};
 use validation::{Finding, Gate, ValidatedEvent, Verdict};
 
 pub use queues::Queues;
@@ -494,7 +494,7 @@ impl BusService {
     /// # Errors
     /// `bus_not_found`, `too_many_entries`, `entries_too_large`, `invalid_request` (no
     /// entries), storage failures.
-    pub async fn put_events(&self, bus: &str, request: PutEventsRequest) -> ApiResult<PutEventsResponse> {
+    pub async fn put_events(&self, bus: &str, request: PutEventsRequest<'_>) -> ApiResult<PutEventsResponse> {
         self.put_events_as(bus, request, None).await
     }
 
@@ -507,7 +507,7 @@ impl BusService {
     pub async fn put_events_as(
         &self,
         bus: &str,
-        request: PutEventsRequest,
+        request: PutEventsRequest<'_>,
         allowed_sources: Option<&[String]>,
     ) -> ApiResult<PutEventsResponse> {
         self.put_events_prepared(bus, request, allowed_sources, self.preparing_events()).await
@@ -518,7 +518,7 @@ impl BusService {
     pub(crate) async fn put_events_prepared(
         &self,
         bus: &str,
-        request: PutEventsRequest,
+        request: PutEventsRequest<'_>,
         allowed_sources: Option<&[String]>,
         writer: crate::storage::Writer<'_>,
     ) -> ApiResult<PutEventsResponse> {
@@ -540,7 +540,7 @@ impl BusService {
             )
             .with_details(json!({"pointer": "/entries", "limit": self.settings.max_entries})));
         }
-        let entries: Vec<envelope::Measured> = entries.into_iter().map(envelope::measure).collect();
+        let mut entries: Vec<envelope::Measured<'_>> = entries.into_iter().map(envelope::measure).collect();
         let size: usize = entries.iter().map(|m| m.size).sum();
         if size > self.settings.max_entries_bytes {
             return Err(ApiError::new(
@@ -560,8 +560,8 @@ impl BusService {
         let mut routed = Routed::default();
         let validation_time = metrics::validation_time();
         let mut contracts = validation::ContractMemo::default();
-        for entry in entries {
-            let result = match envelope::build(entry, &self.context, &now) {
+        for entry in &mut entries {
+            let result = match envelope::build(entry, &now) {
                 Err(failure) => {
                     metrics::refused(bus, failure.code);
                     failure_result(&failure, None)
@@ -584,7 +584,7 @@ impl BusService {
                                     bus,
                                     QuarantineOutcome::Warned,
                                     &finding,
-                                    event.envelope().value.clone(),
+                                    event.envelope().to_value(&self.context),
                                     &received_at,
                                 )?;
                             }
@@ -599,7 +599,7 @@ impl BusService {
                                 bus,
                                 QuarantineOutcome::Refused,
                                 &finding,
-                                envelope.value,
+                                envelope.to_value(&self.context),
                                 &received_at,
                             )?;
                             failure_result(&finding.failure, Some(finding.errors))
@@ -625,12 +625,16 @@ impl BusService {
 
     /// Logs an accepted event on `bus` and delivers it to the targets of the rules it
     /// matches. Forwards to other buses recurse with `hops + 1`, up to the hop limit.
-    fn publish(&self, bus: &str, event: &ValidatedEvent, hops: u32, routed: &mut Routed) -> ApiResult<()> {
+    fn publish(
+        &self,
+        bus: &str,
+        event: &ValidatedEvent<'_>,
+        hops: u32,
+        routed: &mut Routed,
+    ) -> ApiResult<()> {
         let envelope = event.envelope();
-        let bytes = envelope.to_bytes().map_err(|e| {
-            ApiError::new(Code::Internal, format!("cannot encode an event: {e}. Hint: report it."))
-        })?;
-        self.publish_value(bus, &envelope.id, &envelope.value, &bytes, hops, routed)
+        let bytes = envelope.to_bytes(&self.context);
+        self.publish_value(bus, &envelope.id, Routable::Fresh(envelope, &self.context), &bytes, hops, routed)
     }
 
     /// [`Self::publish`] of an event already encoded (forwards between buses).
@@ -638,14 +642,14 @@ impl BusService {
         &self,
         bus: &str,
         id: &str,
-        value: &Value,
+        event: Routable<'_>,
         bytes: &[u8],
         hops: u32,
         routed: &mut Routed,
     ) -> ApiResult<()> {
         let logged = routed.writes.event(bus, bytes);
-        self.archives.on_event(bus, value, bytes)?;
-        self.route_event(bus, id, value, (bytes, Some(logged)), hops, None, routed)
+        self.archives.on_event(bus, event.replay_name().is_some(), event.time(), bytes)?;
+        self.route_event(bus, id, event, (bytes, Some(logged)), hops, None, routed)
     }
 
     /// Delivers an event to the targets of the rules of `bus` it matches (only the rules
@@ -658,15 +662,15 @@ impl BusService {
         &self,
         bus: &str,
         id: &str,
-        value: &Value,
+        event: Routable<'_>,
         encoded: (&[u8], Option<EventRef>),
         hops: u32,
         only: Option<&[String]>,
         routed: &mut Routed,
     ) -> ApiResult<()> {
         let (bytes, logged) = encoded;
-        let routes = self.router.route(bus, value, only);
-        let replay_name = value.get("replay-name").and_then(Value::as_str);
+        let routes = self.router.route(bus, event, only);
+        let replay_name = event.replay_name();
         let mut matched: Vec<Arc<str>> = Vec::new();
         let mut trace = Vec::with_capacity(routes.len());
         for route in routes {
@@ -691,7 +695,8 @@ impl BusService {
                             rule_arn: &rule_arn,
                             ingestion_time: &time,
                         };
-                        let transformed = route.transform().apply(value, bytes, &context).into_json_bytes();
+                        let transformed =
+                            route.transform().apply(&event.to_value(), bytes, &context).into_json_bytes();
                         self.queues.enqueue_body(&mut routed.writes, queue, &transformed)
                     };
                     if enqueued {
@@ -714,7 +719,7 @@ impl BusService {
                             Some(format!("hop limit ({}) reached", self.settings.max_forward_hops)),
                         )
                     } else if self.store.get_bus(next)?.is_some() {
-                        self.publish_value(next, id, value, bytes, hops + 1, routed)?;
+                        self.publish_value(next, id, event, bytes, hops + 1, routed)?;
                         routed.tally.delivery("bus", "succeeded");
                         (DeliveryOutcome::Forwarded, Some(format!("bus '{next}'")))
                     } else {
@@ -841,7 +846,7 @@ impl BusService {
     /// Publishes an event the service emits about itself on the `default` bus (no gate:
     /// the shape is ours). Durable with the next flush, which this schedules.
     pub fn publish_service_event(&self, source: &str, detail_type: &str, detail: Value) {
-        let envelope = envelope::service_event(source, detail_type, detail, &self.context);
+        let envelope = envelope::service_event(source, detail_type, &detail);
         let event = ValidatedEvent::service_event(envelope);
         let mut routed = Routed::default();
         let committed = self

@@ -276,7 +276,7 @@ impl BusService {
         map.insert("replay-name".into(), Value::from(name));
         let id = map.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
         let bytes = serde_json::to_vec(&value).unwrap_or_default();
-        self.route_event(bus, &id, &value, (&bytes, None), 0, only, routed)
+        self.route_event(bus, &id, super::router::Routable::Stored(&value), (&bytes, None), 0, only, routed)
     }
 
     /// A replay.

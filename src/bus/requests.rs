@@ -70,10 +70,11 @@ pub struct PutEventsEntry {
 /// Body of `POST /v1/buses/{bus}/events`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PutEventsRequest {
+pub struct PutEventsRequest<'a> {
     /// 1 to 100 entries (configurable).
     #[schema(value_type = Vec<PutEventsEntry>)]
-    pub entries: Vec<super::entry::EntryInput>,
+    #[serde(borrow)]
+    pub entries: Vec<super::entry::EntryInput<'a>>,
 }
 
 /// Result of one entry: `eventId`, or `errorCode` + `errorMessage` (+ `errors`).

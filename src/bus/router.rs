@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
+use super::envelope::{Envelope, EnvelopeContext};
 use crate::model::{RuleRecord, RuleState, Target};
 use crate::pattern::{Pattern, PatternMatcher};
 use crate::transform::Transformation;
@@ -24,6 +25,42 @@ pub struct RoutedRule {
     pub record: RuleRecord,
     /// One per target.
     pub transforms: Vec<Transformation>,
+}
+
+/// An event being routed: fresh from PutEvents or a service event (its `detail` read in
+/// place), or parsed back from its stored bytes (replays).
+#[derive(Debug, Clone, Copy)]
+pub enum Routable<'e> {
+    /// A new event, with the account and region its envelope carries.
+    Fresh(&'e Envelope<'e>, &'e EnvelopeContext),
+    /// A stored event.
+    Stored(&'e Value),
+}
+
+impl<'e> Routable<'e> {
+    /// `replay-name`, set on the events a replay sends.
+    pub fn replay_name(self) -> Option<&'e str> {
+        match self {
+            Routable::Fresh(..) => None,
+            Routable::Stored(value) => value.get("replay-name").and_then(Value::as_str),
+        }
+    }
+
+    /// `time`.
+    pub fn time(self) -> Option<&'e str> {
+        match self {
+            Routable::Fresh(envelope, _) => Some(&envelope.time),
+            Routable::Stored(value) => value.get("time").and_then(Value::as_str),
+        }
+    }
+
+    /// The whole event as a `Value` (input transformations).
+    pub fn to_value(self) -> std::borrow::Cow<'e, Value> {
+        match self {
+            Routable::Fresh(envelope, ctx) => std::borrow::Cow::Owned(envelope.to_value(ctx)),
+            Routable::Stored(value) => std::borrow::Cow::Borrowed(value),
+        }
+    }
 }
 
 /// One delivery an event is routed to.
@@ -113,7 +150,7 @@ impl Router {
     /// `only`, when given: replays). Matches the parsed event, which every caller has:
     /// the matcher follows only the fields some pattern names, where the raw-bytes
     /// matcher has to scan the whole serialised event.
-    pub fn route(&self, bus: &str, event: &Value, only: Option<&[String]>) -> Vec<Route> {
+    pub fn route(&self, bus: &str, event: Routable<'_>, only: Option<&[String]>) -> Vec<Route> {
         let buses = self.buses.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(routes) = buses.get(bus) else {
             return Vec::new();
@@ -121,7 +158,10 @@ impl Router {
         if routes.matcher.is_empty() {
             return Vec::new();
         }
-        let names = routes.matcher.matches(event);
+        let names = match event {
+            Routable::Fresh(envelope, ctx) => routes.matcher.matches_fields(envelope.fields(ctx)),
+            Routable::Stored(value) => routes.matcher.matches(value),
+        };
         let mut out = Vec::new();
         for name in names {
             if only.is_some_and(|o| !o.contains(&name)) {

@@ -19,6 +19,7 @@ use crate::model::{
 use crate::registry::{RegistryService, collect_errors};
 
 use super::envelope::{EntryFailure, Envelope, pascal_case};
+use crate::json::DocJson;
 
 /// Most validation findings reported per entry.
 pub const MAX_ENTRY_ERRORS: usize = 10;
@@ -26,18 +27,18 @@ pub const MAX_ENTRY_ERRORS: usize = 10;
 /// An event that passed its bus's gate (or was exempt: service events, forwards).
 /// Only this module constructs one.
 #[derive(Debug, Clone)]
-pub struct ValidatedEvent {
-    envelope: Envelope,
+pub struct ValidatedEvent<'a> {
+    envelope: Envelope<'a>,
 }
 
-impl ValidatedEvent {
+impl<'a> ValidatedEvent<'a> {
     /// The envelope.
-    pub fn envelope(&self) -> &Envelope {
+    pub fn envelope(&self) -> &Envelope<'a> {
         &self.envelope
     }
 
     /// Events the service emits about itself skip the gate: their shape is ours.
-    pub(super) fn service_event(envelope: Envelope) -> Self {
+    pub(super) fn service_event(envelope: Envelope<'a>) -> Self {
         Self { envelope }
     }
 }
@@ -55,11 +56,11 @@ pub struct Finding {
 
 /// What the gate decided.
 #[derive(Debug)]
-pub enum Verdict {
+pub enum Verdict<'a> {
     /// Accepted; with findings in `warn` mode.
-    Accept(ValidatedEvent, Option<Finding>),
+    Accept(ValidatedEvent<'a>, Option<Finding>),
     /// Refused (`enforce` mode); the envelope goes to the quarantine.
-    Refuse(Envelope, Finding),
+    Refuse(Envelope<'a>, Finding),
 }
 
 /// How long a resolved contract is reused. Registry changes clear the cache at once
@@ -81,7 +82,7 @@ pub struct Gate {
 
 #[derive(Clone)]
 enum Contract {
-    Found(Arc<str>, Arc<jsonschema::Validator>),
+    Found(Arc<str>, Arc<jsonschema::Validator<DocJson>>),
     Unknown(String),
 }
 
@@ -110,7 +111,7 @@ impl Gate {
     }
 
     /// Checks one event against its bus's contract (`memo`: see [`ContractMemo`]).
-    pub fn check(&self, bus: &BusRecord, envelope: Envelope, memo: &mut ContractMemo) -> Verdict {
+    pub fn check<'a>(&self, bus: &BusRecord, envelope: Envelope<'a>, memo: &mut ContractMemo) -> Verdict<'a> {
         let mode = bus.validation.mode;
         if mode == ValidationMode::Off {
             return Verdict::Accept(ValidatedEvent { envelope }, None);
@@ -122,7 +123,7 @@ impl Gate {
                 contract.clone()
             }
             _ => {
-                let contract = self.contract(bus, &envelope);
+                let contract = self.contract(bus, &envelope.source, &envelope.detail_type);
                 memo.0 = Some((envelope.source.clone(), envelope.detail_type.clone(), contract.clone()));
                 contract
             }
@@ -169,10 +170,15 @@ impl Gate {
         }
     }
 
-    /// The contract this gate applies to events like `envelope` on `bus` (only its
-    /// source and detail-type matter): `(registry, schema, version)`, when one is found.
-    pub fn contract_for(&self, bus: &BusRecord, envelope: &Envelope) -> Option<(String, String, u32)> {
-        match self.contract(bus, envelope) {
+    /// The contract this gate applies to events of (`source`, `detail_type`) on `bus`:
+    /// `(registry, schema, version)`, when one is found.
+    pub fn contract_for(
+        &self,
+        bus: &BusRecord,
+        source: &str,
+        detail_type: &str,
+    ) -> Option<(String, String, u32)> {
+        match self.contract(bus, source, detail_type) {
             Contract::Found(name, _) => {
                 let mut parts = name.splitn(3, '/');
                 let registry = parts.next()?.to_owned();
@@ -184,11 +190,8 @@ impl Gate {
         }
     }
 
-    fn contract(&self, bus: &BusRecord, envelope: &Envelope) -> Contract {
-        let binding = bus
-            .bindings
-            .iter()
-            .find(|b| b.source == envelope.source && b.detail_type == envelope.detail_type);
+    fn contract(&self, bus: &BusRecord, source: &str, detail_type: &str) -> Contract {
+        let binding = bus.bindings.iter().find(|b| b.source == source && b.detail_type == detail_type);
         let (registry, schema, selector) = match binding {
             Some(b) => (
                 b.registry.as_deref().or(bus.validation.registry.as_deref()),
@@ -200,14 +203,13 @@ impl Gate {
             ),
             None => (
                 bus.validation.registry.as_deref(),
-                format!("{}@{}", envelope.source, pascal_case(&envelope.detail_type)),
+                format!("{source}@{}", pascal_case(detail_type)),
                 VersionSelector::Latest,
             ),
         };
         let unknown = |detail: &str| {
             Contract::Unknown(format!(
-                "No contract for source '{}' and detail-type '{}': {detail}.",
-                envelope.source, envelope.detail_type
+                "No contract for source '{source}' and detail-type '{detail_type}': {detail}."
             ))
         };
         let Some(registry) = registry else {
@@ -246,7 +248,7 @@ impl Gate {
         else {
             return unknown(&format!("'{schema}' is not a schema name"));
         };
-        match self.registry.validator(&registry_name, &schema_name, selector) {
+        match self.registry.event_validator(&registry_name, &schema_name, selector) {
             Ok((version, validator)) => {
                 Contract::Found(format!("{registry}/{schema}/{version}").into(), validator)
             }

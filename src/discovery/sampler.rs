@@ -9,13 +9,17 @@ use tokio::sync::mpsc;
 
 use crate::bus::envelope::Envelope;
 
-/// One sampled event, on its way to the worker.
+/// One sampled event (before validation), on its way to the worker.
 #[derive(Debug)]
 pub(crate) struct Sample {
     /// The bus it was put on.
     pub(crate) bus: String,
-    /// The event (before validation).
-    pub(crate) envelope: Envelope,
+    /// Its `source`.
+    pub(crate) source: String,
+    /// Its `detail-type`.
+    pub(crate) detail_type: String,
+    /// Its `detail`.
+    pub(crate) detail: serde_json::Value,
 }
 
 /// Counters of one bus, since the service started.
@@ -98,7 +102,7 @@ impl Sampler {
     /// Offers one well-formed event put on `bus`. Returns at once: a disabled bus, an
     /// event the rate leaves out, or a full queue (counted as dropped) cost no more than
     /// a hash and a map read.
-    pub fn offer(&self, bus: &str, envelope: &Envelope) {
+    pub fn offer(&self, bus: &str, envelope: &Envelope<'_>) {
         if self.inner.enabled.load(Ordering::Relaxed) == 0 {
             return;
         }
@@ -113,7 +117,13 @@ impl Sampler {
         if entry.threshold != u64::MAX && hash(&envelope.id) >= entry.threshold {
             return;
         }
-        match sender.try_send(Sample { bus: bus.to_owned(), envelope: envelope.clone() }) {
+        let sample = Sample {
+            bus: bus.to_owned(),
+            source: envelope.source.clone(),
+            detail_type: envelope.detail_type.clone(),
+            detail: envelope.detail.to_value(),
+        };
+        match sender.try_send(sample) {
             Ok(()) => Counters::add(&entry.counters.sampled, 1),
             Err(_) => {
                 Counters::add(&entry.counters.dropped, 1);

@@ -11,7 +11,6 @@ use tokio::sync::mpsc;
 use super::sampler::{Counters, Sample};
 use super::{DRIFT_DETAIL_TYPE, DiscoveryService, TypeRecord};
 use crate::bus::REGISTRY_SOURCE;
-use crate::bus::envelope::Envelope;
 use crate::compat::{self, CompatibilityMode, FindingType, Policy};
 use crate::error::ApiResult;
 use crate::infer::{DeriveOptions, InferenceState, derive_schema_with, event_type_name};
@@ -127,15 +126,15 @@ impl Worker {
     }
 
     /// The entry of a type, loaded from storage on first use.
-    fn load(&mut self, name: &str, envelope: &Envelope) -> ApiResult<&mut Entry> {
+    fn load(&mut self, name: &str, sample: &Sample) -> ApiResult<&mut Entry> {
         match self.types.entry(name.to_owned()) {
             Slot::Occupied(slot) => Ok(slot.into_mut()),
             Slot::Vacant(slot) => {
                 let record =
                     self.service.store.get_discovery_type::<TypeRecord>(name)?.unwrap_or_else(|| {
                         TypeRecord {
-                            source: envelope.source.clone(),
-                            detail_type: envelope.detail_type.clone(),
+                            source: sample.source.clone(),
+                            detail_type: sample.detail_type.clone(),
                             state: InferenceState::new(),
                             registered_fingerprint: None,
                             registered_version: None,
@@ -158,10 +157,10 @@ impl Worker {
     fn absorb(&mut self, batch: Vec<Sample>) {
         let mut touched: HashMap<String, Vec<String>> = HashMap::new();
         for sample in batch {
-            let name = event_type_name(&sample.envelope.source, &sample.envelope.detail_type);
-            match self.load(&name, &sample.envelope) {
+            let name = event_type_name(&sample.source, &sample.detail_type);
+            match self.load(&name, &sample) {
                 Ok(entry) => {
-                    entry.record.state.add(sample.envelope.detail());
+                    entry.record.state.add(&sample.detail);
                     if entry.record.buses.insert(sample.bus.clone()) {
                         entry.new_buses.push(sample.bus.clone());
                     }
@@ -352,14 +351,9 @@ impl Worker {
         if record.validation.mode == ValidationMode::Off {
             return Ok(());
         }
-        let probe = Envelope {
-            id: String::new(),
-            source: entry.record.source.clone(),
-            detail_type: entry.record.detail_type.clone(),
-            value: Value::Null,
-            detail_json: None,
-        };
-        let Some((registry, schema, version)) = self.service.gate.contract_for(&record, &probe) else {
+        let Some((registry, schema, version)) =
+            self.service.gate.contract_for(&record, &entry.record.source, &entry.record.detail_type)
+        else {
             return Ok(()); // no contract: nothing to drift from
         };
         if registry == DISCOVERED_REGISTRY && schema == name {

@@ -19,7 +19,7 @@ use crate::error::ErrorBody;
     tag = "events",
     operation_id = "putEvents",
     params(("bus" = String, Path, description = "Bus name")),
-    request_body = PutEventsRequest,
+    request_body = PutEventsRequest<'_>,
     responses(
         (status = 200, description = "Per-entry results; an entry whose `source` the key may not publish fails alone with `NotAuthorizedForSourceException`.", body = PutEventsResponse),
         (status = 400, description = "Malformed body, no entries, or too many (`too_many_entries`).", body = ErrorBody),
@@ -36,7 +36,7 @@ pub(crate) async fn put_events(
 ) -> HandlerResult<web::Json<PutEventsResponse>> {
     // Taken before the parse, so a group commit under way waits for this request too.
     let writer = service.preparing_events();
-    let request: PutEventsRequest = parse_json(&body)?;
+    let request: PutEventsRequest<'_> = parse_json(&body)?;
     // Set by the access middleware when the caller's key may publish only some sources.
     let allowed = allowed.and_then(|a| a.into_inner().0);
     Ok(web::Json(service.put_events_prepared(&path, request, allowed.as_deref(), writer).await?))

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::ops::Leaf;
+use crate::json::Doc;
 
 /// FxHash maps: keys are short strings and integers from patterns and events, and
 /// SipHash's flooding resistance cost about half the lookup time here. Keys come from
@@ -221,76 +222,146 @@ impl<'a> Flat<'a> {
     }
 }
 
+/// A node of an event the flattener can walk: a `serde_json::Value`, a [`Doc`], or a
+/// caller's view of an event (the bus's envelope, whose `detail` is a `Doc`).
+pub(crate) trait EventNode<'a>: Copy {
+    /// The leaf, when this is a scalar.
+    fn leaf(self) -> Option<Leaf<'a>>;
+    /// Whether this is an object.
+    fn is_object(self) -> bool;
+    /// Whether this is an array.
+    fn is_array(self) -> bool;
+    /// Calls `f` with each member of an object (nothing otherwise).
+    fn for_each_member(self, f: impl FnMut(&'a str, Self));
+    /// Calls `f` with each element of an array (nothing otherwise).
+    fn for_each_element(self, f: impl FnMut(Self));
+}
+
+impl<'a> EventNode<'a> for &'a Value {
+    fn leaf(self) -> Option<Leaf<'a>> {
+        match self {
+            Value::String(s) => Some(Leaf::Str(Cow::Borrowed(s.as_str()))),
+            Value::Number(n) => Some(Leaf::Num(n.as_f64().unwrap_or(f64::NAN))),
+            Value::Bool(b) => Some(Leaf::Bool(*b)),
+            Value::Null => Some(Leaf::Null),
+            Value::Object(_) | Value::Array(_) => None,
+        }
+    }
+    fn is_object(self) -> bool {
+        self.is_object()
+    }
+    fn is_array(self) -> bool {
+        self.is_array()
+    }
+    fn for_each_member(self, mut f: impl FnMut(&'a str, Self)) {
+        if let Value::Object(map) = self {
+            map.iter().for_each(|(k, v)| f(k, v));
+        }
+    }
+    fn for_each_element(self, f: impl FnMut(Self)) {
+        if let Value::Array(items) = self {
+            items.iter().for_each(f);
+        }
+    }
+}
+
+impl<'a> EventNode<'a> for &'a Doc<'a> {
+    fn leaf(self) -> Option<Leaf<'a>> {
+        match self {
+            Doc::String(s) => Some(Leaf::Str(Cow::Borrowed(s.as_ref()))),
+            Doc::Number(n) => Some(Leaf::Num(n.as_f64().unwrap_or(f64::NAN))),
+            Doc::Bool(b) => Some(Leaf::Bool(*b)),
+            Doc::Null => Some(Leaf::Null),
+            Doc::Object(_) | Doc::Array(_) => None,
+        }
+    }
+    fn is_object(self) -> bool {
+        matches!(self, Doc::Object(_))
+    }
+    fn is_array(self) -> bool {
+        matches!(self, Doc::Array(_))
+    }
+    fn for_each_member(self, mut f: impl FnMut(&'a str, Self)) {
+        if let Doc::Object(members) = self {
+            members.iter().for_each(|(k, v)| f(k.as_ref(), v));
+        }
+    }
+    fn for_each_element(self, f: impl FnMut(Self)) {
+        if let Doc::Array(items) = self {
+            items.iter().for_each(f);
+        }
+    }
+}
+
 /// Flattens a parsed event.
 pub(crate) fn flatten_value<'a>(table: &FieldTable, event: &'a Value) -> Flat<'a> {
+    flatten_fields(table, event.as_object().into_iter().flatten().map(|(k, v)| (k.as_str(), v)))
+}
+
+/// Flattens an event given as its top-level fields.
+pub(crate) fn flatten_fields<'a, N: EventNode<'a>>(
+    table: &FieldTable,
+    fields: impl IntoIterator<Item = (&'a str, N)>,
+) -> Flat<'a> {
     let mut flat = Flat::with_capacity();
-    if let Value::Object(map) = event
-        && !table.is_empty()
-    {
-        let mut path = String::new();
-        let mut stack = Vec::new();
-        for (k, v) in map {
+    if !table.is_empty() {
+        let mut walker = Walker { table, path: String::new(), stack: Vec::new(), flat: &mut flat };
+        for (k, v) in fields {
             if let Some(node) = table.node(k) {
-                path.clear();
-                path.push_str(k);
-                walk_value(table, v, &mut path, node, &mut stack, &mut flat, 0);
+                walker.path.clear();
+                walker.path.push_str(k);
+                walker.walk(v, node, 0);
             }
         }
     }
     flat.finish()
 }
 
-fn walk_value<'a>(
-    table: &FieldTable,
-    value: &'a Value,
-    path: &mut String,
-    node: PathNode,
-    stack: &mut Vec<(u32, u32)>,
-    flat: &mut Flat<'a>,
-    depth: usize,
-) {
-    if depth > MAX_EVENT_DEPTH {
-        return;
-    }
-    let leaf = match value {
-        Value::String(s) => Leaf::Str(Cow::Borrowed(s.as_str())),
-        Value::Number(n) => Leaf::Num(n.as_f64().unwrap_or(f64::NAN)),
-        Value::Bool(b) => Leaf::Bool(*b),
-        Value::Null => Leaf::Null,
-        Value::Object(map) => {
+struct Walker<'t, 'f, 'a> {
+    table: &'t FieldTable,
+    path: String,
+    stack: Vec<(u32, u32)>,
+    flat: &'f mut Flat<'a>,
+}
+
+impl<'a> Walker<'_, '_, 'a> {
+    fn walk<N: EventNode<'a>>(&mut self, value: N, node: PathNode, depth: usize) {
+        if depth > MAX_EVENT_DEPTH {
+            return;
+        }
+        if let Some(leaf) = value.leaf() {
+            if let Some(field) = node.field {
+                self.flat.push_leaf(field, leaf, &self.stack);
+            }
+        } else if value.is_object() {
             if node.below == 0 {
                 return;
             }
-            let len = path.len();
-            for (k, v) in map {
-                path.push('.');
-                path.push_str(k);
-                if let Some(child) = table.node(path) {
-                    walk_value(table, v, path, child, stack, flat, depth + 1);
+            value.for_each_member(|k, v| {
+                let len = self.path.len();
+                self.path.push('.');
+                self.path.push_str(k);
+                if let Some(child) = self.table.node(&self.path) {
+                    self.walk(v, child, depth + 1);
                 }
-                path.truncate(len);
-            }
-            return;
-        }
-        Value::Array(items) => {
+                self.path.truncate(len);
+            });
+        } else {
             let mut id = None;
-            for (i, item) in items.iter().enumerate() {
+            let mut i = 0u32;
+            value.for_each_element(|item| {
                 if item.is_object() || item.is_array() {
-                    if node.below == 0 && item.is_object() {
-                        continue;
+                    if !(node.below == 0 && item.is_object()) {
+                        let aid = *id.get_or_insert_with(|| self.flat.new_array(self.path.as_bytes()));
+                        self.stack.push((aid, i));
+                        self.walk(item, node, depth + 1);
+                        self.stack.pop();
                     }
-                    let aid = *id.get_or_insert_with(|| flat.new_array(path.as_bytes()));
-                    stack.push((aid, i as u32));
-                    walk_value(table, item, path, node, stack, flat, depth + 1);
-                    stack.pop();
                 } else {
-                    walk_value(table, item, path, node, stack, flat, depth + 1);
+                    self.walk(item, node, depth + 1);
                 }
-            }
-            return;
+                i += 1;
+            });
         }
-    };
-    if let Some(field) = node.field {
-        flat.push_leaf(field, leaf, stack);
     }
 }

@@ -266,6 +266,16 @@ impl<I: Clone + Eq + Hash> PatternMatcher<I> {
         self.run(&flat)
     }
 
+    /// Like [`matches`](Self::matches) for an event given as its top-level fields (the
+    /// bus's envelopes, whose `detail` is a borrowed [`crate::json::Doc`]).
+    pub(crate) fn matches_fields<'a, N: super::EventNode<'a>>(
+        &self,
+        fields: impl IntoIterator<Item = (&'a str, N)>,
+    ) -> Vec<I> {
+        let flat = super::flatten::flatten_fields(&self.fields, fields);
+        self.run(&flat)
+    }
+
     /// Like [`matches`](Self::matches) for raw JSON bytes; only the parts of the event
     /// that some pattern names are decoded, which is several times faster than parsing
     /// the event into a `serde_json::Value` first.

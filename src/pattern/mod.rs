@@ -34,8 +34,10 @@ mod parse;
 mod scan;
 
 pub use error::{ERROR_PREFIX, EventError, PatternError};
+pub(crate) use flatten::EventNode;
 pub use flatten::MAX_EVENT_DEPTH;
 pub use matcher::PatternMatcher;
+pub(crate) use ops::Leaf;
 pub use parse::{MAX_OR_COMBINATIONS, MAX_PATTERN_DEPTH, MAX_WILDCARD_STARS, Pattern};
 
 /// Parses a pattern (shorthand for [`Pattern::parse`]).

@@ -447,7 +447,7 @@ impl RegistryService {
     ) -> ApiResult<(content::CheckedContent, Vec<String>)> {
         let checked = content::check(content, self.limits())?;
         let retriever = super::refs::StoreRetriever::new(self.store().clone());
-        content::compile(
+        content::compile::<jsonschema::json::SerdeJson>(
             &checked.value,
             checked.draft,
             &super::refs::pending_version_uri(registry.as_str(), schema.as_str()),

@@ -96,13 +96,13 @@ pub fn check(raw: Value, limits: SchemaLimits) -> ApiResult<CheckedContent> {
 /// # Errors
 /// `invalid_schema` for a schema its meta-schema refuses, `unresolvable_ref` for a
 /// reference we do not hold, `unsafe_pattern` for a regex the linear engine refuses.
-pub fn compile(
+pub fn compile<F: jsonschema::json::Json>(
     value: &Value,
     draft: Draft,
     base_uri: &str,
     retriever: StoreRetriever,
-) -> ApiResult<Validator> {
-    jsonschema::options()
+) -> ApiResult<Validator<F>> {
+    jsonschema::options_for::<F>()
         .with_draft(draft)
         .with_base_uri(base_uri)
         .with_retriever(retriever)

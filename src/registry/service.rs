@@ -12,10 +12,12 @@ use super::refs::{StoreRetriever, version_key_of_uri, version_uri};
 use super::requests::*;
 use super::validators::ValidatorCache;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::json::DocJson;
 use crate::model::{
     RegistryName, RegistryRecord, SchemaName, SchemaRecord, Tags, VersionRecord, VersionSelector, now_rfc3339,
 };
 use crate::storage::{DeleteOutcome, NewVersion, RegisterOutcome, Store};
+use jsonschema::json::Json;
 
 /// Settings of the registry service.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +63,9 @@ const MAX_PAGE: usize = 1000;
 pub struct RegistryService {
     store: Store,
     validators: Arc<ValidatorCache>,
+    /// The same versions compiled for the bus's events (their `detail` is a
+    /// [`crate::json::Doc`]); compiled on the first event of a version.
+    event_validators: Arc<ValidatorCache<DocJson>>,
     config: RegistryConfig,
     structure: Arc<RwLock<()>>,
     listener: Arc<OnceLock<RegistryListener>>,
@@ -87,6 +92,7 @@ impl RegistryService {
     pub fn new(store: Store, config: RegistryConfig) -> ApiResult<Self> {
         let service = Self {
             validators: Arc::new(ValidatorCache::new(config.validator_cache_capacity)),
+            event_validators: Arc::new(ValidatorCache::new(config.validator_cache_capacity)),
             store,
             config,
             structure: Arc::default(),
@@ -233,7 +239,7 @@ impl RegistryService {
             }
             referenced(self.store.delete_registry(name.as_str())?, &format!("registry '{name}'"))?;
             self.store.remove_configs(name.as_str(), None)?;
-            self.validators.evict(name.as_str(), None, None);
+            self.evict(name.as_str(), None, None);
         }
         self.store.flush().await?;
         Ok(())
@@ -305,7 +311,7 @@ impl RegistryService {
                 &format!("schema '{schema}'"),
             )?;
             self.store.remove_configs(registry.as_str(), Some(schema.as_str()))?;
-            self.validators.evict(registry.as_str(), Some(schema.as_str()), None);
+            self.evict(registry.as_str(), Some(schema.as_str()), None);
         }
         self.store.flush().await?;
         self.changed("Schema Deleted", json!({"registry": registry.as_str(), "schema": schema.as_str()}));
@@ -491,7 +497,7 @@ impl RegistryService {
                 self.store.delete_version(registry.as_str(), &schema_record, record, &now_rfc3339())?,
                 &format!("version {number} of '{schema}'"),
             )?;
-            self.validators.evict(registry.as_str(), Some(schema.as_str()), Some(number));
+            self.evict(registry.as_str(), Some(schema.as_str()), Some(number));
             number
         };
         self.store.flush().await?;
@@ -512,14 +518,43 @@ impl RegistryService {
         schema: &SchemaName,
         selector: VersionSelector,
     ) -> ApiResult<(u32, Arc<jsonschema::Validator>)> {
+        self.compiled(&self.validators, registry, schema, selector)
+    }
+
+    /// [`Self::validator`] for the bus's events, whose `detail` is read as a
+    /// [`crate::json::Doc`] (same findings as the `Value` validator; see `src/json`).
+    ///
+    /// # Errors
+    /// As [`Self::validator`].
+    pub fn event_validator(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        selector: VersionSelector,
+    ) -> ApiResult<(u32, Arc<jsonschema::Validator<DocJson>>)> {
+        self.compiled(&self.event_validators, registry, schema, selector)
+    }
+
+    fn evict(&self, registry: &str, schema: Option<&str>, version: Option<u32>) {
+        self.validators.evict(registry, schema, version);
+        self.event_validators.evict(registry, schema, version);
+    }
+
+    fn compiled<F: Json>(
+        &self,
+        cache: &ValidatorCache<F>,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        selector: VersionSelector,
+    ) -> ApiResult<(u32, Arc<jsonschema::Validator<F>>)> {
         let number = self.resolve_selector(registry, schema, selector)?;
         let id = (registry.to_string(), schema.to_string(), number);
-        if let Some(v) = self.validators.get(&id) {
+        if let Some(v) = cache.get(&id) {
             return Ok((number, v));
         }
         let record = self.get_version(registry, schema, VersionSelector::Number(number))?;
         let draft = draft_of(&record.draft);
-        let validator = content::compile(
+        let validator = content::compile::<F>(
             &record.content,
             draft,
             &version_uri(registry.as_str(), schema.as_str(), number),
@@ -530,7 +565,7 @@ impl RegistryService {
             ApiError::new(Code::Internal, "A stored schema version no longer compiles. Hint: the service log has the cause.")
         })?;
         let validator = Arc::new(validator);
-        self.validators.insert(id, validator.clone());
+        cache.insert(id, validator.clone());
         Ok((number, validator))
     }
 
@@ -568,9 +603,9 @@ impl RegistryService {
 }
 
 /// Errors of a document against a validator, sorted by instance path, at most `max`.
-pub fn collect_errors(
-    validator: &jsonschema::Validator,
-    document: &Value,
+pub fn collect_errors<'d, F: Json>(
+    validator: &'d jsonschema::Validator<F>,
+    document: F::Node<'d>,
     max: usize,
 ) -> (Vec<ValidationIssue>, bool) {
     let mut errors: Vec<ValidationIssue> = validator

@@ -7,29 +7,32 @@
 use std::sync::Arc;
 
 use jsonschema::Validator;
+use jsonschema::json::{Json, SerdeJson};
 
 use crate::cache::BoundedCache;
 
 /// Key of a cached validator: registry, schema, version.
 pub type VersionId = (String, String, u32);
 
-/// A bounded map of compiled validators. Safe to share between threads.
+/// A bounded map of compiled validators of instances in the JSON representation `F`
+/// (`serde_json::Value`, or the bus's [`crate::json::DocJson`]). Safe to share between
+/// threads.
 #[derive(Debug)]
-pub struct ValidatorCache(BoundedCache<VersionId, Arc<Validator>>);
+pub struct ValidatorCache<F: Json = SerdeJson>(BoundedCache<VersionId, Arc<Validator<F>>>);
 
-impl ValidatorCache {
+impl<F: Json> ValidatorCache<F> {
     /// A cache holding at most `capacity` validators.
     pub fn new(capacity: usize) -> Self {
         Self(BoundedCache::new(capacity))
     }
 
     /// The cached validator, if any.
-    pub fn get(&self, id: &VersionId) -> Option<Arc<Validator>> {
+    pub fn get(&self, id: &VersionId) -> Option<Arc<Validator<F>>> {
         self.0.get(id)
     }
 
     /// Stores a validator.
-    pub fn insert(&self, id: VersionId, validator: Arc<Validator>) {
+    pub fn insert(&self, id: VersionId, validator: Arc<Validator<F>>) {
         self.0.insert(id, validator);
     }
 
