@@ -229,7 +229,8 @@ pub fn measure(entry: EntryInput<'_>) -> Measured<'_> {
 /// The stored text of a `detail` whose JSON text is `raw`: `raw` itself when it is on
 /// one line (events are stored one per line), else the compact JSON of `doc`.
 fn detail_text<'a>(raw: &'a str, doc: &Doc<'_>) -> Cow<'a, str> {
-    if raw.bytes().any(|b| b == b'\n' || b == b'\r') {
+    // memchr: SIMD, where a byte loop over a 1 KB detail cost 2% of PutEvents.
+    if memchr::memchr2(b'\n', b'\r', raw.as_bytes()).is_some() {
         let mut out = Vec::with_capacity(raw.len());
         doc.write_json(&mut out);
         // serde_json writes UTF-8.

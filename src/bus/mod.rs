@@ -671,8 +671,8 @@ impl BusService {
         let (bytes, logged) = encoded;
         let routes = self.router.route(bus, event, only);
         let replay_name = event.replay_name();
-        let mut matched: Vec<Arc<str>> = Vec::new();
-        let mut trace = Vec::with_capacity(routes.len());
+        let mut matched = crate::delivery::traces::MatchedRules::new();
+        let mut trace = crate::delivery::traces::Deliveries::new();
         for route in routes {
             let rule = &route.rule.record;
             if matched.last() != Some(&route.rule.name) {

@@ -159,8 +159,8 @@ impl Delivery {
                     self.inner.traces.record_routing(
                         &e.bus,
                         &e.event_id,
-                        vec![e.rule.as_str().into()],
-                        vec![traces::TargetTrace {
+                        smallvec::smallvec![e.rule.as_str().into()],
+                        smallvec::smallvec![traces::TargetTrace {
                             rule: e.rule.as_str().into(),
                             target: e.target.id.as_str().into(),
                             target_type: "webhook",

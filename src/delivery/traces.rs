@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rustc_hash::FxBuildHasher;
+use smallvec::SmallVec;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -62,11 +63,18 @@ pub struct EventTrace {
 /// pointer, keeps each insert and eviction to about one cache miss.
 type Key = (u32, u128);
 
+/// Rules an event matched. Inline for the usual single rule, so recording a trace
+/// allocates nothing and evicting one frees nothing.
+pub type MatchedRules = SmallVec<[Arc<str>; 1]>;
+
+/// Where an event went, one entry per (rule, target); inline for the usual one.
+pub type Deliveries = SmallVec<[TargetTrace; 1]>;
+
 /// What is kept of one event on one bus (the key holds its bus and id).
 #[derive(Debug)]
 struct Kept {
-    rules: Vec<Arc<str>>,
-    deliveries: Vec<TargetTrace>,
+    rules: MatchedRules,
+    deliveries: Deliveries,
     at: Instant,
 }
 
@@ -118,8 +126,8 @@ impl Traces {
         &self,
         bus: &str,
         event_id: &str,
-        rules: Vec<Arc<str>>,
-        deliveries: Vec<TargetTrace>,
+        rules: MatchedRules,
+        deliveries: Deliveries,
     ) {
         let now = Instant::now();
         let mut guard = self.lock();
@@ -183,8 +191,8 @@ impl Traces {
         (kept.at.elapsed() <= self.window).then(|| EventTrace {
             event_id: event_id.to_owned(),
             bus: bus.to_owned(),
-            rules_matched: kept.rules.clone(),
-            deliveries: kept.deliveries.clone(),
+            rules_matched: kept.rules.to_vec(),
+            deliveries: kept.deliveries.to_vec(),
             complete: true,
         })
     }
