@@ -247,3 +247,62 @@ async fn metrics_count_events_per_bus_and_reason() {
     assert!(text.contains("schemabus_validation_seconds_bucket"));
     assert!(text.contains("schemabus_put_events_seconds"));
 }
+
+/// A `detail` is stored and delivered as sent (number spelling, key order), validated
+/// and matched with a repeated key's last value, and written on one line when it came
+/// pretty-printed; every delivered event is a valid envelope.
+#[tokio::test]
+async fn details_are_delivered_as_sent_and_read_with_last_value_wins() {
+    let app = spawn_app().await;
+    shop_bus(&app, "enforce").await;
+    app.create_queue("big", 30).await;
+    app.route_to_queue(
+        "orders",
+        "big-orders",
+        json!({"detail": {"total": [{"numeric": [">=", 100]}]}}),
+        "big",
+    )
+    .await;
+    let body = r#"{"entries": [
+        {"source": "orders", "detailType": "Order Placed", "detail": {"total": 1e2, "orderId": "o-1", "note": 1.50}},
+        {"source": "orders", "detailType": "Order Placed", "detail": {"orderId": "o-2", "total": -5, "total": 250}},
+        {"source": "orders", "detailType": "Order Placed", "detail": {"orderId": "o-3", "total": 500, "total": "many"}},
+        {"source": "orders", "detailType": "Order Placed", "detail": {
+            "orderId": "o-4",
+            "total": 120
+        }}
+    ]}"#;
+    let reply = app.post_raw("/v1/buses/orders/events", body).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let results = reply.body["entries"].as_array().unwrap();
+    assert!(results[0]["eventId"].is_string() && results[1]["eventId"].is_string(), "{}", reply.body);
+    assert_eq!(results[2]["errorCode"], "SchemaValidationFailed", "the last `total` is validated");
+    assert!(results[3]["eventId"].is_string(), "{}", reply.body);
+
+    let text = app
+        .client
+        .post(format!("{}/v1/queues/big/receive", app.base))
+        .json(&json!({"maxMessages": 10}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#""detail":{"total": 1e2, "orderId": "o-1", "note": 1.50}"#),
+        "the detail as sent: {text}"
+    );
+    assert!(
+        text.contains(r#""detail":{"orderId":"o-4","total":120}"#),
+        "a multi-line detail comes compact: {text}"
+    );
+    let messages: Value = serde_json::from_str(&text).unwrap();
+    let messages = messages["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 3, "o-1 (1e2 = 100), o-2 (its last total, 250) and o-4 match: {text}");
+    let validator = envelope_validator();
+    for m in messages {
+        assert!(validator.is_valid(&m["body"]), "{}", m["body"]);
+    }
+    assert_eq!(messages[1]["body"]["detail"]["total"], 250, "last value wins for consumers too");
+}
