@@ -77,7 +77,7 @@ pub struct Envelope<'a> {
     /// The `detail` object.
     pub detail: Doc<'a>,
     /// The JSON text of `detail` as stored and delivered: as sent when it was sent as an
-    /// object on one line, else written compact (see [`detail_text`]).
+    /// object on one line, else written compact (events are stored one per line).
     pub detail_json: Cow<'a, str>,
 }
 
