@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::entry::EntryInput;
 use crate::json::Doc;
@@ -85,54 +85,37 @@ pub struct Envelope<'a> {
 const FIELDS: [&str; 9] =
     ["version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"];
 
-impl<'a> Envelope<'a> {
-    /// The `detail` object.
-    pub fn detail(&self) -> &Doc<'a> {
-        &self.detail
-    }
-
-    /// The envelope as compact JSON (the stored and delivered event).
+impl Envelope<'_> {
+    /// The envelope as compact JSON (the stored and delivered event): its
+    /// [`fields`](Self::fields) in order, `detail` as [`Envelope::detail_json`].
     pub fn to_bytes(&self, ctx: &EnvelopeContext) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.detail_json.len() + 256);
-        let text = |out: &mut Vec<u8>, key: &str, value: &str| {
-            // Writing a string into a Vec cannot fail.
-            serde_json::to_writer(&mut *out, key).unwrap_or_default();
-            out.push(b':');
-            serde_json::to_writer(&mut *out, value).unwrap_or_default();
-            out.push(b',');
-        };
         out.push(b'{');
-        text(&mut out, "version", "0");
-        text(&mut out, "id", &self.id);
-        text(&mut out, "detail-type", &self.detail_type);
-        text(&mut out, "source", &self.source);
-        text(&mut out, "account", &ctx.account);
-        text(&mut out, "time", &self.time);
-        text(&mut out, "region", &ctx.region);
-        out.extend_from_slice(b"\"resources\":");
-        serde_json::to_writer(&mut out, &self.resources).unwrap_or_default();
-        out.extend_from_slice(b",\"detail\":");
-        out.extend_from_slice(self.detail_json.as_bytes());
+        for (i, (key, field)) in self.fields(ctx).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            // Writing strings into a Vec cannot fail.
+            serde_json::to_writer(&mut out, key).unwrap_or_default();
+            out.push(b':');
+            match field {
+                Field::Text(text) => serde_json::to_writer(&mut out, text).unwrap_or_default(),
+                Field::Texts(texts) => serde_json::to_writer(&mut out, texts).unwrap_or_default(),
+                Field::Doc(_) => out.extend_from_slice(self.detail_json.as_bytes()),
+            }
+        }
         out.push(b'}');
         out
     }
 
-    /// The envelope as a `serde_json::Value` (the cold paths).
+    /// The envelope as a `serde_json::Value`, read back from [`Self::to_bytes`] (the cold
+    /// paths: quarantine, discovery samples).
     pub fn to_value(&self, ctx: &EnvelopeContext) -> Value {
-        let mut map = Map::with_capacity(FIELDS.len());
-        map.insert("version".into(), Value::from("0"));
-        map.insert("id".into(), Value::from(self.id.as_str()));
-        map.insert("detail-type".into(), Value::from(self.detail_type.as_str()));
-        map.insert("source".into(), Value::from(self.source.as_str()));
-        map.insert("account".into(), Value::from(ctx.account.as_str()));
-        map.insert("time".into(), Value::from(self.time.as_str()));
-        map.insert("region".into(), Value::from(ctx.region.as_str()));
-        map.insert("resources".into(), Value::from(self.resources.clone()));
-        map.insert("detail".into(), self.detail.to_value());
-        Value::Object(map)
+        serde_json::from_slice(&self.to_bytes(ctx)).unwrap_or_default()
     }
 
-    /// The top-level fields with their values, for the pattern matcher.
+    /// The top-level fields with their values, in stored order (the pattern matcher walks
+    /// them; [`Self::to_bytes`] writes them).
     pub fn fields<'e>(&'e self, ctx: &'e EnvelopeContext) -> impl Iterator<Item = (&'e str, Field<'e>)> {
         let values = [
             Field::Text("0"),
@@ -199,8 +182,21 @@ pub struct Measured<'a> {
     pub entry: EntryInput<'a>,
     /// Its size as EventBridge computes it (see [`measure`]).
     pub size: usize,
-    /// The text of a `detail` sent as a JSON string (unescaped once, here).
-    pub detail_string: Option<String>,
+    /// What its `detail` holds, told apart once here.
+    pub detail: SentDetail<'a>,
+}
+
+/// An entry's `detail` as sent.
+#[derive(Debug)]
+pub enum SentDetail<'a> {
+    /// Absent or `null`.
+    Missing,
+    /// A JSON object: its text in the request.
+    Object(&'a str),
+    /// A string (to hold a JSON object): its text, unescaped.
+    Text(String),
+    /// Anything else.
+    Malformed,
 }
 
 /// Size of an entry as EventBridge computes it: 14 bytes if `Time` is set, plus the
@@ -209,13 +205,18 @@ pub struct Measured<'a> {
 pub fn measure(entry: EntryInput<'_>) -> Measured<'_> {
     let text = |field: &Option<Value>| field.as_ref().and_then(Value::as_str).map_or(0, str::len);
     let time = if entry.time.as_ref().is_some_and(|t| !t.is_null()) { 14 } else { 0 };
-    let raw = entry.detail.map(|d| d.get().trim_start());
-    let detail_string =
-        raw.filter(|r| r.starts_with('"')).and_then(|r| serde_json::from_str::<String>(r).ok());
-    let detail = match (&detail_string, raw) {
-        (Some(s), _) => s.len(),
-        (None, Some(r)) if r.starts_with('{') => r.len(),
-        _ => 0,
+    let sent = match entry.detail.map(|d| d.get().trim()) {
+        None | Some("null") => SentDetail::Missing,
+        Some(raw) if raw.starts_with('{') => SentDetail::Object(raw),
+        Some(raw) if raw.starts_with('"') => {
+            serde_json::from_str(raw).map_or(SentDetail::Malformed, SentDetail::Text)
+        }
+        Some(_) => SentDetail::Malformed,
+    };
+    let detail = match &sent {
+        SentDetail::Object(raw) => raw.len(),
+        SentDetail::Text(text) => text.len(),
+        SentDetail::Missing | SentDetail::Malformed => 0,
     };
     let resources = entry
         .resources
@@ -223,7 +224,7 @@ pub fn measure(entry: EntryInput<'_>) -> Measured<'_> {
         .and_then(Value::as_array)
         .map_or(0, |r| r.iter().filter_map(Value::as_str).map(str::len).sum());
     let size = time + text(&entry.source) + text(&entry.detail_type) + detail + resources;
-    Measured { entry, size, detail_string }
+    Measured { entry, size, detail: sent }
 }
 
 /// The stored text of a `detail` whose JSON text is `raw`: `raw` itself when it is on
@@ -273,7 +274,7 @@ fn format_time(t: OffsetDateTime) -> String {
 }
 
 /// Builds the envelope of one PutEvents entry (borrowing its `detail` from the request,
-/// or from `measured.detail_string`).
+/// or from the unescaped text in `measured.detail`).
 ///
 /// # Errors
 /// `InvalidArgument` for a missing or mistyped field, `MalformedDetail` when `detail` is
@@ -285,14 +286,11 @@ pub fn build<'m>(measured: &'m mut Measured<'_>, now: &str) -> Result<Envelope<'
     }
     let source = required_text(entry.source.take(), "Source", MAX_SOURCE)?;
     let detail_type = required_text(entry.detail_type.take(), "DetailType", MAX_DETAIL_TYPE)?;
-    let raw: &'m str = match (&measured.detail_string, entry.detail) {
-        (_, None) => return Err(EntryFailure::invalid("Detail", "Detail is a required argument.")),
-        (Some(text), _) => text.as_str(),
-        (None, Some(raw)) if raw.get().trim_start().starts_with('{') => raw.get(),
-        (None, Some(raw)) if raw.get().trim() == "null" => {
-            return Err(EntryFailure::invalid("Detail", "Detail is a required argument."));
-        }
-        (None, Some(_)) => return Err(malformed()),
+    let raw: &'m str = match &measured.detail {
+        SentDetail::Missing => return Err(EntryFailure::invalid("Detail", "Detail is a required argument.")),
+        SentDetail::Object(raw) => raw,
+        SentDetail::Text(text) => text,
+        SentDetail::Malformed => return Err(malformed()),
     };
     let Ok(detail @ Doc::Object(_)) = Doc::parse(raw) else {
         return Err(malformed());

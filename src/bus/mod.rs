@@ -695,8 +695,10 @@ impl BusService {
                             rule_arn: &rule_arn,
                             ingestion_time: &time,
                         };
-                        let transformed =
-                            route.transform().apply(&event.to_value(), bytes, &context).into_json_bytes();
+                        let transformed = route
+                            .transform()
+                            .apply(&event.to_value(bytes), bytes, &context)
+                            .into_json_bytes();
                         self.queues.enqueue_body(&mut routed.writes, queue, &transformed)
                     };
                     if enqueued {

@@ -54,10 +54,11 @@ impl<'e> Routable<'e> {
         }
     }
 
-    /// The whole event as a `Value` (input transformations).
-    pub fn to_value(self) -> std::borrow::Cow<'e, Value> {
+    /// The whole event as a `Value` (input transformations), given its stored `bytes`: a
+    /// fresh event is read back from them rather than written again.
+    pub fn to_value(self, bytes: &[u8]) -> std::borrow::Cow<'e, Value> {
         match self {
-            Routable::Fresh(envelope, ctx) => std::borrow::Cow::Owned(envelope.to_value(ctx)),
+            Routable::Fresh(..) => std::borrow::Cow::Owned(serde_json::from_slice(bytes).unwrap_or_default()),
             Routable::Stored(value) => std::borrow::Cow::Borrowed(value),
         }
     }
@@ -147,7 +148,7 @@ impl Router {
     }
 
     /// The targets of every enabled rule of `bus` the event matches (only of the rules in
-    /// `only`, when given: replays). Matches the parsed event, which every caller has:
+    /// `only`, when given: replays). Matches the envelope's fields or the parsed event:
     /// the matcher follows only the fields some pattern names, where the raw-bytes
     /// matcher has to scan the whole serialised event.
     pub fn route(&self, bus: &str, event: Routable<'_>, only: Option<&[String]>) -> Vec<Route> {

@@ -130,10 +130,10 @@ impl Gate {
         };
         let finding = match contract {
             Contract::Found(name, validator) => {
-                if validator.is_valid(envelope.detail()) {
+                if validator.is_valid(&envelope.detail) {
                     None
                 } else {
-                    let (issues, _) = collect_errors(&validator, envelope.detail(), MAX_ENTRY_ERRORS);
+                    let (issues, _) = collect_errors(&validator, &envelope.detail, MAX_ENTRY_ERRORS);
                     let errors: Vec<EntryError> = issues
                         .into_iter()
                         .map(|i| EntryError {

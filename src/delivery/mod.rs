@@ -26,7 +26,9 @@ use tokio::sync::{Notify, Semaphore};
 use crate::bus::Queues;
 use crate::config::DeliverySettings;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::model::{AttemptRecord, DeliveryOutcome, DeliveryRecord, OutboxEntry, now_rfc3339};
+use crate::model::{
+    AttemptRecord, DeliveryOutcome, DeliveryRecord, OutboxEntry, now_ms, now_rfc3339, rfc3339_of_ms,
+};
 use crate::storage::{DueDelivery, Store};
 use crate::transform::{RuleContext, Transformation};
 use address_policy::{AddressPolicy, CheckedResolver};
@@ -39,9 +41,6 @@ const SCAN_BATCH: usize = 256;
 const IDLE_WAIT: Duration = Duration::from_millis(1000);
 /// A rate-limited delivery waits in its task up to this long; longer, it is re-keyed.
 const MAX_IN_TASK_WAIT: Duration = Duration::from_secs(1);
-
-use crate::model::now_ms;
-use crate::model::rfc3339_of_ms;
 
 /// The webhook delivery engine. Cheap to clone; clones share state.
 #[derive(Clone)]

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
 /// Objects with more members than this look keys up through a sorted index when
 /// checking for repeats while parsing (a scan is cheaper below).
@@ -89,20 +89,8 @@ impl<'a> Doc<'a> {
     /// The equivalent `serde_json::Value` (for the cold paths: quarantine, transforms,
     /// discovery samples, validation error reports).
     pub fn to_value(&self) -> Value {
-        match self {
-            Doc::Null => Value::Null,
-            Doc::Bool(b) => Value::Bool(*b),
-            Doc::Number(n) => Value::Number(n.clone()),
-            Doc::String(s) => Value::String(s.to_string()),
-            Doc::Array(items) => Value::Array(items.iter().map(Doc::to_value).collect()),
-            Doc::Object(members) => {
-                let mut map = Map::with_capacity(members.len());
-                for (k, v) in members {
-                    map.insert(k.to_string(), v.to_value());
-                }
-                Value::Object(map)
-            }
-        }
+        // Through `Serialize`: a `Doc` always writes as JSON, so this cannot fail.
+        serde_json::to_value(self).unwrap_or_default()
     }
 
     /// Writes the document as compact JSON, as `serde_json` writes the equivalent `Value`.

@@ -191,6 +191,16 @@ mod tests {
         jsonschema::json::conformance::assert_conformance::<DocJson>(&&doc);
     }
 
+    /// (instance path, schema path, message) of every error, sorted.
+    fn findings<'d, F: Json>(validator: &'d jsonschema::Validator<F>, node: F::Node<'d>) -> Vec<[String; 3]> {
+        let mut errors: Vec<[String; 3]> = validator
+            .iter_errors(node)
+            .map(|e| [e.instance_path().to_string(), e.evaluation_path().to_string(), e.to_string()])
+            .collect();
+        errors.sort();
+        errors
+    }
+
     /// Every (schema, instance) pair must get the same answer, and the same findings,
     /// from the `Doc` validator as from the `Value` one.
     #[test]
@@ -237,28 +247,7 @@ mod tests {
                 let value: Value = serde_json::from_str(text).expect("value");
                 let doc = Doc::parse(text).expect("doc");
                 assert_eq!(by_doc.is_valid(&doc), by_value.is_valid(&value), "{schema} on {text}");
-                let findings = |errors: Vec<(String, String, String)>| {
-                    let mut errors = errors;
-                    errors.sort();
-                    errors
-                };
-                let from_value = findings(
-                    by_value
-                        .iter_errors(&value)
-                        .map(|e| {
-                            (e.instance_path().to_string(), e.evaluation_path().to_string(), e.to_string())
-                        })
-                        .collect(),
-                );
-                let from_doc = findings(
-                    by_doc
-                        .iter_errors(&doc)
-                        .map(|e| {
-                            (e.instance_path().to_string(), e.evaluation_path().to_string(), e.to_string())
-                        })
-                        .collect(),
-                );
-                assert_eq!(from_doc, from_value, "{schema} on {text}");
+                assert_eq!(findings(&by_doc, &doc), findings(&by_value, &value), "{schema} on {text}");
             }
         }
     }
