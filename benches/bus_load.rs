@@ -3,7 +3,8 @@
 //! Run: `cargo bench --bench bus_load` (about 40 s). Environment: `BUS_LOAD_SECS`
 //! (seconds per phase, default 10), `BUS_LOAD_CLIENTS` (concurrent clients, default 32),
 //! `BUS_LOAD_PHASES` (comma-separated subset of `bare,strict,relaxed`, default all three;
-//! one phase alone is handy under `perf record`).
+//! one phase alone is handy under `perf record`), `BUS_LOAD_COMMIT_DELAY_US` (the
+//! service's `--group-commit-delay-us`, default the service's own).
 //!
 //! Both servers run in this process on random loopback ports, with the same number of
 //! actix workers, and are driven over real HTTP by the same client loop (which shares the
@@ -141,6 +142,8 @@ async fn schemabus(durability: Durability, body: Arc<Vec<u8>>, clients: usize, s
     settings.security.auth = schemabus::config::AuthMode::Off;
     settings.workers = None;
     settings.bus.durability = durability;
+    settings.bus.group_commit_delay_us =
+        env_or("BUS_LOAD_COMMIT_DELAY_US", settings.bus.group_commit_delay_us);
     let app = Application::build(settings).await.unwrap_or_else(|e| panic!("service builds: {e}"));
     let base = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
