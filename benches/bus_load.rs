@@ -24,23 +24,14 @@ use schemabus::startup::Application;
 use serde_json::{Value, json};
 
 mod orders;
-use orders::{RULES, contract, detail};
+use orders::{ENTRIES, RULES, request_body, set_up_bus};
 
 /// The allocator the `schemabus` binary runs with (src/main.rs), for both servers.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const ENTRIES: usize = 10;
-
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn body() -> Vec<u8> {
-    let entries: Vec<Value> = (0..ENTRIES)
-        .map(|i| json!({"source": "shop", "detailType": "Order Placed", "detail": detail(i)}))
-        .collect();
-    serde_json::to_vec(&json!({ "entries": entries })).unwrap_or_default()
 }
 
 struct Figures {
@@ -149,33 +140,7 @@ async fn schemabus(durability: Durability, body: Arc<Vec<u8>>, clients: usize, s
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let call = |method: reqwest::Method, path: &str, body: Value| {
-        client.request(method, format!("{base}{path}")).json(&body).send()
-    };
-    let ok = |r: reqwest::Result<reqwest::Response>| assert!(r.is_ok_and(|r| r.status().is_success()));
-    ok(call(reqwest::Method::POST, "/v1/registries", json!({"name": "bench"})).await);
-    ok(call(
-        reqwest::Method::POST,
-        "/v1/registries/bench/schemas/shop@OrderPlaced/versions",
-        json!({"content": contract()}),
-    )
-    .await);
-    ok(call(
-        reqwest::Method::POST,
-        "/v1/buses",
-        json!({"name": "load", "validation": {"mode": "enforce", "registry": "bench", "unknownEventTypes": "reject"}}),
-    )
-    .await);
-    ok(call(reqwest::Method::PUT, "/v1/queues/sink", json!({"visibilityTimeoutSeconds": 30})).await);
-    for i in 0..RULES {
-        let pattern = json!({"source": ["shop"], "detail": {"region": [format!("r{i}")], "total": [{"numeric": [">", 0]}]}});
-        ok(call(
-            reqwest::Method::PUT,
-            &format!("/v1/buses/load/rules/rule-{i}"),
-            json!({"pattern": pattern, "targets": [{"id": "q", "type": "queue", "queue": "sink"}]}),
-        )
-        .await);
-    }
+    set_up_bus(&client, &base).await;
     // Every entry must be accepted, or the figure would be meaningless.
     let probe: Value = client
         .post(format!("{base}/v1/buses/load/events"))
@@ -268,7 +233,7 @@ fn main() {
     let clients = usize::try_from(env_or("BUS_LOAD_CLIENTS", 32)).unwrap_or(32);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
-    let body = Arc::new(body());
+    let body = Arc::new(request_body());
     println!(
         "bus_load: {ENTRIES} entries/request, {} bytes/request, {RULES} rules, {clients} clients, {seconds} s per phase, {} cores",
         body.len(),

@@ -1,5 +1,6 @@
-//! The order event both PutEvents benches use (`bus_load`, `detail`): a detail of about
-//! 0.9 KB and a contract with patterns, enums, a format and nested arrays.
+//! The order event the PutEvents benches use (`bus_load`, `detail`, `restart`): a detail
+//! of about 0.9 KB, a contract with patterns, enums, a format and nested arrays, and the
+//! bus `bus_load` and `restart` drive.
 
 #![allow(dead_code, reason = "each bench uses part of this module")]
 
@@ -7,6 +8,9 @@ use serde_json::{Value, json};
 
 /// Rules `bus_load` puts on its bus; event `n` has region `r{n % RULES}`.
 pub const RULES: usize = 100;
+
+/// Entries per PutEvents request.
+pub const ENTRIES: usize = 10;
 
 /// The `detail` of order `n`.
 pub fn detail(n: usize) -> Value {
@@ -42,4 +46,45 @@ pub fn contract() -> Value {
             "notes": {"type": "string", "maxLength": 1000}
         }
     })
+}
+
+/// A PutEvents body of `ENTRIES` orders.
+pub fn request_body() -> Vec<u8> {
+    let entries: Vec<Value> = (0..ENTRIES)
+        .map(|i| json!({"source": "shop", "detailType": "Order Placed", "detail": detail(i)}))
+        .collect();
+    serde_json::to_vec(&json!({ "entries": entries })).unwrap_or_default()
+}
+
+/// On the service at `base`: registry `bench` with the order contract, bus `load`
+/// enforcing it, queue `sink`, and `RULES` rules, each sending its region's orders to
+/// `sink` (so every order matches exactly one).
+pub async fn set_up_bus(client: &reqwest::Client, base: &str) {
+    let call = |method: reqwest::Method, path: &str, body: Value| {
+        client.request(method, format!("{base}{path}")).json(&body).send()
+    };
+    let ok = |r: reqwest::Result<reqwest::Response>| assert!(r.is_ok_and(|r| r.status().is_success()));
+    ok(call(reqwest::Method::POST, "/v1/registries", json!({"name": "bench"})).await);
+    ok(call(
+        reqwest::Method::POST,
+        "/v1/registries/bench/schemas/shop@OrderPlaced/versions",
+        json!({"content": contract()}),
+    )
+    .await);
+    ok(call(
+        reqwest::Method::POST,
+        "/v1/buses",
+        json!({"name": "load", "validation": {"mode": "enforce", "registry": "bench", "unknownEventTypes": "reject"}}),
+    )
+    .await);
+    ok(call(reqwest::Method::PUT, "/v1/queues/sink", json!({"visibilityTimeoutSeconds": 30})).await);
+    for i in 0..RULES {
+        let pattern = json!({"source": ["shop"], "detail": {"region": [format!("r{i}")], "total": [{"numeric": [">", 0]}]}});
+        ok(call(
+            reqwest::Method::PUT,
+            &format!("/v1/buses/load/rules/rule-{i}"),
+            json!({"pattern": pattern, "targets": [{"id": "q", "type": "queue", "queue": "sink"}]}),
+        )
+        .await);
+    }
 }

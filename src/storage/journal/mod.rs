@@ -19,11 +19,12 @@
 //! record that survives has every later record surviving too.
 
 pub(crate) mod record;
+mod replay;
 mod syncer;
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -231,13 +232,12 @@ impl Journal {
         for (i, start) in starts.into_iter().enumerate() {
             let path = segment_path(dir, start);
             let file = OpenOptions::new().read(true).write(true).open(&path)?;
-            let mut bytes = Vec::new();
-            (&file).read_to_end(&mut bytes)?;
-            let whole = replay_segment(start, &bytes, &mut visit);
+            let scanned = replay::replay_file(&file, start, replay::CHUNK, &mut visit)?;
+            let whole = scanned.whole;
             let last = i + 1 == count;
             // After the frames: the zeros of preallocation (fine), or a torn frame, which
             // only the last segment may have.
-            if bytes[whole..].iter().any(|b| *b != 0) {
+            if !scanned.clean_tail {
                 if !last {
                     return Err(io::Error::other(format!(
                         "journal segment {} is damaged at byte {whole} (it is not the last segment, so this is not a torn write); restore the data directory from a backup",
@@ -245,13 +245,13 @@ impl Journal {
                     )));
                 }
                 tracing::warn!(segment = %path.display(), at = whole, "journal: torn frame at the end of the last segment dropped");
-                file.set_len(whole as u64)?; // zero the torn bytes...
-                file.set_len(bytes.len() as u64)?; // ...and keep the preallocated size
+                file.set_len(whole)?; // zero the torn bytes...
+                file.set_len(scanned.len)?; // ...and keep the preallocated size
                 file.sync_all()?;
             }
             let sealed_at = file.metadata().and_then(|m| m.modified()).unwrap_or_else(|_| SystemTime::now());
-            end = start + whole as u64;
-            segments.insert(start, Segment { file: Arc::new(file), len: whole as u64, sealed_at });
+            end = start + whole;
+            segments.insert(start, Segment { file: Arc::new(file), len: whole, sealed_at });
         }
         let active = match segments.last_key_value() {
             Some((&start, segment)) => Active { start, file: Arc::clone(&segment.file), len: segment.len },
@@ -488,24 +488,6 @@ fn remove_old_spare(dir: &Path) -> io::Result<()> {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }
-}
-
-/// Visits the whole frames of one segment; returns how many bytes they cover.
-fn replay_segment(start: u64, bytes: &[u8], visit: &mut impl FnMut(Replayed<'_>)) -> usize {
-    let mut at = 0;
-    while let Some(header) = bytes.get(at..at + FRAME_HEADER) {
-        let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-        let Some(payload) = bytes.get(at + FRAME_HEADER..at + FRAME_HEADER + len) else { break };
-        if crc32fast::hash(payload) != crc {
-            break;
-        }
-        let Some((record, carried)) = record::decode(payload) else { break };
-        let frame = start + at as u64;
-        visit(Replayed { frame, carried: carried.map(|c| frame + (FRAME_HEADER + c) as u64), record });
-        at += FRAME_HEADER + len;
-    }
-    at
 }
 
 #[cfg(test)]
