@@ -1,7 +1,7 @@
 //! The records of the journal and their binary encoding.
 //!
 //! A frame on disk is `len(u32 le) crc32(u32 le) payload`, the CRC covering the payload
-//! (see `segments.rs`). A payload is a tag byte followed by the record's fields: strings
+//! (see `mod.rs` and `replay.rs`). A payload is a tag byte followed by the record's fields: strings
 //! and byte strings carry a `u32` length, numbers are little-endian. Decoding never
 //! panics: a payload that does not parse is reported like a CRC mismatch.
 

@@ -3,7 +3,10 @@
 //! Why in chunks: a segment is preallocated at its full size (64 MiB by default, up to
 //! what `--journal-segment-mb` allows), and reading it whole took that much memory for
 //! every start, which the allocator then kept. A chunk of [`CHUNK`] bytes (more only for
-//! a larger frame) bounds what replay holds, whatever the segment size.
+//! a larger frame) bounds what replay holds, whatever the segment size. One exception: a
+//! torn header at the end of the last segment may announce any length up to the rest of
+//! the file, and is read that far once before it is found invalid (as the whole-file
+//! read did).
 
 use std::fs::File;
 use std::io;
@@ -48,9 +51,8 @@ pub(super) fn replay_file(
         buf.drain(..visited);
         // Stop where the frames stop: at the end of the file, or at a frame that is
         // complete in `buf` (or could never be) and yet not valid.
-        let complete = frame_end(&buf).is_some_and(|end| end <= buf.len());
-        let impossible = frame_end(&buf).is_some_and(|end| whole + end as u64 > len);
-        if got == 0 || complete || impossible {
+        let stuck = frame_end(&buf).is_some_and(|end| end <= buf.len() || whole + end as u64 > len);
+        if got == 0 || stuck {
             break;
         }
     }
@@ -107,7 +109,7 @@ fn zeros_from(file: &File, whole: u64, buf: &[u8], chunk: usize, len: u64) -> io
 
 /// Visits the whole frames at the start of `bytes` (which begin at global position
 /// `start`); returns how many bytes they cover.
-pub(super) fn replay_frames(start: u64, bytes: &[u8], visit: &mut impl FnMut(Replayed<'_>)) -> usize {
+fn replay_frames(start: u64, bytes: &[u8], visit: &mut impl FnMut(Replayed<'_>)) -> usize {
     let mut at = 0;
     while let Some(header) = bytes.get(at..at + FRAME_HEADER) {
         let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
@@ -173,14 +175,31 @@ mod tests {
     #[test]
     fn a_torn_frame_ends_the_replay_and_dirties_the_tail() {
         let (file, frames) = segment(0);
+        let (all, _) = replay(file.as_file(), CHUNK);
         // Cut the last frame short, then preallocation zeros after it.
         file.as_file().set_len(frames - 3).expect("cut");
         file.as_file().set_len(frames + 3000).expect("zeros");
         for chunk in [7, 64, CHUNK] {
             let (seen, scanned) = replay(file.as_file(), chunk);
-            assert_eq!(seen.len(), 39, "chunk {chunk}");
+            assert_eq!(seen, all[..39], "chunk {chunk}");
+            assert_eq!(scanned.whole, all[39].0 - 1000, "the torn frame's start, chunk {chunk}");
             assert!(!scanned.clean_tail, "chunk {chunk}");
-            assert!(scanned.whole < frames - 3);
+        }
+    }
+
+    #[test]
+    fn a_damaged_frame_mid_segment_ends_the_replay_there_for_any_chunk() {
+        let (file, frames) = segment(2000);
+        let (all, _) = replay(file.as_file(), CHUNK);
+        // Flip a payload byte of the 21st frame (its header is 8 bytes before the payload).
+        let at = all[20].0 - 1000 + 12;
+        file.as_file().write_at(b"#", at).expect("damage");
+        for chunk in [1, 13, 100, 4096, CHUNK] {
+            let (seen, scanned) = replay(file.as_file(), chunk);
+            assert_eq!(seen, all[..20], "chunk {chunk}");
+            assert_eq!(scanned.whole, all[20].0 - 1000, "chunk {chunk}");
+            assert!(!scanned.clean_tail, "chunk {chunk}");
+            assert!(scanned.whole < frames);
         }
     }
 
