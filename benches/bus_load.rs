@@ -19,20 +19,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use schemabus::config::{Durability, Settings};
+use schemabus::config::Durability;
 use schemabus::startup::Application;
 use serde_json::{Value, json};
 
 mod orders;
-use orders::{ENTRIES, RULES, request_body, set_up_bus};
+use orders::{ENTRIES, RULES, env_or, request_body, service_settings, set_up_bus};
 
 /// The allocator the `schemabus` binary runs with (src/main.rs), for both servers.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 struct Figures {
     requests: u64,
@@ -129,10 +125,7 @@ async fn drive(url: String, body: Arc<Vec<u8>>, clients: usize, seconds: u64) ->
 
 async fn schemabus(durability: Durability, body: Arc<Vec<u8>>, clients: usize, seconds: u64) -> Figures {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-    let mut settings = Settings::for_data_dir(dir.path().join("data"));
-    settings.security.auth = schemabus::config::AuthMode::Off;
-    settings.workers = None;
-    settings.bus.durability = durability;
+    let mut settings = service_settings(dir.path().join("data"), durability);
     settings.bus.group_commit_delay_us =
         env_or("BUS_LOAD_COMMIT_DELAY_US", settings.bus.group_commit_delay_us);
     let app = Application::build(settings).await.unwrap_or_else(|e| panic!("service builds: {e}"));

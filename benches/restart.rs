@@ -26,7 +26,7 @@ use schemabus::startup::Application;
 use serde_json::Value;
 
 mod orders;
-use orders::{ENTRIES, request_body, set_up_bus};
+use orders::{ENTRIES, env_or, request_body, service_settings, set_up_bus};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -37,16 +37,8 @@ const CHILD_MODE: &str = "RESTART_CHILD_MODE";
 const CHILD_DIR: &str = "RESTART_CHILD_DIR";
 const CHILD_EVENTS: &str = "RESTART_CHILD_EVENTS";
 
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 fn settings(dir: &Path) -> Settings {
-    let mut settings = Settings::for_data_dir(dir.to_path_buf());
-    settings.security.auth = schemabus::config::AuthMode::Off;
-    settings.workers = None;
-    settings.bus.durability = Durability::Strict;
-    settings
+    service_settings(dir.to_path_buf(), Durability::Strict)
 }
 
 /// A `/proc/self/status` figure in KiB (Linux; zero elsewhere).

@@ -1,10 +1,28 @@
-//! The order event the PutEvents benches use (`bus_load`, `detail`, `restart`): a detail
-//! of about 0.9 KB, a contract with patterns, enums, a format and nested arrays, and the
-//! bus `bus_load` and `restart` drive.
+//! What the PutEvents benches share (`bus_load`, `detail`, `restart`): the order event (a
+//! detail of about 0.9 KB and a contract with patterns, enums, a format and nested
+//! arrays), and the service and bus `bus_load` and `restart` drive.
 
 #![allow(dead_code, reason = "each bench uses part of this module")]
 
+use std::path::PathBuf;
+
+use schemabus::config::{AuthMode, Durability, Settings};
 use serde_json::{Value, json};
+
+/// A bench knob from the environment.
+pub fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The service's settings in the benches: data under `data_dir`, no keys, the default
+/// worker count, and the given durability.
+pub fn service_settings(data_dir: PathBuf, durability: Durability) -> Settings {
+    let mut settings = Settings::for_data_dir(data_dir);
+    settings.security.auth = AuthMode::Off;
+    settings.workers = None;
+    settings.bus.durability = durability;
+    settings
+}
 
 /// Rules `bus_load` puts on its bus; event `n` has region `r{n % RULES}`.
 pub const RULES: usize = 100;

@@ -81,9 +81,9 @@ struct Kept {
 /// (100,000 events by default, tens of MB). So the traces themselves sit in a ring in the
 /// order they came, where recording and evicting touch memory in sequence, and the only
 /// random access is to a small index: 16-byte entries (a digest of the key and the
-/// trace's place in the ring), not the ~200-byte trace, in a table of twice the count. With the traces in the map
-/// itself, its inserts, removals and periodic rehashes (tombstones left by evictions)
-/// cost 7 % of the bench's CPU.
+/// trace's place in the ring), not the ~200-byte trace, in a table of twice the count.
+/// With the traces in the map itself, its inserts, removals and periodic rehashes
+/// (tombstones left by evictions) cost 7 % of the bench's CPU.
 #[derive(Debug)]
 struct State {
     /// Kept traces, oldest first; `ring[0]` is trace number `first`.

@@ -56,7 +56,7 @@ pub(super) fn replay_file(
             break;
         }
     }
-    let clean_tail = zeros_from(file, whole, &buf, chunk, len)?;
+    let clean_tail = zeros_from(file, whole, buf, chunk, len)?;
     Ok(Scanned { whole, len, clean_tail })
 }
 
@@ -86,42 +86,36 @@ fn read_at_most(file: &File, buf: &mut Vec<u8>, at: u64, wanted: usize, len: u64
     Ok(filled)
 }
 
-/// Whether every byte of the file from `whole` on is zero; `buf` holds its first bytes.
-fn zeros_from(file: &File, whole: u64, buf: &[u8], chunk: usize, len: u64) -> io::Result<bool> {
-    if buf.iter().any(|b| *b != 0) {
-        return Ok(false);
-    }
-    let mut at = whole + buf.len() as u64;
-    let mut scratch = Vec::with_capacity(chunk.min(usize::try_from(len - at.min(len)).unwrap_or(usize::MAX)));
-    while at < len {
-        scratch.clear();
-        let got = read_at_most(file, &mut scratch, at, chunk, len)?;
-        if got == 0 {
-            break;
-        }
-        if scratch.iter().any(|b| *b != 0) {
+/// Whether every byte of the file from `whole` on is zero; `buf` holds its first bytes
+/// (and is then reused to read the rest, `chunk` bytes at a time).
+fn zeros_from(file: &File, whole: u64, mut buf: Vec<u8>, chunk: usize, len: u64) -> io::Result<bool> {
+    let mut at = whole;
+    loop {
+        if buf.iter().any(|b| *b != 0) {
             return Ok(false);
         }
-        at += got as u64;
+        at += buf.len() as u64;
+        buf.clear();
+        if read_at_most(file, &mut buf, at, chunk, len)? == 0 {
+            return Ok(true);
+        }
     }
-    Ok(true)
 }
 
 /// Visits the whole frames at the start of `bytes` (which begin at global position
 /// `start`); returns how many bytes they cover.
 fn replay_frames(start: u64, bytes: &[u8], visit: &mut impl FnMut(Replayed<'_>)) -> usize {
     let mut at = 0;
-    while let Some(header) = bytes.get(at..at + FRAME_HEADER) {
-        let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-        let Some(payload) = bytes.get(at + FRAME_HEADER..at + FRAME_HEADER + len) else { break };
+    while let Some(end) = frame_end(&bytes[at..]) {
+        let crc = u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]]);
+        let Some(payload) = bytes.get(at + FRAME_HEADER..at + end) else { break };
         if crc32fast::hash(payload) != crc {
             break;
         }
         let Some((record, carried)) = record::decode(payload) else { break };
         let frame = start + at as u64;
         visit(Replayed { frame, carried: carried.map(|c| frame + (FRAME_HEADER + c) as u64), record });
-        at += FRAME_HEADER + len;
+        at += end;
     }
     at
 }
@@ -214,7 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn a_header_longer_than_the_file_stops_at_once() {
+    fn a_header_longer_than_the_file_is_a_torn_frame() {
         let (file, frames) = segment(0);
         // A header announcing 4 GiB, as a torn write could leave.
         file.as_file().write_at(&[0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4], frames).expect("header");
