@@ -36,7 +36,7 @@ use crate::model::{
 };
 use crate::pattern::Pattern;
 use crate::registry::RegistryService;
-use crate::storage::{EventRef, EventWrites, Store};
+use crate::storage::{EventRef, EventWrites, Store, Write};
 
 use envelope::{EntryFailure, EnvelopeContext};
 use requests::*;
@@ -102,10 +102,10 @@ struct Routed {
 }
 
 impl Routed {
-    /// Appends the writes, wakes the receivers of the queues they touched and applies
-    /// the counts.
-    fn commit(self, store: &Store, queues: &Queues) -> ApiResult<()> {
-        let touched = store.commit_events(self.writes)?;
+    /// Appends the writes (see [`Write`] for when they reach the file), wakes the
+    /// receivers of the queues they touched and applies the counts.
+    fn commit(self, store: &Store, queues: &Queues, write: Write) -> ApiResult<()> {
+        let touched = store.commit_events(self.writes, write)?;
         queues.notify(&touched);
         self.tally.apply();
         Ok(())
@@ -612,10 +612,13 @@ impl BusService {
             }
             results.push(result);
         }
-        routed.commit(&self.store, &self.queues)?;
+        let strict = self.settings.durability == Durability::Strict;
+        // Strict: the flush below waits for the next group commit, which writes the batch
+        // with the others; relaxed answers at once, so the bytes go to the file now.
+        routed.commit(&self.store, &self.queues, if strict { Write::WithNextSync } else { Write::Now })?;
         drop(writer); // appended: the next group commit need not wait for this request
         metrics::accepted(bus, accepted);
-        if self.settings.durability == Durability::Strict {
+        if strict {
             self.store.flush().await?;
         }
         self.delivery.wake();
@@ -853,7 +856,7 @@ impl BusService {
         let mut routed = Routed::default();
         let committed = self
             .publish(DEFAULT_BUS, &event, 0, &mut routed)
-            .and_then(|()| routed.commit(&self.store, &self.queues));
+            .and_then(|()| routed.commit(&self.store, &self.queues, Write::Now));
         match committed {
             Ok(()) => metrics::accepted(DEFAULT_BUS, 1),
             Err(e) => tracing::error!(error = %e, detail_type, "service event not published"),

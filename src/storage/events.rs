@@ -4,7 +4,7 @@
 
 use super::codec::{decode, encode, registry_prefix};
 use super::journal::record::len32;
-use super::journal::{Batch, Body, Record};
+use super::journal::{Batch, Body, Record, Write};
 use super::queues::Message;
 use super::{StorageError, Store};
 use crate::model::QuarantineRecord;
@@ -73,10 +73,15 @@ impl EventWrites {
 }
 
 impl Store {
-    /// Appends a request's events and queue messages to the journal with one write, and
+    /// Appends a request's events and queue messages to the journal as one batch, and
     /// indexes the messages. Returns the queues that got messages. Durable after the next
-    /// [`Store::flush`].
-    pub(crate) fn commit_events(&self, writes: EventWrites) -> Result<Vec<String>, StorageError> {
+    /// [`Store::flush`]; `write` says when the bytes reach the file (a caller that
+    /// flushes before answering may leave them to the flush: [`Write::WithNextSync`]).
+    pub(crate) fn commit_events(
+        &self,
+        writes: EventWrites,
+        write: Write,
+    ) -> Result<Vec<String>, StorageError> {
         if writes.buses.is_empty() && writes.messages.is_empty() {
             return Ok(Vec::new());
         }
@@ -104,7 +109,7 @@ impl Store {
             };
             placed.push((queue, seq, message, body_at));
         }
-        let base = self.journal.append(&batch)?;
+        let base = self.journal.append(&batch, write)?;
         Ok(self.index_messages(base, placed))
     }
 

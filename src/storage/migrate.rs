@@ -36,7 +36,7 @@ impl Store {
                 moved += 1;
             }
         }
-        self.commit_events(writes)?;
+        self.commit_events(writes, super::Write::Now)?;
         self.journal.sync()?;
         self.messages.clear()?;
         self.events.clear()?;

@@ -49,7 +49,7 @@ pub use archives::ArchivedEvent;
 pub use error::StorageError;
 pub(crate) use events::{EventRef, EventWrites};
 use journal::Journal;
-pub(crate) use journal::Writer;
+pub(crate) use journal::{Write, Writer};
 pub use outbox::DueDelivery;
 use queues::QueueIndex;
 pub(crate) use queues::ReceiveSpec;

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::codec::{decode, encode};
 use super::events::EventWrites;
-use super::journal::{Batch, Body, Record, Replayed};
+use super::journal::{Batch, Body, Record, Replayed, Write};
 use super::{StorageError, Store};
 use crate::model::QueueRecord;
 
@@ -214,7 +214,7 @@ impl Store {
         let mut index = self.queue_index.lock();
         let mut batch = Batch::default();
         batch.push(&Record::DropQueue { queue: name });
-        self.journal.append(&batch)?;
+        self.journal.append(&batch, Write::Now)?;
         index.remove(name);
         Ok(existed)
     }
@@ -236,7 +236,7 @@ impl Store {
     ) -> Result<(), StorageError> {
         let mut writes = EventWrites::default();
         writes.put_message(queue, seq, Message::fresh(now_ms, attributes.map(Arc::from)), body);
-        self.commit_events(writes).map(drop)
+        self.commit_events(writes, Write::Now).map(drop)
     }
 
     /// Adds to the index the messages of a batch appended at `base`: each with the offset
@@ -309,7 +309,7 @@ impl Store {
                 }
             }
             if !batch.is_empty() {
-                self.journal.append(&batch)?;
+                self.journal.append(&batch, Write::Now)?;
             }
             if let Some(dlq) = spec.dead_letter_queue
                 && !moved.is_empty()
@@ -349,7 +349,7 @@ impl Store {
             }
         }
         if !batch.is_empty() {
-            self.journal.append(&batch)?;
+            self.journal.append(&batch, Write::Now)?;
         }
         Ok(deleted)
     }
@@ -384,7 +384,7 @@ impl Store {
             let (_, carried) = batch.push(&message.record(queue, *seq, Body::Inline(&body)));
             placed.push(carried.unwrap_or_default());
         }
-        let base = self.journal.append(&batch)?;
+        let base = self.journal.append(&batch, Write::Now)?;
         for ((queue, seq, _), at) in moved.iter().zip(&placed) {
             if let Some(message) = index.get_mut(queue).and_then(|q| q.by_seq.get_mut(seq)) {
                 message.body_pos = base + *at as u64;

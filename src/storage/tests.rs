@@ -13,8 +13,20 @@ const SMALL_SEGMENTS: StoreOptions = StoreOptions {
     group_commit_delay: std::time::Duration::from_micros(1000),
 };
 
+/// Opens the store, retrying while a store just dropped still holds sled's file lock:
+/// sled's I/O threads release it a moment after the drop, later on a loaded machine.
 fn open(dir: &Path) -> Store {
-    Store::open(dir, &SMALL_SEGMENTS).expect("store opens")
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match Store::open(dir, &SMALL_SEGMENTS) {
+            Err(StorageError::Open { reason, .. })
+                if reason.contains("lock") && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            opened => return opened.expect("store opens"),
+        }
+    }
 }
 
 fn queue(store: &Store, name: &str) {
@@ -39,7 +51,7 @@ fn put(store: &Store, n: usize, now_ms: u64) -> Vec<String> {
         let body = format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(300));
         let event = writes.event("b", body.as_bytes());
         writes.enqueue("q", store.next_seq(), now_ms, event);
-        assert_eq!(store.commit_events(writes).expect("committed"), ["q"]);
+        assert_eq!(store.commit_events(writes, super::Write::Now).expect("committed"), ["q"]);
         bodies.push(body);
     }
     store.flush_blocking().expect("flushed");
