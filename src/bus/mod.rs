@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use crate::archive::Archives;
 use crate::config::{BusSettings, Durability};
 use crate::delivery::Delivery;
-use crate::delivery::traces::{TargetTrace, Traces};
+use crate::delivery::traces::{TargetTrace, TraceBatch, Traces};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{
     BusRecord, DEFAULT_BUS, DeliveryOutcome, OutboxEntry, QuarantineOutcome, QuarantineRecord, RegistryName,
@@ -99,12 +99,14 @@ pub fn check_name(kind: &str, value: &str) -> ApiResult<()> {
 struct Routed {
     writes: EventWrites,
     tally: metrics::Tally,
+    traces: TraceBatch,
 }
 
 impl Routed {
-    /// Appends the writes (see [`Write`] for when they reach the file), wakes the
-    /// receivers of the queues they touched and applies the counts.
-    fn commit(self, store: &Store, queues: &Queues, write: Write) -> ApiResult<()> {
+    /// Records the routing traces, appends the writes (see [`Write`] for when they reach
+    /// the file), wakes the receivers of the queues they touched and applies the counts.
+    fn commit(self, store: &Store, queues: &Queues, traces: &Traces, write: Write) -> ApiResult<()> {
+        traces.record(self.traces);
         let touched = store.commit_events(self.writes, write)?;
         queues.notify(&touched);
         self.tally.apply();
@@ -615,7 +617,8 @@ impl BusService {
         let strict = self.settings.durability == Durability::Strict;
         // Strict: the flush below waits for the next group commit, which writes the batch
         // with the others; relaxed answers at once, so the bytes go to the file now.
-        routed.commit(&self.store, &self.queues, if strict { Write::WithNextSync } else { Write::Now })?;
+        let write = if strict { Write::WithNextSync } else { Write::Now };
+        routed.commit(&self.store, &self.queues, self.delivery.traces(), write)?;
         drop(writer); // appended: the next group commit need not wait for this request
         metrics::accepted(bus, accepted);
         if strict {
@@ -758,7 +761,8 @@ impl BusService {
                 attempts: Vec::new(),
             });
         }
-        self.delivery.traces().record_routing(bus, id, matched, trace);
+        let new = hops == 0 && matches!(event, Routable::Fresh(..));
+        routed.traces.push(bus, id, new, matched, trace);
         Ok(())
     }
 
@@ -856,7 +860,7 @@ impl BusService {
         let mut routed = Routed::default();
         let committed = self
             .publish(DEFAULT_BUS, &event, 0, &mut routed)
-            .and_then(|()| routed.commit(&self.store, &self.queues, Write::Now));
+            .and_then(|()| routed.commit(&self.store, &self.queues, self.delivery.traces(), Write::Now));
         match committed {
             Ok(()) => metrics::accepted(DEFAULT_BUS, 1),
             Err(e) => tracing::error!(error = %e, detail_type, "service event not published"),

@@ -241,7 +241,12 @@ impl BusService {
                 record.events_replayed += 1;
                 record.last_replayed_time = Some(rfc3339_of_ms(position.0));
             }
-            let written = match routed.commit(&self.store, self.queues(), crate::storage::Write::Now) {
+            let written = match routed.commit(
+                &self.store,
+                self.queues(),
+                self.delivery.traces(),
+                crate::storage::Write::Now,
+            ) {
                 Ok(()) => self.store.flush().await.map_err(ApiError::from),
                 Err(e) => Err(e),
             };
