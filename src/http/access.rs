@@ -161,6 +161,11 @@ pub(crate) const ROUTES: &[Route] = &[
 /// What an unlisted route needs: fail closed.
 const UNLISTED: Need = Need::Grant(Admin, All);
 
+/// [`ROUTES`] by (method, pattern): the middleware looks a route up on every request,
+/// and scanning some 70 rows comparing strings cost about a microsecond.
+static BY_ROUTE: std::sync::LazyLock<HashMap<(&'static str, &'static str), &'static Route>> =
+    std::sync::LazyLock::new(|| ROUTES.iter().map(|r| ((r.method, r.pattern), r)).collect());
+
 /// `(method, pattern, anonymous)` of every row, for the OpenAPI document and tests.
 pub fn table() -> Vec<(&'static str, &'static str, bool)> {
     ROUTES.iter().map(|r| (r.method, r.pattern, r.need == Need::Anonymous)).collect()
@@ -224,8 +229,7 @@ pub(crate) async fn enforce<B: MessageBody + 'static>(
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let pattern = req.match_pattern().unwrap_or_default();
-    let method = req.method().as_str().to_owned();
-    let route = ROUTES.iter().find(|r| r.method == method && r.pattern == pattern);
+    let route = BY_ROUTE.get(&(req.method().as_str(), pattern.as_str()));
     let (need, audited) = route.map_or((UNLISTED, false), |r| (r.need, r.audit));
     let Need::Grant(permission, res) = need else {
         return Ok(next.call(req).await?.map_into_left_body());
@@ -234,6 +238,11 @@ pub(crate) async fn enforce<B: MessageBody + 'static>(
         let error = ApiError::new(Code::Internal, "Access control is not configured. Hint: report it.");
         return Ok(req.into_response(error.error_response()).map_into_right_body());
     };
+    if access.mode == AuthMode::Off && !audited {
+        // Nothing to check and nothing to record (PutEvents without keys, reads).
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let method = req.method().as_str().to_owned();
     let (name, audit_resource) = resource(res, &pattern, &req);
     let caller = match access.mode {
         AuthMode::Off => "anonymous".to_owned(),
@@ -313,4 +322,17 @@ fn check(
         ));
     }
     Ok(identity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_has_its_own_method_and_pattern() {
+        // The middleware finds rows through `BY_ROUTE`: a repeated pair would hide a row.
+        assert_eq!(BY_ROUTE.len(), ROUTES.len());
+        let put_events = BY_ROUTE.get(&("POST", "/v1/buses/{bus}/events")).expect("listed");
+        assert_eq!(put_events.need, Need::Grant(BusPublish, Res::Path("bus")));
+    }
 }
