@@ -3,12 +3,14 @@
 //! Run: `cargo bench --bench bus_load` (about 40 s). Environment: `BUS_LOAD_SECS`
 //! (seconds per phase, default 10), `BUS_LOAD_CLIENTS` (concurrent clients, default 128),
 //! `BUS_LOAD_PHASES` (comma-separated subset of `bare,strict,relaxed`, default all three;
-//! one phase alone is handy under `perf record`), `BUS_LOAD_COMMIT_DELAY_US` (the
+//! one phase alone is handy under `perf record`), `BUS_LOAD_ROUNDS` (run the phases in
+//! turn this many times and compare medians, default 1), `BUS_LOAD_COMMIT_DELAY_US` (the
 //! service's `--group-commit-delay-us`, default the service's own).
 //!
-//! Both servers run in this process on random loopback ports, with the same number of
-//! actix workers, and are driven over real HTTP by the same client loop (which shares the
-//! machine's cores with them, equally for both). Each request carries 10 entries of about
+//! Each phase runs in a fresh child process of this binary: its server on a random
+//! loopback port (both servers with the same number of actix workers), driven over real
+//! HTTP by the same client loop (which shares the machine's cores with it, equally for
+//! all phases). Each request carries 10 entries of about
 //! 1 KB. schemabus runs with validation `enforce` (every entry checked against its
 //! contract), 100 rules on the bus (each event matches exactly one, whose target is a
 //! queue, so every event also writes one queue message), and durability `strict`
@@ -246,6 +248,35 @@ async fn bare(body: Arc<Vec<u8>>, clients: usize, seconds: u64) -> Figures {
     figures
 }
 
+/// Set in a child process: the one phase it runs.
+const CHILD_PHASE: &str = "BUS_LOAD_CHILD_PHASE";
+/// Prefix of the line a child hands its events/s to the parent with.
+const CHILD_RESULT: &str = "bus_load-result";
+
+/// Runs one phase in a fresh process of this binary and returns its events/s. Why a
+/// process each: a stopped in-process service leaves its background loops running and
+/// its journal files open (the service is built to live as long as its process), and
+/// with them a phase ran 15-25 % slower than the same phase run first.
+fn run_phase(phase: &str) -> f64 {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("own path: {e}"));
+    let output = std::process::Command::new(exe)
+        .args(std::env::args().skip(1))
+        .env(CHILD_PHASE, phase)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("{phase} phase: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{phase} phase failed: {stdout}");
+    let mut result = None;
+    for line in stdout.lines() {
+        match line.strip_prefix(CHILD_RESULT) {
+            Some(value) => result = value.trim().parse().ok(),
+            None => println!("{line}"),
+        }
+    }
+    result.unwrap_or_else(|| panic!("{phase} phase gave no figure: {stdout}"))
+}
+
 fn main() {
     let seconds = env_or("BUS_LOAD_SECS", 10);
     // Enough clients that every phase keeps the CPU busy (the `idle` column): a strict
@@ -253,35 +284,78 @@ fn main() {
     // strict phase leaves 10-20 % of the CPU idle and measures client waits, not what
     // the service can take (docs/BUS.md#load-figures).
     let clients = usize::try_from(env_or("BUS_LOAD_CLIENTS", 128)).unwrap_or(128);
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
     let body = Arc::new(request_body());
+    if let Ok(phase) = std::env::var(CHILD_PHASE) {
+        // In a child: run the one phase, then give the parent its figure.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let figures = runtime.block_on(async {
+            match phase.as_str() {
+                "bare" => bare(Arc::clone(&body), clients, seconds).await,
+                "strict" => schemabus(Durability::Strict, Arc::clone(&body), clients, seconds).await,
+                _ => schemabus(Durability::Relaxed, Arc::clone(&body), clients, seconds).await,
+            }
+        });
+        let label = if phase == "bare" {
+            "bare parse-only endpoint".to_owned()
+        } else {
+            format!("schemabus (enforce, {phase})")
+        };
+        figures.report(&label);
+        println!("{CHILD_RESULT} {}", figures.events_per_second());
+        return;
+    }
     println!(
-        "bus_load: {ENTRIES} entries/request, {} bytes/request, {RULES} rules, {clients} clients, {seconds} s per phase, {} cores",
+        "bus_load: {ENTRIES} entries/request, {} bytes/request, {RULES} rules, {clients} clients, {seconds} s per phase, {} cores, each phase in its own process",
         body.len(),
         std::thread::available_parallelism().map_or(1, usize::from)
     );
     println!("  serde_json parse of the body: {:.2} µs per entry", parse_cost(&body).as_secs_f64() * 1e6);
     let phases = std::env::var("BUS_LOAD_PHASES").unwrap_or_else(|_| "bare,strict,relaxed".to_owned());
     let wanted = |name: &str| phases.split(',').any(|p| p.trim() == name);
-    runtime.block_on(async {
-        let mut figures = Vec::new();
-        if wanted("bare") {
-            let bare = bare(Arc::clone(&body), clients, seconds).await;
-            bare.report("bare parse-only endpoint");
-            figures.push(("bare", bare));
+    // Rounds: the phases run in turn, round after round, and the ratio is taken between
+    // the medians. On a shared 2-core VM one phase can run 20 % faster or slower than
+    // the same phase a minute later; alternating and taking medians keeps one lucky or
+    // unlucky phase from deciding the figure.
+    let rounds = usize::try_from(env_or("BUS_LOAD_ROUNDS", 1)).unwrap_or(1).max(1);
+    let mut figures: Vec<(&str, Vec<f64>)> = Vec::new();
+    for round in 1..=rounds {
+        if rounds > 1 {
+            println!("round {round} of {rounds}");
         }
-        for (name, durability) in [("strict", Durability::Strict), ("relaxed", Durability::Relaxed)] {
-            if wanted(name) {
-                let run = schemabus(durability, Arc::clone(&body), clients, seconds).await;
-                run.report(&format!("schemabus (enforce, {name})"));
-                figures.push((name, run));
+        for name in ["bare", "strict", "relaxed"] {
+            if !wanted(name) {
+                continue;
+            }
+            let events_per_second = run_phase(name);
+            match figures.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, all)) => all.push(events_per_second),
+                None => figures.push((name, vec![events_per_second])),
             }
         }
-        if let Some((_, bare)) = figures.iter().find(|(n, _)| *n == "bare") {
-            for (name, run) in figures.iter().filter(|(n, _)| *n != "bare") {
-                println!("ratio {name}/bare: {:.2}", run.events_per_second() / bare.events_per_second());
+    }
+    let median = |all: &[f64]| {
+        let mut sorted = all.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let mid = sorted.len() / 2;
+        if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 }
+    };
+    if let Some((_, bare)) = figures.iter().find(|(n, _)| *n == "bare") {
+        for (name, runs) in figures.iter().filter(|(n, _)| *n != "bare") {
+            if rounds == 1 {
+                println!("ratio {name}/bare: {:.2}", runs[0] / bare[0]);
+            } else {
+                let each: Vec<String> = runs.iter().zip(bare).map(|(r, b)| format!("{:.2}", r / b)).collect();
+                println!(
+                    "ratio {name}/bare, medians of {rounds} rounds: {:.2} ({:.0} / {:.0} events/s; per round: {})",
+                    median(runs) / median(bare),
+                    median(runs),
+                    median(bare),
+                    each.join(", ")
+                );
             }
         }
-    });
+    }
 }

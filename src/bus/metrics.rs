@@ -10,18 +10,36 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
+/// How often recorded histogram samples are folded into their buckets.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
 /// Installs the recorder (first call) and returns its handle.
 pub fn install() -> Option<&'static PrometheusHandle> {
     HANDLE
         .get_or_init(|| {
             let buckets =
                 [0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0];
-            PrometheusBuilder::new()
+            let handle = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &buckets)
                 .ok()?
                 .install_recorder()
                 .map_err(|e| tracing::warn!(error = %e, "metrics recorder not installed"))
-                .ok()
+                .ok()?;
+            // The recorder keeps every histogram sample until it is folded into buckets,
+            // which only a scrape or an upkeep does (the exporter's "upkeep and
+            // maintenance"): with no one scraping /metrics, PutEvents' 11 samples of 8
+            // bytes per request grew memory by about 0.9 MB/s at 10,000 requests/s.
+            let upkeep = handle.clone();
+            let spawned = std::thread::Builder::new().name("schemabus-metrics".into()).spawn(move || {
+                loop {
+                    std::thread::sleep(UPKEEP_EVERY);
+                    upkeep.run_upkeep();
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "metrics upkeep thread not started; histograms drain only when scraped");
+            }
+            Some(handle)
         })
         .as_ref()
 }
