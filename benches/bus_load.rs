@@ -295,7 +295,8 @@ fn main() {
             match phase.as_str() {
                 "bare" => bare(Arc::clone(&body), clients, seconds).await,
                 "strict" => schemabus(Durability::Strict, Arc::clone(&body), clients, seconds).await,
-                _ => schemabus(Durability::Relaxed, Arc::clone(&body), clients, seconds).await,
+                "relaxed" => schemabus(Durability::Relaxed, Arc::clone(&body), clients, seconds).await,
+                other => panic!("unknown phase {other}"),
             }
         });
         let label = if phase == "bare" {

@@ -103,11 +103,12 @@ struct Routed {
 }
 
 impl Routed {
-    /// Records the routing traces, appends the writes (see [`Write`] for when they reach
-    /// the file), wakes the receivers of the queues they touched and applies the counts.
+    /// Appends the writes (see [`Write`] for when they reach the file), records the
+    /// routing traces, wakes the receivers of the queues they touched and applies the
+    /// counts.
     fn commit(self, store: &Store, queues: &Queues, traces: &Traces, write: Write) -> ApiResult<()> {
-        traces.record(self.traces);
         let touched = store.commit_events(self.writes, write)?;
+        traces.record(self.traces);
         queues.notify(&touched);
         self.tally.apply();
         Ok(())
@@ -761,8 +762,14 @@ impl BusService {
                 attempts: Vec::new(),
             });
         }
-        let new = hops == 0 && matches!(event, Routable::Fresh(..));
-        routed.traces.push(bus, id, new, matched, trace);
+        if trace.iter().any(|t| t.outcome == DeliveryOutcome::Pending) {
+            // A webhook delivery may be attempted before the request commits: its trace
+            // must be there for the attempt to land on it.
+            self.delivery.traces().record_routing(bus, id, matched, trace);
+        } else {
+            let new = hops == 0 && matches!(event, Routable::Fresh(..));
+            routed.traces.push(bus, id, new, matched, trace);
+        }
         Ok(())
     }
 

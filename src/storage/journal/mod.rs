@@ -109,7 +109,8 @@ impl Active {
         Self { start, file, len, pending: Vec::new(), spare: Vec::new() }
     }
 
-    /// Offset in the segment file of the first byte still pending.
+    /// Offset in the segment file of the first byte in `pending` (bytes taken out of it
+    /// by a `write_pending` under way are before it, not yet in the file).
     fn in_file(&self) -> u64 {
         self.len - self.pending.len() as u64
     }
@@ -369,7 +370,7 @@ impl Journal {
     fn check_poisoned(&self) -> io::Result<()> {
         if self.poisoned.load(Ordering::Acquire) {
             Err(io::Error::other(
-                "an earlier journal fdatasync failed; restart the service once the disk is healthy",
+                "an earlier journal write or fdatasync failed; restart the service once the disk is healthy",
             ))
         } else {
             Ok(())
@@ -399,6 +400,9 @@ impl Journal {
             }
         }
         let _writing = lock(&self.writing);
+        // Again under `writing`: a deferred write that failed meanwhile left a hole that
+        // nothing may be written after.
+        self.check_poisoned()?;
         let mut active = lock(&self.active);
         if self.must_rotate(&active, n) {
             self.rotate(&mut active)?;
@@ -443,6 +447,7 @@ impl Journal {
     /// returns the file written and the global position up to which it holds the journal.
     fn write_pending(&self) -> io::Result<(Arc<File>, u64)> {
         let _writing = lock(&self.writing);
+        self.check_poisoned()?; // after a failed write, never write past its hole
         let (file, at, mut bytes, start) = {
             let mut active = lock(&self.active);
             let fresh = std::mem::take(&mut active.spare);
@@ -479,8 +484,10 @@ impl Journal {
     /// the next one. Called with `writing` held.
     fn rotate(&self, active: &mut Active) -> io::Result<()> {
         self.write_pending_locked(active)?;
-        active.file.set_len(active.len)?; // drop the unused preallocated tail
-        active.file.sync_all()?;
+        // A failed sync may have dropped dirty pages that a later sync would not report:
+        // it poisons like the syncer's.
+        active.file.set_len(active.len).map_err(|e| self.poison("segment seal", e))?; // drop the unused preallocated tail
+        active.file.sync_all().map_err(|e| self.poison("segment seal", e))?;
         let start = active.start + active.len;
         let file = Arc::new(create_segment(&self.dir, start, self.segment_bytes)?);
         let mut segments = self.segments.write().unwrap_or_else(PoisonError::into_inner);
@@ -491,8 +498,18 @@ impl Journal {
         let (pending, spare) = (std::mem::take(&mut active.pending), std::mem::take(&mut active.spare));
         *active = Active { pending, spare, ..Active::new(start, file, 0) };
         self.in_file.fetch_max(start, Ordering::AcqRel);
-        self.durable.fetch_max(start, Ordering::AcqRel);
+        self.publish_durable(start);
         Ok(())
+    }
+
+    /// Raises `durable` to `end` and wakes the waiters it satisfies.
+    fn publish_durable(&self, end: u64) {
+        self.durable.fetch_max(end, Ordering::AcqRel);
+        self.durable_tx.send_if_modified(|d| {
+            let moved = end > *d;
+            *d = (*d).max(end);
+            moved
+        });
     }
 
     /// Makes every appended byte durable. Concurrent callers share one fdatasync.
@@ -515,12 +532,7 @@ impl Journal {
         }
         // Counted before waiters are released, so one that then reads the count sees it.
         self.syncs.fetch_add(1, Ordering::Relaxed);
-        self.durable.fetch_max(end, Ordering::AcqRel);
-        self.durable_tx.send_if_modified(|d| {
-            let moved = end > *d;
-            *d = (*d).max(end);
-            moved
-        });
+        self.publish_durable(end);
         Ok(())
     }
 
@@ -704,7 +716,7 @@ mod tests {
     }
 
     #[test]
-    fn deferred_bytes_go_to_their_own_segment_when_it_rotates() {
+    fn deferred_bytes_are_written_to_the_segment_they_were_appended_to_before_it_rotates() {
         let dir = tempfile::tempdir().expect("dir");
         let (journal, _) = replay_all(dir.path());
         let names: Vec<String> = (0..40).map(|i| format!("bus{i}")).collect();
