@@ -256,7 +256,8 @@ const CHILD_RESULT: &str = "bus_load-result";
 /// Runs one phase in a fresh process of this binary and returns its events/s. Why a
 /// process each: a stopped in-process service leaves its background loops running and
 /// its journal files open (the service is built to live as long as its process), and
-/// with them a phase ran 15-25 % slower than the same phase run first.
+/// with them the fourth strict phase in a row ran at 70 000 events/s against 99 000 for
+/// the first (docs/BUS.md#load-figures).
 fn run_phase(phase: &str) -> f64 {
     let exe = std::env::current_exe().unwrap_or_else(|e| panic!("own path: {e}"));
     let output = std::process::Command::new(exe)
@@ -281,7 +282,7 @@ fn main() {
     let seconds = env_or("BUS_LOAD_SECS", 10);
     // Enough clients that every phase keeps the CPU busy (the `idle` column): a strict
     // request spends most of its time waiting for a group commit, so at 32 clients the
-    // strict phase leaves 10-20 % of the CPU idle and measures client waits, not what
+    // strict phase leaves 8-19 % of the CPU idle and measures client waits, not what
     // the service can take (docs/BUS.md#load-figures).
     let clients = usize::try_from(env_or("BUS_LOAD_CLIENTS", 128)).unwrap_or(128);
     let body = Arc::new(request_body());

@@ -100,15 +100,21 @@ struct Routed {
     writes: EventWrites,
     tally: metrics::Tally,
     traces: TraceBatch,
+    /// Webhook deliveries, put in the outbox once the traces they report to exist.
+    outbox: Vec<OutboxEntry>,
 }
 
 impl Routed {
     /// Appends the writes (see [`Write`] for when they reach the file), records the
-    /// routing traces, wakes the receivers of the queues they touched and applies the
-    /// counts.
-    fn commit(self, store: &Store, queues: &Queues, traces: &Traces, write: Write) -> ApiResult<()> {
+    /// routing traces, then puts the webhook deliveries in the outbox (a delivery may be
+    /// attempted at once, and its attempts land on its trace), wakes the receivers of the
+    /// queues they touched and applies the counts.
+    fn commit(self, store: &Store, queues: &Queues, delivery: &Delivery, write: Write) -> ApiResult<()> {
         let touched = store.commit_events(self.writes, write)?;
-        traces.record(self.traces);
+        delivery.traces().record(self.traces);
+        for entry in &self.outbox {
+            delivery.enqueue(entry)?;
+        }
         queues.notify(&touched);
         self.tally.apply();
         Ok(())
@@ -619,7 +625,7 @@ impl BusService {
         // Strict: the flush below waits for the next group commit, which writes the batch
         // with the others; relaxed answers at once, so the bytes go to the file now.
         let write = if strict { Write::WithNextSync } else { Write::Now };
-        routed.commit(&self.store, &self.queues, self.delivery.traces(), write)?;
+        routed.commit(&self.store, &self.queues, &self.delivery, write)?;
         drop(writer); // appended: the next group commit need not wait for this request
         metrics::accepted(bus, accepted);
         if strict {
@@ -738,7 +744,7 @@ impl BusService {
                     }
                 }
                 Target::Webhook(webhook) => {
-                    self.delivery.enqueue(&OutboxEntry {
+                    routed.outbox.push(OutboxEntry {
                         bus: bus.to_owned(),
                         rule: rule.name.clone(),
                         rule_arn: self.rule_arn(bus, &rule.name),
@@ -748,7 +754,7 @@ impl BusService {
                         ingested_ms: crate::model::now_ms(),
                         ingestion_time: now_rfc3339(),
                         attempts: Vec::new(),
-                    })?;
+                    });
                     (DeliveryOutcome::Pending, None)
                 }
             };
@@ -762,14 +768,8 @@ impl BusService {
                 attempts: Vec::new(),
             });
         }
-        if trace.iter().any(|t| t.outcome == DeliveryOutcome::Pending) {
-            // A webhook delivery may be attempted before the request commits: its trace
-            // must be there for the attempt to land on it.
-            self.delivery.traces().record_routing(bus, id, matched, trace);
-        } else {
-            let new = hops == 0 && matches!(event, Routable::Fresh(..));
-            routed.traces.push(bus, id, new, matched, trace);
-        }
+        let new = hops == 0 && matches!(event, Routable::Fresh(..));
+        routed.traces.push(bus, id, new, matched, trace);
         Ok(())
     }
 
@@ -867,7 +867,7 @@ impl BusService {
         let mut routed = Routed::default();
         let committed = self
             .publish(DEFAULT_BUS, &event, 0, &mut routed)
-            .and_then(|()| routed.commit(&self.store, &self.queues, self.delivery.traces(), Write::Now));
+            .and_then(|()| routed.commit(&self.store, &self.queues, &self.delivery, Write::Now));
         match committed {
             Ok(()) => metrics::accepted(DEFAULT_BUS, 1),
             Err(e) => tracing::error!(error = %e, detail_type, "service event not published"),

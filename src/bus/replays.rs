@@ -241,15 +241,11 @@ impl BusService {
                 record.events_replayed += 1;
                 record.last_replayed_time = Some(rfc3339_of_ms(position.0));
             }
-            let written = match routed.commit(
-                &self.store,
-                self.queues(),
-                self.delivery.traces(),
-                crate::storage::Write::Now,
-            ) {
-                Ok(()) => self.store.flush().await.map_err(ApiError::from),
-                Err(e) => Err(e),
-            };
+            let written =
+                match routed.commit(&self.store, self.queues(), &self.delivery, crate::storage::Write::Now) {
+                    Ok(()) => self.store.flush().await.map_err(ApiError::from),
+                    Err(e) => Err(e),
+                };
             if let Err(e) = written {
                 record.state = ReplayState::Failed;
                 record.state_reason = Some(e.message);

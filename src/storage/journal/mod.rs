@@ -430,16 +430,24 @@ impl Journal {
         self.written.fetch_max(active.start + active.len, Ordering::AcqRel);
     }
 
+    /// Writes pending bytes taken from a segment starting at `start`, at offset `at` of
+    /// its file (with `writing` held); a failure poisons the journal, since those bytes
+    /// are lost and nothing may follow their hole. Returns the global end written.
+    fn write_out(&self, file: &File, start: u64, at: u64, bytes: &[u8]) -> io::Result<u64> {
+        if !bytes.is_empty()
+            && let Err(e) = file.write_all_at(bytes, at)
+        {
+            return Err(self.poison("write", e));
+        }
+        let end = start + at + bytes.len() as u64;
+        self.in_file.fetch_max(end, Ordering::AcqRel);
+        Ok(end)
+    }
+
     /// Writes the pending bytes while holding `active` (with `writing` held too).
     fn write_pending_locked(&self, active: &mut Active) -> io::Result<()> {
-        if !active.pending.is_empty() {
-            let at = active.in_file();
-            if let Err(e) = active.file.write_all_at(&active.pending, at) {
-                return Err(self.poison("write", e));
-            }
-            active.pending.clear();
-            self.in_file.fetch_max(active.start + active.len, Ordering::AcqRel);
-        }
+        self.write_out(&active.file, active.start, active.in_file(), &active.pending)?;
+        active.pending.clear();
         Ok(())
     }
 
@@ -448,20 +456,15 @@ impl Journal {
     fn write_pending(&self) -> io::Result<(Arc<File>, u64)> {
         let _writing = lock(&self.writing);
         self.check_poisoned()?; // after a failed write, never write past its hole
-        let (file, at, mut bytes, start) = {
+        let (file, start, at, mut bytes) = {
             let mut active = lock(&self.active);
+            let at = active.in_file();
             let fresh = std::mem::take(&mut active.spare);
             let bytes = std::mem::replace(&mut active.pending, fresh);
-            (Arc::clone(&active.file), active.len - bytes.len() as u64, bytes, active.start)
+            (Arc::clone(&active.file), active.start, at, bytes)
         };
         // Readers of these bytes wait for `writing` (see `read`).
-        if !bytes.is_empty()
-            && let Err(e) = file.write_all_at(&bytes, at)
-        {
-            return Err(self.poison("write", e));
-        }
-        let end = start + at + bytes.len() as u64;
-        self.in_file.fetch_max(end, Ordering::AcqRel);
+        let end = self.write_out(&file, start, at, &bytes)?;
         bytes.clear();
         let mut active = lock(&self.active);
         if active.spare.capacity() < bytes.capacity() {
@@ -548,7 +551,6 @@ impl Journal {
     pub(crate) fn read(&self, pos: u64, len: u32) -> io::Result<Vec<u8>> {
         if pos + u64::from(len) > self.in_file.load(Ordering::Acquire) {
             // Still pending (just appended, sync to come): written now, read back below.
-            self.check_poisoned()?;
             self.write_pending()?;
         }
         let (start, file) = {

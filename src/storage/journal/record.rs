@@ -1,9 +1,9 @@
 //! The records of the journal and their binary encoding.
 //!
 //! A frame on disk is `len(u32 le) crc32(u32 le) payload`, the CRC covering the payload
-//! (see `mod.rs` and `replay.rs`). A payload is a tag byte followed by the record's fields: strings
-//! and byte strings carry a `u32` length, numbers are little-endian. Decoding never
-//! panics: a payload that does not parse is reported like a CRC mismatch.
+//! (see `mod.rs` and `replay.rs`). A payload is a tag byte followed by the record's
+//! fields: strings and byte strings carry a `u32` length, numbers are little-endian.
+//! Decoding never panics: a payload that does not parse is reported like a CRC mismatch.
 
 /// Where a message body lives: inside an earlier record (an event of an `Events`
 /// record), or inline in the `Enqueue` record itself (relocated messages, bodies that

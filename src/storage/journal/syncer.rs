@@ -11,9 +11,10 @@
 //! Pacing under load: when requests asked for a sync while the previous one ran, syncs
 //! are back to back and each covers only what arrived during the one before. The syncer
 //! then lets as long as the previous sync (its `write(2)` of pending batches and its
-//! `fdatasync`) took pass since it ended (within the commit delay) before syncing again, so a group gathers more requests: in the `bus_load`
-//! bench's strict phase, about 12 per sync instead of 8.6, with no measurable change of
-//! latency, because the requests were waiting behind the running sync anyway.
+//! `fdatasync`) took pass since it ended (within the commit delay) before syncing again,
+//! so a group gathers more requests: in the `bus_load` bench's strict phase, about 12
+//! per sync instead of 8.6, with no measurable change of latency, because the requests
+//! were waiting behind the running sync anyway.
 
 use std::sync::atomic::Ordering;
 use std::sync::{PoisonError, Weak};
