@@ -160,7 +160,7 @@ proptest! {
         let a = state_of(&samples);
         let b = state_of(&shuffled);
         prop_assert_eq!(&a, &b);
-        let opts = DeriveOptions { stats: true, title: None };
+        let opts = DeriveOptions { stats: true, ..DeriveOptions::default() };
         let sa = serde_json::to_string(&derive_schema_with(&a, &Hints::default(), &opts)).unwrap();
         let sb = serde_json::to_string(&derive_schema_with(&b, &Hints::default(), &opts)).unwrap();
         prop_assert_eq!(sa, sb);

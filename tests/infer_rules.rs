@@ -165,8 +165,11 @@ fn stats_annotations_are_opt_in() {
     let mut st = InferenceState::new();
     st.add(&json!({"a": 1}));
     st.add(&json!({"a": null, "b": true}));
-    let s =
-        derive_schema_with(&st, &Hints::default(), &DeriveOptions { stats: true, title: Some("T".into()) });
+    let s = derive_schema_with(
+        &st,
+        &Hints::default(),
+        &DeriveOptions { stats: true, title: Some("T".into()), ..DeriveOptions::default() },
+    );
     assert_eq!(s["title"], json!("T"));
     assert_eq!(s["x-schemabus-stats"], json!({"seen": 2, "object": 2}));
     assert_eq!(s["properties"]["a"]["x-schemabus-stats"], json!({"seen": 2, "null": 1, "integer": 1}));
@@ -298,4 +301,21 @@ fn cli_reads_arrays_ndjson_and_reports_errors() {
     assert!(err.contains("bad.json"), "{err}");
     let missing = schemabus::cli::infer::run(&[dir.path().join("nope.json")], false, false);
     assert!(missing.is_err());
+}
+
+#[test]
+fn null_policy_all_makes_objects_nullable_but_never_the_root_or_array_elements() {
+    let mut st = InferenceState::new();
+    st.add(&json!({"owner": {"login": "a"}, "tags": ["x"]}));
+    let opts = DeriveOptions { nulls: schemabus::infer::NullPolicy::All, ..DeriveOptions::default() };
+    let s = derive_schema_with(&st, &Hints::default(), &opts);
+    assert_eq!(s["type"], "object");
+    assert_eq!(s["properties"]["owner"]["type"], json!(["null", "object"]));
+    assert_eq!(s["properties"]["owner"]["properties"]["login"]["type"], json!(["null", "string"]));
+    assert_eq!(s["properties"]["tags"]["type"], json!(["array", "null"]));
+    assert_eq!(s["properties"]["tags"]["items"]["type"], "string");
+    let scalars = DeriveOptions { nulls: schemabus::infer::NullPolicy::Scalars, ..DeriveOptions::default() };
+    let s = derive_schema_with(&st, &Hints::default(), &scalars);
+    assert_eq!(s["properties"]["owner"]["type"], "object");
+    assert_eq!(s["properties"]["owner"]["properties"]["login"]["type"], json!(["null", "string"]));
 }

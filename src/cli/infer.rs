@@ -58,7 +58,7 @@ pub fn run(files: &[PathBuf], detail_only: bool, progress: bool) -> Result<Value
 /// Builds the output value from a catalog (also used by tests and the HTTP layer).
 pub fn report(catalog: &Catalog) -> Value {
     let entry = |name: Option<&str>, st: &InferenceState| {
-        let opts = DeriveOptions { stats: false, title: name.map(str::to_owned) };
+        let opts = DeriveOptions { title: name.map(str::to_owned), ..DeriveOptions::default() };
         json!({"samples": st.samples(), "schema": derive_schema_with(st, &Hints::default(), &opts)})
     };
     let types: Map<String, Value> =

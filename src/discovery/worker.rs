@@ -206,7 +206,7 @@ impl Worker {
         let schema = derive_schema_with(
             &entry.record.state,
             &hints,
-            &DeriveOptions { stats: false, title: Some(name.to_owned()) },
+            &DeriveOptions { title: Some(name.to_owned()), ..DeriveOptions::default() },
         );
         let fp = fingerprint(&schema);
         entry.pending = entry.record.registered_fingerprint.as_deref() != Some(fp.as_str());

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::error::HandlerResult;
 use super::extract::ApiJson;
 use crate::error::{ApiError, Code, ErrorBody};
-use crate::infer::{Catalog, DeriveOptions, Hints, InferenceState, derive_schema_with};
+use crate::infer::{Catalog, DeriveOptions, Hints, InferenceState, NullPolicy, derive_schema_with};
 
 /// Most samples accepted in one request (the body limit applies too).
 const MAX_SAMPLES: usize = 10_000;
@@ -23,7 +23,22 @@ pub(crate) struct InferRequest {
     /// For envelopes, infer only `detail` (default `true`); `false` infers whole envelopes.
     #[serde(default)]
     detail_only: Option<bool>,
+    /// Least number of samples a property must be present in (present in all of them) to
+    /// be made required (default 1: present in every sample is enough). Below it the
+    /// property is optional with `x-schemabus-optional` counts.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 1000000)]
+    min_required: Option<u64>,
+    /// What an unseen `null` means: `observed` (default: only properties seen null are
+    /// nullable), `scalars` (primitive properties accept null too) or `all` (objects and
+    /// arrays too). A value of another type is refused in every mode.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "scalars")]
+    nulls: Option<NullPolicy>,
 }
+
+/// Most accepted `minRequired`.
+const MAX_MIN_REQUIRED: u64 = 1_000_000;
 
 /// Counts of what was inferred.
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,6 +96,15 @@ pub(crate) async fn infer_schema(
         )
         .with_details(json!({ "pointer": "/events" })));
     }
+    let min_required = request.min_required.unwrap_or(1);
+    if !(1..=MAX_MIN_REQUIRED).contains(&min_required) {
+        return Err(ApiError::new(
+            Code::InvalidRequest,
+            format!("minRequired is {min_required}. Hint: give a count from 1 to {MAX_MIN_REQUIRED}."),
+        )
+        .with_details(json!({ "pointer": "/minRequired" })));
+    }
+    let nulls = request.nulls.unwrap_or_default();
     let detail_only = request.detail_only.unwrap_or(true);
     let mut catalog = Catalog::new();
     for event in &request.events {
@@ -90,7 +114,12 @@ pub(crate) async fn infer_schema(
         derive_schema_with(
             state,
             &Hints::default(),
-            &DeriveOptions { stats: false, title: name.map(str::to_owned) },
+            &DeriveOptions {
+                title: name.map(str::to_owned),
+                min_required,
+                nulls,
+                ..DeriveOptions::default()
+            },
         )
     };
     let mut schemas = Map::new();

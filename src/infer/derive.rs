@@ -23,11 +23,43 @@ pub struct DeriveOptions {
     pub stats: bool,
     /// A `title` for the root schema (e.g. the event type name).
     pub title: Option<String>,
+    /// Least number of objects a property must have been present in (present in every one
+    /// of them, too) before it is made `required`. `0` and `1` mean "present in every
+    /// sample is enough". Below the threshold the property stays optional and carries
+    /// `x-schemabus-optional` with its counts, so it becomes required as evidence grows.
+    pub min_required: u64,
+    /// What a `null` not yet seen at a property means (see [`NullPolicy`]).
+    pub nulls: NullPolicy,
+}
+
+/// Which property positions accept `null` although no sample held one there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NullPolicy {
+    /// Only positions where a `null` was seen are nullable.
+    #[default]
+    Observed,
+    /// Properties holding only primitive values (strings, numbers, booleans) accept `null`
+    /// as well.
+    Scalars,
+    /// Every property (primitives, objects and arrays) accepts `null` as well.
+    All,
+}
+
+impl NullPolicy {
+    /// The policy's name as written in requests and annotations.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NullPolicy::Observed => "observed",
+            NullPolicy::Scalars => "scalars",
+            NullPolicy::All => "all",
+        }
+    }
 }
 
 pub(crate) fn derive_root(root: &Node, hints: &Compiled, opts: &DeriveOptions) -> Value {
     let mut path = Vec::new();
-    let mut s = derive(root, hints, opts, &mut path);
+    let mut s = derive(root, hints, opts, &mut path, false);
     s.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
     if let Some(t) = &opts.title {
         s.insert("title".into(), json!(t));
@@ -35,10 +67,27 @@ pub(crate) fn derive_root(root: &Node, hints: &Compiled, opts: &DeriveOptions) -
     canonical(Value::Object(s))
 }
 
-fn derive(node: &Node, hints: &Compiled, opts: &DeriveOptions, path: &mut Vec<String>) -> Map<String, Value> {
+/// `property` is true for property values and map values, the positions the null policy
+/// applies to (not the root, not array elements).
+fn derive(
+    node: &Node,
+    hints: &Compiled,
+    opts: &DeriveOptions,
+    path: &mut Vec<String>,
+    property: bool,
+) -> Map<String, Value> {
     let applied = hints.at(path);
     let kinds = node.kinds();
     let structured = kinds & (KIND_OBJECT | KIND_ARRAY);
+    let by_policy = property
+        && node.nulls == 0
+        && kinds != 0
+        && match opts.nulls {
+            NullPolicy::Observed => false,
+            NullPolicy::Scalars => structured == 0,
+            NullPolicy::All => true,
+        };
+    let nullable = node.nulls > 0 || by_policy;
     let mut s = if kinds == 0 {
         // Never `type: null`: the next payload will carry a real value.
         let mut s = Map::new();
@@ -49,7 +98,7 @@ fn derive(node: &Node, hints: &Compiled, opts: &DeriveOptions, path: &mut Vec<St
     } else if structured == 0 || kinds.count_ones() == 1 {
         let mut s = Map::new();
         let mut types: Vec<&str> = type_names(kinds);
-        if node.nulls > 0 {
+        if nullable {
             types.push("null");
         }
         s.insert("type".into(), type_value(types));
@@ -75,13 +124,20 @@ fn derive(node: &Node, hints: &Compiled, opts: &DeriveOptions, path: &mut Vec<St
             keywords(&mut b, node, prims, applied, hints, opts, path);
             branches.push(Value::Object(b));
         }
-        if node.nulls > 0 {
+        if nullable {
             branches.push(json!({"type": "null"}));
         }
         let mut s = Map::new();
         s.insert("anyOf".into(), Value::Array(branches));
         s
     };
+    if by_policy {
+        if let Some(Value::Array(e)) = s.get_mut("enum") {
+            e.push(Value::Null);
+        }
+        // Why the schema accepts a null no sample held (docs/INFERENCE.md, null policy).
+        s.insert("x-schemabus-nullable".into(), json!(opts.nulls.as_str()));
+    }
     if opts.stats {
         s.insert("x-schemabus-stats".into(), stats(node));
     }
@@ -134,7 +190,7 @@ fn keywords(
         && let Some(items) = &node.items
     {
         path.push("*".into());
-        let items = derive(items, hints, opts, path);
+        let items = derive(items, hints, opts, path, false);
         path.pop();
         s.insert("items".into(), Value::Object(items));
     }
@@ -193,7 +249,7 @@ fn object_keywords(
     if let Some(reason) = reason {
         let values = maps::merged_values(node);
         path.push("*".into());
-        let v = derive(&values, hints, opts, path);
+        let v = derive(&values, hints, opts, path, true);
         path.pop();
         s.insert("additionalProperties".into(), Value::Object(v));
         s.insert("x-schemabus-map".into(), json!(reason.as_str()));
@@ -201,14 +257,24 @@ fn object_keywords(
     }
     let mut props = Map::new();
     let mut required = Vec::new();
+    let needed = opts.min_required.max(1);
     for (k, child) in &node.properties {
         path.push(k.clone());
-        let c = derive(child, hints, opts, path);
+        let mut c = derive(child, hints, opts, path, true);
         path.pop();
-        props.insert(k.clone(), Value::Object(c));
         if child.seen == node.objects {
-            required.push(json!(k));
+            if node.objects >= needed {
+                required.push(json!(k));
+            } else {
+                // Present every time, but too rarely seen to promise it: optional, with the
+                // evidence so far (it becomes required once `needed` objects held it).
+                c.insert(
+                    "x-schemabus-optional".into(),
+                    json!({"reason": "evidence", "present": child.seen, "needed": needed}),
+                );
+            }
         }
+        props.insert(k.clone(), Value::Object(c));
     }
     s.insert("properties".into(), Value::Object(props));
     if !required.is_empty() {

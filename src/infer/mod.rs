@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use derive::{DeriveOptions, ENUM_CANDIDATES_MAX, canonical};
+pub use derive::{DeriveOptions, ENUM_CANDIDATES_MAX, NullPolicy, canonical};
 pub use hints::Hints;
 pub use maps::{ID_KEYS_MIN, MANY_KEYS_MIN, SPARSE_KEYS_MIN};
 pub use naming::{Envelope, event_type_name, pascal_case, split_envelope};

@@ -48,3 +48,38 @@ async fn mixed_types_and_bare_documents_are_listed_separately() {
     assert_eq!(reply.body["stats"]["untyped"], 1);
     app.post("/v1/infer", json!({"events": []})).await.assert_error(400, "invalid_request");
 }
+
+#[tokio::test]
+async fn min_required_and_null_policy_widen_only_what_evidence_does_not_establish() {
+    let app = spawn_app().await;
+    let events = json!([{"id": "a", "note": "x", "n": 1}, {"id": "b", "note": "y", "n": 2}]);
+    let reply = app.post("/v1/infer", json!({"events": events, "minRequired": 3, "nulls": "scalars"})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let schema = &reply.body["schema"];
+    // Present in 2 of 2 samples, 3 needed: optional, with the evidence so far.
+    assert!(schema.get("required").is_none(), "{schema}");
+    assert_eq!(
+        schema["properties"]["id"]["x-schemabus-optional"],
+        json!({"reason": "evidence", "present": 2, "needed": 3})
+    );
+    // An unseen null is accepted at a string leaf; a number where strings were seen is not.
+    assert_eq!(schema["properties"]["note"]["type"], json!(["null", "string"]));
+    assert_eq!(schema["properties"]["note"]["x-schemabus-nullable"], "scalars");
+    app.create_registry("t").await;
+    assert_eq!(app.register("t", "Note", schema.clone()).await.status, 201);
+    let validate =
+        |doc: serde_json::Value| app.post("/v1/registries/t/schemas/Note/versions/1/validate", doc);
+    assert_eq!(validate(json!({"note": null})).await.body["valid"], true);
+    assert_eq!(validate(json!({"note": 5})).await.body["valid"], false);
+
+    // The default is today's rule: present in every sample is required.
+    let reply = app.post("/v1/infer", json!({"events": events})).await;
+    assert_eq!(reply.body["schema"]["required"], json!(["id", "n", "note"]));
+    assert_eq!(reply.body["schema"]["properties"]["note"]["type"], "string");
+
+    app.post("/v1/infer", json!({"events": events, "minRequired": 0}))
+        .await
+        .assert_error(400, "invalid_request");
+    let bad = app.post("/v1/infer", json!({"events": events, "nulls": "sometimes"})).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+}
