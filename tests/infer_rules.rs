@@ -319,3 +319,18 @@ fn null_policy_all_makes_objects_nullable_but_never_the_root_or_array_elements()
     assert_eq!(s["properties"]["owner"]["type"], "object");
     assert_eq!(s["properties"]["owner"]["properties"]["login"]["type"], json!(["null", "string"]));
 }
+
+#[test]
+fn a_closed_enum_accepts_null_when_its_property_does() {
+    let mut st = InferenceState::new();
+    st.add(&json!({"status": "open", "kind": "a"}));
+    st.add(&json!({"status": "closed", "kind": null}));
+    let h = hints(&[], &["/status", "/kind"], &[]);
+    let observed = derive_schema_with(&st, &h, &DeriveOptions::default());
+    assert_eq!(observed["properties"]["status"]["enum"], json!(["closed", "open"]));
+    assert_eq!(observed["properties"]["kind"]["enum"], json!(["a", null]));
+    let scalars = DeriveOptions { nulls: schemabus::infer::NullPolicy::Scalars, ..DeriveOptions::default() };
+    let s = derive_schema_with(&st, &h, &scalars);
+    assert_eq!(s["properties"]["status"]["enum"], json!(["closed", "open", null]));
+    assert_eq!(s["properties"]["kind"]["enum"], json!(["a", null]));
+}

@@ -131,10 +131,12 @@ fn derive(
         s.insert("anyOf".into(), Value::Array(branches));
         s
     };
+    // A closed enum lists every accepted value, so it takes `null` whenever the type does
+    // (seen or by policy); `string_keywords` only lists the strings.
+    if nullable && let Some(Value::Array(e)) = s.get_mut("enum") {
+        e.push(Value::Null);
+    }
     if by_policy {
-        if let Some(Value::Array(e)) = s.get_mut("enum") {
-            e.push(Value::Null);
-        }
         // Why the schema accepts a null no sample held (docs/INFERENCE.md, null policy).
         s.insert("x-schemabus-nullable".into(), json!(opts.nulls.as_str()));
     }
@@ -204,10 +206,7 @@ fn string_keywords(s: &mut Map<String, Value>, node: &Node, kinds: u8, applied: 
         // A closed enum is only sound when every observed value is known and a string.
         match &node.values {
             Some(values) if kinds == KIND_STRING => {
-                let mut e: Vec<Value> = values.keys().map(|v| json!(v)).collect();
-                if node.nulls > 0 {
-                    e.push(Value::Null);
-                }
+                let e: Vec<Value> = values.keys().map(|v| json!(v)).collect();
                 s.insert("enum".into(), Value::Array(e));
             }
             Some(_) => {

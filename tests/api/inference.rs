@@ -82,4 +82,5 @@ async fn min_required_and_null_policy_widen_only_what_evidence_does_not_establis
         .assert_error(400, "invalid_request");
     let bad = app.post("/v1/infer", json!({"events": events, "nulls": "sometimes"})).await;
     assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.assert_error(400, "invalid_request")["details"]["pointer"], "/nulls", "{}", bad.body);
 }
