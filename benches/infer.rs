@@ -297,7 +297,12 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function("cli_run_1000_files", |b| {
-        b.iter(|| black_box(schemabus::cli::infer::run(&files, false, false).expect("run")))
+        b.iter(|| {
+            black_box(
+                schemabus::cli::infer::run(&files, false, false, &schemabus::infer::DeriveOptions::default())
+                    .expect("run"),
+            )
+        })
     });
     g.finish();
 

@@ -96,11 +96,28 @@ pub struct DiscoverySettings {
         default_value_t = 60
     )]
     pub min_interval_seconds: u64,
+
+    /// Distinct samples a property must be present in (in all of them) before a discovered
+    /// schema requires it, and a format matched in before it is asserted, 1 to 16; a type's
+    /// hints can override it (`docs/INFERENCE.md`, evidence).
+    #[arg(
+        long = "discovery-min-required",
+        env = "SCHEMABUS_DISCOVERY_MIN_REQUIRED",
+        default_value_t = crate::infer::DEFAULT_MIN_REQUIRED,
+        value_parser = clap::value_parser!(u64).range(1..=16)
+    )]
+    pub min_required: u64,
+
+    /// What a null not yet seen means in discovered schemas: observed, scalars or all; a
+    /// type's hints can override it.
+    #[arg(long = "discovery-nulls", env = "SCHEMABUS_DISCOVERY_NULLS", default_value = "all")]
+    pub nulls: crate::infer::NullPolicy,
 }
 
 impl Default for DiscoverySettings {
     fn default() -> Self {
-        Self { queue: 10_000, min_interval_seconds: 60 }
+        let d = crate::infer::DeriveOptions::default();
+        Self { queue: 10_000, min_interval_seconds: 60, min_required: d.min_required, nulls: d.nulls }
     }
 }
 

@@ -1,15 +1,26 @@
 //! Property tests for schema inference: soundness (every sample validates against the
 //! inferred schema, formats checked), order independence, merge = union, idempotence,
-//! persistence round-trip.
+//! persistence round-trip; each in every derivation mode (evidence threshold x null policy).
 
 use proptest::prelude::*;
-use schemabus::infer::{
-    DeriveOptions, Hints, InferenceState, derive_schema, derive_schema_with, merge_state,
-};
+use schemabus::infer::{DeriveOptions, Hints, InferenceState, NullPolicy, derive_schema_with, merge_state};
 use serde_json::{Map, Value, json};
 
 fn validator(schema: &Value) -> jsonschema::Validator {
     jsonschema::options().should_validate_formats(true).build(schema).expect("inferred schema compiles")
+}
+
+/// Every null policy, with the exact, the default and the largest evidence threshold.
+fn modes() -> Vec<DeriveOptions> {
+    let mut out = Vec::new();
+    for nulls in [NullPolicy::Observed, NullPolicy::Scalars, NullPolicy::All] {
+        for min_required in
+            [1, schemabus::infer::DEFAULT_MIN_REQUIRED, schemabus::infer::EVIDENCE_DOCS as u64]
+        {
+            out.push(DeriveOptions { min_required, nulls, ..DeriveOptions::default() });
+        }
+    }
+    out
 }
 
 fn state_of<'a>(docs: impl IntoIterator<Item = &'a Value>) -> InferenceState {
@@ -115,11 +126,13 @@ proptest! {
     #[test]
     fn every_sample_validates(samples in docs()) {
         let state = state_of(&samples);
-        let schema = derive_schema(&state, &Hints::default());
-        let v = validator(&schema);
-        for d in &samples {
-            let errors: Vec<String> = v.iter_errors(d).map(|e| e.to_string()).collect();
-            prop_assert!(errors.is_empty(), "sample {d}\nschema {schema}\nerrors {errors:?}");
+        for opts in modes() {
+            let schema = derive_schema_with(&state, &Hints::default(), &opts);
+            let v = validator(&schema);
+            for d in &samples {
+                let errors: Vec<String> = v.iter_errors(d).map(|e| e.to_string()).collect();
+                prop_assert!(errors.is_empty(), "{opts:?}\nsample {d}\nschema {schema}\nerrors {errors:?}");
+            }
         }
     }
 
@@ -132,10 +145,13 @@ proptest! {
             closed: ["", "/d", "/*/*/*"].iter().map(|s| s.to_string()).collect(),
             ..Hints::default()
         };
-        let schema = derive_schema(&state_of(&samples), &hints);
-        let v = validator(&schema);
-        for d in &samples {
-            prop_assert!(v.is_valid(d), "sample {d}\nschema {schema}");
+        let state = state_of(&samples);
+        for opts in modes() {
+            let schema = derive_schema_with(&state, &hints, &opts);
+            let v = validator(&schema);
+            for d in &samples {
+                prop_assert!(v.is_valid(d), "{opts:?}\nsample {d}\nschema {schema}");
+            }
         }
     }
 
@@ -144,7 +160,8 @@ proptest! {
         // The detectors must never be looser than the validator, or a schema would reject
         // the very string it was inferred from. Near-miss strings probe the edges.
         let doc = json!({"s": s});
-        let schema = derive_schema(&state_of([&doc]), &Hints::default());
+        // Exact mode: one sample is enough to assert a format.
+        let schema = derive_schema_with(&state_of([&doc]), &Hints::default(), &DeriveOptions::exact());
         prop_assert!(validator(&schema).is_valid(&doc), "{doc} against {}", schema["properties"]["s"]);
     }
 
@@ -160,10 +177,12 @@ proptest! {
         let a = state_of(&samples);
         let b = state_of(&shuffled);
         prop_assert_eq!(&a, &b);
-        let opts = DeriveOptions { stats: true, ..DeriveOptions::default() };
-        let sa = serde_json::to_string(&derive_schema_with(&a, &Hints::default(), &opts)).unwrap();
-        let sb = serde_json::to_string(&derive_schema_with(&b, &Hints::default(), &opts)).unwrap();
-        prop_assert_eq!(sa, sb);
+        for mode in modes() {
+            let opts = DeriveOptions { stats: true, ..mode };
+            let sa = serde_json::to_string(&derive_schema_with(&a, &Hints::default(), &opts)).unwrap();
+            let sb = serde_json::to_string(&derive_schema_with(&b, &Hints::default(), &opts)).unwrap();
+            prop_assert_eq!(sa, sb);
+        }
     }
 
     #[test]
@@ -184,9 +203,12 @@ proptest! {
             without_counts(&serde_json::to_value(&once).unwrap()),
             without_counts(&serde_json::to_value(&many).unwrap())
         );
-        let a = serde_json::to_string(&derive_schema(&once, &Hints::default())).unwrap();
-        let b = serde_json::to_string(&derive_schema(&many, &Hints::default())).unwrap();
-        prop_assert_eq!(a, b);
+        // Evidence counts distinct samples: repeating them establishes nothing new.
+        for opts in modes() {
+            let a = serde_json::to_string(&derive_schema_with(&once, &Hints::default(), &opts)).unwrap();
+            let b = serde_json::to_string(&derive_schema_with(&many, &Hints::default(), &opts)).unwrap();
+            prop_assert_eq!(a, b, "{:?}", opts);
+        }
     }
 
     #[test]
@@ -195,6 +217,11 @@ proptest! {
         let text = serde_json::to_string(&s).unwrap();
         let back: InferenceState = serde_json::from_str(&text).unwrap();
         prop_assert_eq!(&back, &s);
-        prop_assert_eq!(derive_schema(&back, &Hints::default()), derive_schema(&s, &Hints::default()));
+        for opts in modes() {
+            prop_assert_eq!(
+                derive_schema_with(&back, &Hints::default(), &opts),
+                derive_schema_with(&s, &Hints::default(), &opts)
+            );
+        }
     }
 }

@@ -3,13 +3,25 @@
 use std::path::PathBuf;
 
 use schemabus::infer::{
-    Catalog, DeriveOptions, Hints, InferenceState, derive_schema, derive_schema_with, event_type_name, infer,
-    merge_state, split_envelope,
+    Catalog, DeriveOptions, Hints, InferenceState, derive_schema_with, event_type_name, merge_state,
+    split_envelope,
 };
 use serde_json::{Value, json};
 
+/// The merge rules as such: every always-present property required, every format asserted,
+/// observed nulls only (the evidence threshold and null policy have their own tests).
+fn exact() -> DeriveOptions {
+    DeriveOptions::exact()
+}
+
+fn derive_schema(st: &InferenceState, h: &Hints) -> Value {
+    derive_schema_with(st, h, &exact())
+}
+
 fn schema_of(docs: &[Value]) -> Value {
-    infer(docs)
+    let mut st = InferenceState::new();
+    docs.iter().for_each(|d| st.add(d));
+    derive_schema(&st, &Hints::default())
 }
 
 fn hints(map: &[&str], enums: &[&str], closed: &[&str]) -> Hints {
@@ -93,7 +105,24 @@ fn maps_are_detected_by_key_shape_and_uniform_values() {
     let docs: Vec<Value> = (0..30)
         .map(|i| json!({"counters": {format!("k{i}"): i, format!("k{}", i + 1): 1, "total": 2}}))
         .collect();
-    assert_eq!(schema_of(&docs)["properties"]["counters"]["x-schemabus-map"], json!("sparse-keys"));
+    assert_eq!(schema_of(&docs)["properties"]["counters"]["x-schemabus-map"], json!("varying-keys"));
+    // Keys that change between two samples (label -> count)...
+    let s = schema_of(&[
+        json!({"labels": {"bug": 2, "ui": 1, "p1": 1}}),
+        json!({"labels": {"docs": 1, "p2": 3, "bug": 1}}),
+    ]);
+    assert_eq!(s["properties"]["labels"]["x-schemabus-map"], json!("varying-keys"));
+    assert!(valid(&s, &json!({"labels": {"security": 4}})));
+    assert!(!valid(&s, &json!({"labels": {"security": "high"}})), "map values keep their type");
+    // ...but a record with an optional field or two stays a record, as does one sample's array
+    // of differently shaped elements.
+    let s = schema_of(&[json!({"u": {"a": 1, "b": 2, "c": 3}}), json!({"u": {"a": 1, "b": 2, "d": 3}})]);
+    assert!(s["properties"]["u"].get("properties").is_some(), "{s}");
+    let s = schema_of(&[json!({"parts": [{"text": "a"}, {"url": "b"}, {"image": "c"}]})]);
+    assert!(s["properties"]["parts"]["items"].get("properties").is_some(), "{s}");
+    // Free-text keys: a permission name -> access level, from one sample.
+    let s = schema_of(&[json!({"permissions": {"repo:read": "granted", "org:admin": "denied"}})]);
+    assert_eq!(s["properties"]["permissions"]["x-schemabus-map"], json!("text-keys"));
 }
 
 #[test]
@@ -113,7 +142,7 @@ fn very_wide_objects_collapse_to_maps_in_the_state() {
 fn hints_override_heuristics() {
     let mut st = InferenceState::new();
     st.add(&json!({"levels": {"SKU-1": 1, "SKU-2": 2}, "status": "open", "byDay": {"2026-01-01": 1, "2026-01-02": 2}}));
-    st.add(&json!({"levels": {"SKU-3": 1}, "status": "closed", "byDay": {"2026-01-03": 1, "2026-01-04": 2}}));
+    st.add(&json!({"levels": {"SKU-1": 1, "SKU-2": 5}, "status": "closed", "byDay": {"2026-01-03": 1, "2026-01-04": 2}}));
     let plain = derive_schema(&st, &Hints::default());
     assert!(plain["properties"]["levels"].get("properties").is_some());
     assert!(plain["properties"]["status"].get("enum").is_none());
@@ -168,7 +197,7 @@ fn stats_annotations_are_opt_in() {
     let s = derive_schema_with(
         &st,
         &Hints::default(),
-        &DeriveOptions { stats: true, title: Some("T".into()), ..DeriveOptions::default() },
+        &DeriveOptions { stats: true, title: Some("T".into()), ..exact() },
     );
     assert_eq!(s["title"], json!("T"));
     assert_eq!(s["x-schemabus-stats"], json!({"seen": 2, "object": 2}));
@@ -239,7 +268,7 @@ fn fixture_docs() -> Vec<Value> {
 fn cli_groups_fixtures_by_type_and_every_fixture_validates() {
     let files = fixture_files();
     for detail_only in [true, false] {
-        let report = schemabus::cli::infer::run(&files, detail_only, false).expect("run");
+        let report = schemabus::cli::infer::run(&files, detail_only, false, &exact()).expect("run");
         let docs = fixture_docs();
         assert_eq!(report["documents"], json!(docs.len()));
         let types = report["types"].as_object().expect("types");
@@ -291,15 +320,16 @@ fn cli_reads_arrays_ndjson_and_reports_errors() {
     std::fs::write(&arr, " [ {\"a\":3}, {\"b\":true} ] ").expect("write");
     let empty = dir.path().join("c.json");
     std::fs::write(&empty, "  \n").expect("write");
-    let r = schemabus::cli::infer::run(&[nd, arr.clone(), empty], false, true).expect("run");
+    let r = schemabus::cli::infer::run(&[nd, arr.clone(), empty], false, true, &exact()).expect("run");
     assert_eq!(r["documents"], json!(4));
     assert_eq!(r["untyped"]["samples"], json!(4));
     assert!(r["untyped"]["schema"].get("required").is_none());
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"a\":").expect("write");
-    let err = schemabus::cli::infer::run(&[arr, bad], false, false).expect_err("truncated input fails");
+    let err =
+        schemabus::cli::infer::run(&[arr, bad], false, false, &exact()).expect_err("truncated input fails");
     assert!(err.contains("bad.json"), "{err}");
-    let missing = schemabus::cli::infer::run(&[dir.path().join("nope.json")], false, false);
+    let missing = schemabus::cli::infer::run(&[dir.path().join("nope.json")], false, false, &exact());
     assert!(missing.is_err());
 }
 
@@ -326,11 +356,44 @@ fn a_closed_enum_accepts_null_when_its_property_does() {
     st.add(&json!({"status": "open", "kind": "a"}));
     st.add(&json!({"status": "closed", "kind": null}));
     let h = hints(&[], &["/status", "/kind"], &[]);
-    let observed = derive_schema_with(&st, &h, &DeriveOptions::default());
+    let observed = derive_schema_with(&st, &h, &exact());
     assert_eq!(observed["properties"]["status"]["enum"], json!(["closed", "open"]));
     assert_eq!(observed["properties"]["kind"]["enum"], json!(["a", null]));
-    let scalars = DeriveOptions { nulls: schemabus::infer::NullPolicy::Scalars, ..DeriveOptions::default() };
+    let scalars = DeriveOptions { nulls: schemabus::infer::NullPolicy::Scalars, ..exact() };
     let s = derive_schema_with(&st, &h, &scalars);
     assert_eq!(s["properties"]["status"]["enum"], json!(["closed", "open", null]));
     assert_eq!(s["properties"]["kind"]["enum"], json!(["a", null]));
+}
+
+#[test]
+fn the_defaults_need_four_distinct_samples_for_required_and_format_and_accept_unseen_nulls() {
+    let doc =
+        |i: u32| json!({"id": format!("0f8fad5b-d9cb-469f-a165-70867728950{i}"), "owner": {"login": "a"}});
+    let mut st = InferenceState::new();
+    for i in 0..3 {
+        st.add(&doc(i));
+        st.add(&doc(i)); // a repeat is no new evidence
+    }
+    let s = derive_schema_with(&st, &Hints::default(), &DeriveOptions::default());
+    assert!(s.get("required").is_none(), "{s}");
+    assert_eq!(
+        s["properties"]["id"]["x-schemabus-optional"],
+        json!({"reason": "evidence", "present": 3, "needed": 4})
+    );
+    assert_eq!(
+        s["properties"]["id"]["x-schemabus-format"],
+        json!({"candidate": "uuid", "reason": "evidence", "present": 3, "needed": 4})
+    );
+    assert!(s["properties"]["id"].get("format").is_none());
+    assert_eq!(s["properties"]["owner"]["type"], json!(["null", "object"]));
+    assert_eq!(s["properties"]["owner"]["x-schemabus-nullable"], json!("all"));
+    assert!(valid(&s, &json!({"owner": null, "id": "not-a-uuid-yet"})));
+    assert!(!valid(&s, &json!({"owner": {"login": 7}})), "a number where strings were seen is refused");
+
+    st.add(&doc(3));
+    let s = derive_schema_with(&st, &Hints::default(), &DeriveOptions::default());
+    assert_eq!(s["required"], json!(["id", "owner"]));
+    assert_eq!(s["properties"]["id"]["format"], json!("uuid"));
+    assert!(s["properties"]["id"].get("x-schemabus-optional").is_none());
+    assert!(!valid(&s, &json!({"owner": null, "id": "not-a-uuid"})));
 }

@@ -41,8 +41,14 @@ const PROGRESS_DOCS: u64 = 10_000;
 const PROGRESS_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Infers schemas from `files` and returns the report described in the module docs.
-/// With `progress`, a line goes to stderr every 10,000 documents or 64 MiB.
-pub fn run(files: &[PathBuf], detail_only: bool, progress: bool) -> Result<Value, String> {
+/// With `progress`, a line goes to stderr every 10,000 documents or 64 MiB. `opts` carries
+/// the evidence threshold and null policy (its `title` is replaced by each type's name).
+pub fn run(
+    files: &[PathBuf],
+    detail_only: bool,
+    progress: bool,
+    opts: &DeriveOptions,
+) -> Result<Value, String> {
     let mut catalog = Catalog::new();
     let mut meter =
         Progress { enabled: progress, docs: 0, next_docs: PROGRESS_DOCS, next_bytes: PROGRESS_BYTES };
@@ -52,13 +58,13 @@ pub fn run(files: &[PathBuf], detail_only: bool, progress: bool) -> Result<Value
     if progress {
         eprintln!("infer: done, {} documents, {} event types", catalog.documents(), catalog.types.len());
     }
-    Ok(report(&catalog))
+    Ok(report(&catalog, opts))
 }
 
 /// Builds the output value from a catalog (also used by tests and the HTTP layer).
-pub fn report(catalog: &Catalog) -> Value {
+pub fn report(catalog: &Catalog, opts: &DeriveOptions) -> Value {
     let entry = |name: Option<&str>, st: &InferenceState| {
-        let opts = DeriveOptions { title: name.map(str::to_owned), ..DeriveOptions::default() };
+        let opts = DeriveOptions { title: name.map(str::to_owned), ..opts.clone() };
         json!({"samples": st.samples(), "schema": derive_schema_with(st, &Hints::default(), &opts)})
     };
     let types: Map<String, Value> =
@@ -228,7 +234,7 @@ mod tests {
                 read_file(p, &mut c, true, &mut meter, slurp_max).expect("read");
             }
             assert_eq!(meter.docs, 4);
-            results.push(report(&c));
+            results.push(report(&c, &DeriveOptions::default()));
         }
         assert_eq!(results[0], results[1]);
         assert_eq!(results[0]["types"]["s@AB"]["samples"], json!(1));

@@ -40,6 +40,13 @@ enum Command {
         /// No progress lines on standard error.
         #[arg(long)]
         quiet: bool,
+        /// Distinct samples a property must be present in (in all of them) to be required, and
+        /// a format matched in to be asserted, 1 to 16 (`docs/INFERENCE.md`, evidence).
+        #[arg(long, default_value_t = crate::infer::DEFAULT_MIN_REQUIRED, value_parser = clap::value_parser!(u64).range(1..=16))]
+        min_required: u64,
+        /// What an unseen null means: observed, scalars or all.
+        #[arg(long, default_value = "all")]
+        nulls: crate::infer::NullPolicy,
     },
     /// Manage API keys on a data directory (while the service is stopped).
     Keys(keys::KeysArgs),
@@ -68,7 +75,12 @@ pub fn run() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Infer { files, detail_only, quiet } => match infer::run(&files, detail_only, !quiet) {
+        Command::Infer { files, detail_only, quiet, min_required, nulls } => match infer::run(
+            &files,
+            detail_only,
+            !quiet,
+            &crate::infer::DeriveOptions { min_required, nulls, ..crate::infer::DeriveOptions::default() },
+        ) {
             Ok(report) => {
                 println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
                 ExitCode::SUCCESS

@@ -30,7 +30,7 @@ use crate::bus::BusService;
 use crate::bus::validation::Gate;
 use crate::config::DiscoverySettings;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::infer::{Hints, InferenceState};
+use crate::infer::{DeriveOptions, Hints, InferenceState, NullPolicy};
 use crate::model::{SchemaName, now_rfc3339};
 use crate::registry::RegistryService;
 use crate::storage::Store;
@@ -98,9 +98,10 @@ pub struct DiscoveryStatus {
 }
 
 /// Hints of a discovered schema: JSON Pointers into the sampled `detail` documents
-/// (`*` matches any property, element or map value). They override the heuristics.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+/// (`*` matches any property, element or map value), which override the heuristics, and
+/// the type's own evidence threshold and null policy, which override the service's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct HintsDocument {
     /// Objects to treat as maps (`additionalProperties` = merged value schema).
     pub map: BTreeSet<String>,
@@ -111,17 +112,30 @@ pub struct HintsDocument {
     pub enums: BTreeSet<String>,
     /// Objects that get `additionalProperties: false`.
     pub closed: BTreeSet<String>,
+    /// Distinct samples before a property is required or a format asserted (1 to 16);
+    /// absent: `--discovery-min-required`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 16)]
+    pub min_required: Option<u64>,
+    /// What an unseen null means (`observed`, `scalars`, `all`); absent: `--discovery-nulls`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "scalars")]
+    pub nulls: Option<NullPolicy>,
+    /// Use what the same-named structures of other registered schemas show (nullable and
+    /// optional fields, maps); absent: on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry_knowledge: Option<bool>,
 }
 
-impl From<HintsDocument> for Hints {
-    fn from(d: HintsDocument) -> Self {
-        Hints { map: d.map, record: d.record, enums: d.enums, closed: d.closed }
-    }
-}
-
-impl From<Hints> for HintsDocument {
-    fn from(h: Hints) -> Self {
-        HintsDocument { map: h.map, record: h.record, enums: h.enums, closed: h.closed }
+impl HintsDocument {
+    /// The pointer hints alone, as the inference core takes them.
+    pub fn hints(&self) -> Hints {
+        Hints {
+            map: self.map.clone(),
+            record: self.record.clone(),
+            enums: self.enums.clone(),
+            closed: self.closed.clone(),
+        }
     }
 }
 
@@ -155,6 +169,8 @@ pub struct DiscoveryService {
     gate: Gate,
     sampler: Sampler,
     min_interval: Duration,
+    /// The service-wide evidence threshold and null policy (`--discovery-*`).
+    defaults: DeriveOptions,
     /// Schemas whose hints changed: the worker derives them again.
     rederive: Arc<Mutex<BTreeSet<String>>>,
 }
@@ -194,6 +210,11 @@ impl DiscoveryService {
             bus,
             sampler,
             min_interval: Duration::from_secs(settings.min_interval_seconds),
+            defaults: DeriveOptions {
+                min_required: settings.min_required,
+                nulls: settings.nulls,
+                ..DeriveOptions::default()
+            },
             rederive: Arc::default(),
         };
         let worker = worker::Worker::new(service.clone()).run(receiver);
@@ -251,24 +272,44 @@ impl DiscoveryService {
     /// `invalid_name`, storage failures.
     pub fn hints(&self, schema: &str) -> ApiResult<HintsDocument> {
         SchemaName::parse(schema)?;
-        Ok(self.load_hints(schema)?.into())
+        self.load_hints(schema)
     }
 
     /// Replaces the hints of a discovered schema; the schema is derived again with them
     /// (a new version when that changes it, within the minimum interval).
     ///
     /// # Errors
-    /// `invalid_name`, storage failures.
+    /// `invalid_name`, `invalid_request` (minRequired outside 1..16), storage failures.
     pub async fn set_hints(&self, schema: &str, hints: HintsDocument) -> ApiResult<HintsDocument> {
         SchemaName::parse(schema)?;
-        let hints = Hints::from(hints);
+        if let Some(n) = hints.min_required
+            && !(1..=crate::infer::EVIDENCE_DOCS as u64).contains(&n)
+        {
+            return Err(ApiError::new(
+                Code::InvalidRequest,
+                format!("minRequired is {n}. Hint: give a count from 1 to {}.", crate::infer::EVIDENCE_DOCS),
+            )
+            .with_details(json!({"pointer": "/minRequired"})));
+        }
         self.store.put_discovery_hints(schema, &hints).map_err(storage)?;
         self.store.flush().await?;
         self.rederive.lock().unwrap_or_else(PoisonError::into_inner).insert(schema.to_owned());
-        Ok(hints.into())
+        Ok(hints)
     }
 
-    fn load_hints(&self, schema: &str) -> ApiResult<Hints> {
-        Ok(self.store.get_discovery_hints::<Hints>(schema).map_err(storage)?.unwrap_or_default())
+    /// A type's hints document; hints stored before the per-type settings existed read as
+    /// the same document with the settings absent.
+    fn load_hints(&self, schema: &str) -> ApiResult<HintsDocument> {
+        Ok(self.store.get_discovery_hints::<HintsDocument>(schema).map_err(storage)?.unwrap_or_default())
+    }
+
+    /// The derivation options of a type: the service's, overridden by its hints document.
+    fn options_for(&self, doc: &HintsDocument, name: &str) -> DeriveOptions {
+        DeriveOptions {
+            title: Some(name.to_owned()),
+            min_required: doc.min_required.unwrap_or(self.defaults.min_required),
+            nulls: doc.nulls.unwrap_or(self.defaults.nulls),
+            ..self.defaults.clone()
+        }
     }
 }

@@ -46,9 +46,10 @@ fn now_ms() -> i64 {
     i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
-/// Annotations that move with every new extreme value; a change in them alone does not
-/// make a new version (the next version carries them up to date).
-const VOLATILE: &[&str] = &["x-schemabus-range"];
+/// Annotations that move with every new sample (extreme values, evidence counts); a change
+/// in them alone does not make a new version (the next version carries them up to date).
+/// Evidence reaching its threshold changes `required` or `format`, which does.
+const VOLATILE: &[&str] = &["x-schemabus-range", "x-schemabus-optional", "x-schemabus-format"];
 
 fn without_volatile(schema: &Value) -> Value {
     match schema {
@@ -194,7 +195,7 @@ impl Worker {
     /// Derives a type's schema with its current hints and marks it pending when it differs
     /// from the registered one.
     fn derive(&mut self, name: &str) {
-        let hints = match self.service.load_hints(name) {
+        let doc = match self.service.load_hints(name) {
             Ok(h) => h,
             Err(e) => {
                 let bus = self.types.get(name).map(|e| e.last_bus.clone()).unwrap_or_default();
@@ -203,11 +204,8 @@ impl Worker {
             }
         };
         let Some(entry) = self.types.get_mut(name) else { return };
-        let schema = derive_schema_with(
-            &entry.record.state,
-            &hints,
-            &DeriveOptions { title: Some(name.to_owned()), ..DeriveOptions::default() },
-        );
+        let schema =
+            derive_schema_with(&entry.record.state, &doc.hints(), &self.service.options_for(&doc, name));
         let fp = fingerprint(&schema);
         entry.pending = entry.record.registered_fingerprint.as_deref() != Some(fp.as_str());
         entry.schema = Some(schema);
@@ -365,21 +363,17 @@ impl Worker {
             &SchemaName::parse(&schema)?,
             VersionSelector::Number(version),
         )?;
-        let (discovered_registry, discovered_schema) = discovered(name)?;
-        let discovered = self.service.registry.get_version(
-            &discovered_registry,
-            &discovered_schema,
-            VersionSelector::Number(discovered_version),
-        )?;
+        // Drift compares what the samples showed with the contract: the exact derivation
+        // (every always-present property required, only observed nulls, formats every value
+        // matched). The registered version is widened where evidence is short (evidence
+        // threshold, null policy, registry knowledge); compared as such, every property whose
+        // requiredness or non-nullness was never established would read as drift.
+        let doc = self.service.load_hints(name)?;
+        let observed = derive_schema_with(&entry.record.state, &doc.hints(), &DeriveOptions::exact());
         let refs = self.service.registry.referenced_documents_of(&contract.references)?;
         let contract_doc = with_base(&contract.content, &version_uri(&registry, &schema, version));
-        let report = compat::check(
-            &discovered.content,
-            &contract_doc,
-            CompatibilityMode::Backward,
-            Policy::Strict,
-            &refs,
-        );
+        let report =
+            compat::check(&observed, &contract_doc, CompatibilityMode::Backward, Policy::Strict, &refs);
         let contract_id = format!("{registry}/{schema}/{version}");
         let mut reported: BTreeSet<String> =
             self.service.store.get_discovery_drift(bus, name)?.unwrap_or_default();

@@ -23,22 +23,23 @@ pub(crate) struct InferRequest {
     /// For envelopes, infer only `detail` (default `true`); `false` infers whole envelopes.
     #[serde(default)]
     detail_only: Option<bool>,
-    /// Least number of samples a property must be present in (present in all of them) to
-    /// be made required (default 1: present in every sample is enough). Below it the
-    /// property is optional with `x-schemabus-optional` counts.
+    /// Least number of distinct samples a property must be present in (present in all of
+    /// them) to be made required, and a format matched in to be asserted (default 4,
+    /// measured; 1: every sample is enough). Below it the property is optional with
+    /// `x-schemabus-optional` counts, the format a candidate in `x-schemabus-format`.
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 1000000)]
+    #[schema(minimum = 1, maximum = 16)]
     min_required: Option<u64>,
-    /// What an unseen `null` means: `observed` (default: only properties seen null are
-    /// nullable), `scalars` (primitive properties accept null too) or `all` (objects and
-    /// arrays too). A value of another type is refused in every mode.
+    /// What an unseen `null` means: `observed` (only properties seen null are nullable),
+    /// `scalars` (primitive properties accept null too) or `all` (default, measured: objects
+    /// and arrays too). A value of another type is refused in every mode.
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "scalars")]
     nulls: Option<NullPolicy>,
 }
 
 /// Most accepted `minRequired`.
-const MAX_MIN_REQUIRED: u64 = 1_000_000;
+const MAX_MIN_REQUIRED: u64 = crate::infer::EVIDENCE_DOCS as u64;
 
 /// Counts of what was inferred.
 #[derive(Debug, Serialize, ToSchema)]
@@ -96,7 +97,8 @@ pub(crate) async fn infer_schema(
         )
         .with_details(json!({ "pointer": "/events" })));
     }
-    let min_required = request.min_required.unwrap_or(1);
+    let defaults = DeriveOptions::default();
+    let min_required = request.min_required.unwrap_or(defaults.min_required);
     if !(1..=MAX_MIN_REQUIRED).contains(&min_required) {
         return Err(ApiError::new(
             Code::InvalidRequest,
@@ -104,7 +106,7 @@ pub(crate) async fn infer_schema(
         )
         .with_details(json!({ "pointer": "/minRequired" })));
     }
-    let nulls = request.nulls.unwrap_or_default();
+    let nulls = request.nulls.unwrap_or(defaults.nulls);
     let detail_only = request.detail_only.unwrap_or(true);
     let mut catalog = Catalog::new();
     for event in &request.events {

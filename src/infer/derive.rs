@@ -5,8 +5,12 @@
 
 use serde_json::{Map, Value, json};
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use super::formats;
 use super::hints::{Applied, Compiled};
+use super::knowledge::{Applicable, Knowledge};
 use super::maps;
 use super::state::{
     ENUM_DOC_FINGERPRINTS, KIND_ARRAY, KIND_BOOLEAN, KIND_NUMBER, KIND_OBJECT, KIND_STRING, Node,
@@ -15,35 +19,90 @@ use super::state::{
 /// Maximum distinct values for an `x-enum-candidates` annotation.
 pub const ENUM_CANDIDATES_MAX: usize = 16;
 
+/// Default [`DeriveOptions::min_required`]: chosen from the generalisation benchmark
+/// (`docs/INFERENCE.md`, "Generalisation"); with three the corpus' held-out events omit
+/// properties present in all three training samples.
+pub const DEFAULT_MIN_REQUIRED: u64 = 4;
+
 /// Options for [`derive_schema_with`](super::derive_schema_with).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// The default is the measured one: `min_required` [`DEFAULT_MIN_REQUIRED`], nulls
+/// [`NullPolicy::All`]. [`DeriveOptions::exact`] describes the samples and nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeriveOptions {
     /// Add `x-schemabus-stats` (counts) at every position. Off by default so that feeding
     /// the same samples again leaves the schema byte-identical.
     pub stats: bool,
     /// A `title` for the root schema (e.g. the event type name).
     pub title: Option<String>,
-    /// Least number of objects a property must have been present in (present in every one
-    /// of them, too) before it is made `required`. `0` and `1` mean "present in every
-    /// sample is enough". Below the threshold the property stays optional and carries
-    /// `x-schemabus-optional` with its counts, so it becomes required as evidence grows.
+    /// Least number of distinct samples a property must have been present in (present in
+    /// every object at its position, too) before it is made `required`, and that a format
+    /// must have matched in before `format` is asserted. `0` and `1` mean "every sample is
+    /// enough"; counts are exact up to [`EVIDENCE_DOCS`](super::EVIDENCE_DOCS), so more
+    /// than that is never reached. Below the threshold the property stays optional (`x-schemabus-optional`)
+    /// and the format is a candidate (`x-schemabus-format`), both with their counts, so they
+    /// become assertions as evidence grows.
     pub min_required: u64,
     /// What a `null` not yet seen at a property means (see [`NullPolicy`]).
     pub nulls: NullPolicy,
+    /// What same-named structures of registered schemas show (none by default).
+    pub registry: Option<RegistryKnowledge>,
+}
+
+/// [`Knowledge`] to apply, and the schema it must not learn from (the one being inferred,
+/// whose registered form came from these very samples).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryKnowledge {
+    /// What was learned.
+    pub knowledge: Arc<Knowledge>,
+    /// Source name (`registry/schema`) left out.
+    pub exclude: Option<String>,
+}
+
+impl Default for DeriveOptions {
+    fn default() -> Self {
+        DeriveOptions {
+            stats: false,
+            title: None,
+            min_required: DEFAULT_MIN_REQUIRED,
+            nulls: NullPolicy::All,
+            registry: None,
+        }
+    }
+}
+
+impl DeriveOptions {
+    /// Exactly what the samples show: every always-present property required, every format
+    /// asserted, only observed nulls, no registry knowledge (the behaviour before issue 24).
+    pub fn exact() -> Self {
+        DeriveOptions { min_required: 1, nulls: NullPolicy::Observed, ..DeriveOptions::default() }
+    }
 }
 
 /// Which property positions accept `null` although no sample held one there.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NullPolicy {
     /// Only positions where a `null` was seen are nullable.
-    #[default]
     Observed,
     /// Properties holding only primitive values (strings, numbers, booleans) accept `null`
     /// as well.
     Scalars,
     /// Every property (primitives, objects and arrays) accepts `null` as well.
     All,
+}
+
+impl std::str::FromStr for NullPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "observed" => Ok(NullPolicy::Observed),
+            "scalars" => Ok(NullPolicy::Scalars),
+            "all" => Ok(NullPolicy::All),
+            _ => Err(format!("{s:?} is not a null policy: give observed, scalars or all")),
+        }
+    }
 }
 
 impl NullPolicy {
@@ -57,9 +116,22 @@ impl NullPolicy {
     }
 }
 
+/// Where a node sits, for the null rules.
+#[derive(Debug, Clone, Copy, Default)]
+struct Place {
+    /// A property value or map value: the positions the null policy applies to (not the
+    /// root, not array elements).
+    property: bool,
+    /// Registry knowledge says this property can be null.
+    known_nullable: bool,
+}
+
+const ROOT_OR_ITEM: Place = Place { property: false, known_nullable: false };
+const PROPERTY: Place = Place { property: true, known_nullable: false };
+
 pub(crate) fn derive_root(root: &Node, hints: &Compiled, opts: &DeriveOptions) -> Value {
     let mut path = Vec::new();
-    let mut s = derive(root, hints, opts, &mut path, false);
+    let mut s = derive(root, hints, opts, &mut path, ROOT_OR_ITEM);
     s.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
     if let Some(t) = &opts.title {
         s.insert("title".into(), json!(t));
@@ -67,19 +139,17 @@ pub(crate) fn derive_root(root: &Node, hints: &Compiled, opts: &DeriveOptions) -
     canonical(Value::Object(s))
 }
 
-/// `property` is true for property values and map values, the positions the null policy
-/// applies to (not the root, not array elements).
 fn derive(
     node: &Node,
     hints: &Compiled,
     opts: &DeriveOptions,
     path: &mut Vec<String>,
-    property: bool,
+    place: Place,
 ) -> Map<String, Value> {
     let applied = hints.at(path);
     let kinds = node.kinds();
     let structured = kinds & (KIND_OBJECT | KIND_ARRAY);
-    let by_policy = property
+    let by_policy = place.property
         && node.nulls == 0
         && kinds != 0
         && match opts.nulls {
@@ -87,7 +157,8 @@ fn derive(
             NullPolicy::Scalars => structured == 0,
             NullPolicy::All => true,
         };
-    let nullable = node.nulls > 0 || by_policy;
+    let by_registry = place.known_nullable && node.nulls == 0 && kinds != 0 && !by_policy;
+    let nullable = node.nulls > 0 || by_policy || by_registry;
     let mut s = if kinds == 0 {
         // Never `type: null`: the next payload will carry a real value.
         let mut s = Map::new();
@@ -139,6 +210,8 @@ fn derive(
     if by_policy {
         // Why the schema accepts a null no sample held (docs/INFERENCE.md, null policy).
         s.insert("x-schemabus-nullable".into(), json!(opts.nulls.as_str()));
+    } else if by_registry {
+        s.insert("x-schemabus-nullable".into(), json!("registry"));
     }
     if opts.stats {
         s.insert("x-schemabus-stats".into(), stats(node));
@@ -183,7 +256,7 @@ fn keywords(
         }
     }
     if kinds & KIND_STRING != 0 {
-        string_keywords(s, node, kinds, applied);
+        string_keywords(s, node, kinds, applied, opts.min_required.max(1));
     }
     if kinds & KIND_OBJECT != 0 {
         object_keywords(s, node, applied, hints, opts, path);
@@ -192,15 +265,24 @@ fn keywords(
         && let Some(items) = &node.items
     {
         path.push("*".into());
-        let items = derive(items, hints, opts, path, false);
+        let items = derive(items, hints, opts, path, ROOT_OR_ITEM);
         path.pop();
         s.insert("items".into(), Value::Object(items));
     }
 }
 
-fn string_keywords(s: &mut Map<String, Value>, node: &Node, kinds: u8, applied: Applied) {
+fn string_keywords(s: &mut Map<String, Value>, node: &Node, kinds: u8, applied: Applied, needed: u64) {
     if let Some(f) = formats::name(node.formats) {
-        s.insert("format".into(), json!(f));
+        if node.evidence() >= needed {
+            s.insert("format".into(), json!(f));
+        } else {
+            // A format is a claim about every future value, like `required`: too few strings
+            // matched it to assert it (a console test sends `sourceIp: "test-invoke-source-ip"`).
+            s.insert(
+                "x-schemabus-format".into(),
+                json!({"candidate": f, "reason": "evidence", "present": node.evidence(), "needed": needed}),
+            );
+        }
     }
     if applied.enumerate {
         // A closed enum is only sound when every observed value is known and a string.
@@ -236,6 +318,7 @@ fn object_keywords(
     opts: &DeriveOptions,
     path: &mut Vec<String>,
 ) {
+    let known = knowledge_at(node, opts, path);
     let reason = if node.collapsed.is_some() {
         Some(maps::MapReason::Collapsed)
     } else if applied.map {
@@ -243,15 +326,18 @@ fn object_keywords(
     } else if applied.record {
         None
     } else {
-        maps::detect(node)
+        maps::detect(node).or(known.map.as_ref().map(|_| maps::MapReason::Registry))
     };
     if let Some(reason) = reason {
         let values = maps::merged_values(node);
         path.push("*".into());
-        let v = derive(&values, hints, opts, path, true);
+        let v = derive(&values, hints, opts, path, PROPERTY);
         path.pop();
         s.insert("additionalProperties".into(), Value::Object(v));
         s.insert("x-schemabus-map".into(), json!(reason.as_str()));
+        if let (maps::MapReason::Registry, Some(sources)) = (reason, &known.map) {
+            s.insert("x-schemabus-map-sources".into(), json!(sources));
+        }
         return;
     }
     let mut props = Map::new();
@@ -259,17 +345,21 @@ fn object_keywords(
     let needed = opts.min_required.max(1);
     for (k, child) in &node.properties {
         path.push(k.clone());
-        let mut c = derive(child, hints, opts, path, true);
+        let place = Place { property: true, known_nullable: known.nullable.contains_key(k) };
+        let mut c = derive(child, hints, opts, path, place);
         path.pop();
         if child.seen == node.objects {
-            if node.objects >= needed {
+            if let Some(sources) = known.optional.get(k) {
+                // Present every time here, but other schemas show the same structure without it.
+                c.insert("x-schemabus-optional".into(), json!({"reason": "registry", "sources": sources}));
+            } else if child.evidence() >= needed {
                 required.push(json!(k));
             } else {
                 // Present every time, but too rarely seen to promise it: optional, with the
-                // evidence so far (it becomes required once `needed` objects held it).
+                // evidence so far (it becomes required once `needed` samples held it).
                 c.insert(
                     "x-schemabus-optional".into(),
-                    json!({"reason": "evidence", "present": child.seen, "needed": needed}),
+                    json!({"reason": "evidence", "present": child.evidence(), "needed": needed}),
                 );
             }
         }
@@ -282,6 +372,17 @@ fn object_keywords(
     if applied.closed {
         s.insert("additionalProperties".into(), json!(false));
     }
+}
+
+/// Registry knowledge for the object at `path`, named by its last segment (objects that are
+/// array elements or map values have no name of their own and get none).
+fn knowledge_at(node: &Node, opts: &DeriveOptions, path: &[String]) -> Applicable {
+    let (Some(r), Some(name)) = (&opts.registry, path.last()) else { return Applicable::default() };
+    if name == "*" || node.collapsed.is_some() {
+        return Applicable::default();
+    }
+    let keys: BTreeSet<&str> = node.properties.keys().map(String::as_str).collect();
+    r.knowledge.at(name, &keys, maps::uniform_values(node), r.exclude.as_deref())
 }
 
 fn stats(node: &Node) -> Value {

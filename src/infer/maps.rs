@@ -10,8 +10,8 @@ use super::state::{KIND_ARRAY, KIND_BOOLEAN, KIND_NUMBER, KIND_OBJECT, KIND_STRI
 
 /// Minimum distinct keys for the "id-like keys" rule.
 pub const ID_KEYS_MIN: usize = 2;
-/// Minimum distinct keys for the "many sparse keys" rule.
-pub const SPARSE_KEYS_MIN: usize = 24;
+/// Minimum distinct keys for the "keys vary between samples" rule.
+pub const VARYING_KEYS_MIN: usize = 3;
 /// Minimum distinct keys for the "many keys" rule (a single large dictionary).
 pub const MANY_KEYS_MIN: usize = 64;
 
@@ -24,10 +24,14 @@ pub(crate) enum MapReason {
     Collapsed,
     /// Every key looks like an identifier, a number or a date.
     IdKeys,
-    /// Many keys, most of them absent from most objects.
-    SparseKeys,
+    /// Every key is free text (holds a space, `/`, `:` or `@`): header values, labels, URLs.
+    TextKeys,
+    /// The keys differ between samples: most of them are absent from some object.
+    VaryingKeys,
     /// Very many keys with one value type.
     ManyKeys,
+    /// Registered schemas have the same-named structure as a map (registry knowledge).
+    Registry,
 }
 
 impl MapReason {
@@ -36,8 +40,10 @@ impl MapReason {
             MapReason::Hint => "hint",
             MapReason::Collapsed => "collapsed",
             MapReason::IdKeys => "id-keys",
-            MapReason::SparseKeys => "sparse-keys",
+            MapReason::TextKeys => "text-keys",
+            MapReason::VaryingKeys => "varying-keys",
             MapReason::ManyKeys => "many-keys",
+            MapReason::Registry => "registry",
         }
     }
 }
@@ -51,13 +57,19 @@ pub(crate) fn detect(node: &Node) -> Option<MapReason> {
     if node.properties.keys().all(|k| id_like(k)) || same_prefix_ids(node.properties.keys()) {
         return Some(MapReason::IdKeys);
     }
+    if node.properties.keys().all(|k| text_like(k)) {
+        return Some(MapReason::TextKeys);
+    }
     if n >= MANY_KEYS_MIN {
         return Some(MapReason::ManyKeys);
     }
-    if n >= SPARSE_KEYS_MIN && node.objects >= 2 {
+    // Keys that come and go between samples are data. Two distinct samples at least, so one
+    // document's array of differently shaped elements is not read as a map; and most keys
+    // must be missing somewhere, so a record with a few optional fields stays a record.
+    if n >= VARYING_KEYS_MIN && node.evidence() >= 2 {
         let always = node.properties.values().filter(|c| c.seen == node.objects).count();
         if always * 2 < n {
-            return Some(MapReason::SparseKeys);
+            return Some(MapReason::VaryingKeys);
         }
     }
     None
@@ -76,7 +88,7 @@ pub(crate) fn merged_values(node: &Node) -> Node {
 }
 
 /// True when all non-null values of all keys have one and the same JSON type.
-fn uniform_values(node: &Node) -> bool {
+pub(crate) fn uniform_values(node: &Node) -> bool {
     let mut kind = 0u8;
     for child in node.properties.values() {
         let k = child.kinds();
@@ -106,6 +118,12 @@ pub(crate) fn id_like(k: &str) -> bool {
     }
     // uuid, date-time, date, time
     formats::detect(k, 0b1111) != 0
+}
+
+/// Keys that are text rather than names: they hold a space, `/`, `:` or `@` (a label such
+/// as `good first issue`, a URL, an e-mail address, a `scope:read` permission).
+fn text_like(k: &str) -> bool {
+    k.contains([' ', '/', ':', '@'])
 }
 
 /// Keys like `SKU-0001`, `SKU-0002`: one shared non-digit prefix followed by at least
@@ -138,5 +156,11 @@ mod tests {
         assert!(!same_prefix_ids(keys(&["SKU-0001", "ART-0002"]).iter()));
         assert!(!same_prefix_ids(keys(&["address1", "address2"]).iter()));
         assert!(!same_prefix_ids(keys(&["v100a", "v101a"]).iter()));
+        for k in ["good first issue", "https://example.com/x", "repo:read", "ops@example.com"] {
+            assert!(text_like(k), "{k}");
+        }
+        for k in ["detail-type", "user_name", "X-Forwarded-For", "a.b"] {
+            assert!(!text_like(k), "{k}");
+        }
     }
 }

@@ -25,6 +25,11 @@ pub const ENUM_TRACK_VALUES: usize = 32;
 /// tell whether a value occurred in at least this many different documents.
 pub const ENUM_DOC_FINGERPRINTS: usize = 3;
 
+/// Distinct documents remembered per position (the smallest fingerprints): the evidence
+/// behind `required` and `format` is counted in distinct samples, exactly up to this many,
+/// so repeating a sample adds none (the most `minRequired` can ask for).
+pub const EVIDENCE_DOCS: usize = 16;
+
 /// Counts for one position of the sampled documents (the root, a property, array items or
 /// the values of a collapsed map).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -34,6 +39,10 @@ pub struct Node {
     pub seen: u64,
     /// Values that were `null`.
     pub nulls: u64,
+    /// Fingerprints of the distinct documents that held a value here, the
+    /// [`EVIDENCE_DOCS`] smallest. Empty in states persisted before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub docs: Vec<u64>,
     /// Booleans observed.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub booleans: u64,
@@ -105,6 +114,7 @@ impl Node {
     /// count enum candidates over distinct documents.
     pub fn observe(&mut self, v: &Value, doc: u64) {
         self.seen = self.seen.saturating_add(1);
+        insert_bounded(&mut self.docs, doc, EVIDENCE_DOCS);
         match v {
             Value::Null => self.nulls = self.nulls.saturating_add(1),
             Value::Bool(_) => self.booleans = self.booleans.saturating_add(1),
@@ -163,7 +173,7 @@ impl Node {
             return;
         }
         match values.get_mut(s) {
-            Some(docs) => insert_bounded(docs, doc),
+            Some(docs) => insert_bounded(docs, doc, ENUM_DOC_FINGERPRINTS),
             None => {
                 if values.len() >= ENUM_TRACK_VALUES {
                     self.values = None;
@@ -191,6 +201,9 @@ impl Node {
     pub fn merge(&mut self, other: &Node) {
         self.seen = self.seen.saturating_add(other.seen);
         self.nulls = self.nulls.saturating_add(other.nulls);
+        for &fp in &other.docs {
+            insert_bounded(&mut self.docs, fp, EVIDENCE_DOCS);
+        }
         self.booleans = self.booleans.saturating_add(other.booleans);
         self.integers = self.integers.saturating_add(other.integers);
         self.fractions = self.fractions.saturating_add(other.fractions);
@@ -249,7 +262,7 @@ impl Node {
             match mine.get_mut(v) {
                 Some(d) => {
                     for &fp in docs {
-                        insert_bounded(d, fp);
+                        insert_bounded(d, fp, ENUM_DOC_FINGERPRINTS);
                     }
                 }
                 None => {
@@ -260,6 +273,12 @@ impl Node {
         if mine.len() > ENUM_TRACK_VALUES {
             self.values = None;
         }
+    }
+
+    /// Distinct documents that held a value here (exact up to [`EVIDENCE_DOCS`]). States
+    /// persisted before documents were counted fall back to the number of values.
+    pub(crate) fn evidence(&self) -> u64 {
+        if self.docs.is_empty() { self.seen } else { self.docs.len() as u64 }
     }
 
     /// Kinds of non-null values observed, as a bit set (see `KIND_*`).
@@ -290,14 +309,14 @@ pub(crate) const KIND_STRING: u8 = 4;
 pub(crate) const KIND_OBJECT: u8 = 8;
 pub(crate) const KIND_ARRAY: u8 = 16;
 
-/// Keeps the `ENUM_DOC_FINGERPRINTS` smallest distinct fingerprints, sorted: a bounded
-/// sketch whose union is order-independent and idempotent.
-fn insert_bounded(docs: &mut Vec<u64>, fp: u64) {
+/// Keeps the `cap` smallest distinct fingerprints, sorted: a bounded sketch whose union is
+/// order-independent and idempotent.
+fn insert_bounded(docs: &mut Vec<u64>, fp: u64, cap: usize) {
     if let Err(at) = docs.binary_search(&fp)
-        && at < ENUM_DOC_FINGERPRINTS
+        && at < cap
     {
         docs.insert(at, fp);
-        docs.truncate(ENUM_DOC_FINGERPRINTS);
+        docs.truncate(cap);
     }
 }
 

@@ -7,12 +7,21 @@ use serde_json::{Value, json};
 
 use crate::bus_support::entry;
 use crate::helpers::{ServiceProcess, TestApp, data_dir, spawn_app_with};
+use schemabus::infer::NullPolicy;
 
 const DEADLINE: Duration = Duration::from_secs(15);
 const LATEST: &str = "/v1/registries/discovered-schemas/schemas/orders@OrderPlaced/versions/latest";
 
+/// The mechanics tests run discovery in exact mode (every always-present field required,
+/// observed nulls only) so each sample's effect is visible; the default evidence threshold
+/// and null policy have their own tests at the end.
 async fn app() -> TestApp {
-    spawn_app_with(|s| s.discovery.min_interval_seconds = 0).await
+    spawn_app_with(|s| {
+        s.discovery.min_interval_seconds = 0;
+        s.discovery.min_required = 1;
+        s.discovery.nulls = NullPolicy::Observed;
+    })
+    .await
 }
 
 /// Creates a bus (validation off unless given) with discovery on at `rate`.
@@ -140,7 +149,14 @@ fn blocking_put_events(client: &Client, base: &str, entries: Value) {
 #[test]
 fn discovery_state_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let flags = ["--discovery-min-interval-seconds", "0"];
+    let flags = [
+        "--discovery-min-interval-seconds",
+        "0",
+        "--discovery-min-required",
+        "1",
+        "--discovery-nulls",
+        "observed",
+    ];
     let client = Client::new();
     let service = ServiceProcess::start_with(&data_dir(&dir), &flags);
     let base = service.base.clone();
@@ -274,7 +290,11 @@ async fn drift_is_published_once_when_producers_break_the_contract() {
 
 #[tokio::test]
 async fn a_change_inside_the_minimum_interval_is_registered_when_it_ends() {
-    let app = spawn_app_with(|s| s.discovery.min_interval_seconds = 2).await;
+    let app = spawn_app_with(|s| {
+        s.discovery.min_interval_seconds = 2;
+        s.discovery.min_required = 1;
+    })
+    .await;
     discovering_bus(&app, "shop", None, 1.0).await;
     app.put_events("shop", json!([placed(json!({"orderId": "o-1"}))])).await;
     let v1 = wait_for(&app, LATEST, |b| b["version"] == 1).await;

@@ -14,7 +14,9 @@ async fn envelopes_are_inferred_per_event_type_from_their_detail() {
     let reply = app
         .post(
             "/v1/infer",
-            json!({"events": [placed("6f1c2a3e-8b9d-4c1e-9f2a-1b2c3d4e5f60", json!(10)), placed("7f1c2a3e-8b9d-4c1e-9f2a-1b2c3d4e5f61", json!(12.5))]}),
+            // minRequired 1: two samples are enough for `required` and `format` here.
+            json!({"events": [placed("6f1c2a3e-8b9d-4c1e-9f2a-1b2c3d4e5f60", json!(10)), placed("7f1c2a3e-8b9d-4c1e-9f2a-1b2c3d4e5f61", json!(12.5))],
+                   "minRequired": 1, "nulls": "observed"}),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -72,10 +74,18 @@ async fn min_required_and_null_policy_widen_only_what_evidence_does_not_establis
     assert_eq!(validate(json!({"note": null})).await.body["valid"], true);
     assert_eq!(validate(json!({"note": 5})).await.body["valid"], false);
 
-    // The default is today's rule: present in every sample is required.
+    // The defaults (measured, docs/INFERENCE.md): 4 distinct samples, every property nullable.
     let reply = app.post("/v1/infer", json!({"events": events})).await;
+    assert!(reply.body["schema"].get("required").is_none(), "{}", reply.body);
+    assert_eq!(reply.body["schema"]["properties"]["id"]["x-schemabus-optional"]["needed"], 4);
+    assert_eq!(reply.body["schema"]["properties"]["n"]["x-schemabus-nullable"], "all");
+    // Exactly what the samples show: present in every sample is required, no unseen null.
+    let reply = app.post("/v1/infer", json!({"events": events, "minRequired": 1, "nulls": "observed"})).await;
     assert_eq!(reply.body["schema"]["required"], json!(["id", "n", "note"]));
     assert_eq!(reply.body["schema"]["properties"]["note"]["type"], "string");
+    app.post("/v1/infer", json!({"events": events, "minRequired": 17}))
+        .await
+        .assert_error(400, "invalid_request");
 
     app.post("/v1/infer", json!({"events": events, "minRequired": 0}))
         .await
