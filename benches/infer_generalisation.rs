@@ -17,7 +17,9 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use generalisation::{Tally, TypeSamples, corpus, evaluate, split};
-use schemabus::infer::{DeriveOptions, Hints, InferenceState, NullPolicy, derive_schema_with};
+use schemabus::infer::{
+    DeriveOptions, Hints, InferenceState, Knowledge, NullPolicy, RegistryKnowledge, derive_schema_with,
+};
 use serde_json::Value;
 
 fn ours(corpus: &[TypeSamples], opts: &DeriveOptions) -> Vec<Value> {
@@ -80,12 +82,39 @@ fn main() {
         }
     }
     let d = DeriveOptions::default();
-    let t = evaluate(&corpus, &ours(&corpus, &d));
+    let base = ours(&corpus, &d);
+    let t = evaluate(&corpus, &base);
     print(
         &format!("schemabus defaults (nulls={}, minRequired={})", d.nulls.as_str(), d.min_required),
         &t,
         verbose,
     );
+    // Registry knowledge as discovery uses it: the registry holds every type's schema
+    // (inferred from its training half); each type learns from all but its own.
+    let mut knowledge = Knowledge::new();
+    for (t, s) in corpus.iter().zip(&base) {
+        knowledge.learn(&t.name, s);
+    }
+    let knowledge = std::sync::Arc::new(knowledge);
+    for (label, opts) in [
+        ("schemabus defaults + registry knowledge", d.clone()),
+        (
+            "schemabus nulls=observed minRequired=4 + registry knowledge",
+            DeriveOptions { nulls: NullPolicy::Observed, ..d.clone() },
+        ),
+    ] {
+        let with: Vec<Value> = corpus
+            .iter()
+            .map(|t| {
+                let mut st = InferenceState::new();
+                split(&t.samples).0.iter().for_each(|s| st.add(s));
+                let registry =
+                    Some(RegistryKnowledge { knowledge: knowledge.clone(), exclude: Some(t.name.clone()) });
+                derive_schema_with(&st, &Hints::default(), &DeriveOptions { registry, ..opts.clone() })
+            })
+            .collect();
+        print(label, &evaluate(&corpus, &with), verbose);
+    }
     match std::env::var("GENSON_PYTHON") {
         Ok(py) => print("GenSON 1.3.0", &evaluate(&corpus, &genson(&py, &corpus)), verbose),
         Err(_) => println!("| GenSON | not run: set GENSON_PYTHON to a python with genson==1.3.0 |"),

@@ -20,6 +20,7 @@ fn modes() -> Vec<DeriveOptions> {
             out.push(DeriveOptions { min_required, nulls, ..DeriveOptions::default() });
         }
     }
+    out.push(DeriveOptions::observed());
     out
 }
 

@@ -30,9 +30,9 @@ use crate::bus::BusService;
 use crate::bus::validation::Gate;
 use crate::config::DiscoverySettings;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::infer::{DeriveOptions, Hints, InferenceState, NullPolicy};
+use crate::infer::{DeriveOptions, Hints, InferenceState, Knowledge, NullPolicy, RegistryKnowledge};
 use crate::model::{SchemaName, now_rfc3339};
-use crate::registry::RegistryService;
+use crate::registry::{DISCOVERED_REGISTRY, RegistryService};
 use crate::storage::Store;
 
 use sampler::Counters;
@@ -303,12 +303,23 @@ impl DiscoveryService {
         Ok(self.store.get_discovery_hints::<HintsDocument>(schema).map_err(storage)?.unwrap_or_default())
     }
 
-    /// The derivation options of a type: the service's, overridden by its hints document.
-    fn options_for(&self, doc: &HintsDocument, name: &str) -> DeriveOptions {
+    /// The derivation options of a type: the service's, overridden by its hints document,
+    /// with registry knowledge unless the document turns it off. The type's own discovered
+    /// schema is left out of the knowledge: it was learned from these very samples.
+    fn options_for(
+        &self,
+        doc: &HintsDocument,
+        name: &str,
+        knowledge: Option<Arc<Knowledge>>,
+    ) -> DeriveOptions {
+        let registry = knowledge.filter(|_| doc.registry_knowledge != Some(false)).map(|knowledge| {
+            RegistryKnowledge { knowledge, exclude: Some(format!("{DISCOVERED_REGISTRY}/{name}")) }
+        });
         DeriveOptions {
             title: Some(name.to_owned()),
             min_required: doc.min_required.unwrap_or(self.defaults.min_required),
             nulls: doc.nulls.unwrap_or(self.defaults.nulls),
+            registry,
             ..self.defaults.clone()
         }
     }

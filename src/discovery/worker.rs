@@ -3,6 +3,7 @@
 
 use std::collections::hash_map::Entry as Slot;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -13,7 +14,7 @@ use super::{DRIFT_DETAIL_TYPE, DiscoveryService, TypeRecord};
 use crate::bus::REGISTRY_SOURCE;
 use crate::compat::{self, CompatibilityMode, FindingType, Policy};
 use crate::error::ApiResult;
-use crate::infer::{DeriveOptions, InferenceState, derive_schema_with, event_type_name};
+use crate::infer::{DeriveOptions, InferenceState, Knowledge, derive_schema_with, event_type_name};
 use crate::model::{RegistryName, SchemaName, ValidationMode, VersionSelector};
 use crate::registry::refs::version_uri;
 use crate::registry::{DISCOVERED_REGISTRY, RegisterVersionRequest, WriteOrigin, with_base};
@@ -40,6 +41,8 @@ struct Entry {
 pub(super) struct Worker {
     service: DiscoveryService,
     types: HashMap<String, Entry>,
+    /// Registry knowledge and the registry generation it was built at.
+    knowledge: Option<(u64, Arc<Knowledge>)>,
 }
 
 fn now_ms() -> i64 {
@@ -91,7 +94,7 @@ fn is_annotation(kind: FindingType) -> bool {
 
 impl Worker {
     pub(super) fn new(service: DiscoveryService) -> Self {
-        Self { service, types: HashMap::new() }
+        Self { service, types: HashMap::new(), knowledge: None }
     }
 
     pub(super) async fn run(mut self, mut receiver: mpsc::Receiver<Sample>) {
@@ -203,12 +206,35 @@ impl Worker {
                 return;
             }
         };
+        let knowledge = if doc.registry_knowledge == Some(false) { None } else { self.knowledge() };
+        let opts = self.service.options_for(&doc, name, knowledge);
         let Some(entry) = self.types.get_mut(name) else { return };
-        let schema =
-            derive_schema_with(&entry.record.state, &doc.hints(), &self.service.options_for(&doc, name));
+        let schema = derive_schema_with(&entry.record.state, &doc.hints(), &opts);
         let fp = fingerprint(&schema);
         entry.pending = entry.record.registered_fingerprint.as_deref() != Some(fp.as_str());
         entry.schema = Some(schema);
+    }
+
+    /// Registry knowledge, rebuilt when the registry changed since it was last built (a
+    /// read of every schema's latest version, off the request path).
+    fn knowledge(&mut self) -> Option<Arc<Knowledge>> {
+        let generation = self.service.registry.generation();
+        if let Some((built, k)) = &self.knowledge
+            && *built == generation
+        {
+            return Some(k.clone());
+        }
+        match self.service.registry.knowledge(None) {
+            Ok(k) => {
+                let k = Arc::new(k);
+                self.knowledge = Some((generation, k.clone()));
+                Some(k)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "discovery: cannot read the registry for knowledge");
+                None
+            }
+        }
     }
 
     fn rederive_hinted(&mut self) {
@@ -363,13 +389,14 @@ impl Worker {
             &SchemaName::parse(&schema)?,
             VersionSelector::Number(version),
         )?;
-        // Drift compares what the samples showed with the contract: the exact derivation
+        // Drift compares what the samples showed with the contract: the observed derivation
         // (every always-present property required, only observed nulls, formats every value
-        // matched). The registered version is widened where evidence is short (evidence
-        // threshold, null policy, registry knowledge); compared as such, every property whose
-        // requiredness or non-nullness was never established would read as drift.
+        // matched, records closed to the keys seen). The registered version is widened where
+        // evidence is short (evidence threshold, null policy, registry knowledge) and keeps
+        // records open; compared as such, every property whose requiredness or non-nullness
+        // was never established, and every map not yet recognised, would read as drift.
         let doc = self.service.load_hints(name)?;
-        let observed = derive_schema_with(&entry.record.state, &doc.hints(), &DeriveOptions::exact());
+        let observed = derive_schema_with(&entry.record.state, &doc.hints(), &DeriveOptions::observed());
         let refs = self.service.registry.referenced_documents_of(&contract.references)?;
         let contract_doc = with_base(&contract.content, &version_uri(&registry, &schema, version));
         let report =

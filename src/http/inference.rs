@@ -8,7 +8,12 @@ use utoipa::ToSchema;
 use super::error::HandlerResult;
 use super::extract::ApiJson;
 use crate::error::{ApiError, Code, ErrorBody};
-use crate::infer::{Catalog, DeriveOptions, Hints, InferenceState, NullPolicy, derive_schema_with};
+use crate::infer::{
+    Catalog, DeriveOptions, Hints, InferenceState, NullPolicy, RegistryKnowledge, decisions,
+    derive_schema_with,
+};
+use crate::model::RegistryName;
+use crate::registry::RegistryService;
 
 /// Most samples accepted in one request (the body limit applies too).
 const MAX_SAMPLES: usize = 10_000;
@@ -36,6 +41,12 @@ pub(crate) struct InferRequest {
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "scalars")]
     nulls: Option<NullPolicy>,
+    /// Registry knowledge: a registry name, or `*` for every registry. Same-named object
+    /// structures of its schemas' latest versions lend what they show (nullable and optional
+    /// fields, maps) when their shapes agree (docs/INFERENCE.md). Absent: none.
+    #[serde(default)]
+    #[schema(example = "shop")]
+    registry: Option<String>,
 }
 
 /// Most accepted `minRequired`.
@@ -51,6 +62,13 @@ pub(crate) struct InferStats {
     types: Map<String, Value>,
     /// Samples that were not envelopes.
     untyped: u64,
+    /// The settings in force (the request's or the defaults).
+    #[schema(value_type = Object)]
+    settings: Value,
+    /// Per schema (keyed like `schemas`), the positions widened or read as maps and why:
+    /// `{pointer, decision: optional|nullable|map|format-candidate, reason, ...}`.
+    #[schema(value_type = Object)]
+    decisions: Map<String, Value>,
 }
 
 /// Inferred schema(s).
@@ -74,20 +92,24 @@ pub(crate) struct InferResponse {
 /// Infer a schema from samples.
 ///
 /// Merges the samples into one JSON Schema (2020-12) per event type, following
-/// docs/INFERENCE.md: required = present in every sample, objects open, formats kept only
-/// while every value matches, integrality and ranges as annotations. Stores nothing.
+/// docs/INFERENCE.md: required = present in every one of at least `minRequired` distinct
+/// samples, unseen nulls by the `nulls` policy, objects open, maps detected, formats kept
+/// while every value matches, registry knowledge on request; `stats.decisions` says why
+/// each position was widened. Stores nothing.
 #[utoipa::path(
     tag = "inference",
     operation_id = "inferSchema",
     request_body = InferRequest,
     responses(
         (status = 200, description = "The inferred schema(s).", body = InferResponse),
-        (status = 400, description = "Malformed body, no samples, or too many.", body = ErrorBody),
+        (status = 400, description = "Malformed body, no samples or too many, minRequired outside 1..16, unknown null policy, invalid registry name.", body = ErrorBody),
+        (status = 404, description = "No such registry (`registry_not_found`).", body = ErrorBody),
         (status = 413, description = "Body over the size limit.", body = ErrorBody),
     )
 )]
 #[post("/infer")]
 pub(crate) async fn infer_schema(
+    registry: web::Data<RegistryService>,
     ApiJson(request): ApiJson<InferRequest>,
 ) -> HandlerResult<web::Json<InferResponse>> {
     if request.events.is_empty() || request.events.len() > MAX_SAMPLES {
@@ -107,6 +129,18 @@ pub(crate) async fn infer_schema(
         .with_details(json!({ "pointer": "/minRequired" })));
     }
     let nulls = request.nulls.unwrap_or(defaults.nulls);
+    let knowledge = match request.registry.as_deref() {
+        None => None,
+        Some(name) => {
+            let only = if name == "*" {
+                None
+            } else {
+                Some(RegistryName::parse(name).map_err(|e| e.with_details(json!({"pointer": "/registry"})))?)
+            };
+            let knowledge = registry.knowledge(only.as_ref())?;
+            Some(RegistryKnowledge { knowledge: std::sync::Arc::new(knowledge), exclude: None })
+        }
+    };
     let detail_only = request.detail_only.unwrap_or(true);
     let mut catalog = Catalog::new();
     for event in &request.events {
@@ -120,6 +154,7 @@ pub(crate) async fn infer_schema(
                 title: name.map(str::to_owned),
                 min_required,
                 nulls,
+                registry: knowledge.clone(),
                 ..DeriveOptions::default()
             },
         )
@@ -139,6 +174,15 @@ pub(crate) async fn infer_schema(
     } else {
         (None, None)
     };
-    let stats = InferStats { documents: catalog.documents(), types, untyped: catalog.untyped.samples() };
+    let decisions = schemas.iter().map(|(k, v)| (k.clone(), Value::Array(decisions(v)))).collect();
+    let settings =
+        json!({"minRequired": min_required, "nulls": nulls.as_str(), "registry": request.registry});
+    let stats = InferStats {
+        documents: catalog.documents(),
+        types,
+        untyped: catalog.untyped.samples(),
+        settings,
+        decisions,
+    };
     Ok(web::Json(InferResponse { schema, name, schemas, stats }))
 }

@@ -47,6 +47,10 @@ pub struct DeriveOptions {
     pub nulls: NullPolicy,
     /// What same-named structures of registered schemas show (none by default).
     pub registry: Option<RegistryKnowledge>,
+    /// Every record gets `additionalProperties: false`, as if a `closed` hint named it
+    /// (maps keep their value schema): the schema then describes the keys seen and nothing
+    /// else. Drift uses it with [`DeriveOptions::observed`].
+    pub close_records: bool,
 }
 
 /// [`Knowledge`] to apply, and the schema it must not learn from (the one being inferred,
@@ -67,6 +71,7 @@ impl Default for DeriveOptions {
             min_required: DEFAULT_MIN_REQUIRED,
             nulls: NullPolicy::All,
             registry: None,
+            close_records: false,
         }
     }
 }
@@ -76,6 +81,13 @@ impl DeriveOptions {
     /// asserted, only observed nulls, no registry knowledge (the behaviour before issue 24).
     pub fn exact() -> Self {
         DeriveOptions { min_required: 1, nulls: NullPolicy::Observed, ..DeriveOptions::default() }
+    }
+
+    /// What the samples showed and nothing beyond: [`DeriveOptions::exact`] with every
+    /// record closed. Comparing this with a contract tells whether the traffic seen broke
+    /// it; an open record would "allow anything" for keys no sample held.
+    pub fn observed() -> Self {
+        DeriveOptions { close_records: true, ..DeriveOptions::exact() }
     }
 }
 
@@ -369,7 +381,7 @@ fn object_keywords(
     if !required.is_empty() {
         s.insert("required".into(), Value::Array(required));
     }
-    if applied.closed {
+    if applied.closed || opts.close_records {
         s.insert("additionalProperties".into(), json!(false));
     }
 }

@@ -173,6 +173,9 @@ fn object_facts(sub: &Value) -> Option<Facts> {
             .filter_map(Value::as_object)
             .find(|b| b.contains_key("properties") || is_object_type(b.get("type")))?
     };
+    if object.get("x-schemabus-map").is_some_and(|r| r == "registry") {
+        return None; // learned from knowledge itself: learning it back would feed a loop
+    }
     let mut f = Facts::default();
     let props = object.get("properties").and_then(Value::as_object);
     if props.is_none_or(serde_json::Map::is_empty) {

@@ -34,6 +34,7 @@
 //! ```
 
 mod derive;
+mod explain;
 mod formats;
 mod hints;
 mod knowledge;
@@ -49,6 +50,7 @@ use serde_json::Value;
 pub use derive::{
     DEFAULT_MIN_REQUIRED, DeriveOptions, ENUM_CANDIDATES_MAX, NullPolicy, RegistryKnowledge, canonical,
 };
+pub use explain::{MAX_DECISIONS, decisions};
 pub use hints::Hints;
 pub use knowledge::Knowledge;
 pub use maps::{ID_KEYS_MIN, MANY_KEYS_MIN, VARYING_KEYS_MIN};

@@ -6,6 +6,7 @@
 
 mod compatibility;
 pub mod content;
+mod knowledge;
 pub mod refs;
 mod requests;
 mod search;

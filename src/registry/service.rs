@@ -69,6 +69,8 @@ pub struct RegistryService {
     config: RegistryConfig,
     structure: Arc<RwLock<()>>,
     listener: Arc<OnceLock<RegistryListener>>,
+    /// Counts changes, so derived views (registry knowledge) know when to rebuild.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for RegistryService {
@@ -97,6 +99,7 @@ impl RegistryService {
             config,
             structure: Arc::default(),
             listener: Arc::default(),
+            generation: Arc::default(),
         };
         if service.store.get_registry(DISCOVERED_REGISTRY)?.is_none() {
             let now = now_rfc3339();
@@ -114,12 +117,19 @@ impl RegistryService {
         Ok(service)
     }
 
+    /// A number that grows with every change (registries, schemas, versions) in this
+    /// process.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Sets the listener told of every change (once, at startup).
     pub fn set_listener(&self, listener: RegistryListener) {
         let _ = self.listener.set(listener);
     }
 
     fn changed(&self, detail_type: &'static str, detail: Value) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
         if let Some(listener) = self.listener.get() {
             listener(detail_type, detail);
         }

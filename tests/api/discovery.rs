@@ -349,3 +349,119 @@ async fn refused_events_are_discovered_too() {
     let status = wait_for(&app, "/v1/buses/strict/discovery", |b| b["counters"]["driftEvents"] == 1).await;
     assert!(status["counters"].get("lastError").is_none(), "{status}");
 }
+
+/// Issue 24 end to end, with the default evidence threshold, null policy and registry
+/// knowledge: a discoverer that has seen a few events accepts the next ones (rare nulls,
+/// map keys not seen before, a field left out) and reports no drift for them, while a
+/// contract that does not take nulls everywhere is in force.
+#[tokio::test]
+async fn defaults_learn_a_schema_that_accepts_later_events_without_false_drift() {
+    let app = spawn_app_with(|s| s.discovery.min_interval_seconds = 0).await;
+    app.create_unchecked_registry("shop").await;
+    let contract = json!({"type": "object", "required": ["orderId", "total"], "properties": {
+        "orderId": {"type": "string"}, "total": {"type": "number"},
+        "description": {"type": ["string", "null"]},
+        "assignee": {"type": ["object", "null"], "properties": {"login": {"type": "string"}}},
+        "coupon": {"type": "string"},
+        "labels": {"type": "object", "additionalProperties": {"type": "number"}}}});
+    assert_eq!(app.register("shop", "orders@OrderPlaced", contract).await.status, 201);
+    discovering_bus(&app, "orders", Some(json!({"mode": "warn", "registry": "shop"})), 1.0).await;
+    app.create_queue("drift", 30).await;
+    app.route_to_queue(
+        "default",
+        "drift",
+        json!({"source": ["schemabus.registry"], "detail-type": ["Schema Drift Detected"]}),
+        "drift",
+    )
+    .await;
+
+    let early = [
+        json!({"orderId": "o-1", "total": 3, "description": "gift", "assignee": {"login": "ana"},
+               "coupon": "SPRING", "labels": {"bug": 1, "ui": 2, "p1": 1}}),
+        json!({"orderId": "o-2", "total": 4.5, "description": "rush", "assignee": {"login": "bo"},
+               "coupon": "SUMMER", "labels": {"docs": 1, "p2": 3, "bug": 2}}),
+        json!({"orderId": "o-3", "total": 5, "description": "none", "assignee": {"login": "chen"},
+               "coupon": "FALL", "labels": {"ui": 4, "needs triage": 1, "p3": 2}}),
+    ];
+    app.put_events("orders", json!(early.iter().cloned().map(placed).collect::<Vec<_>>())).await;
+    wait_for(&app, "/v1/buses/orders/discovery", |b| b["counters"]["inferred"] == 3).await;
+    let learned = wait_for(&app, LATEST, |b| b["version"].as_u64() >= Some(1)).await;
+    let version = learned["version"].as_u64().unwrap();
+    let content = &learned["content"];
+    assert_eq!(content["properties"]["labels"]["x-schemabus-map"], "varying-keys", "{content}");
+    assert_eq!(content["properties"]["description"]["x-schemabus-nullable"], "all");
+    assert_eq!(content["properties"]["coupon"]["x-schemabus-optional"]["reason"], "evidence");
+
+    let later = [
+        json!({"orderId": "o-4", "total": 6, "description": null, "assignee": null,
+               "labels": {"security": 7, "good first issue": 1}}),
+        json!({"orderId": "o-5", "total": 7.25, "description": "late", "assignee": {"login": "dara"},
+               "coupon": "WINTER", "labels": {}}),
+    ];
+    for event in &later {
+        let verdict = app
+            .post(
+                &format!(
+                    "/v1/registries/discovered-schemas/schemas/orders@OrderPlaced/versions/{version}/validate"
+                ),
+                event.clone(),
+            )
+            .await;
+        assert_eq!(verdict.body["valid"], true, "{event} against {content}: {}", verdict.body);
+    }
+    // Really wrong events are still refused: a number where strings were always seen.
+    let wrong = json!({"orderId": 8, "total": 1, "labels": {"bug": "high"}});
+    let verdict = app
+        .post(
+            &format!(
+                "/v1/registries/discovered-schemas/schemas/orders@OrderPlaced/versions/{version}/validate"
+            ),
+            wrong,
+        )
+        .await;
+    assert_eq!(verdict.body["valid"], false, "{}", verdict.body);
+
+    let body = app.put_events("orders", json!(later.iter().cloned().map(placed).collect::<Vec<_>>())).await;
+    assert_eq!(body["failedEntryCount"], 0);
+    let status = wait_for(&app, "/v1/buses/orders/discovery", |b| b["counters"]["inferred"] == 5).await;
+    assert!(status["counters"].get("lastError").is_none(), "{status}");
+    // The worker checks drift right after registering; give it a moment, then look.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let drift = app.drain("drift").await;
+    assert!(drift.is_empty(), "no drift event: {drift:?}");
+    let status = app.get("/v1/buses/orders/discovery").await;
+    assert_eq!(status.body["counters"]["driftEvents"], 0, "{}", status.body);
+}
+
+#[tokio::test]
+async fn a_types_hints_override_the_evidence_threshold_and_null_policy() {
+    let app = spawn_app_with(|s| s.discovery.min_interval_seconds = 0).await;
+    discovering_bus(&app, "shop", None, 1.0).await;
+    app.put_events(
+        "shop",
+        json!([placed(json!({"orderId": "o-1", "total": 3})), placed(json!({"orderId": "o-2", "total": 4}))]),
+    )
+    .await;
+    let v1 = wait_for(&app, LATEST, |b| b["version"] == 1).await;
+    assert!(v1["content"].get("required").is_none(), "two samples establish nothing by default: {v1}");
+    assert_eq!(v1["content"]["properties"]["orderId"]["type"], json!(["null", "string"]));
+
+    let hints_path = "/v1/discovery/hints/orders@OrderPlaced";
+    let settings = json!({"minRequired": 2, "nulls": "observed", "registryKnowledge": false});
+    let reply = app.put(hints_path, settings.clone()).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["minRequired"], 2);
+    let v2 = wait_for(&app, LATEST, |b| b["version"] == 2).await;
+    assert_eq!(v2["content"]["required"], json!(["orderId", "total"]), "{v2}");
+    assert_eq!(v2["content"]["properties"]["orderId"]["type"], "string");
+    let stored = app.get(hints_path).await;
+    assert_eq!(stored.body["nulls"], "observed", "{}", stored.body);
+    assert_eq!(stored.body["registryKnowledge"], false);
+
+    let reply = app.put(hints_path, json!({"minRequired": 0})).await;
+    let body = reply.assert_error(400, "invalid_request");
+    assert_eq!(body["details"]["pointer"], "/minRequired", "{body}");
+    let reply = app.put(hints_path, json!({"nulls": "often"})).await;
+    let body = reply.assert_error(400, "invalid_request");
+    assert_eq!(body["details"]["pointer"], "/nulls", "{body}");
+}

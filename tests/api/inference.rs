@@ -94,3 +94,72 @@ async fn min_required_and_null_policy_widen_only_what_evidence_does_not_establis
     assert_eq!(bad.status, 400, "{}", bad.body);
     assert_eq!(bad.assert_error(400, "invalid_request")["details"]["pointer"], "/nulls", "{}", bad.body);
 }
+
+#[tokio::test]
+async fn registry_knowledge_lends_nullable_optional_and_map_facts_of_same_named_structures() {
+    let app = spawn_app().await;
+    app.create_registry("gh").await;
+    let push = json!({"type": "object", "properties": {
+        "repository": {"type": "object", "required": ["id", "name"], "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"},
+            "homepage": {"type": ["null", "string"]}, "topics": {"type": "array"}}},
+        "labels": {"type": "object", "additionalProperties": {"type": "integer"}}}});
+    assert_eq!(app.register("gh", "Push", push).await.status, 201);
+    let events = json!([
+        {"repository": {"id": 1, "name": "a", "homepage": "https://a.example", "topics": []}, "labels": {"bug": 1}},
+        {"repository": {"id": 2, "name": "b", "homepage": "https://b.example", "topics": []}, "labels": {"bug": 2}}
+    ]);
+    let exact = json!({"events": events, "minRequired": 1, "nulls": "observed"});
+    let without = app.post("/v1/infer", exact.clone()).await;
+    assert_eq!(without.status, 200, "{}", without.body);
+    let repo = &without.body["schema"]["properties"]["repository"];
+    assert_eq!(repo["properties"]["homepage"]["type"], "string");
+    assert_eq!(repo["required"], json!(["homepage", "id", "name", "topics"]));
+
+    let mut with = exact.clone();
+    with["registry"] = json!("gh");
+    let reply = app.post("/v1/infer", with).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let schema = &reply.body["schema"];
+    let repo = &schema["properties"]["repository"];
+    assert_eq!(repo["properties"]["homepage"]["type"], json!(["null", "string"]), "{repo}");
+    assert_eq!(repo["properties"]["homepage"]["x-schemabus-nullable"], "registry");
+    assert_eq!(
+        repo["properties"]["topics"]["x-schemabus-optional"],
+        json!({"reason": "registry", "sources": ["gh/Push", ]})
+    );
+    assert_eq!(repo["required"], json!(["id", "name"]), "what the registry requires stays required");
+    assert_eq!(schema["properties"]["labels"]["x-schemabus-map"], "registry");
+    assert!(schema["properties"]["labels"]["additionalProperties"].is_object());
+    // Every choice is listed with its reason.
+    let decisions = reply.body["stats"]["decisions"]["untyped"].as_array().expect("decisions");
+    assert!(
+        decisions.contains(
+            &json!({"pointer": "/repository/homepage", "decision": "nullable", "reason": "registry"})
+        )
+    );
+    assert!(decisions.contains(
+        &json!({"pointer": "/labels", "decision": "map", "reason": "registry", "sources": ["gh/Push"]})
+    ));
+    assert_eq!(
+        reply.body["stats"]["settings"],
+        json!({"minRequired": 1, "nulls": "observed", "registry": "gh"})
+    );
+    // A value of another type is still refused.
+    assert_eq!(app.register("gh", "Learned", schema.clone()).await.status, 201);
+    let bad = json!({"repository": {"id": 3, "name": 7}, "labels": {}});
+    let verdict = app.post("/v1/registries/gh/schemas/Learned/versions/1/validate", bad).await;
+    assert_eq!(verdict.body["valid"], false, "{}", verdict.body);
+
+    let mut all = exact.clone();
+    all["registry"] = json!("*");
+    assert_eq!(app.post("/v1/infer", all).await.status, 200);
+    let mut missing = exact.clone();
+    missing["registry"] = json!("nope");
+    app.post("/v1/infer", missing).await.assert_error(404, "registry_not_found");
+    let mut bad_name = exact;
+    bad_name["registry"] = json!("no spaces");
+    let reply = app.post("/v1/infer", bad_name).await;
+    let body = reply.assert_error(400, "invalid_name");
+    assert_eq!(body["details"]["pointer"], "/registry", "{body}");
+}
