@@ -75,7 +75,7 @@ fn main() {
     println!("| setting | held-out accepted | type mutants rejected | required mutants rejected |");
     println!("| --- | --- | --- | --- |");
     for nulls in [NullPolicy::Observed, NullPolicy::Scalars, NullPolicy::All] {
-        for min_required in [1, 2, 3, 4] {
+        for min_required in [1, 2, 3, 4, 5, 8] {
             let opts = DeriveOptions { min_required, nulls, ..DeriveOptions::default() };
             let t = evaluate(&corpus, &ours(&corpus, &opts));
             print(&format!("schemabus nulls={} minRequired={min_required}", nulls.as_str()), &t, verbose);

@@ -397,3 +397,24 @@ fn the_defaults_need_four_distinct_samples_for_required_and_format_and_accept_un
     assert!(s["properties"]["id"].get("x-schemabus-optional").is_none());
     assert!(!valid(&s, &json!({"owner": null, "id": "not-a-uuid"})));
 }
+
+#[test]
+fn states_persisted_before_evidence_counting_keep_their_required_fields() {
+    // A node without `docs`, as stored before issue 24: its value counts stand in for
+    // distinct documents, so a long-observed field stays required.
+    let legacy = json!({"format": 1, "root": {"seen": 20, "nulls": 0, "objects": 20,
+        "properties": {"id": {"seen": 20, "nulls": 0, "strings": 20}}}});
+    let mut st: InferenceState = serde_json::from_value(legacy).expect("old state reads");
+    let s = derive_schema_with(&st, &Hints::default(), &DeriveOptions::default());
+    assert_eq!(s["required"], json!(["id"]), "{s}");
+    st.add(&json!({"id": "x"}));
+    let s = derive_schema_with(&st, &Hints::default(), &DeriveOptions::default());
+    assert_eq!(s["required"], json!(["id"]), "{s}");
+    // Past the cap the set becomes a flag: the stored state stays small.
+    let mut st = InferenceState::new();
+    for i in 0..40 {
+        st.add(&json!({"id": i}));
+    }
+    let text = serde_json::to_string(&st).expect("serialises");
+    assert!(text.contains("\"docs_full\":true") && !text.contains("\"docs\":["), "{text}");
+}

@@ -39,10 +39,15 @@ pub struct Node {
     pub seen: u64,
     /// Values that were `null`.
     pub nulls: u64,
-    /// Fingerprints of the distinct documents that held a value here, the
-    /// [`EVIDENCE_DOCS`] smallest. Empty in states persisted before it existed.
+    /// Fingerprints of the distinct documents that held a value here, sorted, while there
+    /// are fewer than [`EVIDENCE_DOCS`]; then emptied and `docs_full` set: no threshold can
+    /// ask for more, so the persisted state stays small. Empty (and not full) in states
+    /// persisted before evidence was counted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub docs: Vec<u64>,
+    /// At least [`EVIDENCE_DOCS`] distinct documents held a value here.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub docs_full: bool,
     /// Booleans observed.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub booleans: u64,
@@ -90,6 +95,11 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if signature")]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 fn all_formats() -> u8 {
     formats::ALL
 }
@@ -113,8 +123,9 @@ impl Node {
     /// Adds one value. `doc` is the fingerprint of the document it came from, used only to
     /// count enum candidates over distinct documents.
     pub fn observe(&mut self, v: &Value, doc: u64) {
+        self.upgrade_legacy();
         self.seen = self.seen.saturating_add(1);
-        insert_bounded(&mut self.docs, doc, EVIDENCE_DOCS);
+        self.note_doc(doc);
         match v {
             Value::Null => self.nulls = self.nulls.saturating_add(1),
             Value::Bool(_) => self.booleans = self.booleans.saturating_add(1),
@@ -199,10 +210,20 @@ impl Node {
 
     /// Merges `other` into `self`: the result is the state of the union of both samples.
     pub fn merge(&mut self, other: &Node) {
+        self.upgrade_legacy();
+        let mut other_full = other.docs_full;
+        if other.docs.is_empty() && !other.docs_full && other.seen > 0 {
+            other_full = other.seen >= EVIDENCE_DOCS as u64; // legacy, see upgrade_legacy
+        }
         self.seen = self.seen.saturating_add(other.seen);
         self.nulls = self.nulls.saturating_add(other.nulls);
-        for &fp in &other.docs {
-            insert_bounded(&mut self.docs, fp, EVIDENCE_DOCS);
+        if other_full {
+            self.docs.clear();
+            self.docs_full = true;
+        } else {
+            for &fp in &other.docs {
+                self.note_doc(fp);
+            }
         }
         self.booleans = self.booleans.saturating_add(other.booleans);
         self.integers = self.integers.saturating_add(other.integers);
@@ -275,10 +296,42 @@ impl Node {
         }
     }
 
-    /// Distinct documents that held a value here (exact up to [`EVIDENCE_DOCS`]). States
-    /// persisted before documents were counted fall back to the number of values.
+    /// Distinct documents that held a value here, exact below [`EVIDENCE_DOCS`] (then
+    /// `EVIDENCE_DOCS`). States persisted before documents were counted fall back to the
+    /// number of values.
     pub(crate) fn evidence(&self) -> u64 {
-        if self.docs.is_empty() { self.seen } else { self.docs.len() as u64 }
+        if self.docs_full {
+            EVIDENCE_DOCS as u64
+        } else if self.docs.is_empty() {
+            self.seen
+        } else {
+            self.docs.len() as u64
+        }
+    }
+
+    /// Counts one more document: an exact set below the cap, a flag from then on. Both
+    /// forms are order-independent: the set is every document seen, the flag says there
+    /// were at least `EVIDENCE_DOCS`.
+    fn note_doc(&mut self, fp: u64) {
+        if self.docs_full {
+            return;
+        }
+        if let Err(at) = self.docs.binary_search(&fp) {
+            self.docs.insert(at, fp);
+            if self.docs.len() >= EVIDENCE_DOCS {
+                self.docs = Vec::new();
+                self.docs_full = true;
+            }
+        }
+    }
+
+    /// A node persisted before evidence was counted has values but no documents: with as
+    /// many values as the cap it counts as full; with fewer, its documents are unknown and
+    /// only new ones count (its properties wait for new evidence before being required).
+    fn upgrade_legacy(&mut self) {
+        if self.docs.is_empty() && !self.docs_full && self.seen >= EVIDENCE_DOCS as u64 {
+            self.docs_full = true;
+        }
     }
 
     /// Kinds of non-null values observed, as a bit set (see `KIND_*`).
