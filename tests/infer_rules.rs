@@ -367,6 +367,15 @@ fn a_closed_enum_accepts_null_when_its_property_does() {
 
 #[test]
 fn the_defaults_need_four_distinct_samples_for_required_and_format_and_accept_unseen_nulls() {
+    // A format needs four documents that held a *string* there: nulls are no evidence.
+    let mut st = InferenceState::new();
+    for i in 0..4 {
+        st.add(&json!({"at": if i == 0 { json!("2026-01-01T00:00:00Z") } else { json!(null) }, "i": i}));
+    }
+    let s = derive_schema_with(&st, &Hints::default(), &DeriveOptions::default());
+    assert!(s["properties"]["at"].get("format").is_none(), "{s}");
+    assert_eq!(s["properties"]["at"]["x-schemabus-format"]["present"], 1);
+
     let doc =
         |i: u32| json!({"id": format!("0f8fad5b-d9cb-469f-a165-70867728950{i}"), "owner": {"login": "a"}});
     let mut st = InferenceState::new();
@@ -403,18 +412,28 @@ fn states_persisted_before_evidence_counting_keep_their_required_fields() {
     // A node without `docs`, as stored before issue 24: its value counts stand in for
     // distinct documents, so a long-observed field stays required.
     let legacy = json!({"format": 1, "root": {"seen": 20, "nulls": 0, "objects": 20,
-        "properties": {"id": {"seen": 20, "nulls": 0, "strings": 20}}}});
+        "properties": {"id": {"seen": 20, "nulls": 0, "strings": 20, "formats": 0}}}});
     let mut st: InferenceState = serde_json::from_value(legacy).expect("old state reads");
+    assert_eq!(st.format, schemabus::infer::STATE_FORMAT);
     let s = derive_schema_with(&st, &Hints::default(), &DeriveOptions::default());
     assert_eq!(s["required"], json!(["id"]), "{s}");
     st.add(&json!({"id": "x"}));
     let s = derive_schema_with(&st, &Hints::default(), &DeriveOptions::default());
-    assert_eq!(s["required"], json!(["id"]), "{s}");
+    assert_eq!(s["required"], json!(["id"]), "the first new sample does not undo it: {s}");
+    // Below the threshold, a new sample adds to the old counts' floor, never less.
+    let few = json!({"format": 1, "root": {"seen": 3, "nulls": 0, "objects": 3,
+        "properties": {"note": {"seen": 3, "nulls": 0, "strings": 3, "formats": 0}}}});
+    let mut few: InferenceState = serde_json::from_value(few).expect("old state reads");
+    few.add(&json!({"note": "y"}));
+    let s = derive_schema_with(&few, &Hints::default(), &DeriveOptions::default());
+    assert_eq!(s["properties"]["note"]["x-schemabus-optional"]["present"], 3, "{s}");
+    let back: InferenceState = serde_json::from_str(&serde_json::to_string(&st).unwrap()).unwrap();
+    assert_eq!(back, st, "an upgraded state round-trips");
     // Past the cap the set becomes a flag: the stored state stays small.
     let mut st = InferenceState::new();
     for i in 0..40 {
         st.add(&json!({"id": i}));
     }
     let text = serde_json::to_string(&st).expect("serialises");
-    assert!(text.contains("\"docs_full\":true") && !text.contains("\"docs\":["), "{text}");
+    assert!(text.contains("\"docs\":true") && !text.contains("\"docs\":["), "{text}");
 }

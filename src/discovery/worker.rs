@@ -49,17 +49,35 @@ fn now_ms() -> i64 {
     i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
-/// Annotations that move with every new sample (extreme values, evidence counts); a change
-/// in them alone does not make a new version (the next version carries them up to date).
-/// Evidence reaching its threshold changes `required` or `format`, which does.
-const VOLATILE: &[&str] = &["x-schemabus-range", "x-schemabus-optional", "x-schemabus-format"];
+/// Annotations that move with every new extreme value; a change in them alone does not
+/// make a new version (the next version carries them up to date).
+const VOLATILE: &[&str] = &["x-schemabus-range"];
+/// Evidence annotations: their counts move with every sample and are left out, but their
+/// presence and reason count. So a sample that only raises a count makes no version, while
+/// one that settles a question (a field left out, a string off its format, the threshold
+/// reached) changes the schema and is checked for drift.
+const COUNTED: &[&str] = &["x-schemabus-optional", "x-schemabus-format"];
 
 fn without_volatile(schema: &Value) -> Value {
     match schema {
         Value::Object(map) => Value::Object(
             map.iter()
                 .filter(|(k, _)| !VOLATILE.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), without_volatile(v)))
+                .map(|(k, v)| {
+                    let v = if COUNTED.contains(&k.as_str())
+                        && let Value::Object(o) = v
+                    {
+                        Value::Object(
+                            o.iter()
+                                .filter(|(f, _)| !matches!(f.as_str(), "present" | "needed"))
+                                .map(|(f, x)| (f.clone(), x.clone()))
+                                .collect(),
+                        )
+                    } else {
+                        without_volatile(v)
+                    };
+                    (k.clone(), v)
+                })
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(without_volatile).collect()),

@@ -47,9 +47,9 @@ pub struct DeriveOptions {
     pub nulls: NullPolicy,
     /// What same-named structures of registered schemas show (none by default).
     pub registry: Option<RegistryKnowledge>,
-    /// Every record gets `additionalProperties: false`, as if a `closed` hint named it
-    /// (maps keep their value schema): the schema then describes the keys seen and nothing
-    /// else. Drift uses it with [`DeriveOptions::observed`].
+    /// Describe the keys seen and nothing else: no map heuristics (only a `map` hint or a
+    /// collapsed state makes a map) and every record `additionalProperties: false`, as if a
+    /// `closed` hint named it. Drift uses it with [`DeriveOptions::observed`].
     pub close_records: bool,
 }
 
@@ -84,8 +84,9 @@ impl DeriveOptions {
     }
 
     /// What the samples showed and nothing beyond: [`DeriveOptions::exact`] with every
-    /// record closed. Comparing this with a contract tells whether the traffic seen broke
-    /// it; an open record would "allow anything" for keys no sample held.
+    /// record closed to the keys seen and no map heuristics. Comparing this with a contract
+    /// tells whether the traffic seen broke it: an open record would "allow anything" for
+    /// keys no sample held, a detected map any value type for them.
     pub fn observed() -> Self {
         DeriveOptions { close_records: true, ..DeriveOptions::exact() }
     }
@@ -285,14 +286,14 @@ fn keywords(
 
 fn string_keywords(s: &mut Map<String, Value>, node: &Node, kinds: u8, applied: Applied, needed: u64) {
     if let Some(f) = formats::name(node.formats) {
-        if node.evidence() >= needed {
+        if node.string_evidence() >= needed {
             s.insert("format".into(), json!(f));
         } else {
             // A format is a claim about every future value, like `required`: too few strings
             // matched it to assert it (a console test sends `sourceIp: "test-invoke-source-ip"`).
             s.insert(
                 "x-schemabus-format".into(),
-                json!({"candidate": f, "reason": "evidence", "present": node.evidence(), "needed": needed}),
+                json!({"candidate": f, "reason": "evidence", "present": node.string_evidence(), "needed": needed}),
             );
         }
     }
@@ -338,7 +339,11 @@ fn object_keywords(
     } else if applied.record {
         None
     } else {
-        maps::detect(node).or(known.map.as_ref().map(|_| maps::MapReason::Registry))
+        if opts.close_records {
+            None // the keys seen, as a closed record: heuristics are a generalisation
+        } else {
+            maps::detect(node).or(known.map.as_ref().map(|_| maps::MapReason::Registry))
+        }
     };
     if let Some(reason) = reason {
         let values = maps::merged_values(node);
@@ -364,14 +369,14 @@ fn object_keywords(
             if let Some(sources) = known.optional.get(k) {
                 // Present every time here, but other schemas show the same structure without it.
                 c.insert("x-schemabus-optional".into(), json!({"reason": "registry", "sources": sources}));
-            } else if child.evidence() >= needed {
+            } else if child.presence() >= needed {
                 required.push(json!(k));
             } else {
                 // Present every time, but too rarely seen to promise it: optional, with the
                 // evidence so far (it becomes required once `needed` samples held it).
                 c.insert(
                     "x-schemabus-optional".into(),
-                    json!({"reason": "evidence", "present": child.evidence(), "needed": needed}),
+                    json!({"reason": "evidence", "present": child.presence(), "needed": needed}),
                 );
             }
         }

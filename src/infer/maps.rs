@@ -66,7 +66,7 @@ pub(crate) fn detect(node: &Node) -> Option<MapReason> {
     // Keys that come and go between samples are data. Two distinct samples at least, so one
     // document's array of differently shaped elements is not read as a map; and most keys
     // must be missing somewhere, so a record with a few optional fields stays a record.
-    if n >= VARYING_KEYS_MIN && node.evidence() >= 2 {
+    if n >= VARYING_KEYS_MIN && node.object_evidence() >= 2 {
         let always = node.properties.values().filter(|c| c.seen == node.objects).count();
         if always * 2 < n {
             return Some(MapReason::VaryingKeys);

@@ -56,19 +56,39 @@ pub use knowledge::Knowledge;
 pub use maps::{ID_KEYS_MIN, MANY_KEYS_MIN, VARYING_KEYS_MIN};
 pub use naming::{Envelope, event_type_name, pascal_case, split_envelope};
 pub use state::{
-    COLLAPSE_KEYS, ENUM_DOC_FINGERPRINTS, ENUM_MAX_LEN, ENUM_TRACK_VALUES, EVIDENCE_DOCS, Node, fingerprint,
+    COLLAPSE_KEYS, DocSet, ENUM_DOC_FINGERPRINTS, ENUM_MAX_LEN, ENUM_TRACK_VALUES, EVIDENCE_DOCS, Node,
+    fingerprint,
 };
 
 /// Version of the persisted state layout; bump it when [`Node`] changes incompatibly.
-pub const STATE_FORMAT: u32 = 1;
+/// 2: evidence counted in distinct documents ([`Node::docs`]); a format-1 state is read
+/// with its value counts as the evidence floor ([`Node::legacy`]).
+pub const STATE_FORMAT: u32 = 2;
 
 /// The merge state of one schema: counts for every position of the samples seen so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredState")]
 pub struct InferenceState {
     /// Layout version ([`STATE_FORMAT`]) for the stored form.
     pub format: u32,
     /// Counts for the document root; `root.seen` is the number of samples.
     pub root: Node,
+}
+
+/// The stored form, upgraded on read.
+#[derive(Deserialize)]
+struct StoredState {
+    format: u32,
+    root: Node,
+}
+
+impl From<StoredState> for InferenceState {
+    fn from(mut s: StoredState) -> Self {
+        if s.format < 2 {
+            s.root.mark_legacy();
+        }
+        InferenceState { format: STATE_FORMAT.max(s.format), root: s.root }
+    }
 }
 
 impl Default for InferenceState {

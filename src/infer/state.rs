@@ -39,15 +39,22 @@ pub struct Node {
     pub seen: u64,
     /// Values that were `null`.
     pub nulls: u64,
-    /// Fingerprints of the distinct documents that held a value here, sorted, while there
-    /// are fewer than [`EVIDENCE_DOCS`]; then emptied and `docs_full` set: no threshold can
-    /// ask for more, so the persisted state stays small. Empty (and not full) in states
-    /// persisted before evidence was counted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub docs: Vec<u64>,
-    /// At least [`EVIDENCE_DOCS`] distinct documents held a value here.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub docs_full: bool,
+    /// The distinct documents that held a value here (any value, `null` included): the
+    /// evidence behind `required`.
+    #[serde(default, skip_serializing_if = "DocSet::is_empty")]
+    pub docs: DocSet,
+    /// The distinct documents that held a string here: the evidence behind `format`.
+    #[serde(default, skip_serializing_if = "DocSet::is_empty")]
+    pub string_docs: DocSet,
+    /// The distinct documents that held an object here: the evidence that keys vary
+    /// between samples (map detection).
+    #[serde(default, skip_serializing_if = "DocSet::is_empty")]
+    pub object_docs: DocSet,
+    /// For states stored before documents were counted (format 1): the value counts of
+    /// that time (`seen`, `strings`, `objects`, each at most [`EVIDENCE_DOCS`]), a floor
+    /// under the three evidence counts so a long-observed field stays required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy: Option<[u64; 3]>,
     /// Booleans observed.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub booleans: u64,
@@ -95,9 +102,55 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if signature")]
-fn is_false(b: &bool) -> bool {
-    !*b
+/// Distinct documents, exactly while fewer than [`EVIDENCE_DOCS`] (their sorted
+/// fingerprints), then only "at least that many" (`true`): no threshold asks for more, and
+/// the persisted state stays small. Both forms are order-independent and idempotent under
+/// union, so counts depend only on the set of samples.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DocSet {
+    /// Fewer than [`EVIDENCE_DOCS`] documents, by fingerprint.
+    Docs(Vec<u64>),
+    /// At least [`EVIDENCE_DOCS`] documents (serialised as `true`).
+    Full(bool),
+}
+
+impl Default for DocSet {
+    fn default() -> Self {
+        DocSet::Docs(Vec::new())
+    }
+}
+
+impl DocSet {
+    /// No document yet.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, DocSet::Docs(d) if d.is_empty())
+    }
+
+    /// The number of documents, exact below [`EVIDENCE_DOCS`] (then `EVIDENCE_DOCS`).
+    pub fn count(&self) -> u64 {
+        match self {
+            DocSet::Docs(d) => d.len() as u64,
+            DocSet::Full(_) => EVIDENCE_DOCS as u64,
+        }
+    }
+
+    fn insert(&mut self, fp: u64) {
+        let DocSet::Docs(d) = self else { return };
+        if let Err(at) = d.binary_search(&fp) {
+            d.insert(at, fp);
+            if d.len() >= EVIDENCE_DOCS {
+                *self = DocSet::Full(true);
+            }
+        }
+    }
+
+    fn union(&mut self, other: &DocSet) {
+        match other {
+            DocSet::Full(_) => *self = DocSet::Full(true),
+            DocSet::Docs(d) => d.iter().for_each(|&fp| self.insert(fp)),
+        }
+    }
 }
 
 fn all_formats() -> u8 {
@@ -123,9 +176,8 @@ impl Node {
     /// Adds one value. `doc` is the fingerprint of the document it came from, used only to
     /// count enum candidates over distinct documents.
     pub fn observe(&mut self, v: &Value, doc: u64) {
-        self.upgrade_legacy();
         self.seen = self.seen.saturating_add(1);
-        self.note_doc(doc);
+        self.docs.insert(doc);
         match v {
             Value::Null => self.nulls = self.nulls.saturating_add(1),
             Value::Bool(_) => self.booleans = self.booleans.saturating_add(1),
@@ -140,6 +192,7 @@ impl Node {
             }
             Value::String(s) => {
                 self.strings = self.strings.saturating_add(1);
+                self.string_docs.insert(doc);
                 if self.formats != 0 {
                     self.formats &= formats::detect(s, self.formats);
                 }
@@ -156,6 +209,7 @@ impl Node {
             }
             Value::Object(o) => {
                 self.objects = self.objects.saturating_add(1);
+                self.object_docs.insert(doc);
                 if let Some(c) = &mut self.collapsed {
                     for e in o.values() {
                         c.observe(e, doc);
@@ -210,21 +264,15 @@ impl Node {
 
     /// Merges `other` into `self`: the result is the state of the union of both samples.
     pub fn merge(&mut self, other: &Node) {
-        self.upgrade_legacy();
-        let mut other_full = other.docs_full;
-        if other.docs.is_empty() && !other.docs_full && other.seen > 0 {
-            other_full = other.seen >= EVIDENCE_DOCS as u64; // legacy, see upgrade_legacy
-        }
         self.seen = self.seen.saturating_add(other.seen);
         self.nulls = self.nulls.saturating_add(other.nulls);
-        if other_full {
-            self.docs.clear();
-            self.docs_full = true;
-        } else {
-            for &fp in &other.docs {
-                self.note_doc(fp);
-            }
-        }
+        self.docs.union(&other.docs);
+        self.string_docs.union(&other.string_docs);
+        self.object_docs.union(&other.object_docs);
+        self.legacy = match (self.legacy, other.legacy) {
+            (Some(a), Some(b)) => Some([a[0].max(b[0]), a[1].max(b[1]), a[2].max(b[2])]),
+            (a, b) => a.or(b),
+        };
         self.booleans = self.booleans.saturating_add(other.booleans);
         self.integers = self.integers.saturating_add(other.integers);
         self.fractions = self.fractions.saturating_add(other.fractions);
@@ -296,41 +344,34 @@ impl Node {
         }
     }
 
-    /// Distinct documents that held a value here, exact below [`EVIDENCE_DOCS`] (then
-    /// `EVIDENCE_DOCS`). States persisted before documents were counted fall back to the
-    /// number of values.
-    pub(crate) fn evidence(&self) -> u64 {
-        if self.docs_full {
-            EVIDENCE_DOCS as u64
-        } else if self.docs.is_empty() {
-            self.seen
-        } else {
-            self.docs.len() as u64
-        }
+    /// Distinct documents that held a value here, exact below [`EVIDENCE_DOCS`].
+    pub(crate) fn presence(&self) -> u64 {
+        self.docs.count().max(self.legacy.map_or(0, |l| l[0]))
     }
 
-    /// Counts one more document: an exact set below the cap, a flag from then on. Both
-    /// forms are order-independent: the set is every document seen, the flag says there
-    /// were at least `EVIDENCE_DOCS`.
-    fn note_doc(&mut self, fp: u64) {
-        if self.docs_full {
-            return;
-        }
-        if let Err(at) = self.docs.binary_search(&fp) {
-            self.docs.insert(at, fp);
-            if self.docs.len() >= EVIDENCE_DOCS {
-                self.docs = Vec::new();
-                self.docs_full = true;
-            }
-        }
+    /// Distinct documents that held a string here.
+    pub(crate) fn string_evidence(&self) -> u64 {
+        self.string_docs.count().max(self.legacy.map_or(0, |l| l[1]))
     }
 
-    /// A node persisted before evidence was counted has values but no documents: with as
-    /// many values as the cap it counts as full; with fewer, its documents are unknown and
-    /// only new ones count (its properties wait for new evidence before being required).
-    fn upgrade_legacy(&mut self) {
-        if self.docs.is_empty() && !self.docs_full && self.seen >= EVIDENCE_DOCS as u64 {
-            self.docs_full = true;
+    /// Distinct documents that held an object here.
+    pub(crate) fn object_evidence(&self) -> u64 {
+        self.object_docs.count().max(self.legacy.map_or(0, |l| l[2]))
+    }
+
+    /// Marks this node and every node below as read from a format-1 state: their value
+    /// counts become the floor of their evidence (see `legacy`).
+    pub(crate) fn mark_legacy(&mut self) {
+        let cap = |n: u64| n.min(EVIDENCE_DOCS as u64);
+        self.legacy = Some([cap(self.seen), cap(self.strings), cap(self.objects)]);
+        for child in self.properties.values_mut() {
+            child.mark_legacy();
+        }
+        if let Some(c) = &mut self.collapsed {
+            c.mark_legacy();
+        }
+        if let Some(i) = &mut self.items {
+            i.mark_legacy();
         }
     }
 

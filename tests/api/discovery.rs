@@ -465,3 +465,27 @@ async fn a_types_hints_override_the_evidence_threshold_and_null_policy() {
     let body = reply.assert_error(400, "invalid_request");
     assert_eq!(body["details"]["pointer"], "/nulls", "{body}");
 }
+
+/// A field the contract requires, sent by the first samples and then left out, is drift
+/// even while its requiredness was still short of evidence in the discovered version.
+#[tokio::test]
+async fn a_required_field_left_out_before_its_evidence_settles_is_drift() {
+    let app = spawn_app_with(|s| s.discovery.min_interval_seconds = 0).await;
+    app.create_unchecked_registry("shop").await;
+    let contract = json!({"type": "object", "required": ["orderId", "coupon"],
+        "properties": {"orderId": {"type": "string"}, "coupon": {"type": "string"}}});
+    assert_eq!(app.register("shop", "orders@OrderPlaced", contract).await.status, 201);
+    discovering_bus(&app, "orders", Some(json!({"mode": "warn", "registry": "shop"})), 1.0).await;
+    let with_coupon: Vec<Value> =
+        (1..=2).map(|i| placed(json!({"orderId": format!("o-{i}"), "coupon": format!("C{i}")}))).collect();
+    app.put_events("orders", json!(with_coupon)).await;
+    wait_for(&app, "/v1/buses/orders/discovery", |b| b["counters"]["inferred"] == 2).await;
+    wait_for(&app, LATEST, |b| b["version"].as_u64() >= Some(1)).await;
+    let status = app.get("/v1/buses/orders/discovery").await;
+    assert_eq!(status.body["counters"]["driftEvents"], 0, "{}", status.body);
+
+    // Three samples: no threshold is crossed, only `coupon`'s question is settled.
+    app.put_events("orders", json!([placed(json!({"orderId": "o-3"}))])).await;
+    let status = wait_for(&app, "/v1/buses/orders/discovery", |b| b["counters"]["driftEvents"] == 1).await;
+    assert!(status["counters"].get("lastError").is_none(), "{status}");
+}
