@@ -4,7 +4,7 @@
 use std::collections::hash_map::Entry as Slot;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -24,6 +24,9 @@ use crate::registry::{DISCOVERED_REGISTRY, RegisterVersionRequest, WriteOrigin, 
 const TICK: Duration = Duration::from_millis(200);
 /// Most samples merged before the touched states are written.
 const BATCH: usize = 512;
+/// Least time between two knowledge rebuilds (each reads every schema's latest version
+/// and re-derives every loaded type), so a burst of registrations costs one rebuild.
+const KNOWLEDGE_REFRESH: Duration = Duration::from_secs(2);
 
 /// One event type in memory.
 struct Entry {
@@ -43,6 +46,8 @@ pub(super) struct Worker {
     types: HashMap<String, Entry>,
     /// Registry knowledge and the registry generation it was built at.
     knowledge: Option<(u64, Arc<Knowledge>)>,
+    /// When the registry generation was last compared with the knowledge's.
+    knowledge_checked: Instant,
 }
 
 fn now_ms() -> i64 {
@@ -112,7 +117,7 @@ fn is_annotation(kind: FindingType) -> bool {
 
 impl Worker {
     pub(super) fn new(service: DiscoveryService) -> Self {
-        Self { service, types: HashMap::new(), knowledge: None }
+        Self { service, types: HashMap::new(), knowledge: None, knowledge_checked: Instant::now() }
     }
 
     pub(super) async fn run(mut self, mut receiver: mpsc::Receiver<Sample>) {
@@ -133,6 +138,7 @@ impl Worker {
                 self.absorb(batch);
             }
             self.rederive_hinted();
+            self.refresh_knowledge();
             self.register_due().await;
             self.check_new_buses();
         }
@@ -233,18 +239,18 @@ impl Worker {
         entry.schema = Some(schema);
     }
 
-    /// Registry knowledge, rebuilt when the registry changed since it was last built (a
-    /// read of every schema's latest version, off the request path).
+    /// Registry knowledge, built on first use; [`Self::refresh_knowledge`] keeps it current.
     fn knowledge(&mut self) -> Option<Arc<Knowledge>> {
-        let generation = self.service.registry.generation();
-        if let Some((built, k)) = &self.knowledge
-            && *built == generation
-        {
+        if let Some((_, k)) = &self.knowledge {
             return Some(k.clone());
         }
+        self.rebuild_knowledge()
+    }
+
+    fn rebuild_knowledge(&mut self) -> Option<Arc<Knowledge>> {
+        let generation = self.service.registry.generation();
         match self.service.registry.knowledge(None) {
             Ok(k) => {
-                let k = Arc::new(k);
                 self.knowledge = Some((generation, k.clone()));
                 Some(k)
             }
@@ -252,6 +258,30 @@ impl Worker {
                 tracing::warn!(error = %e, "discovery: cannot read the registry for knowledge");
                 None
             }
+        }
+    }
+
+    /// When the registry changed (at most every [`KNOWLEDGE_REFRESH`]), rebuilds the
+    /// knowledge and re-derives every loaded type with it: a schema registered elsewhere
+    /// that says a `repository` field may be null reaches the types already learned, not
+    /// only the next one sampled. Types not loaded since start pick it up on their next
+    /// sample. A re-derivation that changes a schema registers a version as usual.
+    fn refresh_knowledge(&mut self) {
+        if self.knowledge_checked.elapsed() < KNOWLEDGE_REFRESH {
+            return;
+        }
+        self.knowledge_checked = Instant::now();
+        let Some((built, before)) = self.knowledge.clone() else { return };
+        if built == self.service.registry.generation() {
+            return;
+        }
+        let Some(after) = self.rebuild_knowledge() else { return };
+        if *after == *before {
+            return; // the change taught nothing (e.g. a description edited)
+        }
+        let names: Vec<String> = self.types.keys().cloned().collect();
+        for name in names {
+            self.derive(&name);
         }
     }
 

@@ -137,8 +137,12 @@ pub(crate) async fn infer_schema(
             } else {
                 Some(RegistryName::parse(name).map_err(|e| e.with_details(json!({"pointer": "/registry"})))?)
             };
-            let knowledge = registry.knowledge(only.as_ref())?;
-            Some(RegistryKnowledge { knowledge: std::sync::Arc::new(knowledge), exclude: None })
+            // A miss reads every schema's latest version: off the executor.
+            let service = registry.clone().into_inner();
+            let knowledge = web::block(move || service.knowledge(only.as_ref())).await.map_err(|_| {
+                ApiError::new(Code::Internal, "Reading the registry did not complete. Hint: retry.")
+            })??;
+            Some(RegistryKnowledge { knowledge, exclude: None })
         }
     };
     let detail_only = request.detail_only.unwrap_or(true);

@@ -6,16 +6,21 @@
 //! (docs/INFERENCE.md, "Registry knowledge"):
 //!
 //! - Knowledge is learned per **property name** from the object schemas under
-//!   `properties/<name>` anywhere in registered schemas (JSON Schema keywords only:
-//!   `properties`, `required`, `type`, `anyOf`/`oneOf`, `additionalProperties`).
+//!   `properties/<name>` anywhere in registered schemas, walking only the keywords that
+//!   say what a value is (`properties`, `patternProperties`, `items`, `prefixItems`,
+//!   `additionalProperties`, `anyOf`/`oneOf`/`allOf`, `$defs`/`definitions`), never
+//!   `not`, `if`/`then`/`else` or `contains`. A property is known optional only where
+//!   its object declares a `required` array without it.
 //!   What inference itself only assumed is not learned: properties made optional for lack
 //!   of evidence, nulls accepted by policy, and anything learned from knowledge.
 //! - It applies at an inferred object under the same name when at least half of the keys
 //!   the samples show there are keys the other schemas name (the shapes agree), or, for
 //!   map-ness, when every other schema has the name as a map and the sampled values share
 //!   one type.
-//! - It only widens: a known-optional field is not required, a known-nullable field
-//!   accepts null. A value of another type is still refused.
+//! - For fields it widens: a known-optional field is not required, a known-nullable
+//!   field accepts null; a value of another type is still refused. For map-ness it
+//!   changes the shape: a known map is a map, which also accepts unseen keys but
+//!   constrains every value to the values' type.
 //!
 //! Pure: built from schema documents, no I/O.
 
@@ -136,20 +141,20 @@ fn walk(schema: &Value, found: &mut Vec<(String, Facts)>, depth: usize) {
             }
         }
     }
+    // Only the keywords that say what a value *is*. `not`, `if`/`then`/`else`,
+    // `contains`, `propertyNames`, `dependentSchemas` describe what a value must not be
+    // or only sometimes is: a `repository` under `not` is the opposite of knowledge.
     for (k, v) in o {
-        match v {
-            Value::Object(_) if k != "const" && k != "default" && k != "enum" && k != "examples" => {
-                if k == "properties" || k == "$defs" || k == "definitions" || k == "patternProperties" {
-                    if let Value::Object(children) = v {
-                        for c in children.values() {
-                            walk(c, found, depth + 1);
-                        }
-                    }
-                } else {
-                    walk(v, found, depth + 1);
+        match (k.as_str(), v) {
+            ("properties" | "patternProperties" | "$defs" | "definitions", Value::Object(children)) => {
+                for c in children.values() {
+                    walk(c, found, depth + 1);
                 }
             }
-            Value::Array(items) if matches!(k.as_str(), "anyOf" | "oneOf" | "allOf" | "prefixItems") => {
+            ("items" | "additionalItems" | "additionalProperties", Value::Object(_)) => {
+                walk(v, found, depth + 1);
+            }
+            ("items" | "prefixItems" | "anyOf" | "oneOf" | "allOf", Value::Array(items)) => {
                 for i in items {
                     walk(i, found, depth + 1);
                 }
@@ -182,16 +187,18 @@ fn object_facts(sub: &Value) -> Option<Facts> {
         f.map = object.get("additionalProperties").is_some_and(Value::is_object);
         return (f.map).then_some(f);
     }
-    let required: BTreeSet<&str> = object
+    // Optional-ness is learned only where the schema states what is required: a schema
+    // without a `required` array says nothing about presence (it may simply be loose, or
+    // list requirements elsewhere, under `allOf`).
+    let required: Option<BTreeSet<&str>> = object
         .get("required")
         .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+        .map(|r| r.iter().filter_map(Value::as_str).collect());
     for (name, p) in props.into_iter().flatten() {
         f.properties.insert(name.clone());
         let assumed = |key: &str| p.get(key).is_some();
         // What inference assumed rather than saw is not knowledge (module docs).
-        if !required.contains(name.as_str()) && !assumed("x-schemabus-optional") {
+        if required.as_ref().is_some_and(|r| !r.contains(name.as_str())) && !assumed("x-schemabus-optional") {
             f.optional.insert(name.clone());
         }
         if accepts_null(p) && !assumed("x-schemabus-nullable") {
@@ -248,5 +255,50 @@ mod tests {
         let labels: BTreeSet<&str> = ["bug"].into();
         assert_eq!(k.at("labels", &labels, true, None).map, Some(vec!["a/push".to_owned()]));
         assert!(k.at("labels", &labels, false, None).map.is_none(), "values of several types");
+    }
+
+    #[test]
+    fn presence_is_learned_only_where_required_is_declared() {
+        let mut k = Knowledge::new();
+        k.learn(
+            "a/loose",
+            &json!({"properties": {"owner": {"type": "object",
+                "properties": {"id": {"type": "number"}, "login": {"type": ["string", "null"]}}}}}),
+        );
+        let keys: BTreeSet<&str> = ["id", "login"].into();
+        let at = k.at("owner", &keys, false, None);
+        assert!(at.optional.is_empty(), "no `required` array: nothing known about presence");
+        assert_eq!(at.nullable.keys().collect::<Vec<_>>(), vec!["login"]);
+    }
+
+    #[test]
+    fn negated_and_conditional_subschemas_teach_nothing() {
+        let mut k = Knowledge::new();
+        let shape = json!({"type": "object", "required": [], "properties": {
+            "id": {"type": ["number", "null"]}, "name": {"type": "string"}}});
+        k.learn(
+            "a/odd",
+            &json!({"not": {"properties": {"owner": shape}},
+                "if": {"properties": {"owner": shape}}, "then": {"properties": {"owner": shape}},
+                "contains": {"properties": {"owner": shape}},
+                "propertyNames": {"properties": {"owner": shape}}}),
+        );
+        assert!(k.is_empty(), "{k:?}");
+        // The same shape under the keywords that say what a value is, is learned.
+        for (i, wrap) in [
+            json!({"items": {"properties": {"owner": shape}}}),
+            json!({"items": [{"properties": {"owner": shape}}]}),
+            json!({"prefixItems": [{"properties": {"owner": shape}}]}),
+            json!({"allOf": [{"properties": {"owner": shape}}]}),
+            json!({"$defs": {"x": {"properties": {"owner": shape}}}}),
+            json!({"additionalProperties": {"properties": {"owner": shape}}}),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut k = Knowledge::new();
+            k.learn("a/ok", wrap);
+            assert_eq!(k.len(), 1, "case {i}: {wrap}");
+        }
     }
 }

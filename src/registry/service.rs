@@ -71,6 +71,8 @@ pub struct RegistryService {
     listener: Arc<OnceLock<RegistryListener>>,
     /// Counts changes, so derived views (registry knowledge) know when to rebuild.
     generation: Arc<std::sync::atomic::AtomicU64>,
+    /// Registry knowledge by registry (`None`: all), with the generation it was built at.
+    pub(super) knowledge: Arc<super::knowledge::KnowledgeCache>,
 }
 
 impl std::fmt::Debug for RegistryService {
@@ -100,6 +102,7 @@ impl RegistryService {
             structure: Arc::default(),
             listener: Arc::default(),
             generation: Arc::default(),
+            knowledge: Arc::default(),
         };
         if service.store.get_registry(DISCOVERED_REGISTRY)?.is_none() {
             let now = now_rfc3339();

@@ -489,3 +489,41 @@ async fn a_required_field_left_out_before_its_evidence_settles_is_drift() {
     let status = wait_for(&app, "/v1/buses/orders/discovery", |b| b["counters"]["driftEvents"] == 1).await;
     assert!(status["counters"].get("lastError").is_none(), "{status}");
 }
+
+/// Registry knowledge reaches the types already learned: a schema registered after a
+/// type's last sample, saying a same-named structure's field can be null, makes a new
+/// discovered version without another sample of that type.
+#[tokio::test]
+async fn knowledge_registered_later_reaches_types_already_learned() {
+    let app = spawn_app_with(|s| s.discovery.min_interval_seconds = 0).await;
+    let hints = app.put("/v1/discovery/hints/orders@OrderPlaced", json!({"nulls": "observed"})).await;
+    assert_eq!(hints.status, 200, "{}", hints.body);
+    discovering_bus(&app, "shop", None, 1.0).await;
+    let repository = |id: u64| json!({"id": id, "name": format!("r{id}"), "homepage": "https://x.test"});
+    app.put_events(
+        "shop",
+        json!([
+            placed(json!({"orderId": "o-1", "repository": repository(1)})),
+            placed(json!({"orderId": "o-2", "repository": repository(2)}))
+        ]),
+    )
+    .await;
+    let v1 = wait_for(&app, LATEST, |b| b["version"] == 1).await;
+    let homepage = &v1["content"]["properties"]["repository"]["properties"]["homepage"];
+    assert_eq!(homepage["type"], "string", "{v1}");
+
+    app.create_unchecked_registry("catalog").await;
+    let elsewhere = json!({"type": "object", "properties": {"repository": {"type": "object",
+        "required": ["id", "name"], "properties": {"id": {"type": "number"}, "name": {"type": "string"},
+        "homepage": {"type": ["string", "null"]}}}}});
+    assert_eq!(app.register("catalog", "repos@RepositoryCreated", elsewhere).await.status, 201);
+
+    let v2 = wait_for(&app, LATEST, |b| b["version"] == 2).await;
+    let homepage = &v2["content"]["properties"]["repository"]["properties"]["homepage"];
+    assert!(
+        homepage["type"].as_array().is_some_and(|t| t.contains(&json!("null"))),
+        "the registered schema's nullable homepage reached the learned type: {v2}"
+    );
+    let status = app.get("/v1/buses/shop/discovery").await;
+    assert_eq!(status.body["counters"]["inferred"], 2, "no new sample was needed: {}", status.body);
+}
