@@ -14,8 +14,11 @@ use crate::model::RegistryName;
 /// changes; bounded by the number of registries.
 #[derive(Default)]
 pub(crate) struct KnowledgeCache {
-    built: Mutex<HashMap<Option<String>, (u64, Arc<Knowledge>)>>,
+    built: Mutex<HashMap<Option<String>, Built>>,
 }
+
+/// Knowledge and the registry generation it was built at.
+type Built = (u64, Arc<Knowledge>);
 
 impl RegistryService {
     /// Knowledge from the latest version of every schema of `only`, or of every registry,
