@@ -7,7 +7,7 @@
 //! - `infer/add_one_1KB`: add one ~1 KB sample to a state that has seen 1,000. Target: < 50 µs.
 //!
 //! GenSON: the documents are written to a temp dir; `python3 -m genson` runs on them from a
-//! venv under the target dir (created with `pip install genson` on first use). Both its CLI
+//! venv under the target dir (created with `pip install genson==1.4.0` on first use). Both its CLI
 //! wall time and its in-process time (files pre-loaded, `SchemaBuilder.add_object` only) are
 //! printed. If Python or the package index is unavailable the comparison is skipped with a
 //! message; the Rust benchmarks still run.
@@ -215,7 +215,7 @@ fn genson(dir: &Path, files: &[PathBuf]) {
         let made =
             Command::new("python3").arg("-m").arg("venv").arg(&venv).status().is_ok_and(|s| s.success())
                 && Command::new(&py)
-                    .args(["-m", "pip", "install", "-q", "genson"])
+                    .args(["-m", "pip", "install", "-q", "genson==1.4.0"])
                     .status()
                     .is_ok_and(|s| s.success());
         if !made {

@@ -3,7 +3,7 @@
 //! GenSON on the same split in the same run.
 //!
 //! ```text
-//! python3 -m venv /tmp/genson && /tmp/genson/bin/pip install genson==1.3.0
+//! python3 -m venv /tmp/genson && /tmp/genson/bin/pip install genson==1.4.0
 //! GENSON_PYTHON=/tmp/genson/bin/python cargo bench --bench infer_generalisation
 //! ```
 //!
@@ -116,7 +116,7 @@ fn main() {
         print(label, &evaluate(&corpus, &with), verbose);
     }
     match std::env::var("GENSON_PYTHON") {
-        Ok(py) => print("GenSON 1.3.0", &evaluate(&corpus, &genson(&py, &corpus)), verbose),
-        Err(_) => println!("| GenSON | not run: set GENSON_PYTHON to a python with genson==1.3.0 |"),
+        Ok(py) => print("GenSON 1.4.0", &evaluate(&corpus, &genson(&py, &corpus)), verbose),
+        Err(_) => println!("| GenSON | not run: set GENSON_PYTHON to a python with genson==1.4.0 |"),
     }
 }
