@@ -47,6 +47,7 @@ pub mod infer;
 pub mod json;
 pub mod model;
 pub mod pattern;
+pub mod project;
 pub mod registry;
 pub mod startup;
 pub mod storage;

@@ -1,10 +1,11 @@
 //! The command line: `serve` runs the service, `openapi` prints its API description,
 //! `codegen` writes bindings for a schema, `infer` infers schemas from sample events,
-//! `keys` manages API keys.
+//! `keys` manages API keys, `check`/`plan`/`apply`/`pull` run contracts as code.
 
 mod codegen;
 pub mod infer;
 mod keys;
+mod project;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,14 @@ enum Command {
         #[arg(long, default_value = "all")]
         nulls: crate::infer::NullPolicy,
     },
+    /// Check a contracts-as-code project offline, or against `git:REF` or a service.
+    Check(project::CheckArgs),
+    /// Show what `apply` would change on a service to match the project.
+    Plan(project::PlanArgs),
+    /// Make a service match the project (idempotent; deletes only with --prune).
+    Apply(project::PlanArgs),
+    /// Write a service's setup as a project directory.
+    Pull(project::PullArgs),
     /// Manage API keys on a data directory (while the service is stopped).
     Keys(keys::KeysArgs),
     /// Print the OpenAPI document (or write it to a file).
@@ -90,6 +99,10 @@ pub fn run() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Check(args) => project::check_command(&args),
+        Command::Plan(args) => project::plan_command(&args),
+        Command::Apply(args) => project::apply_command(&args),
+        Command::Pull(args) => project::pull_command(&args),
         Command::Keys(args) => match keys::run(&args) {
             Ok(text) => {
                 println!("{text}");

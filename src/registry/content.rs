@@ -7,7 +7,6 @@ use jsonschema::{Draft, PatternOptions, Validator};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::refs::StoreRetriever;
 use crate::error::{ApiError, ApiResult, Code};
 
 /// Limits on submitted schemas. Documented in `docs/CONFIGURATION.md`.
@@ -90,8 +89,8 @@ pub fn check(raw: Value, limits: SchemaLimits) -> ApiResult<CheckedContent> {
     Ok(CheckedContent { value, draft, draft_name, fingerprint })
 }
 
-/// Compiles a schema with references resolved by `retriever` (relative ones against
-/// `base_uri`), asserting formats, with the linear-time regex engine.
+/// Compiles a schema with references resolved by `retriever` (the store's, or a
+/// project's for `schemabus check`; relative ones against `base_uri`), asserting formats, with the linear-time regex engine.
 ///
 /// # Errors
 /// `invalid_schema` for a schema its meta-schema refuses, `unresolvable_ref` for a
@@ -100,7 +99,7 @@ pub fn compile<F: jsonschema::json::Json>(
     value: &Value,
     draft: Draft,
     base_uri: &str,
-    retriever: StoreRetriever,
+    retriever: impl jsonschema::Retrieve + 'static,
 ) -> ApiResult<Validator<F>> {
     jsonschema::options_for::<F>()
         .with_draft(draft)

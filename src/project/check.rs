@@ -1,0 +1,397 @@
+//! `schemabus check`: everything that can be known about a project without a service.
+//! Schemas are valid for their draft and compile with references resolved inside the
+//! project; every resource body is what the API accepts; patterns parse; credentials are
+//! environment references; and, given a baseline, every changed schema is compatible with
+//! it under its mode. Pure.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::load::{Project, SchemaKey, pointer_of_path};
+use super::problem::{Problem, codes};
+use super::resolve::{Existing, Resolved, resolve};
+use super::secrets::{self, SecretUse};
+use super::yaml::{escape, line_of};
+use crate::compat::{self, CompatibilityMode, Policy, SchemaMap};
+use crate::model::{Binding, RegistryName, SchemaName, ValidationConfig};
+use crate::registry::content::{self, SchemaLimits};
+use crate::registry::refs::{parse_version_uri, version_uri};
+
+/// What a baseline says beyond its versions: the effective mode of each schema, when the
+/// project does not set one (a service's configuration).
+pub type Modes = BTreeMap<SchemaKey, (CompatibilityMode, Policy)>;
+
+/// The modes and policy a project schema is checked and registered under: its own, else
+/// its registry's, else the baseline's, else `BACKWARD`/`STRICT`.
+pub fn mode_of(project: &Project, key: &SchemaKey, baseline: &Modes) -> (CompatibilityMode, Policy) {
+    let registry = project.file.registries.get(&key.0);
+    let schema = registry.and_then(|r| r.schemas.get(&key.1));
+    let known = baseline.get(key).copied();
+    let mode = schema
+        .and_then(|s| s.compatibility.as_deref())
+        .or_else(|| registry.and_then(|r| r.compatibility.as_deref()))
+        .and_then(|m| m.parse().ok())
+        .or(known.map(|k| k.0))
+        .unwrap_or(CompatibilityMode::Backward);
+    let policy = schema
+        .and_then(|s| s.policy.as_deref())
+        .or_else(|| registry.and_then(|r| r.policy.as_deref()))
+        .and_then(|p| p.parse().ok())
+        .or(known.map(|k| k.1))
+        .unwrap_or(Policy::Strict);
+    (mode, policy)
+}
+
+/// A schema that differs from the baseline, with every change in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaChange {
+    pub registry: String,
+    pub schema: String,
+    pub file: String,
+    /// The baseline's latest version (`None`: a new schema).
+    pub from_version: Option<u32>,
+    /// The version it becomes.
+    pub to_version: u32,
+    pub changes: Vec<ChangeLine>,
+}
+
+/// One change of a schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeLine {
+    pub line: usize,
+    pub path: String,
+    pub message: String,
+    pub backward_compatible: bool,
+    pub forward_compatible: bool,
+}
+
+/// The outcome of a check.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    pub resolved: Resolved,
+    pub problems: Vec<Problem>,
+    /// Against a baseline: the schemas that differ from it.
+    pub changes: Vec<SchemaChange>,
+}
+
+/// Checks the project. `baseline`: what the project is compared with (versions and
+/// modes); `None` checks the project alone.
+pub fn check(project: &Project, baseline: Option<(&Existing, &Modes)>) -> Checked {
+    let empty = Existing::new();
+    let no_modes = Modes::new();
+    let (existing, modes) = baseline.unwrap_or((&empty, &no_modes));
+    let mut problems = Vec::new();
+    let mut changes = Vec::new();
+    check_names_and_settings(project, &mut problems);
+    let (resolved, ref_problems) = resolve(project, existing);
+    problems.extend(ref_problems);
+    let refs = resolved.schema_map(existing);
+    for key in &resolved.order {
+        let (Some(schema), Some(desired)) = (project.schemas.get(key), resolved.desired.get(key)) else {
+            continue;
+        };
+        let at = |pointer: &str| line_of(&schema.lines, pointer);
+        let checked = match content::check(desired.content.clone(), SchemaLimits::default()) {
+            Ok(c) => c,
+            Err(e) => {
+                let pointer = pointer_of(&e);
+                problems.push(Problem::new(&schema.path, at(&pointer), codes::INVALID_SCHEMA, e.message.clone()).at(&pointer));
+                continue;
+            }
+        };
+        let uri = version_uri(&key.0, &key.1, desired.version);
+        let retriever = MapRetriever { docs: Arc::new(refs.clone()), offline: baseline.is_none() };
+        if let Err(e) = content::compile::<jsonschema::json::SerdeJson>(&checked.value, checked.draft, &uri, retriever) {
+            let pointer = pointer_of(&e);
+            let code = if e.code == crate::error::Code::UnresolvableRef { codes::UNRESOLVABLE_REF } else { codes::INVALID_SCHEMA };
+            problems.push(Problem::new(&schema.path, at(&pointer), code, e.message.clone()).at(&pointer));
+            continue;
+        }
+        external_refs(&desired.content, &schema.path, &schema.lines, &refs, &mut problems);
+        if !desired.changed || baseline.is_none() {
+            continue;
+        }
+        let (mode, policy) = mode_of(project, key, modes);
+        let Some(versions) = existing.get(key) else {
+            changes.push(SchemaChange {
+                registry: key.0.clone(),
+                schema: key.1.clone(),
+                file: schema.path.clone(),
+                from_version: None,
+                to_version: desired.version,
+                changes: vec![],
+            });
+            continue;
+        };
+        if let Some((from, previous)) = versions.iter().next_back() {
+            let diff = compat::diff(previous, &desired.content, policy, &refs);
+            changes.push(SchemaChange {
+                registry: key.0.clone(),
+                schema: key.1.clone(),
+                file: schema.path.clone(),
+                from_version: Some(*from),
+                to_version: desired.version,
+                changes: diff
+                    .changes
+                    .iter()
+                    .map(|c| ChangeLine {
+                        line: at(c.path.trim_start_matches('#')),
+                        path: c.path.clone(),
+                        message: c.message.clone(),
+                        backward_compatible: c.backward_compatible,
+                        forward_compatible: c.forward_compatible,
+                    })
+                    .collect(),
+            });
+        }
+        let report = compat::check_against_versions(
+            &desired.content,
+            versions.iter().map(|(v, c)| (*v, c)),
+            mode,
+            policy,
+            &refs,
+        );
+        for f in report.findings.iter().filter(|f| !f.compatible) {
+            let pointer = f.path.trim_start_matches('#').to_owned();
+            let against = f.version.map(|v| format!(" (against version {v})")).unwrap_or_default();
+            problems.push(
+                Problem::new(
+                    &schema.path,
+                    at(&pointer),
+                    codes::INCOMPATIBLE_SCHEMA,
+                    format!("{}/{} breaks {}{against}: {}", key.0, key.1, mode.as_str(), f.message),
+                )
+                .at(&pointer),
+            );
+        }
+    }
+    Checked { resolved, problems, changes }
+}
+
+/// Stored-version `$ref`s not in the baseline: the service resolves them at apply.
+fn external_refs(content: &Value, path: &str, lines: &super::yaml::Lines, refs: &SchemaMap, out: &mut Vec<Problem>) {
+    fn walk(v: &Value, at: String, found: &mut Vec<(String, String)>) {
+        match v {
+            Value::Object(o) => {
+                for (k, c) in o {
+                    let p = format!("{at}/{}", escape(k));
+                    match (k.as_str(), c) {
+                        ("$ref", Value::String(s)) => found.push((p, s.clone())),
+                        ("const" | "enum" | "default" | "examples", _) => {}
+                        _ => walk(c, p, found),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().enumerate().for_each(|(i, c)| walk(c, format!("{at}/{i}"), found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(content, String::new(), &mut found);
+    for (pointer, reference) in found {
+        let bare = reference.split('#').next().unwrap_or_default();
+        if parse_version_uri(&reference).is_some() && !refs.contains_key(bare) {
+            out.push(
+                Problem::new(
+                    path,
+                    line_of(lines, &pointer),
+                    codes::EXTERNAL_REFERENCE,
+                    format!("'{reference}' is a stored version outside the project; not checked offline (check --against URL resolves it)"),
+                )
+                .at(&pointer)
+                .warning(),
+            );
+        }
+    }
+}
+
+/// Resolves version URIs from the project and the baseline. Offline, other stored
+/// versions resolve to an empty schema (the warning above says they were not checked).
+#[derive(Clone)]
+struct MapRetriever {
+    docs: Arc<SchemaMap>,
+    offline: bool,
+}
+
+impl jsonschema::Retrieve for MapRetriever {
+    fn retrieve(&self, uri: &jsonschema::Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let text = uri.as_str();
+        if let Some(doc) = self.docs.get(text) {
+            return Ok(doc.clone());
+        }
+        if self.offline && parse_version_uri(text).is_some() {
+            return Ok(json!({}));
+        }
+        Err(format!("'{text}' is neither a project schema nor a version the baseline holds").into())
+    }
+}
+
+fn pointer_of(e: &crate::error::ApiError) -> String {
+    e.details.as_ref().and_then(|d| d.get("pointer")).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+fn read_as<T: DeserializeOwned>(
+    project: &Project,
+    value: &Value,
+    pointer: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let at = format!("{pointer}{}", pointer_of_path(e.path()));
+            problems.push(project.problem(&at, codes::INVALID_RESOURCE, e.inner().to_string()));
+            None
+        }
+    }
+}
+
+fn check_name(project: &Project, kind: &str, name: &str, pointer: &str, problems: &mut Vec<Problem>) {
+    let result = match kind {
+        "registry" => RegistryName::parse(name).map(|_| ()),
+        "schema" => SchemaName::parse(name).map(|_| ()),
+        _ => crate::bus::check_name(kind, name),
+    };
+    if let Err(e) = result {
+        problems.push(project.problem(pointer, codes::INVALID_NAME, e.message.clone()));
+    }
+}
+
+fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
+    let file = &project.file;
+    for (r, spec) in &file.registries {
+        check_name(project, "registry", r, &format!("/registries/{}", escape(r)), problems);
+        for (pointer, value) in [("compatibility", &spec.compatibility), ("policy", &spec.policy)] {
+            mode_setting(project, pointer, value.as_deref(), &format!("/registries/{}/{pointer}", escape(r)), problems);
+        }
+        for (s, schema) in &spec.schemas {
+            let at = format!("/registries/{}/schemas/{}", escape(r), escape(s));
+            check_name(project, "schema", s, &at, problems);
+            mode_setting(project, "compatibility", schema.compatibility.as_deref(), &format!("{at}/compatibility"), problems);
+            mode_setting(project, "policy", schema.policy.as_deref(), &format!("{at}/policy"), problems);
+        }
+    }
+    for (q, body) in &file.queues {
+        let at = format!("/queues/{}", escape(q));
+        check_name(project, "queue", q, &at, problems);
+        if let Some(req) = read_as::<crate::bus::requests::PutQueueRequest>(project, body, &at, problems)
+            && let Some(dlq) = &req.dead_letter_queue
+            && !file.queues.contains_key(dlq)
+        {
+            problems.push(project.problem(
+                &format!("{at}/deadLetterQueue"),
+                codes::UNKNOWN_REFERENCE,
+                format!("dead-letter queue '{dlq}' is not declared under queues"),
+            ));
+        }
+    }
+    for (b, bus) in &file.buses {
+        let at = format!("/buses/{}", escape(b));
+        check_name(project, "bus", b, &at, problems);
+        let validation = bus
+            .validation
+            .as_ref()
+            .and_then(|v| read_as::<ValidationConfig>(project, v, &format!("{at}/validation"), problems));
+        for (i, binding) in bus.bindings.iter().enumerate() {
+            let bat = format!("{at}/bindings/{i}");
+            let Some(binding) = read_as::<Binding>(project, binding, &bat, problems) else { continue };
+            let registry = binding.registry.clone().or_else(|| validation.as_ref().and_then(|v| v.registry.clone()));
+            let declared = registry.as_ref().is_some_and(|r| {
+                file.registries.get(r).is_some_and(|spec| spec.schemas.contains_key(&binding.schema))
+            });
+            if !declared {
+                problems.push(project.problem(
+                    &format!("{bat}/schema"),
+                    codes::UNKNOWN_REFERENCE,
+                    format!(
+                        "binding to '{}' in registry '{}', which the project does not declare",
+                        binding.schema,
+                        registry.as_deref().unwrap_or("(none: set validation.registry or the binding's registry)")
+                    ),
+                ));
+            }
+        }
+        if let Some(d) = &bus.discovery {
+            read_as::<crate::discovery::DiscoveryConfigRequest>(project, d, &format!("{at}/discovery"), problems);
+        }
+        for (name, body) in &bus.archives {
+            let aat = format!("{at}/archives/{}", escape(name));
+            check_name(project, "archive", name, &aat, problems);
+            if let Some(req) = read_as::<crate::archive::PutArchiveRequest>(project, body, &aat, problems)
+                && let Some(p) = &req.pattern
+                && let Err(e) = crate::pattern::parse(p)
+            {
+                problems.push(project.problem(&format!("{aat}/pattern"), codes::INVALID_PATTERN, e.to_string()));
+            }
+        }
+        for (name, body) in &bus.rules {
+            let rat = format!("{at}/rules/{}", escape(name));
+            check_name(project, "rule", name, &rat, problems);
+            let (placeholder, uses) = secrets::with_placeholders(body);
+            for u in &uses {
+                if let SecretUse::Inline { pointer } = u {
+                    problems.push(project.problem(
+                        &format!("{rat}{pointer}"),
+                        codes::INLINE_SECRET,
+                        "a credential is written inline; write {\"env\": \"NAME\"} and set NAME where apply runs".into(),
+                    ));
+                }
+            }
+            let Some(rule) = read_as::<crate::bus::requests::PutRuleRequest>(project, &placeholder, &rat, problems)
+            else {
+                continue;
+            };
+            if let Err(e) = crate::pattern::parse(&rule.pattern) {
+                problems.push(project.problem(&format!("{rat}/pattern"), codes::INVALID_PATTERN, e.to_string()));
+            }
+            for (i, t) in rule.targets.iter().enumerate() {
+                let tv = serde_json::to_value(t).unwrap_or_default();
+                for (field, declared) in [
+                    ("queue", file.queues.keys().collect::<Vec<_>>()),
+                    ("deadLetterQueue", file.queues.keys().collect::<Vec<_>>()),
+                ] {
+                    if let Some(q) = tv.get(field).and_then(Value::as_str)
+                        && !declared.iter().any(|d| d.as_str() == q)
+                    {
+                        problems.push(project.problem(
+                            &format!("{rat}/targets/{i}/{field}"),
+                            codes::UNKNOWN_REFERENCE,
+                            format!("queue '{q}' is not declared under queues"),
+                        ));
+                    }
+                }
+                if let Some(target_bus) = tv.get("bus").and_then(Value::as_str)
+                    && target_bus != "default"
+                    && !file.buses.contains_key(target_bus)
+                {
+                    problems.push(project.problem(
+                        &format!("{rat}/targets/{i}/bus"),
+                        codes::UNKNOWN_REFERENCE,
+                        format!("bus '{target_bus}' is not declared under buses"),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn mode_setting(project: &Project, kind: &str, value: Option<&str>, pointer: &str, problems: &mut Vec<Problem>) {
+    let Some(v) = value else { return };
+    let ok = match kind {
+        "compatibility" => v.parse::<CompatibilityMode>().is_ok(),
+        _ => v.parse::<Policy>().is_ok(),
+    };
+    if !ok {
+        problems.push(project.problem(
+            pointer,
+            codes::INVALID_RESOURCE,
+            format!("'{v}' is not a {kind}; see docs/COMPATIBILITY.md for the names"),
+        ));
+    }
+}
