@@ -101,15 +101,24 @@ pub fn check(project: &Project, baseline: Option<(&Existing, &Modes)>) -> Checke
             Ok(c) => c,
             Err(e) => {
                 let pointer = pointer_of(&e);
-                problems.push(Problem::new(&schema.path, at(&pointer), codes::INVALID_SCHEMA, e.message.clone()).at(&pointer));
+                problems.push(
+                    Problem::new(&schema.path, at(&pointer), codes::INVALID_SCHEMA, e.message.clone())
+                        .at(&pointer),
+                );
                 continue;
             }
         };
         let uri = version_uri(&key.0, &key.1, desired.version);
         let retriever = MapRetriever { docs: Arc::new(refs.clone()), offline: baseline.is_none() };
-        if let Err(e) = content::compile::<jsonschema::json::SerdeJson>(&checked.value, checked.draft, &uri, retriever) {
+        if let Err(e) =
+            content::compile::<jsonschema::json::SerdeJson>(&checked.value, checked.draft, &uri, retriever)
+        {
             let pointer = pointer_of(&e);
-            let code = if e.code == crate::error::Code::UnresolvableRef { codes::UNRESOLVABLE_REF } else { codes::INVALID_SCHEMA };
+            let code = if e.code == crate::error::Code::UnresolvableRef {
+                codes::UNRESOLVABLE_REF
+            } else {
+                codes::INVALID_SCHEMA
+            };
             problems.push(Problem::new(&schema.path, at(&pointer), code, e.message.clone()).at(&pointer));
             continue;
         }
@@ -175,7 +184,13 @@ pub fn check(project: &Project, baseline: Option<(&Existing, &Modes)>) -> Checke
 }
 
 /// Stored-version `$ref`s not in the baseline: the service resolves them at apply.
-fn external_refs(content: &Value, path: &str, lines: &super::yaml::Lines, refs: &SchemaMap, out: &mut Vec<Problem>) {
+fn external_refs(
+    content: &Value,
+    path: &str,
+    lines: &super::yaml::Lines,
+    refs: &SchemaMap,
+    out: &mut Vec<Problem>,
+) {
     fn walk(v: &Value, at: String, found: &mut Vec<(String, String)>) {
         match v {
             Value::Object(o) => {
@@ -220,7 +235,10 @@ struct MapRetriever {
 }
 
 impl jsonschema::Retrieve for MapRetriever {
-    fn retrieve(&self, uri: &jsonschema::Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let text = uri.as_str();
         if let Some(doc) = self.docs.get(text) {
             return Ok(doc.clone());
@@ -268,12 +286,24 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
     for (r, spec) in &file.registries {
         check_name(project, "registry", r, &format!("/registries/{}", escape(r)), problems);
         for (pointer, value) in [("compatibility", &spec.compatibility), ("policy", &spec.policy)] {
-            mode_setting(project, pointer, value.as_deref(), &format!("/registries/{}/{pointer}", escape(r)), problems);
+            mode_setting(
+                project,
+                pointer,
+                value.as_deref(),
+                &format!("/registries/{}/{pointer}", escape(r)),
+                problems,
+            );
         }
         for (s, schema) in &spec.schemas {
             let at = format!("/registries/{}/schemas/{}", escape(r), escape(s));
             check_name(project, "schema", s, &at, problems);
-            mode_setting(project, "compatibility", schema.compatibility.as_deref(), &format!("{at}/compatibility"), problems);
+            mode_setting(
+                project,
+                "compatibility",
+                schema.compatibility.as_deref(),
+                &format!("{at}/compatibility"),
+                problems,
+            );
             mode_setting(project, "policy", schema.policy.as_deref(), &format!("{at}/policy"), problems);
         }
     }
@@ -301,7 +331,8 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
         for (i, binding) in bus.bindings.iter().enumerate() {
             let bat = format!("{at}/bindings/{i}");
             let Some(binding) = read_as::<Binding>(project, binding, &bat, problems) else { continue };
-            let registry = binding.registry.clone().or_else(|| validation.as_ref().and_then(|v| v.registry.clone()));
+            let registry =
+                binding.registry.clone().or_else(|| validation.as_ref().and_then(|v| v.registry.clone()));
             let declared = registry.as_ref().is_some_and(|r| {
                 file.registries.get(r).is_some_and(|spec| spec.schemas.contains_key(&binding.schema))
             });
@@ -310,15 +341,22 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
                     &format!("{bat}/schema"),
                     codes::UNKNOWN_REFERENCE,
                     format!(
-                        "binding to '{}' in registry '{}', which the project does not declare",
-                        binding.schema,
-                        registry.as_deref().unwrap_or("(none: set validation.registry or the binding's registry)")
-                    ),
+                            "binding to '{}' in registry '{}', which the project does not declare",
+                            binding.schema,
+                            registry
+                                .as_deref()
+                                .unwrap_or("(none: set validation.registry or the binding's registry)")
+                        ),
                 ));
             }
         }
         if let Some(d) = &bus.discovery {
-            read_as::<crate::discovery::DiscoveryConfigRequest>(project, d, &format!("{at}/discovery"), problems);
+            read_as::<crate::discovery::DiscoveryConfigRequest>(
+                project,
+                d,
+                &format!("{at}/discovery"),
+                problems,
+            );
         }
         for (name, body) in &bus.archives {
             let aat = format!("{at}/archives/{}", escape(name));
@@ -327,7 +365,11 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
                 && let Some(p) = &req.pattern
                 && let Err(e) = crate::pattern::parse(p)
             {
-                problems.push(project.problem(&format!("{aat}/pattern"), codes::INVALID_PATTERN, e.to_string()));
+                problems.push(project.problem(
+                    &format!("{aat}/pattern"),
+                    codes::INVALID_PATTERN,
+                    e.to_string(),
+                ));
             }
         }
         for (name, body) in &bus.rules {
@@ -343,12 +385,17 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
                     ));
                 }
             }
-            let Some(rule) = read_as::<crate::bus::requests::PutRuleRequest>(project, &placeholder, &rat, problems)
+            let Some(rule) =
+                read_as::<crate::bus::requests::PutRuleRequest>(project, &placeholder, &rat, problems)
             else {
                 continue;
             };
             if let Err(e) = crate::pattern::parse(&rule.pattern) {
-                problems.push(project.problem(&format!("{rat}/pattern"), codes::INVALID_PATTERN, e.to_string()));
+                problems.push(project.problem(
+                    &format!("{rat}/pattern"),
+                    codes::INVALID_PATTERN,
+                    e.to_string(),
+                ));
             }
             for (i, t) in rule.targets.iter().enumerate() {
                 let tv = serde_json::to_value(t).unwrap_or_default();
@@ -381,7 +428,13 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
     }
 }
 
-fn mode_setting(project: &Project, kind: &str, value: Option<&str>, pointer: &str, problems: &mut Vec<Problem>) {
+fn mode_setting(
+    project: &Project,
+    kind: &str,
+    value: Option<&str>,
+    pointer: &str,
+    problems: &mut Vec<Problem>,
+) {
     let Some(v) = value else { return };
     let ok = match kind {
         "compatibility" => v.parse::<CompatibilityMode>().is_ok(),

@@ -66,19 +66,31 @@ pub fn load(read: &Reader<'_>) -> Result<(Project, Vec<Problem>), Vec<Problem>> 
                 PROJECT_FILE,
                 1,
                 codes::MISSING_FILE,
-                format!("no {PROJECT_FILE} here; create one (docs/CONTRACTS-AS-CODE.md) or pass the project directory"),
+                format!(
+                    "no {PROJECT_FILE} here; create one (docs/CONTRACTS-AS-CODE.md) or pass the project directory"
+                ),
             )]);
         }
         Err(e) => return Err(vec![Problem::new(PROJECT_FILE, 1, codes::MISSING_FILE, e)]),
     };
     let (value, lines) = parse_file(PROJECT_FILE, &text).map_err(|e| {
-        vec![Problem::new(PROJECT_FILE, e.line, codes::INVALID_PROJECT, format!("not valid YAML: {}", e.message))]
+        vec![Problem::new(
+            PROJECT_FILE,
+            e.line,
+            codes::INVALID_PROJECT,
+            format!("not valid YAML: {}", e.message),
+        )]
     })?;
     let file: ProjectFile = serde_path_to_error::deserialize(&value).map_err(|e| {
         let pointer = pointer_of_path(e.path());
         vec![
-            Problem::new(PROJECT_FILE, line_of(&lines, &pointer), codes::INVALID_PROJECT, e.inner().to_string())
-                .at(&pointer),
+            Problem::new(
+                PROJECT_FILE,
+                line_of(&lines, &pointer),
+                codes::INVALID_PROJECT,
+                e.inner().to_string(),
+            )
+            .at(&pointer),
         ]
     })?;
     let mut project = Project { file, lines, schemas: BTreeMap::new() };
@@ -104,7 +116,11 @@ pub fn load(read: &Reader<'_>) -> Result<(Project, Vec<Problem>), Vec<Problem>> 
             let text = match read(&path) {
                 Ok(Some(t)) => t,
                 Ok(None) => {
-                    problems.push(project.problem(&pointer, codes::MISSING_FILE, format!("no file '{path}'")));
+                    problems.push(project.problem(
+                        &pointer,
+                        codes::MISSING_FILE,
+                        format!("no file '{path}'"),
+                    ));
                     continue;
                 }
                 Err(e) => {
@@ -120,8 +136,13 @@ pub fn load(read: &Reader<'_>) -> Result<(Project, Vec<Problem>), Vec<Problem>> 
                     );
                 }
                 Err(e) => problems.push(
-                    Problem::new(&path, e.line, codes::INVALID_SCHEMA, format!("not valid JSON/YAML: {}", e.message))
-                        .column(e.column),
+                    Problem::new(
+                        &path,
+                        e.line,
+                        codes::INVALID_SCHEMA,
+                        format!("not valid JSON/YAML: {}", e.message),
+                    )
+                    .column(e.column),
                 ),
             }
         }

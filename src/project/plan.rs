@@ -72,7 +72,8 @@ impl Remote {
         let mut out = Modes::new();
         for (r, reg) in &self.registries {
             for (s, schema) in &reg.schemas {
-                let mode = schema.config.get("compatibility").and_then(Value::as_str).and_then(|m| m.parse().ok());
+                let mode =
+                    schema.config.get("compatibility").and_then(Value::as_str).and_then(|m| m.parse().ok());
                 let policy = schema.config.get("policy").and_then(Value::as_str).and_then(|p| p.parse().ok());
                 out.insert(
                     (r.clone(), s.clone()),
@@ -120,7 +121,8 @@ impl Action {
             Effect::Change => ('~', "change"),
             Effect::Delete => ('-', "delete"),
         };
-        let fields = if self.fields.is_empty() { String::new() } else { format!(" ({})", self.fields.join(", ")) };
+        let fields =
+            if self.fields.is_empty() { String::new() } else { format!(" ({})", self.fields.join(", ")) };
         format!("{sign} {verb} {}{fields}", self.resource)
     }
 }
@@ -156,7 +158,9 @@ fn enc(segment: &str) -> String {
     segment
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -166,9 +170,9 @@ fn enc(segment: &str) -> String {
 fn strip(v: &Value, drop: &[&str]) -> Value {
     fn clean(v: &Value) -> Value {
         match v {
-            Value::Object(o) => {
-                Value::Object(o.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), clean(x))).collect())
-            }
+            Value::Object(o) => Value::Object(
+                o.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), clean(x))).collect(),
+            ),
             Value::Array(a) => Value::Array(a.iter().map(clean).collect()),
             other => other.clone(),
         }
@@ -210,7 +214,6 @@ fn differing(a: &Value, b: &Value) -> Vec<String> {
     keys.into_iter().filter(|k| a.get(*k) != b.get(*k)).cloned().collect()
 }
 
-
 /// Normalises a rule body for comparison: defaults of the API filled in, credentials as
 /// the service shows them.
 fn rule_view(rule: &Value) -> Value {
@@ -246,7 +249,10 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
                 fields: vec![],
                 method: "POST",
                 path: "/v1/registries".into(),
-                body: Some(strip(&json!({"name": name, "description": spec.description, "tags": spec.tags}), &[])),
+                body: Some(strip(
+                    &json!({"name": name, "description": spec.description, "tags": spec.tags}),
+                    &[],
+                )),
                 secrets: false,
             }),
             Some(r) => {
@@ -271,11 +277,20 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
         }
         if spec.compatibility.is_some() || spec.policy.is_some() {
             let current = remote.registries.get(name).map(|r| &r.config);
-            config_action(&mut actions, format!("registry {name}"), format!("{path}/config"), spec.compatibility.as_deref(), spec.policy.as_deref(), current, "registry");
+            config_action(
+                &mut actions,
+                format!("registry {name}"),
+                format!("{path}/config"),
+                spec.compatibility.as_deref(),
+                spec.policy.as_deref(),
+                current,
+                "registry",
+            );
         }
         for (schema, s) in &spec.schemas {
             if s.compatibility.is_some() || s.policy.is_some() {
-                let current = remote.registries.get(name).and_then(|r| r.schemas.get(schema)).map(|x| &x.config);
+                let current =
+                    remote.registries.get(name).and_then(|r| r.schemas.get(schema)).map(|x| &x.config);
                 config_action(
                     &mut actions,
                     format!("schema {name}/{schema}"),
@@ -313,7 +328,8 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
             .and_then(|r| r.schemas.get(schema))
             .and_then(|s| s.record.get("description").and_then(Value::as_str));
         let want = loaded.spec.description.as_deref();
-        let new_schema = have.is_none() && !remote.registries.get(registry).is_some_and(|r| r.schemas.contains_key(schema));
+        let new_schema = have.is_none()
+            && !remote.registries.get(registry).is_some_and(|r| r.schemas.contains_key(schema));
         if want != have && !(new_schema && want.is_none()) {
             actions.push(Action {
                 effect: Effect::Change,
@@ -335,8 +351,19 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
     let queue_defaults = json!({"visibilityTimeoutSeconds": 30, "retentionSeconds": 345_600});
     for (name, body) in queues {
         let want = with_defaults(&strip(body, &[]), &queue_defaults);
-        let have = remote.queues.get(name).map(|r| strip(r, &["name", "createdAt", "updatedAt", "depth", "inFlight"]));
-        put_if_different(&mut actions, format!("queue {name}"), format!("/v1/queues/{}", enc(name)), &want, have.as_ref(), strip(body, &[]), false);
+        let have = remote
+            .queues
+            .get(name)
+            .map(|r| strip(r, &["name", "createdAt", "updatedAt", "depth", "inFlight"]));
+        put_if_different(
+            &mut actions,
+            format!("queue {name}"),
+            format!("/v1/queues/{}", enc(name)),
+            &want,
+            have.as_ref(),
+            strip(body, &[]),
+            false,
+        );
     }
 
     // Buses, discovery, archives, rules.
@@ -344,7 +371,10 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
     for (name, bus) in &file.buses {
         let path = format!("/v1/buses/{}", enc(name));
         let validation = with_defaults(bus.validation.as_ref().unwrap_or(&json!({})), &validation_defaults);
-        let want = strip(&json!({"description": bus.description, "validation": validation, "bindings": bus.bindings}), &[]);
+        let want = strip(
+            &json!({"description": bus.description, "validation": validation, "bindings": bus.bindings}),
+            &[],
+        );
         match remote.buses.get(name) {
             None => actions.push(Action {
                 effect: Effect::Create,
@@ -371,8 +401,14 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
                 }
             }
         }
-        let discovery = with_defaults(bus.discovery.as_ref().unwrap_or(&json!({"enabled": false})), &json!({"sampleRate": 1.0}));
-        let have = remote.buses.get(name).map(|r| json!({"enabled": r.discovery["enabled"], "sampleRate": r.discovery["sampleRate"]}));
+        let discovery = with_defaults(
+            bus.discovery.as_ref().unwrap_or(&json!({"enabled": false})),
+            &json!({"sampleRate": 1.0}),
+        );
+        let have = remote
+            .buses
+            .get(name)
+            .map(|r| json!({"enabled": r.discovery["enabled"], "sampleRate": r.discovery["sampleRate"]}));
         let default_off = json!({"enabled": false, "sampleRate": 1.0});
         if have.as_ref().map_or(discovery != default_off, |h| !same_discovery(h, &discovery)) {
             actions.push(Action {
@@ -388,14 +424,24 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
         let remote_bus = remote.buses.get(name);
         for (archive, body) in &bus.archives {
             let want = with_defaults(&strip(body, &[]), &json!({"retentionDays": 0}));
-            let have = remote_bus.and_then(|b| b.archives.get(archive)).map(|r| {
-                strip(r, &["name", "bus", "createdAt", "updatedAt", "eventCount", "sizeBytes"])
-            });
-            put_if_different(&mut actions, format!("archive {name}/{archive}"), format!("{path}/archives/{}", enc(archive)), &want, have.as_ref(), strip(body, &[]), false);
+            let have = remote_bus
+                .and_then(|b| b.archives.get(archive))
+                .map(|r| strip(r, &["name", "bus", "createdAt", "updatedAt", "eventCount", "sizeBytes"]));
+            put_if_different(
+                &mut actions,
+                format!("archive {name}/{archive}"),
+                format!("{path}/archives/{}", enc(archive)),
+                &want,
+                have.as_ref(),
+                strip(body, &[]),
+                false,
+            );
         }
         for (rule, body) in &bus.rules {
             let want = rule_view(body);
-            let have = remote_bus.and_then(|b| b.rules.get(rule)).map(|r| rule_view(&strip(r, &["name", "bus", "createdAt", "updatedAt"])));
+            let have = remote_bus
+                .and_then(|b| b.rules.get(rule))
+                .map(|r| rule_view(&strip(r, &["name", "bus", "createdAt", "updatedAt"])));
             let has_secrets = !secrets::uses(body).is_empty();
             let resend = options.resend_secrets && has_secrets && have.is_some();
             if resend {
@@ -410,7 +456,15 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
                 });
                 continue;
             }
-            put_if_different(&mut actions, format!("rule {name}/{rule}"), format!("{path}/rules/{}", enc(rule)), &want, have.as_ref(), strip(body, &[]), has_secrets);
+            put_if_different(
+                &mut actions,
+                format!("rule {name}/{rule}"),
+                format!("{path}/rules/{}", enc(rule)),
+                &want,
+                have.as_ref(),
+                strip(body, &[]),
+                has_secrets,
+            );
         }
     }
 
@@ -456,9 +510,12 @@ fn config_action(
     current: Option<&Value>,
     explicit_source: &str,
 ) {
-    let want = json!({"compatibility": compatibility.unwrap_or("BACKWARD"), "policy": policy.unwrap_or("STRICT")});
+    let want =
+        json!({"compatibility": compatibility.unwrap_or("BACKWARD"), "policy": policy.unwrap_or("STRICT")});
     let have = current.filter(|c| c.get("source").and_then(Value::as_str) == Some(explicit_source));
-    let same = have.is_some_and(|h| h.get("compatibility") == want.get("compatibility") && h.get("policy") == want.get("policy"));
+    let same = have.is_some_and(|h| {
+        h.get("compatibility") == want.get("compatibility") && h.get("policy") == want.get("policy")
+    });
     if !same {
         actions.push(Action {
             effect: if have.is_some() { Effect::Change } else { Effect::Create },
@@ -473,7 +530,15 @@ fn config_action(
 }
 
 fn delete(actions: &mut Vec<Action>, resource: String, path: String) {
-    actions.push(Action { effect: Effect::Delete, resource, fields: vec![], method: "DELETE", path, body: None, secrets: false });
+    actions.push(Action {
+        effect: Effect::Delete,
+        resource,
+        fields: vec![],
+        method: "DELETE",
+        path,
+        body: None,
+        secrets: false,
+    });
 }
 
 /// Deletions, dependents first: rules and archives, buses, queues (dead-letter queues
@@ -483,10 +548,18 @@ fn prune(project: &Project, remote: &Remote, actions: &mut Vec<Action>) {
     for (bus, b) in &remote.buses {
         let declared = file.buses.get(bus);
         for rule in b.rules.keys().filter(|r| declared.is_none_or(|d| !d.rules.contains_key(*r))) {
-            delete(actions, format!("rule {bus}/{rule}"), format!("/v1/buses/{}/rules/{}", enc(bus), enc(rule)));
+            delete(
+                actions,
+                format!("rule {bus}/{rule}"),
+                format!("/v1/buses/{}/rules/{}", enc(bus), enc(rule)),
+            );
         }
         for archive in b.archives.keys().filter(|a| declared.is_none_or(|d| !d.archives.contains_key(*a))) {
-            delete(actions, format!("archive {bus}/{archive}"), format!("/v1/buses/{}/archives/{}", enc(bus), enc(archive)));
+            delete(
+                actions,
+                format!("archive {bus}/{archive}"),
+                format!("/v1/buses/{}/archives/{}", enc(bus), enc(archive)),
+            );
         }
     }
     for (bus, b) in &remote.buses {
@@ -503,15 +576,22 @@ fn prune(project: &Project, remote: &Remote, actions: &mut Vec<Action>) {
         delete(actions, format!("queue {q}"), format!("/v1/queues/{}", enc(q)));
     }
     for (registry, r) in &remote.registries {
-        if registry == DISCOVERED_REGISTRY || r.record.get("builtin").and_then(Value::as_bool).unwrap_or(false) {
+        if registry == DISCOVERED_REGISTRY
+            || r.record.get("builtin").and_then(Value::as_bool).unwrap_or(false)
+        {
             continue;
         }
         let declared = file.registries.get(registry);
-        let mut gone: Vec<&String> = r.schemas.keys().filter(|s| declared.is_none_or(|d| !d.schemas.contains_key(*s))).collect();
+        let mut gone: Vec<&String> =
+            r.schemas.keys().filter(|s| declared.is_none_or(|d| !d.schemas.contains_key(*s))).collect();
         // Referencing schemas go before the ones they reference.
         gone.sort_by_key(|s| referenced_by_count(remote, registry, s));
         for s in gone {
-            delete(actions, format!("schema {registry}/{s}"), format!("/v1/registries/{}/schemas/{}", enc(registry), enc(s)));
+            delete(
+                actions,
+                format!("schema {registry}/{s}"),
+                format!("/v1/registries/{}/schemas/{}", enc(registry), enc(s)),
+            );
         }
         if declared.is_none() {
             delete(actions, format!("registry {registry}"), format!("/v1/registries/{}", enc(registry)));

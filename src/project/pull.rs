@@ -34,7 +34,10 @@ fn schema_path(registry: &str, schema: &str) -> String {
 fn drop_keys(v: &Value, keys: &[&str]) -> Value {
     match v {
         Value::Object(o) => Value::Object(
-            o.iter().filter(|(k, x)| !keys.contains(&k.as_str()) && !x.is_null()).map(|(k, x)| (k.clone(), x.clone())).collect(),
+            o.iter()
+                .filter(|(k, x)| !keys.contains(&k.as_str()) && !x.is_null())
+                .map(|(k, x)| (k.clone(), x.clone()))
+                .collect(),
         ),
         other => other.clone(),
     }
@@ -69,7 +72,8 @@ pub fn pull(remote: &Remote) -> Pulled {
         let (compatibility, policy) = config_of(&reg.config, "registry").unwrap_or_default();
         let mut spec = RegistrySpec {
             description: reg.record.get("description").and_then(Value::as_str).map(str::to_owned),
-            tags: serde_json::from_value(reg.record.get("tags").cloned().unwrap_or(json!({}))).unwrap_or_default(),
+            tags: serde_json::from_value(reg.record.get("tags").cloned().unwrap_or(json!({})))
+                .unwrap_or_default(),
             compatibility,
             policy,
             schemas: BTreeMap::new(),
@@ -86,7 +90,10 @@ pub fn pull(remote: &Remote) -> Pulled {
                 let target = if rr == *r { format!("{ss}.json") } else { format!("../{rr}/{ss}.json") };
                 Some(format!("{target}{fragment}"))
             });
-            out.files.insert(path.clone(), format!("{}\n", serde_json::to_string_pretty(&content).unwrap_or_default()));
+            out.files.insert(
+                path.clone(),
+                format!("{}\n", serde_json::to_string_pretty(&content).unwrap_or_default()),
+            );
             let (compatibility, policy) = config_of(&schema.config, "schema").unwrap_or_default();
             spec.schemas.insert(
                 s.clone(),
@@ -101,11 +108,17 @@ pub fn pull(remote: &Remote) -> Pulled {
         file.registries.insert(r.clone(), spec);
     }
     for (q, record) in &remote.queues {
-        file.queues.insert(q.clone(), drop_keys(record, &["name", "createdAt", "updatedAt", "depth", "inFlight"]));
+        file.queues
+            .insert(q.clone(), drop_keys(record, &["name", "createdAt", "updatedAt", "depth", "inFlight"]));
     }
     for (b, bus) in &remote.buses {
-        let validation = bus.record.get("validation").cloned().filter(|v| *v != json!({"mode": "off", "unknownEventTypes": "allow"}));
-        let bindings: Vec<Value> = bus.record.get("bindings").and_then(Value::as_array).cloned().unwrap_or_default();
+        let validation = bus
+            .record
+            .get("validation")
+            .cloned()
+            .filter(|v| *v != json!({"mode": "off", "unknownEventTypes": "allow"}));
+        let bindings: Vec<Value> =
+            bus.record.get("bindings").and_then(Value::as_array).cloned().unwrap_or_default();
         let discovery = (bus.discovery.get("enabled") == Some(&json!(true)))
             .then(|| json!({"enabled": true, "sampleRate": bus.discovery.get("sampleRate").cloned().unwrap_or(json!(1.0))}));
         let mut spec = BusSpec {
@@ -117,7 +130,11 @@ pub fn pull(remote: &Remote) -> Pulled {
             archives: BTreeMap::new(),
         };
         for (name, rule) in &bus.rules {
-            let (rule, names) = super::secrets::as_env_refs(b, name, &drop_keys(rule, &["name", "bus", "createdAt", "updatedAt"]));
+            let (rule, names) = super::secrets::as_env_refs(
+                b,
+                name,
+                &drop_keys(rule, &["name", "bus", "createdAt", "updatedAt"]),
+            );
             out.secrets.extend(names);
             spec.rules.insert(name.clone(), rule);
         }
@@ -158,8 +175,12 @@ pub fn to_yaml(v: &Value, indent: usize) -> String {
             for (k, x) in o {
                 let key = yaml_key(k);
                 match x {
-                    Value::Object(m) if !m.is_empty() => out.push_str(&format!("{pad}{key}:\n{}", to_yaml(x, indent + 2))),
-                    Value::Array(a) if !a.is_empty() => out.push_str(&format!("{pad}{key}:\n{}", to_yaml(x, indent + 2))),
+                    Value::Object(m) if !m.is_empty() => {
+                        out.push_str(&format!("{pad}{key}:\n{}", to_yaml(x, indent + 2)))
+                    }
+                    Value::Array(a) if !a.is_empty() => {
+                        out.push_str(&format!("{pad}{key}:\n{}", to_yaml(x, indent + 2)))
+                    }
                     _ => out.push_str(&format!("{pad}{key}: {}\n", scalar(x))),
                 }
             }

@@ -84,8 +84,13 @@ pub fn resolve(project: &Project, existing: &Existing) -> (Resolved, Vec<Problem
                 Ok(RefTarget::Project(dep, _)) => list.push(dep),
                 Ok(RefTarget::Local | RefTarget::Stored) => {}
                 Err(message) => problems.push(
-                    Problem::new(&schema.path, line_of(&schema.lines, &pointer), codes::UNRESOLVABLE_REF, message)
-                        .at(&pointer),
+                    Problem::new(
+                        &schema.path,
+                        line_of(&schema.lines, &pointer),
+                        codes::UNRESOLVABLE_REF,
+                        message,
+                    )
+                    .at(&pointer),
                 ),
             }
         }
@@ -142,7 +147,11 @@ pub fn resolve(project: &Project, existing: &Existing) -> (Resolved, Vec<Problem
     (resolved, problems)
 }
 
-fn target(reference: &str, from_path: &str, by_path: &BTreeMap<&str, &SchemaKey>) -> Result<RefTarget, String> {
+fn target(
+    reference: &str,
+    from_path: &str,
+    by_path: &BTreeMap<&str, &SchemaKey>,
+) -> Result<RefTarget, String> {
     if reference.starts_with('#') {
         return Ok(RefTarget::Local);
     }

@@ -5,7 +5,8 @@
 use serde_json::{Value, json};
 
 /// The positions of a webhook target that hold credentials.
-const SECRET_FIELDS: &[&[&str]] = &[&["secret"], &["auth", "password"], &["auth", "token"], &["auth", "value"]];
+const SECRET_FIELDS: &[&[&str]] =
+    &[&["secret"], &["auth", "password"], &["auth", "token"], &["auth", "value"]];
 
 /// What the service answers in place of a credential.
 pub const REDACTED: &str = "<redacted>";
@@ -94,7 +95,11 @@ pub fn as_env_refs(bus: &str, rule_name: &str, rule: &Value) -> (Value, Vec<Stri
 fn env_name(parts: &[&str]) -> String {
     parts
         .iter()
-        .map(|p| p.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>())
+        .map(|p| {
+            p.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+                .collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join("_")
 }
@@ -121,7 +126,10 @@ mod tests {
         assert_eq!(substitute(&rule, &|_| None), Err("SIGNING".into()));
         assert_eq!(redacted(&rule)["targets"][0]["secret"], REDACTED);
         let (pulled, names) = as_env_refs("orders", "to-crm", &redacted(&rule));
-        assert_eq!(pulled["targets"][0]["auth"]["token"], json!({"env": "SCHEMABUS_SECRET_ORDERS_TO_CRM_CRM_TOKEN"}));
+        assert_eq!(
+            pulled["targets"][0]["auth"]["token"],
+            json!({"env": "SCHEMABUS_SECRET_ORDERS_TO_CRM_CRM_TOKEN"})
+        );
         assert_eq!(names.len(), 2);
     }
 }

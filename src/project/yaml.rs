@@ -100,7 +100,8 @@ struct Builder {
 impl Builder {
     fn fail(&mut self, mark: Marker, message: &str) {
         if self.error.is_none() {
-            self.error = Some(ParseError { line: mark.line(), column: mark.col() + 1, message: message.into() });
+            self.error =
+                Some(ParseError { line: mark.line(), column: mark.col() + 1, message: message.into() });
         }
     }
 

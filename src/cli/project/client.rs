@@ -48,12 +48,17 @@ impl Service {
             return Ok(None);
         }
         let text = response.text().unwrap_or_default();
-        let body: Value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let body: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         if status.is_success() {
             Ok(Some(body))
         } else {
             let code = body.get("code").and_then(Value::as_str).unwrap_or("");
-            let message = body.get("message").and_then(Value::as_str).map_or_else(|| body.to_string(), str::to_owned);
+            let message =
+                body.get("message").and_then(Value::as_str).map_or_else(|| body.to_string(), str::to_owned);
             Err(format!("{method} {path} answered {status} {code}: {message}"))
         }
     }
@@ -92,15 +97,22 @@ impl Service {
         for record in self.all("/v1/registries")? {
             let Some(name) = record.get("name").and_then(Value::as_str).map(str::to_owned) else { continue };
             let rpath = format!("/v1/registries/{}", enc(&name));
-            let mut registry =
-                RemoteRegistry { config: self.get(&format!("{rpath}/config"))?, record, schemas: BTreeMap::new() };
+            let mut registry = RemoteRegistry {
+                config: self.get(&format!("{rpath}/config"))?,
+                record,
+                schemas: BTreeMap::new(),
+            };
             if name != crate::registry::DISCOVERED_REGISTRY {
                 for schema in self.all(&format!("{rpath}/schemas"))? {
-                    let Some(sname) = schema.get("name").and_then(Value::as_str).map(str::to_owned) else { continue };
+                    let Some(sname) = schema.get("name").and_then(Value::as_str).map(str::to_owned) else {
+                        continue;
+                    };
                     let spath = format!("{rpath}/schemas/{}", enc(&sname));
                     let mut versions = BTreeMap::new();
                     for v in self.items(&format!("{spath}/versions"))? {
-                        let Some(n) = v.get("version").and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok()) else {
+                        let Some(n) =
+                            v.get("version").and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok())
+                        else {
                             continue;
                         };
                         if let Some(full) = self.send("GET", &format!("{spath}/versions/{n}"), None)? {
@@ -122,10 +134,7 @@ impl Service {
             let Some(name) = record.get("name").and_then(Value::as_str).map(str::to_owned) else { continue };
             let bpath = format!("/v1/buses/{}", enc(&name));
             let by_name = |items: Vec<Value>| -> BTreeMap<String, Value> {
-                items
-                    .into_iter()
-                    .filter_map(|i| Some((i.get("name")?.as_str()?.to_owned(), i)))
-                    .collect()
+                items.into_iter().filter_map(|i| Some((i.get("name")?.as_str()?.to_owned(), i))).collect()
             };
             remote.buses.insert(
                 name,
@@ -143,10 +152,11 @@ impl Service {
     /// Runs one action, with credentials filled in from the environment.
     pub fn run(&self, action: &Action) -> Result<(), String> {
         let body = match (&action.body, action.secrets) {
-            (Some(b), true) => Some(
-                crate::project::secrets::substitute(b, &|name| std::env::var(name).ok())
-                    .map_err(|name| format!("{}: the environment variable {name} is not set", action.resource))?,
-            ),
+            (Some(b), true) => {
+                Some(crate::project::secrets::substitute(b, &|name| std::env::var(name).ok()).map_err(
+                    |name| format!("{}: the environment variable {name} is not set", action.resource),
+                )?)
+            }
             (b, _) => b.clone(),
         };
         self.send(action.method, &action.path, body.as_ref()).map(|_| ())

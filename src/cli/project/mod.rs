@@ -169,9 +169,15 @@ fn report_check(format: &Format, problems: &[Problem], checked: &Checked, agains
         print_problems(problems, *format);
         for c in &checked.changes {
             match c.from_version {
-                None => println!("+ {}/{} ({}): new schema, version {}", c.registry, c.schema, c.file, c.to_version),
+                None => println!(
+                    "+ {}/{} ({}): new schema, version {}",
+                    c.registry, c.schema, c.file, c.to_version
+                ),
                 Some(from) => {
-                    println!("~ {}/{} ({}): version {from} -> {}", c.registry, c.schema, c.file, c.to_version);
+                    println!(
+                        "~ {}/{} ({}): version {from} -> {}",
+                        c.registry, c.schema, c.file, c.to_version
+                    );
                     for line in &c.changes {
                         let verdict = match (line.backward_compatible, line.forward_compatible) {
                             (true, true) => "compatible both ways",
