@@ -1,4 +1,5 @@
 //! `schemabus check` on temporary git repositories: the binary, real git, real files.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -21,6 +21,7 @@ mod limits;
 mod openapi;
 mod patterns;
 mod permissions;
+mod project;
 mod queues;
 mod receiver;
 mod registries;

@@ -253,13 +253,27 @@ pub fn apply_command(args: &PlanArgs) -> ExitCode {
     }
     // Every credential must be at hand before the first write, so a missing one cannot
     // leave the service half-way.
-    for a in plan.actions.iter().filter(|a| a.secrets) {
-        if let Some(body) = &a.body
-            && let Err(name) = crate::project::secrets::substitute(body, &|n| std::env::var(n).ok())
-        {
-            eprintln!("error: {}: the environment variable {name} is not set. Nothing applied.", a.resource);
-            return ExitCode::FAILURE;
-        }
+    let mut missing: Vec<String> = plan
+        .actions
+        .iter()
+        .filter(|a| a.secrets)
+        .filter_map(|a| a.body.as_ref())
+        .flat_map(crate::project::secrets::uses)
+        .filter_map(|u| match u {
+            crate::project::secrets::SecretUse::Env { name, .. } if std::env::var(&name).is_err() => {
+                Some(name)
+            }
+            _ => None,
+        })
+        .collect();
+    missing.sort();
+    missing.dedup();
+    if !missing.is_empty() {
+        eprintln!(
+            "error: set the environment variable(s) {} for the webhook credentials. Nothing applied.",
+            missing.join(", ")
+        );
+        return ExitCode::FAILURE;
     }
     for (i, a) in plan.actions.iter().enumerate() {
         if let Err(e) = service.run(a) {

@@ -1,0 +1,186 @@
+//! Contracts as code against a real service: `plan`, `apply`, `--prune` and `pull` run as
+//! the binary would in a CI job, on a copy of the example project.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::helpers::ServiceProcess;
+
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemabus"));
+    cmd.args(args)
+        .arg(dir)
+        .env_remove("SCHEMABUS_KEY")
+        .env_remove("CRM_TOKEN")
+        .env_remove("CRM_SIGNING_SECRET");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("binary runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+const SECRETS: &[(&str, &str)] =
+    &[("CRM_TOKEN", "token-1"), ("CRM_SIGNING_SECRET", "a-signing-secret-of-enough-length")];
+
+fn copy_example(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+    for entry in [
+        "schemabus.yaml",
+        "schemas/shop/money.json",
+        "schemas/shop/order-placed.json",
+        "schemas/shop/order-shipped.yaml",
+    ] {
+        let target = to.join(entry);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(from.join(entry), target).unwrap();
+    }
+}
+
+fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn get(base: &str, path: &str) -> (u16, Value) {
+    let r = reqwest::blocking::get(format!("{base}{path}")).unwrap();
+    (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+}
+
+#[test]
+fn plan_apply_prune_and_pull_keep_a_service_in_step_with_the_project() {
+    let tmp = tempfile::tempdir().unwrap();
+    let service = ServiceProcess::start(&tmp.path().join("data"));
+    let url = service.base.clone();
+    let project = tmp.path().join("project");
+    copy_example(&project);
+
+    // An empty service: everything is to be created.
+    let (code, out) = run(&project, &["plan", "--url", &url], &[]);
+    assert_eq!(code, 0, "{out}");
+    for line in [
+        "+ create registry shop",
+        "+ create version shop/common@Money 1 (BACKWARD)",
+        "+ create version shop/orders@OrderShipped 1 (FULL)",
+        "+ create queue billing-dlq",
+        "+ create bus orders",
+        "+ create rule orders/to-billing",
+        "+ create archive orders/everything",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from the plan:\n{out}");
+    }
+    assert!(
+        out.find("+ create queue billing-dlq") < out.find("+ create queue billing\n"),
+        "dead-letter queue first:\n{out}"
+    );
+
+    // A credential missing from the environment: nothing is applied.
+    let (code, out) = run(&project, &["apply", "--url", &url], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("set the environment variable(s) CRM_SIGNING_SECRET, CRM_TOKEN for the webhook credentials. Nothing applied."), "{out}");
+    assert_eq!(get(&url, "/v1/registries/shop").0, 404);
+
+    let (code, out) = run(&project, &["apply", "--url", &url], SECRETS);
+    assert_eq!(code, 0, "{out}");
+    let (_, order) = get(&url, "/v1/registries/shop/schemas/orders@OrderPlaced/versions/1");
+    assert_eq!(
+        order["content"]["properties"]["total"]["$ref"],
+        "https://schemabus.invalid/registries/shop/schemas/common@Money/versions/1",
+        "the file reference became the stored version: {order}"
+    );
+    let (_, queue) = get(&url, "/v1/queues/billing");
+    assert_eq!(queue["visibilityTimeoutSeconds"], 60);
+    assert_eq!(queue["deadLetterQueue"], "billing-dlq");
+    let (_, discovery) = get(&url, "/v1/buses/orders/discovery");
+    assert_eq!(discovery["enabled"], true);
+
+    // A second apply changes nothing.
+    let (code, out) = run(&project, &["plan", "--url", &url], &[]);
+    assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
+
+    // A changed rule and a new version of a referenced schema: the referencing schema
+    // gets a new version pointing at it, in dependency order.
+    edit(
+        &project,
+        "schemas/shop/money.json",
+        r#""required": ["amount", "currency"]"#,
+        r#""required": ["amount"]"#,
+    );
+    edit(
+        &project,
+        "schemabus.yaml",
+        "detail-type: [Order Placed]\n        targets:\n          - type: queue",
+        "detail-type: [Order Placed, Order Amended]\n        targets:\n          - type: queue",
+    );
+    let (code, out) = run(&project, &["plan", "--url", &url], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("~ change version shop/common@Money 2"), "{out}");
+    assert!(out.contains("~ change version shop/orders@OrderPlaced 2"), "{out}");
+    assert!(out.contains("~ change rule orders/to-billing (pattern)"), "{out}");
+    assert!(out.find("common@Money 2") < out.find("orders@OrderPlaced 2"), "referenced first:\n{out}");
+    assert_eq!(out.lines().filter(|l| l.starts_with(['+', '~', '-'])).count(), 3, "{out}");
+    let (code, out) = run(&project, &["apply", "--url", &url], &[]);
+    assert_eq!(code, 0, "only the changed rule is sent, and it holds no credential: {out}");
+    let (_, order) = get(&url, "/v1/registries/shop/schemas/orders@OrderPlaced/versions/2");
+    assert_eq!(
+        order["content"]["properties"]["total"]["$ref"],
+        "https://schemabus.invalid/registries/shop/schemas/common@Money/versions/2"
+    );
+    let (_, rule) = get(&url, "/v1/buses/orders/rules/to-billing");
+    assert_eq!(rule["pattern"]["detail-type"][1], "Order Amended", "{rule}");
+
+    // An incompatible version stops the plan and apply before anything is written.
+    edit(
+        &project,
+        "schemas/shop/order-placed.json",
+        r#""required": ["orderId", "total"]"#,
+        r#""required": ["orderId", "total", "coupon"]"#,
+    );
+    edit(&project, "schemabus.yaml", "visibilityTimeoutSeconds: 60", "visibilityTimeoutSeconds: 90");
+    let (code, out) = run(&project, &["apply", "--url", &url], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[incompatible_schema]") && out.contains("Nothing applied"), "{out}");
+    assert_eq!(get(&url, "/v1/queues/billing").1["visibilityTimeoutSeconds"], 60, "nothing half-applied");
+    edit(
+        &project,
+        "schemas/shop/order-placed.json",
+        r#""required": ["orderId", "total", "coupon"]"#,
+        r#""required": ["orderId", "total"]"#,
+    );
+    edit(&project, "schemabus.yaml", "visibilityTimeoutSeconds: 90", "visibilityTimeoutSeconds: 60");
+
+    // Left out of the project: kept, unless --prune.
+    edit(&project, "schemabus.yaml", "  shipping: {}\n", "");
+    let shipped_rule = "      shipped:\n        pattern:\n          detail-type: [Order Shipped]\n        targets:\n          - type: queue\n            id: shipping\n            queue: shipping\n            inputPath: $.detail\n";
+    edit(&project, "schemabus.yaml", shipped_rule, "");
+    let (code, out) = run(&project, &["plan", "--url", &url], &[]);
+    assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
+    let (code, out) = run(&project, &["apply", "--url", &url, "--prune"], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("- delete rule orders/shipped") && out.contains("- delete queue shipping"), "{out}");
+    assert!(
+        !out.contains("delete bus default") && !out.contains("discovered-schemas"),
+        "built-ins stay: {out}"
+    );
+    assert_eq!(get(&url, "/v1/queues/shipping").0, 404);
+    assert_eq!(get(&url, "/v1/buses/orders/rules/shipped").0, 404);
+    assert_eq!(get(&url, "/v1/buses/default").0, 200);
+
+    // pull, then apply of the pulled project, changes nothing.
+    let pulled = tmp.path().join("pulled");
+    let (code, out) = run(&pulled, &["pull", "--url", &url], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("SCHEMABUS_SECRET_ORDERS_BIG_ORDERS_TO_CRM_CRM_TOKEN"), "{out}");
+    let (code, out) = run(&pulled, &["check", "--against", &url], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 changed"), "{out}");
+    let (code, out) = run(&pulled, &["apply", "--url", &url, "--prune"], &[]);
+    assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
+    let (code, out) = run(&pulled, &["pull", "--url", &url], &[]);
+    assert_eq!(code, 2, "an existing project is not overwritten without --force: {out}");
+}
