@@ -226,3 +226,35 @@ fn the_example_project_checks_clean() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("3 schema(s) checked: 0 error(s), 0 warning(s)"), "{out}");
 }
+
+/// `schemas/project.schema.json` is generated from the project types; regenerate with
+/// `UPDATE_SCHEMAS=1 cargo test --test project_cli project_schema`.
+#[test]
+fn the_committed_project_schema_is_current_and_accepts_the_example() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/project.schema.json");
+    let generated =
+        format!("{}\n", serde_json::to_string_pretty(&schemabus::project::project_json_schema()).unwrap());
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "schemas/project.schema.json is stale: UPDATE_SCHEMAS=1 cargo test --test project_cli project_schema"
+    );
+    let schema: Value = serde_json::from_str(&committed).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop/schemabus.yaml"))
+            .unwrap();
+    let (example, _) = schemabus::project::yaml::parse_yaml(&text).unwrap();
+    assert!(
+        validator.is_valid(&example),
+        "{:?}",
+        validator.iter_errors(&example).map(|e| e.to_string()).collect::<Vec<_>>()
+    );
+    assert!(
+        !validator.is_valid(&json!({"version": 1, "registries": {"shop": {"schemas": {"a@B": {}}}}})),
+        "file is required"
+    );
+}

@@ -7,8 +7,11 @@ use super::error::HandlerResult;
 use crate::error::{ApiError, Code, ErrorBody};
 
 /// The owned schemas: file name and contents.
-pub(crate) const OWNED: &[(&str, &str)] =
-    &[("error-body.schema.json", include_str!("../../schemas/error-body.schema.json"))];
+pub(crate) const OWNED: &[(&str, &str)] = &[
+    ("error-body.schema.json", include_str!("../../schemas/error-body.schema.json")),
+    // The contracts-as-code project file, so editors can fetch it from a running service.
+    ("project.schema.json", include_str!("../../schemas/project.schema.json")),
+];
 
 /// Get a JSON Schema the service owns.
 ///

@@ -371,8 +371,17 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
     for (name, bus) in &file.buses {
         let path = format!("/v1/buses/{}", enc(name));
         let validation = with_defaults(bus.validation.as_ref().unwrap_or(&json!({})), &validation_defaults);
+        // The built-in bus's description is the service's own: managed only when stated.
+        let remote_record = remote.buses.get(name).map(|r| &r.record);
+        let builtin = remote_record.and_then(|r| r.get("builtin")).and_then(Value::as_bool) == Some(true);
+        let description = match (&bus.description, builtin) {
+            (None, true) => {
+                remote_record.and_then(|r| r.get("description")).and_then(Value::as_str).map(str::to_owned)
+            }
+            (d, _) => d.clone(),
+        };
         let want = strip(
-            &json!({"description": bus.description, "validation": validation, "bindings": bus.bindings}),
+            &json!({"description": description, "validation": validation, "bindings": bus.bindings}),
             &[],
         );
         match remote.buses.get(name) {
@@ -395,7 +404,7 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
                         fields,
                         method: "PATCH",
                         path: path.clone(),
-                        body: Some(json!({"description": bus.description.clone().unwrap_or_default(), "validation": validation, "bindings": bus.bindings})),
+                        body: Some(json!({"description": description.clone().unwrap_or_default(), "validation": validation, "bindings": bus.bindings})),
                         secrets: false,
                     });
                 }

@@ -184,3 +184,25 @@ fn plan_apply_prune_and_pull_keep_a_service_in_step_with_the_project() {
     let (code, out) = run(&pulled, &["pull", "--url", &url], &[]);
     assert_eq!(code, 2, "an existing project is not overwritten without --force: {out}");
 }
+
+#[test]
+fn the_built_in_bus_can_carry_project_rules_and_keeps_its_own_description() {
+    let tmp = tempfile::tempdir().unwrap();
+    let service = ServiceProcess::start(&tmp.path().join("data"));
+    let project = tmp.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("schemabus.yaml"),
+        "version: 1\nqueues:\n  drift: {}\nbuses:\n  default:\n    rules:\n      drift:\n        pattern: {source: [schemabus.registry]}\n        targets: [{type: queue, id: q, queue: drift}]\n",
+    )
+    .unwrap();
+    let (_, before) = get(&service.base, "/v1/buses/default");
+    let (code, out) = run(&project, &["apply", "--url", &service.base], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("change bus default"), "{out}");
+    let (_, after) = get(&service.base, "/v1/buses/default");
+    assert_eq!(after["description"], before["description"]);
+    assert_eq!(get(&service.base, "/v1/buses/default/rules/drift").0, 200);
+    let (code, out) = run(&project, &["plan", "--url", &service.base, "--prune"], &[]);
+    assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
+}
