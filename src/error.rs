@@ -135,6 +135,8 @@ error_codes! {
     KeyExists => ("key_exists", 409, Conflict, "An API key with this name already exists; revoke it first or choose another name."),
     /// The API key does not exist.
     KeyNotFound => ("key_not_found", 404, NotFound, "No API key has this name."),
+    /// Revoking this key would leave no key with the `admin` grant.
+    LastAdminKey => ("last_admin_key", 409, Conflict, "The key is the last one with the `admin` grant; create another admin key first (or rotate it with SCHEMABUS_ADMIN_KEY)."),
     /// A grant string does not follow the grammar.
     InvalidGrant => ("invalid_grant", 400, InvalidRequest, "A grant is not one of `admin`, `metrics:read`, `registry:read|write:<name|*>`, `bus:publish:<name|*>[:<sources>]`, `bus:manage:<name|*>`, `queue:consume:<name|*>`."),
     /// A bus holds as many rules as the configured limit.

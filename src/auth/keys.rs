@@ -140,8 +140,21 @@ impl KeyService {
         crate::bus::check_name("key", name)?;
         {
             let _one = self.changes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let found = self.store.list_keys()?.into_iter().find(|(_, r)| r.name == name);
-            let Some((digest, _)) = found else { return Err(key_not_found(name)) };
+            let keys = self.store.list_keys()?;
+            let found = keys.iter().find(|(_, r)| r.name == name);
+            let Some((digest, record)) = found else { return Err(key_not_found(name)) };
+            let admin = |r: &KeyRecord| r.grants.iter().any(|g| g == "admin");
+            // Without an admin key nobody can manage keys again until a restart with
+            // SCHEMABUS_ADMIN_KEY: refuse to lock everyone out.
+            if admin(record) && !keys.iter().any(|(d, r)| d != digest && admin(r)) {
+                return Err(ApiError::new(
+                    Code::LastAdminKey,
+                    format!(
+                        "'{name}' is the last key with the admin grant. Hint: create another admin key first, then revoke this one; or restart with SCHEMABUS_ADMIN_KEY to rotate it."
+                    ),
+                ));
+            }
+            let digest = digest.clone();
             self.store.remove_key(&digest)?;
         }
         self.store.flush().await?;

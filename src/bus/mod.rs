@@ -269,6 +269,12 @@ impl BusService {
                 ))
                 .with_details(json!({"pointer": format!("/bindings/{i}")})));
             }
+            if b.version == crate::model::BindingVersion::Number(0) {
+                return Err(invalid(format!(
+                    "bindings[{i}] names version 0; versions start at 1. Hint: give a version number from 1, or \"latest\"."
+                ))
+                .with_details(json!({"pointer": format!("/bindings/{i}/version")})));
+            }
         }
         Ok(())
     }

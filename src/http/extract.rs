@@ -27,6 +27,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
+/// A body that may be any JSON value (a document to validate), with [`ApiJson`]'s errors.
+#[derive(Debug)]
+pub struct AnyJson(pub serde_json::Value);
+
+impl FromRequest for AnyJson {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = ApiBytes::from_request(req, payload);
+        Box::pin(async move { parse_any_json(&bytes.await?.0).map(AnyJson) })
+    }
+}
+
 /// A raw body, read with the same limits and errors as [`ApiJson`], for handlers that
 /// must do something before parsing it.
 #[derive(Debug)]
@@ -61,6 +75,25 @@ fn payload_error(e: actix_web::Error) -> ApiError {
 /// `malformed_json` for syntax errors and empty bodies, `invalid_request` with
 /// `details.pointer` for a body of the wrong shape.
 pub fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
+    // Request bodies are objects. serde's derived structs also accept an array of the
+    // fields in order, so `[null, null]` would read as an empty PATCH: refuse it here.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return Err(ApiError::new(
+            Code::InvalidRequest,
+            "The request body is JSON but not an object. Hint: send a JSON object such as {\"description\": \"...\"}; see the operation's request schema in /openapi.json.",
+        )
+        .with_details(json!({ "pointer": "" })));
+    }
+    parse_any_json(bytes)
+}
+
+/// [`parse_json`] for bodies that may be any JSON value (a document to validate).
+///
+/// # Errors
+/// As [`parse_json`], without the object requirement.
+pub fn parse_any_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
     // Fast path: path tracking costs about a fifth of the parse, and only errors need it.
     if let Ok(value) = serde_json::from_slice(bytes) {
         return Ok(value);
@@ -179,6 +212,10 @@ mod tests {
     fn syntax_errors_and_empty_bodies_are_malformed_json() {
         assert_eq!(parse_json::<Body>(b"{\"items\": [").unwrap_err().code, Code::MalformedJson);
         assert_eq!(parse_json::<Body>(b"  ").unwrap_err().code, Code::MalformedJson);
+        // A struct read from an array of its fields is refused: bodies are objects.
+        let err = parse_json::<Body>(br#"[[]]"#).unwrap_err();
+        assert_eq!((err.code, err.details), (Code::InvalidRequest, Some(json!({"pointer": ""}))));
+        assert_eq!(parse_json::<Body>(b"[").unwrap_err().code, Code::MalformedJson);
         assert_eq!(parse_json::<Body>(br#"{"items": []} {}"#).unwrap_err().code, Code::MalformedJson);
     }
 }

@@ -57,6 +57,7 @@ pub(crate) async fn list_keys(access: web::Data<Access>) -> HandlerResult<web::J
         (status = 204, description = "Revoked."),
         (status = 400, description = "Invalid name.", body = ErrorBody),
         (status = 404, description = "No key of that name (`key_not_found`).", body = ErrorBody),
+        (status = 409, description = "The last key with the admin grant (`last_admin_key`).", body = ErrorBody),
     )
 )]
 #[delete("/keys/{key}")]

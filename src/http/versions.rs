@@ -1,11 +1,10 @@
 //! `.../schemas/{schema}/versions`: register, read, delete and validate against versions.
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use serde_json::Value;
 
 use super::HttpSettings;
 use super::error::HandlerResult;
-use super::extract::{ApiJson, RegistryParam, SchemaParam, VersionParam};
+use super::extract::{AnyJson, ApiJson, RegistryParam, SchemaParam, VersionParam};
 use crate::error::ErrorBody;
 use crate::model::VersionRecord;
 use crate::registry::{
@@ -153,7 +152,7 @@ pub(crate) async fn validate_document(
     RegistryParam(registry): RegistryParam,
     SchemaParam(schema): SchemaParam,
     VersionParam(version): VersionParam,
-    ApiJson(document): ApiJson<Value>,
+    AnyJson(document): AnyJson,
 ) -> HandlerResult<web::Json<ValidationReport>> {
     Ok(web::Json(service.validate(&registry, &schema, version, &document, settings.max_validation_errors)?))
 }

@@ -85,8 +85,8 @@ pub struct Binding {
     /// Schema name.
     #[schema(example = "orders@OrderPlaced")]
     pub schema: String,
-    /// A version number or `latest`.
-    #[schema(value_type = Object, example = "latest")]
+    /// A version number (from 1) or `latest`.
+    #[schema(example = "latest")]
     pub version: BindingVersion,
 }
 

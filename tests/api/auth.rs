@@ -52,6 +52,23 @@ async fn a_revoked_key_is_refused_on_the_next_request() {
     app.call(Some(ADMIN), Method::DELETE, "/v1/keys/temp", None).await.assert_error(404, "key_not_found");
 }
 
+/// Issue 23, found already: deleting the last admin key locked every client out.
+#[tokio::test]
+async fn the_last_admin_key_cannot_be_revoked() {
+    let app = spawn_secure_app().await;
+    let refused = app.call(Some(ADMIN), Method::DELETE, "/v1/keys/admin", None).await;
+    refused.assert_error(409, "last_admin_key");
+    assert_eq!(
+        app.call(Some(ADMIN), Method::GET, "/v1/keys", None).await.status,
+        200,
+        "the admin still works"
+    );
+    // With a second admin key, the first one can go.
+    let second = app.create_key("ops", &["admin"]).await;
+    assert_eq!(app.call(Some(&second), Method::DELETE, "/v1/keys/admin", None).await.status, 204);
+    app.call(Some(&second), Method::DELETE, "/v1/keys/ops", None).await.assert_error(409, "last_admin_key");
+}
+
 #[tokio::test]
 async fn key_management_refuses_bad_input_with_pointers() {
     let app = spawn_secure_app().await;
