@@ -92,6 +92,8 @@ pub fn check(project: &Project, baseline: Option<(&Existing, &Modes)>) -> Checke
     let (resolved, ref_problems) = resolve(project, existing);
     problems.extend(ref_problems);
     let refs = resolved.schema_map(existing);
+    // One shared copy for every compilation (a copy per schema is quadratic).
+    let docs = Arc::new(refs.clone());
     for key in &resolved.order {
         let (Some(schema), Some(desired)) = (project.schemas.get(key), resolved.desired.get(key)) else {
             continue;
@@ -109,7 +111,7 @@ pub fn check(project: &Project, baseline: Option<(&Existing, &Modes)>) -> Checke
             }
         };
         let uri = version_uri(&key.0, &key.1, desired.version);
-        let retriever = MapRetriever { docs: Arc::new(refs.clone()), offline: baseline.is_none() };
+        let retriever = MapRetriever { docs: docs.clone(), offline: baseline.is_none() };
         if let Err(e) =
             content::compile::<jsonschema::json::SerdeJson>(&checked.value, checked.draft, &uri, retriever)
         {
