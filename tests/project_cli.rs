@@ -258,3 +258,16 @@ fn the_committed_project_schema_is_current_and_accepts_the_example() {
         "file is required"
     );
 }
+
+#[test]
+fn a_symbolic_link_out_of_the_project_is_refused() {
+    let dir = repo();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.json"), "{\"type\": \"object\"}").unwrap();
+    std::fs::remove_file(dir.path().join("schemas/money.json")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.json"), dir.path().join("schemas/money.json"))
+        .unwrap();
+    let (code, out) = schemabus(dir.path(), &["check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("leads outside the project directory"), "{out}");
+}

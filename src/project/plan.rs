@@ -344,10 +344,26 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
     }
 
     // Queues, dead-letter queues first.
-    let dlqs: BTreeSet<&str> =
-        file.queues.values().filter_map(|q| q.get("deadLetterQueue").and_then(Value::as_str)).collect();
-    let mut queues: Vec<(&String, &Value)> = file.queues.iter().collect();
-    queues.sort_by_key(|(n, _)| !dlqs.contains(n.as_str()));
+    // Dead-letter queues before the queues naming them, along whole chains.
+    let mut queues: Vec<(&String, &Value)> = Vec::new();
+    let mut placed: BTreeSet<&str> = BTreeSet::new();
+    while queues.len() < file.queues.len() {
+        let before = queues.len();
+        for (name, body) in &file.queues {
+            let dlq = body.get("deadLetterQueue").and_then(Value::as_str);
+            let ready =
+                dlq.is_none_or(|d| placed.contains(d) || !file.queues.contains_key(d) || d == name.as_str());
+            if !placed.contains(name.as_str()) && ready {
+                placed.insert(name.as_str());
+                queues.push((name, body));
+            }
+        }
+        if queues.len() == before {
+            // A cycle of dead-letter queues: the service refuses it; send in name order.
+            queues.extend(file.queues.iter().filter(|(n, _)| !placed.contains(n.as_str())));
+            break;
+        }
+    }
     let queue_defaults = json!({"visibilityTimeoutSeconds": 30, "retentionSeconds": 345_600});
     for (name, body) in queues {
         let want = with_defaults(&strip(body, &[]), &queue_defaults);
@@ -446,6 +462,12 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
                 false,
             );
         }
+    }
+
+    // Rules last: their targets name queues and buses created above.
+    for (name, bus) in &file.buses {
+        let path = format!("/v1/buses/{}", enc(name));
+        let remote_bus = remote.buses.get(name);
         for (rule, body) in &bus.rules {
             let want = rule_view(body);
             let have = remote_bus

@@ -206,3 +206,21 @@ fn the_built_in_bus_can_carry_project_rules_and_keeps_its_own_description() {
     let (code, out) = run(&project, &["plan", "--url", &service.base, "--prune"], &[]);
     assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
 }
+
+#[test]
+fn dead_letter_chains_and_forwarding_rules_apply_in_dependency_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let service = ServiceProcess::start(&tmp.path().join("data"));
+    let project = tmp.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("schemabus.yaml"),
+        "version: 1\nqueues:\n  a: {deadLetterQueue: b, maxReceiveCount: 3}\n  b: {deadLetterQueue: c, maxReceiveCount: 3}\n  c: {}\nbuses:\n  aa:\n    rules:\n      fwd:\n        pattern: {source: [x]}\n        targets: [{type: bus, id: t, bus: zz}]\n  zz: {}\n",
+    )
+    .unwrap();
+    let (code, out) = run(&project, &["apply", "--url", &service.base], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.find("queue c") < out.find("queue b") && out.find("queue b") < out.find("queue a"), "{out}");
+    let (code, out) = run(&project, &["plan", "--url", &service.base], &[]);
+    assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
+}

@@ -99,6 +99,16 @@ fn fail(message: &str) -> ExitCode {
 fn dir_reader(dir: &Path) -> impl Fn(&str) -> Result<Option<String>, String> + '_ {
     move |relative: &str| {
         let path = dir.join(relative);
+        // A symbolic link may not lead out of the project: its target would be uploaded.
+        if let (Ok(real), Ok(root)) = (path.canonicalize(), dir.canonicalize())
+            && !real.starts_with(&root)
+        {
+            return Err(format!(
+                "{} leads outside the project directory ({})",
+                path.display(),
+                real.display()
+            ));
+        }
         match std::fs::read_to_string(&path) {
             Ok(text) => Ok(Some(text)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
