@@ -445,7 +445,9 @@ impl CcompatService {
     pub async fn delete_version(&self, raw: &str, version: &str, permanent: bool) -> CcResult<u32> {
         let subject = self.subject(raw)?;
         self.refuse_if_read_only(&subject)?;
-        let v = self.select(&subject, version, permanent)?;
+        // A number names soft-deleted versions too (to answer 40406); `latest` never does.
+        let by_number = parse_selector(version)? != Selector::Latest;
+        let v = self.select(&subject, version, permanent || by_number)?;
         if permanent {
             if !v.deleted {
                 return Err(CcError::version_not_soft_deleted(&subject.display(), v.version));
