@@ -116,10 +116,7 @@ impl Store {
             let result = self.in_commit(|| {
                 use sled::transaction::Transactional;
                 (&self.versions, &self.schema_ids, &self.id_versions).transaction(|(versions, ids, index)| {
-                    let id = match assign_in_txn(ids, &identity, None)? {
-                        Ok(id) => id,
-                        Err(_) => return Ok(()),
-                    };
+                    let Ok(id) = assign_in_txn(ids, &identity, None)? else { return Ok(()) };
                     let mut updated = record.clone();
                     updated.id = Some(id);
                     versions.insert(&*key, encode(&updated))?;
