@@ -67,6 +67,11 @@ pub struct Settings {
     #[arg(long, env = "SCHEMABUS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Registry that unqualified subjects of the Confluent-compatible API (`/ccompat`)
+    /// map to; a context `:.ctx:subject` maps to the registry `ctx` (docs/CONFLUENT-API.md).
+    #[arg(long, env = "SCHEMABUS_CCOMPAT_REGISTRY", default_value = "default")]
+    pub ccompat_registry: String,
+
     /// Settings of the event bus.
     #[command(flatten)]
     pub bus: BusSettings,
@@ -308,6 +313,7 @@ impl Settings {
             workers: Some(2),
             log_level: "warn".to_owned(),
             log_format: LogFormat::Text,
+            ccompat_registry: "default".to_owned(),
             bus: BusSettings::default(),
             discovery: DiscoverySettings::default(),
             security: SecuritySettings::default(),
@@ -321,6 +327,13 @@ impl Settings {
     pub fn validate(&self) -> Result<(), String> {
         if self.max_body_bytes < 1024 {
             return Err("--max-body-bytes must be at least 1024".into());
+        }
+        if crate::model::RegistryName::parse(&self.ccompat_registry).is_err() {
+            return Err(format!(
+                "--ccompat-registry '{}' is not a registry name ({})",
+                self.ccompat_registry,
+                crate::model::RegistryName::RULE
+            ));
         }
         if self.max_schema_depth == 0 || self.max_schema_depth > 512 {
             return Err("--max-schema-depth must be between 1 and 512".into());

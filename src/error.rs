@@ -107,6 +107,8 @@ error_codes! {
     RegistryBuiltin => ("registry_builtin", 409, Conflict, "Built-in registries cannot be deleted."),
     /// Versions in this registry are written by the service only.
     RegistryReadOnly => ("registry_read_only", 403, InvalidRequest, "Versions in this registry are written by the service itself (for example `discovered-schemas`)."),
+    /// An imported (Confluent IMPORT mode) schema id or version cannot be used.
+    ImportConflict => ("import_conflict", 409, Conflict, "An imported schema id means other content, the content already has another id, or the imported version number exists."),
     /// Another stored version references the one being deleted.
     SchemaReferenced => ("schema_referenced", 409, Conflict, "Another stored schema version references this one through `$ref`; delete that first."),
     /// The event bus does not exist.

@@ -35,6 +35,7 @@ pub mod auth;
 pub mod bindings;
 pub mod bus;
 pub mod cache;
+pub mod ccompat;
 pub mod cli;
 pub mod codegen;
 pub mod compat;

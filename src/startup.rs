@@ -110,6 +110,8 @@ impl Application {
             .map_err(|source| StartupError::Bind { address: settings.listen.to_string(), source })?
             .port();
 
+        let ccompat_registry = crate::model::RegistryName::parse(&settings.ccompat_registry)?;
+        let ccompat = web::Data::new(crate::ccompat::CcompatService::new(registry.clone(), ccompat_registry));
         let registry = web::Data::new(registry);
         let bus = web::Data::new(bus);
         let discovery = web::Data::new(discovery);
@@ -126,46 +128,48 @@ impl Application {
                 .app_data(discovery.clone())
                 .app_data(http_settings.clone())
                 .app_data(access.clone())
+                .app_data(ccompat.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(http::query_config())
                 .configure(http::configure)
                 .split_for_parts();
-            app.service(
-                SwaggerUi::new("/docs/{_:.*}")
-                    .url("/openapi.json", api.clone())
-                    .config(SwaggerConfig::new(["/openapi.json"]).validator_url("none")),
-            )
-            .route(
-                "/docs",
-                web::get().to(|| async {
-                    HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
-                }),
-            )
-            .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
-            .wrap(actix_web::middleware::from_fn(http::access::enforce))
-            .wrap(
-                ErrorHandlers::new()
-                    .default_handler_client(http::normalise_error_body)
-                    .default_handler_server(http::normalise_error_body),
-            )
-            .wrap_fn(|req, srv| {
-                let started = Instant::now();
-                let method = req.method().clone();
-                let path = req.path().to_owned();
-                let call = srv.call(req);
-                async move {
-                    let res = call.await?;
-                    tracing::info!(
-                        target: "schemabus::http",
-                        %method,
-                        %path,
-                        status = res.status().as_u16(),
-                        elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-                        "request"
-                    );
-                    Ok(res)
-                }
-            })
+            app.service(http::ccompat::scope())
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .url("/openapi.json", api.clone())
+                        .config(SwaggerConfig::new(["/openapi.json"]).validator_url("none")),
+                )
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
+                    }),
+                )
+                .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
+                .wrap(actix_web::middleware::from_fn(http::access::enforce))
+                .wrap(
+                    ErrorHandlers::new()
+                        .default_handler_client(http::normalise_error_body)
+                        .default_handler_server(http::normalise_error_body),
+                )
+                .wrap_fn(|req, srv| {
+                    let started = Instant::now();
+                    let method = req.method().clone();
+                    let path = req.path().to_owned();
+                    let call = srv.call(req);
+                    async move {
+                        let res = call.await?;
+                        tracing::info!(
+                            target: "schemabus::http",
+                            %method,
+                            %path,
+                            status = res.status().as_u16(),
+                            elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                            "request"
+                        );
+                        Ok(res)
+                    }
+                })
         });
         let mut server = match tls {
             Some(config) => server.listen_rustls_0_23(listener, config),
@@ -242,5 +246,6 @@ fn build_access(
             settings.security.rate_limit_per_second,
             settings.security.rate_limit_burst,
         ),
+        ccompat_registry: settings.ccompat_registry.clone(),
     })
 }

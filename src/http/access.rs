@@ -34,6 +34,13 @@ pub(crate) enum Res {
     Query(&'static str),
     /// Checked as [`Res::All`]; the path segment is only recorded in the audit trail.
     AllNaming(&'static str),
+    /// `/ccompat`: the registry the `{subject}` segment's context maps to.
+    Subject,
+    /// `/ccompat`: the registry the context of this query parameter maps to (the default
+    /// registry without it).
+    SubjectQuery(&'static str),
+    /// `/ccompat`: the default registry (global config and mode).
+    CcDefault,
 }
 
 /// What a route needs.
@@ -71,7 +78,7 @@ use Permission::{
     Admin, Authenticated, BusManage, BusPublish, BusRead, MetricsRead, QueueConsume, RegistryRead,
     RegistryWrite,
 };
-use Res::{All, AllNaming, Path, Query};
+use Res::{All, AllNaming, CcDefault, Path, Query, Subject, SubjectQuery};
 
 const REG: Res = Path("registry");
 const BUS: Res = Path("bus");
@@ -156,6 +163,39 @@ pub(crate) const ROUTES: &[Route] = &[
     read("GET", "/v1/keys", Admin, All),
     write("DELETE", "/v1/keys/{key}", Admin, Path("key")),
     read("GET", "/v1/audit", Admin, All),
+    // the Confluent-compatible API (docs/CONFLUENT-API.md): the same grants, on the
+    // registry a subject's context maps to
+    read("GET", "/ccompat", Authenticated, All),
+    read("GET", "/ccompat/", Authenticated, All),
+    read("GET", "/ccompat/v1/metadata/id", Authenticated, All),
+    read("GET", "/ccompat/schemas/types", Authenticated, All),
+    read("GET", "/ccompat/schemas", RegistryRead, SubjectQuery("subjectPrefix")),
+    read("GET", "/ccompat/schemas/ids/{id}", RegistryRead, SubjectQuery("subject")),
+    read("GET", "/ccompat/schemas/ids/{id}/schema", RegistryRead, SubjectQuery("subject")),
+    read("GET", "/ccompat/schemas/ids/{id}/subjects", RegistryRead, SubjectQuery("subject")),
+    read("GET", "/ccompat/schemas/ids/{id}/versions", RegistryRead, SubjectQuery("subject")),
+    read("GET", "/ccompat/subjects", RegistryRead, SubjectQuery("subjectPrefix")),
+    read("POST", "/ccompat/subjects/{subject}", RegistryRead, Subject),
+    write("DELETE", "/ccompat/subjects/{subject}", RegistryWrite, Subject),
+    read("GET", "/ccompat/subjects/{subject}/versions", RegistryRead, Subject),
+    write("POST", "/ccompat/subjects/{subject}/versions", RegistryWrite, Subject),
+    read("GET", "/ccompat/subjects/{subject}/versions/{version}", RegistryRead, Subject),
+    write("DELETE", "/ccompat/subjects/{subject}/versions/{version}", RegistryWrite, Subject),
+    read("GET", "/ccompat/subjects/{subject}/versions/{version}/schema", RegistryRead, Subject),
+    read("GET", "/ccompat/subjects/{subject}/versions/{version}/referencedby", RegistryRead, Subject),
+    read("POST", "/ccompat/compatibility/subjects/{subject}/versions", RegistryRead, Subject),
+    read("POST", "/ccompat/compatibility/subjects/{subject}/versions/{version}", RegistryRead, Subject),
+    read("GET", "/ccompat/config", RegistryRead, CcDefault),
+    write("PUT", "/ccompat/config", RegistryWrite, CcDefault),
+    write("DELETE", "/ccompat/config", RegistryWrite, CcDefault),
+    read("GET", "/ccompat/config/{subject}", RegistryRead, Subject),
+    write("PUT", "/ccompat/config/{subject}", RegistryWrite, Subject),
+    write("DELETE", "/ccompat/config/{subject}", RegistryWrite, Subject),
+    read("GET", "/ccompat/mode", RegistryRead, CcDefault),
+    write("PUT", "/ccompat/mode", RegistryWrite, CcDefault),
+    read("GET", "/ccompat/mode/{subject}", RegistryRead, Subject),
+    write("PUT", "/ccompat/mode/{subject}", RegistryWrite, Subject),
+    write("DELETE", "/ccompat/mode/{subject}", RegistryWrite, Subject),
 ];
 
 /// What an unlisted route needs: fail closed.
@@ -186,6 +226,8 @@ pub struct Access {
     pub audit: AuditService,
     /// Per-key token buckets.
     pub limiter: RateLimiter,
+    /// The registry unqualified `/ccompat` subjects map to.
+    pub ccompat_registry: String,
 }
 
 fn segment(pattern: &str, path: &str, name: &str) -> Option<String> {
@@ -195,7 +237,12 @@ fn segment(pattern: &str, path: &str, name: &str) -> Option<String> {
     pattern.split('/').zip(path.split('/')).find(|(p, _)| *p == want).map(|(_, v)| v.to_owned())
 }
 
-fn resource(res: Res, pattern: &str, req: &ServiceRequest) -> (Option<String>, Option<String>) {
+fn resource(
+    res: Res,
+    pattern: &str,
+    req: &ServiceRequest,
+    default: &str,
+) -> (Option<String>, Option<String>) {
     // (name checked against the grant, name recorded in the audit trail)
     match res {
         All => (None, None),
@@ -208,18 +255,49 @@ fn resource(res: Res, pattern: &str, req: &ServiceRequest) -> (Option<String>, O
             let query = web::Query::<HashMap<String, String>>::from_query(req.query_string()).ok();
             (query.and_then(|q| q.get(name).cloned()), None)
         }
+        Subject => {
+            let r = crate::ccompat::registry_for(segment(pattern, req.path(), "subject").as_deref(), default);
+            (Some(r.clone()), Some(format!("registry:{r}")))
+        }
+        SubjectQuery(name) => {
+            let query = web::Query::<HashMap<String, String>>::from_query(req.query_string()).ok();
+            let raw = query.and_then(|q| q.get(name).cloned());
+            (Some(crate::ccompat::registry_for(raw.as_deref(), default)), None)
+        }
+        CcDefault => (Some(default.to_owned()), Some(format!("registry:{default}"))),
     }
 }
 
-fn unauthorized(message: &str) -> actix_web::HttpResponse {
-    let mut res = ApiError::new(Code::Unauthorized, message).error_response();
-    res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+/// The error answer: the native body, or Confluent's under `/ccompat`.
+fn render(req: &ServiceRequest, error: ApiError) -> actix_web::HttpResponse {
+    if is_ccompat(req) { super::ccompat::confluent_error(error) } else { error.error_response() }
+}
+
+fn is_ccompat(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    path == super::ccompat::BASE || path.starts_with("/ccompat/")
+}
+
+fn unauthorized(req: &ServiceRequest, message: &str) -> actix_web::HttpResponse {
+    let mut res = render(req, ApiError::new(Code::Unauthorized, message));
+    let challenge = if is_ccompat(req) { "Basic realm=\"schemabus\", Bearer" } else { "Bearer" };
+    res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static(challenge));
     res
 }
 
+/// The key a request carries: `Authorization: Bearer <key>`, or under `/ccompat` also
+/// HTTP Basic with any user name and the key as password (Confluent clients'
+/// `basic.auth.user.info`).
 fn bearer(req: &ServiceRequest) -> Option<String> {
+    use base64::Engine as _;
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("basic") && is_ccompat(req) {
+        let decoded = base64::engine::general_purpose::STANDARD.decode(token.trim()).ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (_, key) = text.split_once(':')?;
+        return Some(key.to_owned()).filter(|k| !k.is_empty());
+    }
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
@@ -243,7 +321,7 @@ pub(crate) async fn enforce<B: MessageBody + 'static>(
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let method = req.method().as_str().to_owned();
-    let (name, audit_resource) = resource(res, &pattern, &req);
+    let (name, audit_resource) = resource(res, &pattern, &req, &access.ccompat_registry);
     let caller = match access.mode {
         AuthMode::Off => "anonymous".to_owned(),
         AuthMode::Required => {
@@ -284,32 +362,34 @@ fn check(
 ) -> Result<Identity, Box<actix_web::HttpResponse>> {
     let Some(token) = bearer(req) else {
         return Err(Box::new(unauthorized(
-            "This operation needs an API key. Hint: send `Authorization: Bearer <key>`; an admin creates keys with POST /v1/keys.",
+            req,
+            "This operation needs an API key. Hint: send `Authorization: Bearer <key>` (under /ccompat also HTTP Basic with the key as password); an admin creates keys with POST /v1/keys.",
         )));
     };
     let identity = match access.keys.authenticate(&token) {
         Ok(Some(identity)) => identity,
         Ok(None) => {
             return Err(Box::new(unauthorized(
+                req,
                 "The API key is unknown or revoked. Hint: check the key, or ask an admin for a new one.",
             )));
         }
-        Err(e) => return Err(Box::new(e.error_response())),
+        Err(e) => return Err(Box::new(render(req, e))),
     };
     if let Err(seconds) = access.limiter.check(&identity.name) {
         ::metrics::counter!("schemabus_rate_limited_total").increment(1);
-        let mut res = ApiError::new(
+        let mut res = render(req, ApiError::new(
             Code::RateLimited,
             format!("The API key '{}' is over its request rate. Hint: retry after {seconds} s, or ask for a higher --rate-limit-per-second.", identity.name),
         )
-        .with_details(json!({"retryAfterSeconds": seconds}))
-        .error_response();
+        .with_details(json!({"retryAfterSeconds": seconds})));
         res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
         return Err(Box::new(res));
     }
     if !allows(&identity.grants, permission, resource) {
         let required = permission.required_grant(resource);
-        return Err(Box::new(
+        return Err(Box::new(render(
+            req,
             ApiError::new(
                 Code::Forbidden,
                 format!(
@@ -317,9 +397,8 @@ fn check(
                     identity.name
                 ),
             )
-            .with_details(json!({"required": required}))
-            .error_response(),
-        ));
+            .with_details(json!({"required": required})),
+        )));
     }
     Ok(identity)
 }

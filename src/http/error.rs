@@ -54,20 +54,33 @@ fn message_for(code: Code) -> &'static str {
 pub(crate) fn normalise_error_body<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_json = res
-        .response()
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
+    let ccompat =
+        res.request().path() == super::ccompat::BASE || res.request().path().starts_with("/ccompat/");
+    let content_type = res.response().headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec());
+    let ours = content_type.as_deref().is_some_and(|v| {
+        if ccompat {
+            v.starts_with(super::ccompat::MEDIA_TYPE.as_bytes())
+        } else {
+            v.starts_with(b"application/json")
+        }
+    });
+    if ours {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
     let code = code_for_status(status);
-    let body = ApiError::new(code, message_for(code)).body();
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let (bytes, media) = if ccompat {
+        // Confluent clients parse `{"error_code", "message"}` only.
+        let error = crate::ccompat::CcError::from(ApiError::new(code, message_for(code)));
+        (serde_json::to_vec(&error.body()).unwrap_or_default(), super::ccompat::MEDIA_TYPE)
+    } else {
+        (
+            serde_json::to_vec(&ApiError::new(code, message_for(code)).body()).unwrap_or_default(),
+            "application/json",
+        )
+    };
     let (req, mut response) = res.into_parts();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     let response = response.set_body(bytes).map_into_boxed_body();
     let res = ServiceResponse::new(req, response).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))

@@ -7,6 +7,7 @@
 mod archives;
 mod bindings;
 mod buses;
+pub mod ccompat;
 mod compatibility;
 mod discovery;
 mod error;

@@ -54,7 +54,7 @@ pub struct SchemaRecord {
     /// Key/value tags.
     #[serde(default)]
     pub tags: Tags,
-    /// Highest version that still exists; absent when every version was deleted.
+    /// Highest version that still exists and is not soft-deleted; absent when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_version: Option<u32>,
     /// Number of versions that still exist.
@@ -87,4 +87,18 @@ pub struct VersionRecord {
     /// Other schema versions this one references through `$ref` (their URIs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// Global integer schema id, shared by every version (in any registry) with the same
+    /// canonical content, draft and reference names; the id the Confluent-compatible API
+    /// (`/ccompat`, docs/CONFLUENT-API.md) and its wire format use. Never changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 7)]
+    pub id: Option<u32>,
+    /// Soft-deleted (through `/ccompat`): still readable here, but skipped by `latest`,
+    /// by compatibility checks and by the bus's `latest` bindings.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    /// Names by which this version's `$ref`s address other stored versions (Confluent
+    /// `references`): name → version URI. Resolved from storage, never fetched.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ref_names: BTreeMap<String, String>,
 }

@@ -219,6 +219,21 @@ pub(crate) fn with_base(content: &Value, uri: &str) -> Value {
     }
 }
 
+/// [`with_base`], plus the `$schema` of the draft the version is stored with when the
+/// document names none: the checker reads the draft from the document, and a version
+/// registered through `/ccompat` without `$schema` is draft-07, not 2020-12.
+fn for_checker(content: &Value, uri: &str, draft: &str) -> Value {
+    let mut based = with_base(content, uri);
+    if let Value::Object(map) = &mut based
+        && !map.contains_key("$schema")
+        && draft != "2020-12"
+        && let Some(declared) = content::draft_uri(draft)
+    {
+        map.insert("$schema".to_owned(), Value::String(declared));
+    }
+    based
+}
+
 impl RegistryService {
     /// The configuration in force for a schema (or for a registry with `schema = None`).
     ///
@@ -303,32 +318,74 @@ impl RegistryService {
         self.referenced_documents([references])
     }
 
-    /// Checks a candidate against the stored versions of a schema.
+    /// Adds to `map` the documents that reference names stand for, under the URI the
+    /// names resolve to against `base` (so the checker follows `$ref: "customer.json"`).
+    fn add_named_documents(
+        &self,
+        map: &mut SchemaMap,
+        base: &str,
+        names: &std::collections::BTreeMap<String, String>,
+    ) -> ApiResult<()> {
+        for (name, target) in names {
+            let key = super::refs::resolve_name(base, name);
+            if map.contains_key(&key) {
+                continue;
+            }
+            if let Some((r, s, v)) = super::refs::parse_version_uri(target)
+                && let Some(record) = self.store().get_version(&r, &s, v)?
+            {
+                map.insert(key, for_checker(&record.content, target, &record.draft));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a candidate against the stored versions of a schema that are not
+    /// soft-deleted (all of them, or only `against`).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one private call site per API; a struct would only rename them"
+    )]
     pub(super) fn check_candidate(
         &self,
         registry: &RegistryName,
         schema: &SchemaName,
-        candidate: &Value,
+        candidate: (&Value, &str),
         candidate_refs: &[String],
+        candidate_names: &std::collections::BTreeMap<String, String>,
         mode: CompatibilityMode,
         policy: Policy,
+        against: Option<u32>,
     ) -> ApiResult<CompatReport> {
         let previous: Vec<VersionRecord> = if mode == CompatibilityMode::None {
             Vec::new()
         } else {
-            self.store().list_versions(registry.as_str(), schema.as_str())?
+            self.store()
+                .list_versions(registry.as_str(), schema.as_str())?
+                .into_iter()
+                .filter(|v| !v.deleted && against.is_none_or(|a| a == v.version))
+                .collect()
         };
-        let refs = self.referenced_documents(
+        let mut refs = self.referenced_documents(
             std::iter::once(candidate_refs).chain(previous.iter().map(|v| v.references.as_slice())),
         )?;
         let pending = super::refs::pending_version_uri(registry.as_str(), schema.as_str());
-        let candidate = with_base(candidate, &pending);
+        self.add_named_documents(&mut refs, &pending, candidate_names)?;
+        for v in &previous {
+            let uri = version_uri(registry.as_str(), schema.as_str(), v.version);
+            self.add_named_documents(&mut refs, &uri, &v.ref_names)?;
+        }
+        let candidate = for_checker(candidate.0, &pending, candidate.1);
         let based: Vec<(u32, Value)> = previous
             .iter()
             .map(|v| {
                 (
                     v.version,
-                    with_base(&v.content, &version_uri(registry.as_str(), schema.as_str(), v.version)),
+                    for_checker(
+                        &v.content,
+                        &version_uri(registry.as_str(), schema.as_str(), v.version),
+                        &v.draft,
+                    ),
                 )
             })
             .collect();
@@ -347,16 +404,20 @@ impl RegistryService {
         registry: &RegistryName,
         schema: &SchemaName,
         candidate: &Value,
+        draft: &str,
         candidate_refs: &[String],
+        candidate_names: &std::collections::BTreeMap<String, String>,
     ) -> ApiResult<()> {
         let config = self.effective_config(registry, Some(schema))?;
         let report = self.check_candidate(
             registry,
             schema,
-            candidate,
+            (candidate, draft),
             candidate_refs,
+            candidate_names,
             config.compatibility,
             config.policy,
+            None,
         )?;
         if report.compatible {
             return Ok(());
@@ -392,17 +453,67 @@ impl RegistryService {
         schema: &SchemaName,
         request: CompatibilityCheckRequest,
     ) -> ApiResult<CompatibilityReportView> {
+        self.check_compatibility_with(registry, schema, request, &super::RegisterOptions::default(), None)
+    }
+
+    /// [`Self::check_compatibility`] with the reading options of the Confluent API, and
+    /// optionally against one version only.
+    ///
+    /// # Errors
+    /// As [`Self::check_compatibility`].
+    pub fn check_compatibility_with(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        request: CompatibilityCheckRequest,
+        options: &super::RegisterOptions,
+        against: Option<u32>,
+    ) -> ApiResult<CompatibilityReportView> {
         let config = self.effective_config(registry, Some(schema))?;
-        let (checked, refs) = self.compile_candidate(registry, schema, request.content)?;
+        let (checked, refs) = self.compile_candidate_with(
+            registry,
+            schema,
+            request.content,
+            options.draft_07_by_default,
+            &options.ref_names,
+        )?;
         let report = self.check_candidate(
             registry,
             schema,
-            &checked.value,
+            (&checked.value, checked.draft_name),
             &refs,
+            &options.ref_names,
             request.compatibility.unwrap_or(config.compatibility),
             request.policy.unwrap_or(config.policy),
+            against,
         )?;
         Ok(report.into())
+    }
+
+    /// The compatibility configuration set on exactly this registry or schema, if any.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn own_config(
+        &self,
+        registry: &RegistryName,
+        schema: Option<&SchemaName>,
+    ) -> ApiResult<Option<CompatibilityConfig>> {
+        Ok(self.store().get_config(registry.as_str(), schema.map(SchemaName::as_str))?)
+    }
+
+    /// Removes the compatibility configuration of exactly this registry or schema.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn remove_own_config(
+        &self,
+        registry: &RegistryName,
+        schema: Option<&SchemaName>,
+    ) -> ApiResult<()> {
+        self.store().remove_config(registry.as_str(), schema.map(SchemaName::as_str))?;
+        self.store().flush().await?;
+        Ok(())
     }
 
     /// Every change between two stored versions.
@@ -439,14 +550,20 @@ impl RegistryService {
     }
 
     /// Checks and compiles candidate content; returns it with the URIs it references.
-    pub(super) fn compile_candidate(
+    pub(super) fn compile_candidate_with(
         &self,
         registry: &RegistryName,
         schema: &SchemaName,
         content: Value,
+        draft_07_by_default: bool,
+        names: &std::collections::BTreeMap<String, String>,
     ) -> ApiResult<(content::CheckedContent, Vec<String>)> {
-        let checked = content::check(content, self.limits())?;
-        let retriever = super::refs::StoreRetriever::new(self.store().clone());
+        let checked = content::check_with(content, self.limits(), draft_07_by_default)?;
+        let retriever = super::refs::StoreRetriever::with_names(
+            self.store().clone(),
+            &super::refs::pending_version_uri(registry.as_str(), schema.as_str()),
+            names,
+        );
         content::compile::<jsonschema::json::SerdeJson>(
             &checked.value,
             checked.draft,

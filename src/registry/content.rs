@@ -51,6 +51,15 @@ pub struct CheckedContent {
 /// # Errors
 /// `invalid_schema` with a JSON Pointer when the content is not acceptable.
 pub fn check(raw: Value, limits: SchemaLimits) -> ApiResult<CheckedContent> {
+    check_with(raw, limits, false)
+}
+
+/// [`check`], reading a schema without `$schema` as draft-07 when `draft_07_by_default`
+/// (as Confluent's JSON Schema provider does) instead of 2020-12.
+///
+/// # Errors
+/// As [`check`].
+pub fn check_with(raw: Value, limits: SchemaLimits, draft_07_by_default: bool) -> ApiResult<CheckedContent> {
     let value = match raw {
         Value::String(text) => serde_json::from_str::<Value>(&text).map_err(|e| {
             invalid(
@@ -83,7 +92,7 @@ pub fn check(raw: Value, limits: SchemaLimits) -> ApiResult<CheckedContent> {
             "flatten it with $defs and $ref, or raise --max-schema-depth",
         ));
     }
-    let (draft, draft_name) = declared_draft(&value)?;
+    let (draft, draft_name) = declared_draft(&value, draft_07_by_default)?;
     check_patterns(&value, "")?;
     let fingerprint = format!("sha256:{}", hex::encode(Sha256::digest(canonical.as_bytes())));
     Ok(CheckedContent { value, draft, draft_name, fingerprint })
@@ -129,9 +138,13 @@ fn invalid(pointer: &str, reason: String, hint: &str) -> ApiError {
         .with_details(json!({ "pointer": pointer }))
 }
 
-fn declared_draft(value: &Value) -> ApiResult<(Draft, &'static str)> {
+fn declared_draft(value: &Value, draft_07_by_default: bool) -> ApiResult<(Draft, &'static str)> {
     let Some(declared) = value.get("$schema") else {
-        return Ok((Draft::Draft202012, "2020-12"));
+        return Ok(if draft_07_by_default {
+            (Draft::Draft7, "draft-07")
+        } else {
+            (Draft::Draft202012, "2020-12")
+        });
     };
     let Some(text) = declared.as_str() else {
         return Err(invalid(
@@ -149,6 +162,12 @@ fn declared_draft(value: &Value) -> ApiResult<(Draft, &'static str)> {
             "declare draft-04, draft-06, draft-07, 2019-09 or 2020-12, or leave $schema out for 2020-12",
         )
     })
+}
+
+/// The `$schema` URI of a stored draft name (for tools that read the draft from the
+/// document, like the compatibility checker).
+pub fn draft_uri(name: &str) -> Option<String> {
+    DRAFTS.iter().find(|(_, _, n)| *n == name).map(|(uri, _, _)| format!("http://{uri}#"))
 }
 
 /// Compact JSON with object keys sorted at every level: equal documents give equal bytes

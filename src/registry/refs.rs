@@ -8,6 +8,7 @@
 //! relative (`../../common.Money/versions/1`). References name a number, never `latest`,
 //! so a version's meaning can never change after it is stored.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -42,6 +43,36 @@ pub fn parse_version_uri(uri: &str) -> Option<(String, String, u32)> {
     Some((registry.to_owned(), schema.to_owned(), version))
 }
 
+/// The absolute URI a reference name stands for in a document whose base is `base`
+/// (RFC 3986 resolution for the forms names take: absolute, `/path`, `a/b.json`,
+/// `./x`, `../x`). The fragment is dropped: names address documents.
+pub fn resolve_name(base: &str, name: &str) -> String {
+    let name = name.split('#').next().unwrap_or(name);
+    if name.contains("://") || name.starts_with("urn:") {
+        return name.to_owned();
+    }
+    let (origin, path) = match base.find("://").and_then(|i| base[i + 3..].find('/').map(|j| i + 3 + j)) {
+        Some(i) => (&base[..i], &base[i..]),
+        None => (base, "/"),
+    };
+    let mut segments: Vec<&str> = if name.starts_with('/') {
+        Vec::new()
+    } else {
+        let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+        dir.split('/').filter(|s| !s.is_empty()).collect()
+    };
+    for segment in name.split('/').filter(|s| !s.is_empty()) {
+        match segment {
+            "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    format!("{origin}/{}", segments.join("/"))
+}
+
 /// The storage key of the version a URI names, if it is a version URI.
 pub(crate) fn version_key_of_uri(uri: &str) -> Option<Vec<u8>> {
     let (registry, schema, version) = parse_version_uri(uri)?;
@@ -60,12 +91,23 @@ pub(crate) fn version_key_of_uri(uri: &str) -> Option<Vec<u8>> {
 pub struct StoreRetriever {
     store: Store,
     resolved: Arc<Mutex<Vec<String>>>,
+    /// Reference names (resolved against the version's base URI) → version URI.
+    names: Arc<BTreeMap<String, String>>,
 }
 
 impl StoreRetriever {
     /// A retriever over `store`.
     pub fn new(store: Store) -> Self {
-        Self { store, resolved: Arc::default() }
+        Self { store, resolved: Arc::default(), names: Arc::default() }
+    }
+
+    /// A retriever that also resolves reference names (Confluent `references`: a `$ref`
+    /// to `customer.json` means the version its reference names) for a version compiled
+    /// with `base_uri`.
+    pub fn with_names(store: Store, base_uri: &str, names: &BTreeMap<String, String>) -> Self {
+        let names =
+            names.iter().map(|(name, target)| (resolve_name(base_uri, name), target.clone())).collect();
+        Self { store, resolved: Arc::default(), names: Arc::new(names) }
     }
 
     /// The version URIs resolved so far, sorted and without duplicates.
@@ -94,7 +136,8 @@ impl jsonschema::Retrieve for StoreRetriever {
         uri: &jsonschema::Uri<String>,
     ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let text = uri.as_str();
-        let Some((registry, schema, version)) = parse_version_uri(text) else {
+        let named = self.names.get(text.split('#').next().unwrap_or(text));
+        let Some((registry, schema, version)) = parse_version_uri(named.map_or(text, String::as_str)) else {
             return Err(Box::new(RefusedRef::Foreign(text.to_owned())));
         };
         match self.store.get_version(&registry, &schema, version) {
@@ -124,5 +167,17 @@ mod tests {
         assert_eq!(parse_version_uri("https://example.com/x"), None);
         assert_eq!(parse_version_uri(&format!("{URI_BASE}shop/schemas/s/versions/latest")), None);
         assert_eq!(parse_version_uri(&format!("{URI_BASE}shop/schemas/s/versions/0")), None);
+    }
+
+    #[test]
+    fn reference_names_resolve_like_relative_uris() {
+        let base = version_uri("r", "orders-value", 3);
+        assert_eq!(
+            resolve_name(&base, "customer.json"),
+            format!("{URI_BASE}r/schemas/orders-value/versions/customer.json")
+        );
+        assert_eq!(resolve_name(&base, "../../x/versions/1#/a"), format!("{URI_BASE}r/schemas/x/versions/1"));
+        assert_eq!(resolve_name(&base, "https://acme.com/c.json"), "https://acme.com/c.json");
+        assert_eq!(resolve_name(&base, "/c.json"), "https://schemabus.invalid/c.json");
     }
 }

@@ -46,6 +46,23 @@ pub struct RegisterVersionRequest {
     pub description: Option<String>,
 }
 
+/// How a registration reads its content, beyond what the native API sends. The native
+/// API uses the default; the Confluent-compatible API (`crate::ccompat`) sets them.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterOptions {
+    /// Read a schema without `$schema` as draft-07 (Confluent's JSON Schema provider)
+    /// instead of 2020-12.
+    pub draft_07_by_default: bool,
+    /// Reference names used by `$ref`s: name → version URI of a stored version.
+    pub ref_names: std::collections::BTreeMap<String, String>,
+    /// Migration (Confluent IMPORT mode): the schema id to use instead of a new one.
+    pub import_id: Option<u32>,
+    /// Migration: the version number to use instead of the next one.
+    pub import_version: Option<u32>,
+    /// Migration: store without checking compatibility (IMPORT mode does not check).
+    pub skip_compatibility: bool,
+}
+
 /// Answer to a registration: the version that now holds the content.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -60,6 +77,9 @@ pub struct VersionCreated {
     pub fingerprint: String,
     /// When that version was created.
     pub created_at: String,
+    /// Global integer schema id of that version (see `VersionRecord.id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u32>,
 }
 
 /// Pagination parameters shared by listings.
@@ -110,6 +130,12 @@ pub struct VersionSummary {
     /// Description given at registration.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Global integer schema id (see `VersionRecord.id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u32>,
+    /// Soft-deleted through `/ccompat`: skipped by `latest` and compatibility checks.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// Every version of a schema that still exists, oldest first.

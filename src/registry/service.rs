@@ -117,6 +117,11 @@ impl RegistryService {
             })?;
             service.store.flush_blocking()?;
         }
+        let given = service.store.backfill_schema_ids()?;
+        if given > 0 {
+            tracing::info!(versions = given, "schema ids given to versions stored before ids existed");
+            service.store.flush_blocking()?;
+        }
         Ok(service)
     }
 
@@ -346,11 +351,27 @@ impl RegistryService {
         request: RegisterVersionRequest,
         origin: WriteOrigin,
     ) -> ApiResult<(bool, VersionCreated)> {
+        self.register_version_with(registry, schema, request, origin, RegisterOptions::default()).await
+    }
+
+    /// [`Self::register_version`] with the options of the Confluent-compatible API.
+    ///
+    /// # Errors
+    /// As [`Self::register_version`]; `import_conflict` when an imported id or version
+    /// cannot be used.
+    pub async fn register_version_with(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        request: RegisterVersionRequest,
+        origin: WriteOrigin,
+        options: RegisterOptions,
+    ) -> ApiResult<(bool, VersionCreated)> {
         let existed = self.store.get_schema(registry.as_str(), schema.as_str())?.is_some();
         let this = self.clone();
         let (registry_name, schema_name) = (registry.clone(), schema.clone());
         let outcome = tokio::task::spawn_blocking(move || {
-            this.register_blocking(&registry_name, &schema_name, request, origin)
+            this.register_blocking(&registry_name, &schema_name, request, origin, &options)
         })
         .await
         .map_err(|e| {
@@ -364,6 +385,7 @@ impl RegistryService {
         let (created, record) = match outcome {
             RegisterOutcome::Created(r) => (true, r),
             RegisterOutcome::Unchanged(r) => (false, r),
+            RegisterOutcome::Refused(refusal) => return Err(import_refused(&refusal)),
         };
         if created {
             let detail = json!({"registry": registry.as_str(), "schema": schema.as_str(), "version": record.version, "fingerprint": record.fingerprint});
@@ -380,6 +402,7 @@ impl RegistryService {
                 version: record.version,
                 fingerprint: record.fingerprint,
                 created_at: record.created_at,
+                id: record.id,
             },
         ))
     }
@@ -390,6 +413,7 @@ impl RegistryService {
         schema: &SchemaName,
         request: RegisterVersionRequest,
         origin: WriteOrigin,
+        options: &RegisterOptions,
     ) -> ApiResult<RegisterOutcome> {
         let description = check_description(request.description)?;
         // Shared: many registrations at once, but none while a deletion runs, so every
@@ -404,18 +428,34 @@ impl RegistryService {
                 ),
             ));
         }
-        let (checked, references) = self.compile_candidate(registry, schema, request.content)?;
-        if let Some(latest) =
+        let (checked, references) = self.compile_candidate_with(
+            registry,
+            schema,
+            request.content,
+            options.draft_07_by_default,
+            &options.ref_names,
+        )?;
+        if options.skip_compatibility {
+            // Migration (IMPORT mode): the versions were accepted by the source registry.
+        } else if let Some(latest) =
             self.store.get_schema(registry.as_str(), schema.as_str())?.and_then(|s| s.latest_version)
-            && self
-                .store
-                .get_version(registry.as_str(), schema.as_str(), latest)?
-                .is_some_and(|v| v.fingerprint == checked.fingerprint)
+            && self.store.get_version(registry.as_str(), schema.as_str(), latest)?.is_some_and(|v| {
+                v.fingerprint == checked.fingerprint
+                    && v.draft == checked.draft_name
+                    && v.ref_names == options.ref_names
+            })
         {
             // Unchanged content needs no compatibility check; the store answers with the
             // latest version.
         } else {
-            self.enforce_compatibility(registry, schema, &checked.value, &references)?;
+            self.enforce_compatibility(
+                registry,
+                schema,
+                &checked.value,
+                checked.draft_name,
+                &references,
+                &options.ref_names,
+            )?;
         }
         let reference_keys = references.iter().filter_map(|u| version_key_of_uri(u)).collect();
         let now = now_rfc3339();
@@ -430,9 +470,14 @@ impl RegistryService {
                 created_at: now.clone(),
                 description,
                 references,
+                id: None,
+                deleted: false,
+                ref_names: options.ref_names.clone(),
             },
             references: reference_keys,
             now,
+            import_id: options.import_id,
+            import_version: options.import_version,
         })?;
         Ok(outcome)
     }
@@ -452,6 +497,8 @@ impl RegistryService {
                 fingerprint: v.fingerprint,
                 created_at: v.created_at,
                 description: v.description,
+                id: v.id,
+                deleted: v.deleted,
             })
             .collect();
         Ok(VersionList { items })
@@ -521,6 +568,95 @@ impl RegistryService {
         Ok(())
     }
 
+    /// Soft-deletes versions (Confluent semantics, see `VersionRecord.deleted`).
+    ///
+    /// # Errors
+    /// `registry_not_found`, `schema_not_found`, `schema_referenced` when another
+    /// version references one of them.
+    pub async fn soft_delete_versions(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        numbers: &[u32],
+    ) -> ApiResult<()> {
+        {
+            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
+            let schema_record = self.get_schema(registry, schema)?;
+            let mut by = Vec::new();
+            for n in numbers {
+                for (r, s, v) in self.store.referrers_of(registry.as_str(), schema.as_str(), *n)? {
+                    by.push(format!("{r}/{s}/{v}"));
+                }
+            }
+            referenced(
+                if by.is_empty() { DeleteOutcome::Deleted } else { DeleteOutcome::Referenced(by) },
+                &format!("versions {numbers:?} of '{schema}'"),
+            )?;
+            self.store.soft_delete_versions(registry.as_str(), &schema_record, numbers, &now_rfc3339())?;
+        }
+        self.store.flush().await?;
+        for n in numbers {
+            self.changed(
+                "Schema Version Deleted",
+                json!({"registry": registry.as_str(), "schema": schema.as_str(), "version": n, "soft": true}),
+            );
+        }
+        Ok(())
+    }
+
+    /// Every stored version holding a global schema id, as `(registry, schema, version)`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn versions_with_id(&self, id: u32) -> ApiResult<Vec<(String, String, u32)>> {
+        Ok(self.store.versions_with_id(id)?)
+    }
+
+    /// The versions referencing a version, as `(registry, schema, version)`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn referrers_of(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        version: u32,
+    ) -> ApiResult<Vec<(String, String, u32)>> {
+        Ok(self.store.referrers_of(registry.as_str(), schema.as_str(), version)?)
+    }
+
+    /// Every stored version of a schema (soft-deleted ones too), oldest first, with content.
+    ///
+    /// # Errors
+    /// `registry_not_found`, `schema_not_found`.
+    pub fn versions_of(&self, registry: &RegistryName, schema: &SchemaName) -> ApiResult<Vec<VersionRecord>> {
+        self.get_schema(registry, schema)?;
+        Ok(self.store.list_versions(registry.as_str(), schema.as_str())?)
+    }
+
+    /// The Confluent mode set on a registry or schema, if any.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn mode(&self, registry: &RegistryName, schema: Option<&SchemaName>) -> ApiResult<Option<String>> {
+        Ok(self.store.get_mode(registry.as_str(), schema.map(SchemaName::as_str))?)
+    }
+
+    /// Sets or clears the Confluent mode of a registry or schema (durable on return).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn set_mode(
+        &self,
+        registry: &RegistryName,
+        schema: Option<&SchemaName>,
+        mode: Option<&str>,
+    ) -> ApiResult<()> {
+        self.store.put_mode(registry.as_str(), schema.map(SchemaName::as_str), mode)?;
+        self.store.flush().await?;
+        Ok(())
+    }
+
     /// The compiled validator of a version (cached).
     ///
     /// # Errors
@@ -571,7 +707,11 @@ impl RegistryService {
             &record.content,
             draft,
             &version_uri(registry.as_str(), schema.as_str(), number),
-            StoreRetriever::new(self.store.clone()),
+            StoreRetriever::with_names(
+                self.store.clone(),
+                &version_uri(registry.as_str(), schema.as_str(), number),
+                &record.ref_names,
+            ),
         )
         .map_err(|e| {
             tracing::error!(error = %e, registry = %registry, schema = %schema, version = number, "stored version does not compile");
@@ -661,6 +801,22 @@ fn referenced(outcome: DeleteOutcome, what: &str) -> ApiResult<()> {
         )
         .with_details(json!({ "referencedBy": by }))),
     }
+}
+
+fn import_refused(refusal: &crate::storage::IdRefusal) -> ApiError {
+    use crate::storage::IdRefusal;
+    let message = match refusal {
+        IdRefusal::ContentHasId(id) => format!(
+            "This schema content already has id {id}. Hint: import it with id {id}, or leave the id out."
+        ),
+        IdRefusal::IdTaken(id) => format!(
+            "Id {id} is already used by another schema content. Hint: import that content under it, or choose a free id."
+        ),
+        IdRefusal::VersionExists(v) => format!(
+            "Version {v} exists already in this subject. Hint: import it under another version number, or delete it first."
+        ),
+    };
+    ApiError::new(Code::ImportConflict, message)
 }
 
 fn page_limit(limit: Option<usize>) -> ApiResult<usize> {

@@ -29,9 +29,11 @@ mod error;
 mod events;
 mod journal;
 mod migrate;
+mod modes;
 mod outbox;
 mod queues;
 mod registries;
+mod schema_ids;
 mod schemas;
 #[cfg(test)]
 mod tests;
@@ -54,6 +56,7 @@ pub use outbox::DueDelivery;
 use queues::QueueIndex;
 pub(crate) use queues::ReceiveSpec;
 pub use queues::{QueueCounts, ReceivedMessage};
+pub(crate) use schema_ids::IdRefusal;
 pub(crate) use schemas::{DeleteOutcome, NewVersion, RegisterOutcome};
 
 /// The format this build reads and writes (2: queue messages and events in the journal).
@@ -97,6 +100,12 @@ pub(crate) const ARCHIVES: &str = "archives";
 pub(crate) const ARCHIVED_EVENTS: &str = "archived_events";
 /// Replays (key: name).
 pub(crate) const REPLAYS: &str = "replays";
+/// Global schema ids (see `schema_ids.rs`).
+pub(crate) const SCHEMA_IDS: &str = "schema_ids";
+/// Versions holding each schema id (key: `id u32be` + version key).
+pub(crate) const SCHEMA_ID_VERSIONS: &str = "schema_id_versions";
+/// Confluent registry modes (see `modes.rs`).
+pub(crate) const MODES: &str = "ccompat_modes";
 
 /// Storage tuning that users may want to set.
 #[derive(Debug, Clone)]
@@ -168,6 +177,9 @@ pub struct Store {
     pub(crate) archives: sled::Tree,
     pub(crate) archived: sled::Tree,
     pub(crate) replays: sled::Tree,
+    pub(crate) schema_ids: sled::Tree,
+    pub(crate) id_versions: sled::Tree,
+    pub(crate) modes: sled::Tree,
     /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
     seq: Arc<AtomicU64>,
 }
@@ -237,6 +249,9 @@ impl Store {
             archives: tree(ARCHIVES)?,
             archived: tree(ARCHIVED_EVENTS)?,
             replays: tree(REPLAYS)?,
+            schema_ids: tree(SCHEMA_IDS)?,
+            id_versions: tree(SCHEMA_ID_VERSIONS)?,
+            modes: tree(MODES)?,
             seq: Arc::new(AtomicU64::new(initial_seq())),
             path: dir.to_path_buf(),
             durability: Arc::default(),

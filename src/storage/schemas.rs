@@ -14,6 +14,7 @@ use super::codec::{
     versions_prefix,
 };
 use super::registries::Page;
+use super::schema_ids::{IdRefusal, assign_in_txn, id_version_key, identity};
 use super::{StorageError, Store};
 use crate::model::{SchemaRecord, VersionRecord};
 
@@ -28,6 +29,10 @@ pub(crate) struct NewVersion<'a> {
     pub references: Vec<Vec<u8>>,
     /// Timestamp to use for a new schema record.
     pub now: String,
+    /// Migration: the schema id to use (refused if it means other content).
+    pub import_id: Option<u32>,
+    /// Migration: the version number to use (refused if it exists).
+    pub import_version: Option<u32>,
 }
 
 /// What registering did.
@@ -37,6 +42,8 @@ pub(crate) enum RegisterOutcome {
     Created(VersionRecord),
     /// The content equals the latest version's; nothing was stored.
     Unchanged(VersionRecord),
+    /// An imported id or version cannot be used; nothing was stored.
+    Refused(IdRefusal),
 }
 
 /// What a deletion did, or why it was refused.
@@ -48,11 +55,16 @@ pub(crate) enum DeleteOutcome {
     Referenced(Vec<String>),
 }
 
+/// The id identity of a stored record (the same function as for new ones).
+fn identity_of_stored(record: &VersionRecord) -> Vec<u8> {
+    identity(record)
+}
+
 fn abort<T>(e: StorageError) -> Result<T, ConflictableTransactionError<StorageError>> {
     Err(ConflictableTransactionError::Abort(e))
 }
 
-fn flatten_txn<T>(r: Result<T, TransactionError<StorageError>>) -> Result<T, StorageError> {
+pub(super) fn flatten_txn<T>(r: Result<T, TransactionError<StorageError>>) -> Result<T, StorageError> {
     r.map_err(|e| match e {
         TransactionError::Abort(e) => e,
         TransactionError::Storage(e) => StorageError::Sled(e),
@@ -164,9 +176,17 @@ impl Store {
     /// Content equal to the latest version's (same fingerprint) stores nothing.
     pub(crate) fn register_version(&self, new: NewVersion<'_>) -> Result<RegisterOutcome, StorageError> {
         let skey = schema_key(new.registry, new.schema);
+        let identity = identity(&new.record);
         let result = self.in_commit(|| {
-            (&self.schemas, &self.versions, &self.counters, &self.referrers).transaction(
-                |(schemas, versions, counters, referrers)| {
+            (
+                &self.schemas,
+                &self.versions,
+                &self.counters,
+                &self.referrers,
+                &self.schema_ids,
+                &self.id_versions,
+            )
+                .transaction(|(schemas, versions, counters, referrers, ids, id_index)| {
                     let existing: Option<SchemaRecord> = match schemas.get(&skey)? {
                         Some(bytes) => match decode(&skey, &bytes) {
                             Ok(r) => Some(r),
@@ -174,35 +194,52 @@ impl Store {
                         },
                         None => None,
                     };
-                    if let Some(latest) = existing.as_ref().and_then(|s| s.latest_version) {
+                    if let Some(latest) = existing.as_ref().and_then(|s| s.latest_version)
+                        && new.import_version.is_none()
+                    {
                         let lkey = version_key(new.registry, new.schema, latest);
                         if let Some(bytes) = versions.get(&lkey)? {
                             let latest_record: VersionRecord = match decode(&lkey, &bytes) {
                                 Ok(r) => r,
                                 Err(e) => return abort(e),
                             };
-                            if latest_record.fingerprint == new.record.fingerprint {
+                            if identity_of_stored(&latest_record) == identity {
                                 return Ok(RegisterOutcome::Unchanged(latest_record));
                             }
                         }
                     }
-                    let next = match counters.get(&skey)? {
+                    let counter = match counters.get(&skey)? {
                         Some(bytes) => {
                             <[u8; 4]>::try_from(bytes.as_ref()).map(u32::from_be_bytes).unwrap_or(1)
                         }
                         None => 1,
                     };
-                    counters.insert(skey.as_slice(), &next.saturating_add(1).to_be_bytes())?;
+                    let next = match new.import_version {
+                        Some(v) => {
+                            if versions.get(version_key(new.registry, new.schema, v))?.is_some() {
+                                return Ok(RegisterOutcome::Refused(IdRefusal::VersionExists(v)));
+                            }
+                            v
+                        }
+                        None => counter,
+                    };
+                    let id = match assign_in_txn(ids, &identity, new.import_id)? {
+                        Ok(id) => id,
+                        Err(refusal) => return Ok(RegisterOutcome::Refused(refusal)),
+                    };
+                    counters.insert(skey.as_slice(), &counter.max(next.saturating_add(1)).to_be_bytes())?;
                     let mut record = new.record.clone();
                     record.version = next;
+                    record.id = Some(id);
                     let vkey = version_key(new.registry, new.schema, next);
                     versions.insert(vkey.as_slice(), encode(&record))?;
+                    id_index.insert(id_version_key(id, &vkey), &[])?;
                     for target in &new.references {
                         referrers.insert(referrer_key(target, &vkey), &[])?;
                     }
                     let schema_record = match existing {
                         Some(mut s) => {
-                            s.latest_version = Some(next);
+                            s.latest_version = Some(s.latest_version.map_or(next, |l| l.max(next)));
                             s.version_count = s.version_count.saturating_add(1);
                             s.updated_at.clone_from(&record.created_at);
                             s
@@ -220,8 +257,7 @@ impl Store {
                     };
                     schemas.insert(skey.as_slice(), encode(&schema_record))?;
                     Ok(RegisterOutcome::Created(record))
-                },
-            )
+                })
         });
         flatten_txn(result)
     }
@@ -267,6 +303,8 @@ impl Store {
                 index_keys.push(entry?.0.to_vec());
             }
         }
+        let id_keys: Vec<Vec<u8>> =
+            doomed.iter().filter_map(|(key, record)| record.id.map(|id| id_version_key(id, key))).collect();
         for (key, record) in doomed {
             for uri in &record.references {
                 if let Some(target) = crate::registry::refs::version_key_of_uri(uri) {
@@ -275,10 +313,13 @@ impl Store {
             }
         }
         let result = self.in_commit(|| {
-            (&self.schemas, &self.versions, &self.referrers, &self.registries).transaction(
-                |(schemas, versions, referrers, registries)| {
+            (&self.schemas, &self.versions, &self.referrers, &self.registries, &self.id_versions).transaction(
+                |(schemas, versions, referrers, registries, id_index)| {
                     for key in &doomed_keys {
                         versions.remove(key.as_slice())?;
+                    }
+                    for key in &id_keys {
+                        id_index.remove(key.as_slice())?;
                     }
                     for key in &index_keys {
                         referrers.remove(key.as_slice())?;
@@ -309,19 +350,60 @@ impl Store {
         now: &str,
     ) -> Result<DeleteOutcome, StorageError> {
         let vkey = version_key(registry, &schema.name, record.version);
-        let latest = self
-            .versions
-            .scan_prefix(versions_prefix(registry, &schema.name))
-            .keys()
-            .filter_map(|k| k.ok().and_then(|k| version_of_key(&k)))
-            .filter(|v| *v != record.version)
-            .max();
+        let latest = self.latest_live(registry, &schema.name, &[record.version])?;
         let mut updated = schema.clone();
         updated.latest_version = latest;
         updated.version_count = updated.version_count.saturating_sub(1);
         updated.updated_at = now.to_owned();
         let skey = schema_key(registry, &schema.name);
         self.delete_versions(&[(vkey, record)], &[(skey, Some(updated))], None)
+    }
+
+    /// The highest version that is not soft-deleted, leaving out `ignoring`.
+    fn latest_live(
+        &self,
+        registry: &str,
+        schema: &str,
+        ignoring: &[u32],
+    ) -> Result<Option<u32>, StorageError> {
+        Ok(self
+            .list_versions(registry, schema)?
+            .into_iter()
+            .filter(|v| !v.deleted && !ignoring.contains(&v.version))
+            .map(|v| v.version)
+            .max())
+    }
+
+    /// Soft-deletes versions (Confluent semantics): they stay stored and readable but
+    /// leave `latest`; the schema record's latest version follows, in one transaction.
+    pub(crate) fn soft_delete_versions(
+        &self,
+        registry: &str,
+        schema: &SchemaRecord,
+        numbers: &[u32],
+        now: &str,
+    ) -> Result<(), StorageError> {
+        let mut updates = Vec::new();
+        for n in numbers {
+            if let Some(mut record) = self.get_version(registry, &schema.name, *n)? {
+                record.deleted = true;
+                updates.push((version_key(registry, &schema.name, *n), encode(&record)));
+            }
+        }
+        let mut updated = schema.clone();
+        updated.latest_version = self.latest_live(registry, &schema.name, numbers)?;
+        updated.updated_at = now.to_owned();
+        let skey = schema_key(registry, &schema.name);
+        let result = self.in_commit(|| {
+            (&self.schemas, &self.versions).transaction(|(schemas, versions)| {
+                for (key, value) in &updates {
+                    versions.insert(key.as_slice(), value.as_slice())?;
+                }
+                schemas.insert(skey.as_slice(), encode(&updated))?;
+                Ok(())
+            })
+        });
+        flatten_txn(result)
     }
 
     /// Deletes a schema and all its versions (its version counter stays).

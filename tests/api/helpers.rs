@@ -160,8 +160,14 @@ impl ServiceProcess {
 
     /// [`Self::start`] with extra `serve` flags.
     pub fn start_with(data_dir: &Path, flags: &[&str]) -> Self {
+        Self::start_with_env(data_dir, flags, &[])
+    }
+
+    /// [`Self::start_with`] with extra environment variables (such as `SCHEMABUS_ADMIN_KEY`).
+    pub fn start_with_env(data_dir: &Path, flags: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_schemabus"))
+            .envs(env.iter().copied())
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)
             .args(["--log-level", "warn"])

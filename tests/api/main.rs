@@ -9,6 +9,8 @@ mod bindings;
 mod bus_durability;
 mod bus_support;
 mod buses;
+mod ccompat;
+mod ccompat_client;
 mod compatibility;
 mod concurrency;
 mod discovery;
