@@ -271,3 +271,19 @@ fn a_symbolic_link_out_of_the_project_is_refused() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("leads outside the project directory"), "{out}");
 }
+
+#[test]
+fn two_schemas_on_one_file_are_refused() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "schemabus.yaml",
+        &format!("{PROJECT}      orders@Twin:\n        file: schemas/order.json\n"),
+    );
+    let (code, out) = schemabus(dir.path(), &["check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("schemabus.yaml:10: error[invalid_project]") && out.contains("a file of its own"),
+        "{out}"
+    );
+}

@@ -193,24 +193,8 @@ fn external_refs(
     refs: &SchemaMap,
     out: &mut Vec<Problem>,
 ) {
-    fn walk(v: &Value, at: String, found: &mut Vec<(String, String)>) {
-        match v {
-            Value::Object(o) => {
-                for (k, c) in o {
-                    let p = format!("{at}/{}", escape(k));
-                    match (k.as_str(), c) {
-                        ("$ref", Value::String(s)) => found.push((p, s.clone())),
-                        ("const" | "enum" | "default" | "examples", _) => {}
-                        _ => walk(c, p, found),
-                    }
-                }
-            }
-            Value::Array(a) => a.iter().enumerate().for_each(|(i, c)| walk(c, format!("{at}/{i}"), found)),
-            _ => {}
-        }
-    }
     let mut found = Vec::new();
-    walk(content, String::new(), &mut found);
+    super::resolve::collect_refs(content, String::new(), &mut found);
     for (pointer, reference) in found {
         let bare = reference.split('#').next().unwrap_or_default();
         if parse_version_uri(&reference).is_some() && !refs.contains_key(bare) {

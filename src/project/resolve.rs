@@ -74,6 +74,20 @@ pub fn resolve(project: &Project, existing: &Existing) -> (Resolved, Vec<Problem
     let by_path: BTreeMap<&str, &SchemaKey> =
         project.schemas.iter().map(|(k, s)| (s.path.as_str(), k)).collect();
     let mut problems = Vec::new();
+    // One file, one schema: a `$ref` to a file must name exactly one of them.
+    let mut seen: BTreeMap<&str, &SchemaKey> = BTreeMap::new();
+    for (key, schema) in &project.schemas {
+        if let Some(first) = seen.insert(schema.path.as_str(), key) {
+            problems.push(project.problem(
+                &format!("/registries/{}/schemas/{}/file", escape(&key.0), escape(&key.1)),
+                codes::INVALID_PROJECT,
+                format!(
+                    "'{}' is already the file of {}/{}; each schema needs a file of its own",
+                    schema.path, first.0, first.1
+                ),
+            ));
+        }
+    }
     let mut deps: BTreeMap<SchemaKey, Vec<SchemaKey>> = BTreeMap::new();
     for (key, schema) in &project.schemas {
         let mut found = Vec::new();
@@ -171,52 +185,68 @@ fn target(
         .ok_or_else(|| format!("'{reference}' names '{resolved}', which is not a schema file of the project (schemabus.yaml lists them)"))
 }
 
-/// Every `$ref` string with its pointer (inside `const`, `enum`, `default` and
-/// `examples` a `$ref` key is data, not a reference).
-fn collect_refs(v: &Value, at: String, out: &mut Vec<(String, String)>) {
+/// Keywords whose value is data: a `$ref` key inside them is not a reference.
+const DATA_KEYWORDS: &[&str] = &["const", "enum", "default", "examples"];
+/// Keywords whose value maps *names* to schemas: a property called `default` is a schema.
+const NAME_MAPS: &[&str] = &["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
+
+/// Every `$ref` string with its pointer.
+pub(crate) fn collect_refs(v: &Value, at: String, out: &mut Vec<(String, String)>) {
+    walk_refs(v, at, false, out);
+}
+
+fn walk_refs(v: &Value, at: String, names: bool, out: &mut Vec<(String, String)>) {
     match v {
         Value::Object(o) => {
             for (k, child) in o {
                 let p = format!("{at}/{}", escape(k));
-                if k == "$ref" {
+                if names {
+                    walk_refs(child, p, false, out);
+                } else if k == "$ref" {
                     if let Value::String(s) = child {
                         out.push((p, s.clone()));
                     }
-                } else if !matches!(k.as_str(), "const" | "enum" | "default" | "examples") {
-                    collect_refs(child, p, out);
+                } else if !DATA_KEYWORDS.contains(&k.as_str()) {
+                    walk_refs(child, p, NAME_MAPS.contains(&k.as_str()), out);
                 }
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                collect_refs(child, format!("{at}/{i}"), out);
+                walk_refs(child, format!("{at}/{i}"), false, out);
             }
         }
         _ => {}
     }
 }
 
-/// `v` with every `$ref` that `map` rewrites replaced (the same keys as [`collect_refs`]).
+/// `v` with every `$ref` that `map` rewrites replaced (the same positions as [`collect_refs`]).
 pub(crate) fn rewrite(v: &Value, map: &dyn Fn(&str) -> Option<String>) -> Value {
+    rewrite_in(v, false, map)
+}
+
+fn rewrite_in(v: &Value, names: bool, map: &dyn Fn(&str) -> Option<String>) -> Value {
     match v {
         Value::Object(o) => Value::Object(
             o.iter()
                 .map(|(k, child)| {
-                    let child = if k == "$ref" {
+                    let child = if names {
+                        rewrite_in(child, false, map)
+                    } else if k == "$ref" {
                         match child {
                             Value::String(s) => map(s).map_or_else(|| child.clone(), Value::String),
                             other => other.clone(),
                         }
-                    } else if matches!(k.as_str(), "const" | "enum" | "default" | "examples") {
+                    } else if DATA_KEYWORDS.contains(&k.as_str()) {
                         child.clone()
                     } else {
-                        rewrite(child, map)
+                        rewrite_in(child, NAME_MAPS.contains(&k.as_str()), map)
                     };
                     (k.clone(), child)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(|c| rewrite(c, map)).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(|c| rewrite_in(c, false, map)).collect()),
         other => other.clone(),
     }
 }
@@ -255,4 +285,23 @@ fn topological(deps: &BTreeMap<SchemaKey, Vec<SchemaKey>>) -> Result<Vec<SchemaK
         visit(key, deps, &mut Vec::new(), &mut done, &mut order, &mut cycle);
     }
     if cycle.is_empty() { Ok(order) } else { Err(cycle.into_iter().collect()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_property_named_like_a_data_keyword_is_still_a_schema() {
+        let schema = json!({"properties": {"default": {"$ref": "money.json"}, "enum": {"$ref": "b.json"}},
+            "default": {"$ref": "not-a-reference"}, "$defs": {"const": {"$ref": "c.json"}}});
+        let mut found = Vec::new();
+        collect_refs(&schema, String::new(), &mut found);
+        let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(pointers, vec!["/properties/default/$ref", "/properties/enum/$ref", "/$defs/const/$ref"]);
+        let rewritten = rewrite(&schema, &|r| Some(format!("x:{r}")));
+        assert_eq!(rewritten["properties"]["default"]["$ref"], "x:money.json");
+        assert_eq!(rewritten["default"]["$ref"], "not-a-reference");
+    }
 }
