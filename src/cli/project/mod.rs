@@ -48,18 +48,31 @@ pub struct CheckArgs {
     pub key: Option<String>,
 }
 
-/// `schemabus plan` and `schemabus apply`.
+/// The service `plan`, `apply` and `pull` talk to.
 #[derive(Debug, Args)]
-pub struct PlanArgs {
-    /// Project directory.
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+pub struct ServiceArgs {
     /// Base URL of the service (`http://127.0.0.1:8080`).
     #[arg(long)]
     pub url: String,
     /// API key.
     #[arg(long, env = "SCHEMABUS_KEY", hide_env_values = true)]
     pub key: Option<String>,
+}
+
+impl ServiceArgs {
+    fn connect(&self) -> Result<Service, String> {
+        Service::new(&self.url, self.key.clone())
+    }
+}
+
+/// `schemabus plan` and `schemabus apply`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Project directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub service: ServiceArgs,
     /// Also delete what the service holds and the project does not declare.
     #[arg(long)]
     pub prune: bool,
@@ -77,12 +90,8 @@ pub struct PullArgs {
     /// Directory to write the project into (created when missing).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Base URL of the service.
-    #[arg(long)]
-    pub url: String,
-    /// API key.
-    #[arg(long, env = "SCHEMABUS_KEY", hide_env_values = true)]
-    pub key: Option<String>,
+    #[command(flatten)]
+    pub service: ServiceArgs,
     /// Overwrite an existing schemabus.yaml.
     #[arg(long)]
     pub force: bool,
@@ -219,7 +228,7 @@ fn planned(args: &PlanArgs) -> Result<(Service, Plan), ExitCode> {
             return Err(ExitCode::FAILURE);
         }
     };
-    let service = Service::new(&args.url, args.key.clone()).map_err(|e| fail(&e))?;
+    let service = args.service.connect().map_err(|e| fail(&e))?;
     let remote = service.snapshot().map_err(|e| fail(&e))?;
     let options = PlanOptions { prune: args.prune, resend_secrets: args.resend_secrets };
     let mut plan = plan(&project, &remote, options);
@@ -310,7 +319,7 @@ pub fn pull_command(args: &PullArgs) -> ExitCode {
     if project_file.exists() && !args.force {
         return fail(&format!("{} exists; pass --force to overwrite it", project_file.display()));
     }
-    let service = match Service::new(&args.url, args.key.clone()) {
+    let service = match args.service.connect() {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
