@@ -287,3 +287,66 @@ fn two_schemas_on_one_file_are_refused() {
         "{out}"
     );
 }
+
+/// Bodies that parse but that the service refuses (ranges, redrive pairs, transformers,
+/// webhook fields, binding versions, sample rates, archive names) are refused by `check`
+/// with the service's own words, at the line of the offending field.
+#[test]
+fn check_refuses_what_the_service_refuses() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "schemabus.yaml",
+        &format!(
+            "{PROJECT}queues:
+  q:
+    visibilityTimeoutSeconds: 50000
+  r:
+    maxReceiveCount: 3
+buses:
+  orders:
+    validation: {{mode: enforce}}
+    bindings:
+      - {{source: orders, detailType: OrderPlaced, schema: orders@OrderPlaced, version: 0, registry: shop}}
+    discovery: {{enabled: true, sampleRate: 2}}
+    archives:
+      this-archive-name-is-longer-than-forty-eight-characters-long: {{}}
+    rules:
+      slow:
+        pattern: {{source: [orders]}}
+        targets:
+          - type: webhook
+            id: w
+            url: ftp://example.com/hook
+      shape:
+        pattern: {{source: [orders]}}
+        targets:
+          - type: queue
+            id: t
+            queue: q
+            inputTransformer: {{inputPathsMap: {{a: not-a-path}}, inputTemplate: '<a>'}}
+"
+        ),
+    );
+    let (code, out) = schemabus(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let body: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let problems = body["problems"].as_array().unwrap();
+    let at = |pointer: &str| {
+        problems
+            .iter()
+            .find(|p| p["pointer"] == pointer)
+            .unwrap_or_else(|| panic!("nothing at {pointer} in {problems:#?}"))
+            .clone()
+    };
+    let p = at("/queues/q/visibilityTimeoutSeconds");
+    assert_eq!((p["code"].clone(), p["line"].clone()), (json!("invalid_resource"), json!(11)), "{p}");
+    assert!(p["message"].as_str().unwrap().contains("at most 43200"), "{p}");
+    assert_eq!(at("/queues/r/deadLetterQueue")["code"], "invalid_resource");
+    assert_eq!(at("/buses/orders/validation/registry")["line"], 16);
+    assert_eq!(at("/buses/orders/discovery/sampleRate")["line"], 19);
+    assert_eq!(at("/buses/orders/archives/this-archive-name-is-longer-than-forty-eight-characters-long")["code"], "invalid_name");
+    assert_eq!(at("/buses/orders/rules/slow/targets/0/url")["line"], 28);
+    let p = at("/buses/orders/rules/shape/targets/0/inputTransformer/inputPathsMap/a");
+    assert_eq!(p["code"], "invalid_resource", "{p}");
+}

@@ -41,6 +41,42 @@ pub struct PutArchiveRequest {
     pub description: Option<String>,
 }
 
+/// An archive's name, pattern and description. Stateless, so `schemabus check` runs it too.
+///
+/// # Errors
+/// `invalid_name`, `invalid_pattern`, `invalid_request`.
+pub fn check_request(name: &str, request: &PutArchiveRequest) -> ApiResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_NAME
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !ok {
+        return Err(ApiError::new(
+            Code::InvalidName,
+            format!(
+                "'{name}' is not a valid archive name. Hint: archive names match [A-Za-z0-9._-]{{1,48}}."
+            ),
+        )
+        .with_details(json!({"kind": "archive", "rule": "[A-Za-z0-9._-]{1,48}"})));
+    }
+    if let Some(pattern) = &request.pattern {
+        Pattern::parse(pattern).map_err(|e| {
+            ApiError::new(
+                Code::InvalidPattern,
+                format!("{e}. Hint: see docs/PATTERNS.md for the pattern language."),
+            )
+            .with_details(json!({"pointer": "/pattern", "reason": e.to_string()}))
+        })?;
+    }
+    if request.description.as_ref().is_some_and(|d| d.chars().count() > 512) {
+        return Err(ApiError::new(
+            Code::InvalidRequest,
+            "description is longer than 512 characters. Hint: shorten it.",
+        )
+        .with_details(json!({"pointer": "/description"})));
+    }
+    Ok(())
+}
+
 /// An archive with its counts.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -157,34 +193,7 @@ impl Archives {
     /// # Errors
     /// `invalid_name`, `invalid_pattern`, `invalid_request`.
     pub async fn put(&self, bus: &str, name: &str, request: PutArchiveRequest) -> ApiResult<ArchiveView> {
-        let ok = !name.is_empty()
-            && name.len() <= MAX_NAME
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-        if !ok {
-            return Err(ApiError::new(
-                Code::InvalidName,
-                format!(
-                    "'{name}' is not a valid archive name. Hint: archive names match [A-Za-z0-9._-]{{1,48}}."
-                ),
-            )
-            .with_details(json!({"kind": "archive", "rule": "[A-Za-z0-9._-]{1,48}"})));
-        }
-        if let Some(pattern) = &request.pattern {
-            Pattern::parse(pattern).map_err(|e| {
-                ApiError::new(
-                    Code::InvalidPattern,
-                    format!("{e}. Hint: see docs/PATTERNS.md for the pattern language."),
-                )
-                .with_details(json!({"pointer": "/pattern", "reason": e.to_string()}))
-            })?;
-        }
-        if request.description.as_ref().is_some_and(|d| d.chars().count() > 512) {
-            return Err(ApiError::new(
-                Code::InvalidRequest,
-                "description is longer than 512 characters. Hint: shorten it.",
-            )
-            .with_details(json!({"pointer": "/description"})));
-        }
+        check_request(name, &request)?;
         let existing = self.store.get_archive(bus, name)?;
         let now = now_rfc3339();
         let record = ArchiveRecord {

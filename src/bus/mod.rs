@@ -9,6 +9,7 @@
 //! journal; one group-commit sync per request makes them durable before the answer
 //! (`--durability strict`).
 
+pub mod checks;
 pub mod entry;
 pub mod envelope;
 pub mod metrics;
@@ -31,8 +32,8 @@ use crate::delivery::Delivery;
 use crate::delivery::traces::{TargetTrace, TraceBatch, Traces};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{
-    BusRecord, DEFAULT_BUS, DeliveryOutcome, OutboxEntry, QuarantineOutcome, QuarantineRecord, RegistryName,
-    RuleRecord, SchemaName, Target, ValidationConfig, ValidationMode, now_rfc3339,
+    BusRecord, DEFAULT_BUS, DeliveryOutcome, OutboxEntry, QuarantineOutcome, QuarantineRecord, RuleRecord,
+    Target, ValidationConfig, now_rfc3339,
 };
 use crate::pattern::Pattern;
 use crate::registry::RegistryService;
@@ -48,7 +49,6 @@ pub use queues::Queues;
 /// Source of the events the registry publishes on the `default` bus.
 pub const REGISTRY_SOURCE: &str = "schemabus.registry";
 
-const MAX_DESCRIPTION: usize = 512;
 /// How often old journal segments are looked at (deleting one is cheap; rewriting the
 /// few live messages it still holds is rare).
 const COMPACTION_PERIOD: Duration = Duration::from_secs(60);
@@ -239,54 +239,14 @@ impl BusService {
 
     // ---- buses ------------------------------------------------------------------------
 
-    fn check_bus_fields(
-        &self,
-        validation: Option<&ValidationConfig>,
-        bindings: Option<&[crate::model::Binding]>,
-    ) -> ApiResult<()> {
-        if let Some(v) = validation {
-            match &v.registry {
-                Some(r) => {
-                    RegistryName::parse(r)?;
-                }
-                None if v.mode != ValidationMode::Off => {
-                    return Err(invalid(
-                        "validation.registry is required unless validation.mode is off. Hint: name the registry holding this bus's contracts.".into(),
-                    )
-                    .with_details(json!({"pointer": "/validation/registry"})));
-                }
-                None => {}
-            }
-        }
-        for (i, b) in bindings.unwrap_or_default().iter().enumerate() {
-            SchemaName::parse(&b.schema)?;
-            if let Some(r) = &b.registry {
-                RegistryName::parse(r)?;
-            }
-            if b.source.is_empty() || b.detail_type.is_empty() {
-                return Err(invalid(format!(
-                    "bindings[{i}] needs a source and a detailType. Hint: name the event type it binds."
-                ))
-                .with_details(json!({"pointer": format!("/bindings/{i}")})));
-            }
-            if b.version == crate::model::BindingVersion::Number(0) {
-                return Err(invalid(format!(
-                    "bindings[{i}] names version 0; versions start at 1. Hint: give a version number from 1, or \"latest\"."
-                ))
-                .with_details(json!({"pointer": format!("/bindings/{i}/version")})));
-            }
-        }
-        Ok(())
-    }
-
     /// Creates a bus.
     ///
     /// # Errors
     /// `invalid_name`, `invalid_request`, `bus_exists`.
     pub async fn create_bus(&self, request: CreateBusRequest) -> ApiResult<BusRecord> {
         check_name("bus", &request.name)?;
-        check_description(request.description.as_deref())?;
-        self.check_bus_fields(request.validation.as_ref(), request.bindings.as_deref())?;
+        checks::description(request.description.as_deref())?;
+        checks::bus_fields(request.validation.as_ref(), request.bindings.as_deref())?;
         let now = now_rfc3339();
         let record = BusRecord {
             name: request.name.clone(),
@@ -334,8 +294,8 @@ impl BusService {
     /// # Errors
     /// `bus_not_found`, `invalid_request`.
     pub async fn update_bus(&self, name: &str, request: UpdateBusRequest) -> ApiResult<BusRecord> {
-        check_description(request.description.as_deref())?;
-        self.check_bus_fields(request.validation.as_ref(), request.bindings.as_deref())?;
+        checks::description(request.description.as_deref())?;
+        checks::bus_fields(request.validation.as_ref(), request.bindings.as_deref())?;
         let mut record = self.get_bus(name)?;
         if let Some(d) = request.description {
             record.description = Some(d).filter(|d| !d.is_empty());
@@ -382,34 +342,13 @@ impl BusService {
     pub async fn put_rule(&self, bus: &str, rule: &str, request: PutRuleRequest) -> ApiResult<RuleRecord> {
         self.get_bus(bus)?;
         check_name("rule", rule)?;
-        check_description(request.description.as_deref())?;
-        let chars = request.pattern.to_string().chars().count();
-        if chars > self.settings.max_pattern_chars {
-            return Err(ApiError::new(
-                Code::InvalidPattern,
-                format!(
-                    "{}Event pattern is longer than {} characters. Hint: split it into several rules, or raise --max-pattern-chars.",
-                    crate::pattern::ERROR_PREFIX,
-                    self.settings.max_pattern_chars
-                ),
-            )
-            .with_details(json!({"pointer": "/pattern", "limit": self.settings.max_pattern_chars})));
-        }
-        let pattern = Pattern::parse(&request.pattern).map_err(|e| {
-            ApiError::new(
-                Code::InvalidPattern,
-                format!("{e}. Hint: see docs/PATTERNS.md for the pattern language."),
-            )
-            .with_details(json!({"pointer": "/pattern", "reason": e.to_string()}))
-        })?;
-        if request.targets.len() > self.settings.max_targets_per_rule {
-            return Err(invalid(format!(
-                "A rule has at most {} targets; this one has {}. Hint: split it into several rules.",
-                self.settings.max_targets_per_rule,
-                request.targets.len()
-            ))
-            .with_details(json!({"pointer": "/targets"})));
-        }
+        let pattern = checks::rule(
+            &request,
+            checks::RuleLimits {
+                max_pattern_chars: self.settings.max_pattern_chars,
+                max_targets: self.settings.max_targets_per_rule,
+            },
+        )?;
         let mut ids = std::collections::HashSet::new();
         for (i, target) in request.targets.iter().enumerate() {
             check_name("target", target.id())?;
@@ -915,14 +854,4 @@ fn rule_not_found(bus: &str, rule: &str) -> ApiError {
             "Rule '{rule}' does not exist on bus '{bus}'. Hint: list rules with GET /v1/buses/{bus}/rules."
         ),
     )
-}
-
-fn check_description(description: Option<&str>) -> ApiResult<()> {
-    match description {
-        Some(d) if d.chars().count() > MAX_DESCRIPTION => Err(invalid(format!(
-            "description is longer than {MAX_DESCRIPTION} characters. Hint: shorten it."
-        ))
-        .with_details(json!({"pointer": "/description"}))),
-        _ => Ok(()),
-    }
 }

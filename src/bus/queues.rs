@@ -15,8 +15,7 @@ use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{QueueRecord, now_ms, now_rfc3339};
 use crate::storage::{EventRef, EventWrites, ReceiveSpec, Store};
 
-const MAX_VISIBILITY: u32 = 12 * 3600;
-const MAX_RETENTION: u64 = 14 * 24 * 3600;
+use super::checks::MAX_VISIBILITY;
 const MAX_WAIT: u64 = 20;
 const MAX_MESSAGES: usize = 100;
 /// A long poll rechecks this often even without a wake-up, so messages whose
@@ -104,41 +103,9 @@ impl Queues {
     /// `invalid_name`, `invalid_request` (ranges, redrive), `queue_not_found` (dead-letter queue).
     pub async fn put(&self, name: &str, request: PutQueueRequest) -> ApiResult<QueueRecord> {
         check_name("queue", name)?;
-        if request.visibility_timeout_seconds > MAX_VISIBILITY {
-            return Err(out_of_range(
-                "/visibilityTimeoutSeconds",
-                format!("visibilityTimeoutSeconds is at most {MAX_VISIBILITY}. Hint: use a shorter timeout."),
-            ));
-        }
-        if request.retention_seconds < 60 || request.retention_seconds > MAX_RETENTION {
-            return Err(out_of_range(
-                "/retentionSeconds",
-                format!("retentionSeconds is between 60 and {MAX_RETENTION}. Hint: pick a value in range."),
-            ));
-        }
-        match (&request.max_receive_count, &request.dead_letter_queue) {
-            (Some(0), _) => {
-                return Err(out_of_range(
-                    "/maxReceiveCount",
-                    "maxReceiveCount is at least 1. Hint: use 1 or more.".into(),
-                ));
-            }
-            (Some(_), None) | (None, Some(_)) => {
-                return Err(out_of_range(
-                    "/deadLetterQueue",
-                    "maxReceiveCount and deadLetterQueue go together. Hint: set both, or neither.".into(),
-                ));
-            }
-            (_, Some(dlq)) if dlq == name => {
-                return Err(out_of_range(
-                    "/deadLetterQueue",
-                    "A queue cannot be its own dead-letter queue. Hint: name another queue.".into(),
-                ));
-            }
-            (_, Some(dlq)) => {
-                self.get(dlq)?;
-            }
-            (None, None) => {}
+        super::checks::queue_settings(name, &request)?;
+        if let Some(dlq) = &request.dead_letter_queue {
+            self.get(dlq)?;
         }
         let created_at = self.get(name).map_or_else(|_| now_rfc3339(), |q| q.created_at);
         let record = QueueRecord {

@@ -52,6 +52,22 @@ pub struct DiscoveryConfigRequest {
     pub sample_rate: Option<f64>,
 }
 
+/// The sample rate a request sets (default 1). Stateless, so `schemabus check` runs it too.
+///
+/// # Errors
+/// `invalid_request` at `/sampleRate` (outside 0..1).
+pub fn check_request(request: &DiscoveryConfigRequest) -> ApiResult<f64> {
+    let rate = request.sample_rate.unwrap_or(1.0);
+    if !(0.0..=1.0).contains(&rate) {
+        return Err(ApiError::new(
+            Code::InvalidRequest,
+            format!("sampleRate is {rate}. Hint: give a share between 0 and 1 (1 samples every event)."),
+        )
+        .with_details(json!({"pointer": "/sampleRate"})));
+    }
+    Ok(rate)
+}
+
 /// Discovery settings of a bus, as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -227,14 +243,7 @@ impl DiscoveryService {
     /// `invalid_name`, `bus_not_found`, `invalid_request` (rate outside 0..1).
     pub async fn configure(&self, bus: &str, request: DiscoveryConfigRequest) -> ApiResult<DiscoveryStatus> {
         self.bus.get_bus(bus)?;
-        let rate = request.sample_rate.unwrap_or(1.0);
-        if !(0.0..=1.0).contains(&rate) {
-            return Err(ApiError::new(
-                Code::InvalidRequest,
-                format!("sampleRate is {rate}. Hint: give a share between 0 and 1 (1 samples every event)."),
-            )
-            .with_details(json!({"pointer": "/sampleRate"})));
-        }
+        let rate = check_request(&request)?;
         let config = StoredConfig { enabled: request.enabled, sample_rate: rate, updated_at: now_rfc3339() };
         self.store.put_discovery_config(bus, &config).map_err(storage)?;
         self.store.flush().await?;

@@ -270,7 +270,13 @@ fn check_name(project: &Project, kind: &str, name: &str, pointer: &str, problems
 fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
     let file = &project.file;
     for (r, spec) in &file.registries {
-        check_name(project, "registry", r, &format!("/registries/{}", escape(r)), problems);
+        let rat = format!("/registries/{}", escape(r));
+        check_name(project, "registry", r, &rat, problems);
+        if let Err(e) = crate::registry::check_description(spec.description.clone())
+            .and_then(|_| crate::registry::check_tags(spec.tags.clone()))
+        {
+            api_problem(project, &rat, &e, problems);
+        }
         for (pointer, value) in [("compatibility", &spec.compatibility), ("policy", &spec.policy)] {
             mode_setting(
                 project,
@@ -283,6 +289,9 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
         for (s, schema) in &spec.schemas {
             let at = format!("/registries/{}/schemas/{}", escape(r), escape(s));
             check_name(project, "schema", s, &at, problems);
+            if let Err(e) = crate::registry::check_description(schema.description.clone()) {
+                api_problem(project, &at, &e, problems);
+            }
             mode_setting(
                 project,
                 "compatibility",
@@ -296,8 +305,12 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
     for (q, body) in &file.queues {
         let at = format!("/queues/{}", escape(q));
         check_name(project, "queue", q, &at, problems);
-        if let Some(req) = read_as::<crate::bus::requests::PutQueueRequest>(project, body, &at, problems)
-            && let Some(dlq) = &req.dead_letter_queue
+        let Some(req) = read_as::<crate::bus::requests::PutQueueRequest>(project, body, &at, problems) else {
+            continue;
+        };
+        if let Err(e) = crate::bus::checks::queue_settings(q, &req) {
+            api_problem(project, &at, &e, problems);
+        } else if let Some(dlq) = &req.dead_letter_queue
             && !file.queues.contains_key(dlq)
         {
             problems.push(project.problem(
@@ -310,13 +323,18 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
     for (b, bus) in &file.buses {
         let at = format!("/buses/{}", escape(b));
         check_name(project, "bus", b, &at, problems);
+        if let Err(e) = crate::bus::checks::description(bus.description.as_deref()) {
+            api_problem(project, &at, &e, problems);
+        }
         let validation = bus
             .validation
             .as_ref()
             .and_then(|v| read_as::<ValidationConfig>(project, v, &format!("{at}/validation"), problems));
+        let mut bindings = Vec::new();
         for (i, binding) in bus.bindings.iter().enumerate() {
             let bat = format!("{at}/bindings/{i}");
             let Some(binding) = read_as::<Binding>(project, binding, &bat, problems) else { continue };
+            bindings.push(binding.clone());
             let registry =
                 binding.registry.clone().or_else(|| validation.as_ref().and_then(|v| v.registry.clone()));
             let declared = registry.as_ref().is_some_and(|r| {
@@ -336,26 +354,27 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
                 ));
             }
         }
+        let parsed = bus.validation.is_none() || validation.is_some();
+        if parsed
+            && bindings.len() == bus.bindings.len()
+            && let Err(e) = crate::bus::checks::bus_fields(validation.as_ref(), Some(&bindings))
+        {
+            api_problem(project, &at, &e, problems);
+        }
         if let Some(d) = &bus.discovery {
-            read_as::<crate::discovery::DiscoveryConfigRequest>(
-                project,
-                d,
-                &format!("{at}/discovery"),
-                problems,
-            );
+            let dat = format!("{at}/discovery");
+            if let Some(req) = read_as::<crate::discovery::DiscoveryConfigRequest>(project, d, &dat, problems)
+                && let Err(e) = crate::discovery::check_request(&req)
+            {
+                api_problem(project, &dat, &e, problems);
+            }
         }
         for (name, body) in &bus.archives {
             let aat = format!("{at}/archives/{}", escape(name));
-            check_name(project, "archive", name, &aat, problems);
             if let Some(req) = read_as::<crate::archive::PutArchiveRequest>(project, body, &aat, problems)
-                && let Some(p) = &req.pattern
-                && let Err(e) = crate::pattern::parse(p)
+                && let Err(e) = crate::archive::check_request(name, &req)
             {
-                problems.push(project.problem(
-                    &format!("{aat}/pattern"),
-                    codes::INVALID_PATTERN,
-                    e.to_string(),
-                ));
+                api_problem(project, &aat, &e, problems);
             }
         }
         for (name, body) in &bus.rules {
@@ -376,14 +395,13 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
             else {
                 continue;
             };
-            if let Err(e) = crate::pattern::parse(&rule.pattern) {
-                problems.push(project.problem(
-                    &format!("{rat}/pattern"),
-                    codes::INVALID_PATTERN,
-                    e.to_string(),
-                ));
+            if let Err(e) = crate::bus::checks::rule(&rule, crate::bus::checks::RuleLimits::default()) {
+                api_problem(project, &rat, &e, problems);
             }
             for (i, t) in rule.targets.iter().enumerate() {
+                if let Err(e) = crate::bus::checks::target(t, &format!("/targets/{i}")) {
+                    api_problem(project, &rat, &e, problems);
+                }
                 let tv = serde_json::to_value(t).unwrap_or_default();
                 for (field, declared) in [
                     ("queue", file.queues.keys().collect::<Vec<_>>()),
@@ -412,6 +430,17 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
             }
         }
     }
+}
+
+/// A refusal of the service's own checks, as a problem at `base` + the error's pointer.
+fn api_problem(project: &Project, base: &str, e: &crate::error::ApiError, problems: &mut Vec<Problem>) {
+    use crate::error::Code;
+    let code = match e.code {
+        Code::InvalidPattern => codes::INVALID_PATTERN,
+        Code::InvalidName => codes::INVALID_NAME,
+        _ => codes::INVALID_RESOURCE,
+    };
+    problems.push(project.problem(&format!("{base}{}", pointer_of(e)), code, e.message.clone()));
 }
 
 fn mode_setting(

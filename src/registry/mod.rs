@@ -19,7 +19,10 @@ pub use compatibility::{
     EffectiveConfig, FindingView,
 };
 pub use requests::*;
-pub use service::{RegistryConfig, RegistryListener, RegistryService, WriteOrigin, collect_errors};
+pub use service::{
+    RegistryConfig, RegistryListener, RegistryService, WriteOrigin, check_description, check_tags,
+    collect_errors,
+};
 
 /// The registry that discovery writes to; users may read and delete in it.
 pub const DISCOVERED_REGISTRY: &str = "discovered-schemas";

@@ -849,7 +849,11 @@ fn paging(query: &ListQuery) -> ApiResult<(usize, Option<String>)> {
     Ok((limit, after))
 }
 
-fn check_description(description: Option<String>) -> ApiResult<Option<String>> {
+/// A registry's or schema's description (empty: none).
+///
+/// # Errors
+/// `invalid_request` at `/description`.
+pub fn check_description(description: Option<String>) -> ApiResult<Option<String>> {
     match description {
         Some(d) if d.chars().count() > MAX_DESCRIPTION => Err(ApiError::new(
             Code::InvalidRequest,
@@ -861,7 +865,11 @@ fn check_description(description: Option<String>) -> ApiResult<Option<String>> {
     }
 }
 
-fn check_tags(tags: Tags) -> ApiResult<Tags> {
+/// A registry's tags: count and sizes.
+///
+/// # Errors
+/// `invalid_request` at `/tags`.
+pub fn check_tags(tags: Tags) -> ApiResult<Tags> {
     let bad =
         |msg: String| ApiError::new(Code::InvalidRequest, msg).with_details(json!({ "pointer": "/tags" }));
     if tags.len() > MAX_TAGS {
