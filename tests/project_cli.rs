@@ -345,7 +345,10 @@ buses:
     assert_eq!(at("/queues/r/deadLetterQueue")["code"], "invalid_resource");
     assert_eq!(at("/buses/orders/validation/registry")["line"], 16);
     assert_eq!(at("/buses/orders/discovery/sampleRate")["line"], 19);
-    assert_eq!(at("/buses/orders/archives/this-archive-name-is-longer-than-forty-eight-characters-long")["code"], "invalid_name");
+    assert_eq!(
+        at("/buses/orders/archives/this-archive-name-is-longer-than-forty-eight-characters-long")["code"],
+        "invalid_name"
+    );
     assert_eq!(at("/buses/orders/rules/slow/targets/0/url")["line"], 28);
     let p = at("/buses/orders/rules/shape/targets/0/inputTransformer/inputPathsMap/a");
     assert_eq!(p["code"], "invalid_resource", "{p}");

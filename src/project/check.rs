@@ -21,29 +21,44 @@ use crate::model::{Binding, RegistryName, SchemaName, ValidationConfig};
 use crate::registry::content::{self, SchemaLimits};
 use crate::registry::refs::{parse_version_uri, version_uri};
 
-/// What a baseline says beyond its versions: the effective mode of each schema, when the
-/// project does not set one (a service's configuration).
-pub type Modes = BTreeMap<SchemaKey, (CompatibilityMode, Policy)>;
+/// What a service says of a schema's mode: its effective mode and policy, and whether
+/// they are set on the schema itself (which outranks the registry's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownMode {
+    pub compatibility: CompatibilityMode,
+    pub policy: Policy,
+    /// Set on the schema (`source: "schema"`), not inherited.
+    pub schema_level: bool,
+}
 
-/// The modes and policy a project schema is checked and registered under: its own, else
-/// its registry's, else the baseline's, else `BACKWARD`/`STRICT`.
+/// What a baseline says beyond its versions: the mode of each schema it holds (a
+/// service's configuration; a git baseline has none).
+pub type Modes = BTreeMap<SchemaKey, KnownMode>;
+
+/// The mode and policy a project schema is checked and registered under, as the service
+/// will have them after `apply`: the project's schema-level setting; else a schema-level
+/// setting the service holds (a project without one leaves it in place); else the
+/// project's registry setting; else the service's effective mode; else `BACKWARD`/`STRICT`.
 pub fn mode_of(project: &Project, key: &SchemaKey, baseline: &Modes) -> (CompatibilityMode, Policy) {
     let registry = project.file.registries.get(&key.0);
     let schema = registry.and_then(|r| r.schemas.get(&key.1));
     let known = baseline.get(key).copied();
-    let mode = schema
-        .and_then(|s| s.compatibility.as_deref())
-        .or_else(|| registry.and_then(|r| r.compatibility.as_deref()))
-        .and_then(|m| m.parse().ok())
-        .or(known.map(|k| k.0))
-        .unwrap_or(CompatibilityMode::Backward);
-    let policy = schema
-        .and_then(|s| s.policy.as_deref())
-        .or_else(|| registry.and_then(|r| r.policy.as_deref()))
-        .and_then(|p| p.parse().ok())
-        .or(known.map(|k| k.1))
-        .unwrap_or(Policy::Strict);
-    (mode, policy)
+    let pinned = known.filter(|k| k.schema_level);
+    let parse_mode = |m: Option<&String>| m.and_then(|m| m.parse::<CompatibilityMode>().ok());
+    let parse_policy = |p: Option<&String>| p.and_then(|p| p.parse::<Policy>().ok());
+    // A schema-level setting in the project replaces the service's (the PUT sets both
+    // fields; a field it leaves out is filled with what the schema would inherit).
+    let schema_set = schema.is_some_and(|s| s.compatibility.is_some() || s.policy.is_some());
+    let pinned = if schema_set { None } else { pinned };
+    let mode = parse_mode(schema.and_then(|s| s.compatibility.as_ref()))
+        .or(pinned.map(|k| k.compatibility))
+        .or(parse_mode(registry.and_then(|r| r.compatibility.as_ref())))
+        .or(known.map(|k| k.compatibility));
+    let policy = parse_policy(schema.and_then(|s| s.policy.as_ref()))
+        .or(pinned.map(|k| k.policy))
+        .or(parse_policy(registry.and_then(|r| r.policy.as_ref())))
+        .or(known.map(|k| k.policy));
+    (mode.unwrap_or(CompatibilityMode::Backward), policy.unwrap_or(Policy::Strict))
 }
 
 /// A schema that differs from the baseline, with every change in plain words.

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::check::{Modes, check, mode_of};
+use super::check::{KnownMode, Modes, check, mode_of};
 use super::load::Project;
 use super::problem::{Problem, Severity};
 use super::resolve::Existing;
@@ -77,7 +77,11 @@ impl Remote {
                 let policy = schema.config.get("policy").and_then(Value::as_str).and_then(|p| p.parse().ok());
                 out.insert(
                     (r.clone(), s.clone()),
-                    (mode.unwrap_or(CompatibilityMode::Backward), policy.unwrap_or(Policy::Strict)),
+                    KnownMode {
+                        compatibility: mode.unwrap_or(CompatibilityMode::Backward),
+                        policy: policy.unwrap_or(Policy::Strict),
+                        schema_level: schema.config.get("source").and_then(Value::as_str) == Some("schema"),
+                    },
                 );
             }
         }
@@ -277,12 +281,19 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
         }
         if spec.compatibility.is_some() || spec.policy.is_some() {
             let current = remote.registries.get(name).map(|r| &r.config);
+            // The PUT sets both fields: the one the project leaves out keeps its value.
+            let kept = |field: &str, default: &'static str| {
+                current.and_then(|c| c.get(field)).and_then(Value::as_str).unwrap_or(default).to_owned()
+            };
+            let want = json!({
+                "compatibility": spec.compatibility.clone().unwrap_or_else(|| kept("compatibility", "BACKWARD")),
+                "policy": spec.policy.clone().unwrap_or_else(|| kept("policy", "STRICT")),
+            });
             config_action(
                 &mut actions,
                 format!("registry {name}"),
                 format!("{path}/config"),
-                spec.compatibility.as_deref(),
-                spec.policy.as_deref(),
+                want,
                 current,
                 "registry",
             );
@@ -291,12 +302,14 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
             if s.compatibility.is_some() || s.policy.is_some() {
                 let current =
                     remote.registries.get(name).and_then(|r| r.schemas.get(schema)).map(|x| &x.config);
+                // A field left out is what the schema would inherit (mode_of fills it so).
+                let (mode, policy) = mode_of(project, &(name.clone(), schema.clone()), &modes);
+                let want = json!({"compatibility": mode.as_str(), "policy": policy.as_str()});
                 config_action(
                     &mut actions,
                     format!("schema {name}/{schema}"),
                     format!("{path}/schemas/{}/config", enc(schema)),
-                    s.compatibility.as_deref(),
-                    s.policy.as_deref(),
+                    want,
                     current,
                     "schema",
                 );
@@ -536,13 +549,10 @@ fn config_action(
     actions: &mut Vec<Action>,
     resource: String,
     path: String,
-    compatibility: Option<&str>,
-    policy: Option<&str>,
+    want: Value,
     current: Option<&Value>,
     explicit_source: &str,
 ) {
-    let want =
-        json!({"compatibility": compatibility.unwrap_or("BACKWARD"), "policy": policy.unwrap_or("STRICT")});
     let have = current.filter(|c| c.get("source").and_then(Value::as_str) == Some(explicit_source));
     let same = have.is_some_and(|h| {
         h.get("compatibility") == want.get("compatibility") && h.get("policy") == want.get("policy")

@@ -224,3 +224,54 @@ fn dead_letter_chains_and_forwarding_rules_apply_in_dependency_order() {
     let (code, out) = run(&project, &["plan", "--url", &service.base], &[]);
     assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
 }
+
+fn put(base: &str, path: &str, body: &Value) -> u16 {
+    reqwest::blocking::Client::new().put(format!("{base}{path}")).json(body).send().unwrap().status().as_u16()
+}
+
+/// The mode a plan checks a change under is the one the service will apply it under: a
+/// schema-level setting on the service outranks the project's registry setting; and a
+/// project setting only a policy keeps the service's compatibility mode.
+#[test]
+fn plans_check_under_the_mode_the_service_will_use_and_a_policy_alone_keeps_the_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let service = ServiceProcess::start(&tmp.path().join("data"));
+    let url = service.base.clone();
+    let project = tmp.path().join("project");
+    std::fs::create_dir_all(project.join("schemas")).unwrap();
+    std::fs::write(
+        project.join("schemabus.yaml"),
+        "version: 1\nregistries:\n  r:\n    compatibility: NONE\n    schemas:\n      a@B:\n        file: schemas/b.json\n",
+    )
+    .unwrap();
+    std::fs::write(project.join("schemas/b.json"), r#"{"type": "object"}"#).unwrap();
+    let (code, out) = run(&project, &["apply", "--url", &url], &[]);
+    assert_eq!(code, 0, "{out}");
+    let config = "/v1/registries/r/schemas/a@B/config";
+    assert_eq!(put(&url, config, &serde_json::json!({"compatibility": "BACKWARD"})), 200);
+
+    // A new required property breaks BACKWARD, the schema's own mode on the service.
+    std::fs::write(project.join("schemas/b.json"), r#"{"type": "object", "required": ["id"]}"#).unwrap();
+    let (code, out) = run(&project, &["plan", "--url", &url], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("incompatible_schema") && out.contains("breaks BACKWARD"), "{out}");
+    assert!(out.contains("version r/a@B 2 (BACKWARD)"), "{out}");
+
+    // A registry setting only its policy keeps the registry's compatibility mode.
+    std::fs::write(project.join("schemas/b.json"), r#"{"type": "object"}"#).unwrap();
+    assert_eq!(put(&url, "/v1/registries/r/config", &serde_json::json!({"compatibility": "FULL"})), 200);
+    std::fs::write(
+        project.join("schemabus.yaml"),
+        "version: 1\nregistries:\n  r:\n    policy: LENIENT\n    schemas:\n      a@B:\n        file: schemas/b.json\n",
+    )
+    .unwrap();
+    let (code, out) = run(&project, &["apply", "--url", &url], &[]);
+    assert_eq!(code, 0, "{out}");
+    let (_, registry) = get(&url, "/v1/registries/r/config");
+    assert_eq!(
+        (registry["compatibility"].as_str(), registry["policy"].as_str()),
+        (Some("FULL"), Some("LENIENT"))
+    );
+    let (code, out) = run(&project, &["plan", "--url", &url], &[]);
+    assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
+}
