@@ -192,6 +192,15 @@ fn strip(v: &Value, drop: &[&str]) -> Value {
     }
 }
 
+/// A body built from optional fields, without the ones absent (`null` at the top level).
+/// What the project's own bodies say is sent as written: only comparisons ignore nulls.
+fn top_level(v: Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(o.into_iter().filter(|(_, x)| !x.is_null()).collect()),
+        other => other,
+    }
+}
+
 /// `desired` with `defaults` filled in where it says nothing.
 fn with_defaults(desired: &Value, defaults: &Value) -> Value {
     let mut out = desired.as_object().cloned().unwrap_or_default();
@@ -218,19 +227,24 @@ fn differing(a: &Value, b: &Value) -> Vec<String> {
     keys.into_iter().filter(|k| a.get(*k) != b.get(*k)).cloned().collect()
 }
 
-/// Normalises a rule body for comparison: defaults of the API filled in, credentials as
-/// the service shows them.
+/// Normalises a rule body for comparison: read and written back through the API's own
+/// request and target types, so every default the service fills in (method, retry
+/// policy, empty maps) is filled in on both sides; credentials as the service shows them.
 fn rule_view(rule: &Value) -> Value {
-    let mut r = with_defaults(&secrets::redacted(rule), &json!({"state": "ENABLED", "targets": []}));
-    if let Some(targets) = r.get_mut("targets").and_then(Value::as_array_mut) {
-        for t in targets.iter_mut() {
-            if t.get("type").and_then(Value::as_str) == Some("webhook") {
-                *t = with_defaults(t, &json!({"method": "POST"}));
-            }
-            *t = strip(t, &[]);
-        }
-    }
-    strip(&r, &[])
+    let redacted = secrets::redacted(rule);
+    let Ok(r) = serde_json::from_value::<crate::bus::requests::PutRuleRequest>(redacted.clone()) else {
+        // Not a valid body: `check` reports it; compare it as written.
+        return strip(&redacted, &[]);
+    };
+    strip(
+        &json!({
+            "description": r.description.filter(|d| !d.is_empty()),
+            "pattern": r.pattern,
+            "state": r.state,
+            "targets": r.targets,
+        }),
+        &[],
+    )
 }
 
 /// Compares the project with the service.
@@ -253,9 +267,8 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
                 fields: vec![],
                 method: "POST",
                 path: "/v1/registries".into(),
-                body: Some(strip(
-                    &json!({"name": name, "description": spec.description, "tags": spec.tags}),
-                    &[],
+                body: Some(top_level(
+                    json!({"name": name, "description": spec.description, "tags": spec.tags}),
                 )),
                 secrets: false,
             }),
@@ -390,7 +403,7 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
             format!("/v1/queues/{}", enc(name)),
             &want,
             have.as_ref(),
-            strip(body, &[]),
+            body.clone(),
             false,
         );
     }
@@ -420,7 +433,7 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
                 fields: vec![],
                 method: "POST",
                 path: "/v1/buses".into(),
-                body: Some(strip(&json!({"name": name, "description": bus.description, "validation": bus.validation, "bindings": bus.bindings}), &[])),
+                body: Some(top_level(json!({"name": name, "description": bus.description, "validation": bus.validation, "bindings": bus.bindings}))),
                 secrets: false,
             }),
             Some(r) => {
@@ -471,7 +484,7 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
                 format!("{path}/archives/{}", enc(archive)),
                 &want,
                 have.as_ref(),
-                strip(body, &[]),
+                body.clone(),
                 false,
             );
         }
@@ -495,7 +508,7 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
                     fields: vec!["credentials".into()],
                     method: "PUT",
                     path: format!("{path}/rules/{}", enc(rule)),
-                    body: Some(strip(body, &[])),
+                    body: Some(body.clone()),
                     secrets: true,
                 });
                 continue;
@@ -506,7 +519,7 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
                 format!("{path}/rules/{}", enc(rule)),
                 &want,
                 have.as_ref(),
-                strip(body, &[]),
+                body.clone(),
                 has_secrets,
             );
         }

@@ -275,3 +275,43 @@ fn plans_check_under_the_mode_the_service_will_use_and_a_policy_alone_keeps_the_
     let (code, out) = run(&project, &["plan", "--url", &url], &[]);
     assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
 }
+
+/// A rule that relies on the API's defaults (a retry policy naming only its attempts, a
+/// transformer without paths, empty headers, no method) plans no change once applied.
+#[test]
+fn a_rule_relying_on_target_defaults_plans_no_change_once_applied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let service = ServiceProcess::start(&tmp.path().join("data"));
+    let project = tmp.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("schemabus.yaml"),
+        "version: 1
+queues:
+  q: {}
+buses:
+  orders:
+    rules:
+      r:
+        description: ''
+        pattern: {source: [orders]}
+        targets:
+          - type: webhook
+            id: w
+            url: http://127.0.0.1:9/hook
+            headers: {}
+            retryPolicy: {maximumRetryAttempts: 3}
+          - type: queue
+            id: t
+            queue: q
+            inputTransformer: {inputTemplate: '{\"k\": 1}'}
+",
+    )
+    .unwrap();
+    let (code, out) = run(&project, &["apply", "--url", &service.base], &[]);
+    assert_eq!(code, 0, "{out}");
+    let (_, rule) = get(&service.base, "/v1/buses/orders/rules/r");
+    assert_eq!(rule["targets"][0]["retryPolicy"]["maximumRetryAttempts"], 3, "{rule}");
+    let (code, out) = run(&project, &["plan", "--url", &service.base], &[]);
+    assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
+}
