@@ -213,6 +213,7 @@ fn usage_errors_exit_2_and_a_project_file_error_names_its_line() {
     let (code, out) = schemabus(dir.path(), &["check"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("schemabus.yaml:6: error[invalid_project]"), "{out}");
+    assert_eq!(schemabus(dir.path(), &["check", "no-such-directory"]).0, 2);
     let empty = tempfile::tempdir().unwrap();
     let (code, out) = schemabus(empty.path(), &["check"]);
     assert_eq!(code, 1, "{out}");
@@ -352,4 +353,28 @@ buses:
     assert_eq!(at("/buses/orders/rules/slow/targets/0/url")["line"], 28);
     let p = at("/buses/orders/rules/shape/targets/0/inputTransformer/inputPathsMap/a");
     assert_eq!(p["code"], "invalid_resource", "{p}");
+}
+
+/// An entry written without a value (`audit:`) is an entry with every default.
+#[test]
+fn entries_without_a_value_take_every_default() {
+    let dir = repo();
+    write(dir.path(), "schemabus.yaml", &format!("{PROJECT}queues:\n  q:\nbuses:\n  audit:\n"));
+    let (code, out) = schemabus(dir.path(), &["check"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// A key written twice in a JSON schema file is refused at its line, not silently
+/// reduced to the last value.
+#[test]
+fn a_duplicate_key_in_a_json_schema_is_refused_at_its_line() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "schemas/money.json",
+        "{\n  \"type\": \"object\",\n  \"required\": [\"amount\"],\n  \"required\": []\n}\n",
+    );
+    let (code, out) = schemabus(dir.path(), &["check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("schemas/money.json:4") && out.contains("'required' appears twice"), "{out}");
 }

@@ -151,9 +151,13 @@ pub fn load(read: &Reader<'_>) -> Result<(Project, Vec<Problem>), Vec<Problem>> 
 }
 
 /// `relative` resolved against the directory `base_dir` (both `/`-separated, relative to
-/// the project root), with `.` and `..` folded; `None` when it is absolute or climbs out.
+/// the project root), with `.` and `..` folded; `None` when it is absolute, a URI or
+/// climbs out. As in RFC 3986 (4.2), a colon in the first segment makes a URI scheme
+/// (`https:`, `C:`): a file whose name has one is written `./orders:v1.json`; colons in
+/// later segments are plain characters (schema names may hold them).
 pub fn normalise(base_dir: &str, relative: &str) -> Option<String> {
-    if relative.starts_with('/') || relative.contains('\\') || relative.contains(':') {
+    let first = relative.split('/').next().unwrap_or_default();
+    if relative.starts_with('/') || relative.contains('\\') || first.contains(':') {
         return None;
     }
     let mut parts: Vec<&str> = base_dir.split('/').filter(|p| !p.is_empty()).collect();
@@ -203,6 +207,10 @@ mod tests {
         assert_eq!(normalise("", "../outside.json"), None);
         assert_eq!(normalise("", "/etc/passwd"), None);
         assert_eq!(normalise("", "https://example.com/s.json"), None);
+        assert_eq!(normalise("", "C:/s.json"), None);
+        assert_eq!(normalise("schemas/r", "./a:b.json").as_deref(), Some("schemas/r/a:b.json"));
+        assert_eq!(normalise("", "schemas/r/a:b.json").as_deref(), Some("schemas/r/a:b.json"));
+        assert_eq!(normalise("schemas/r", "a:b.json"), None, "a scheme, as a $ref would read it");
         assert_eq!(dir_of("schemas/shop/a.json"), "schemas/shop");
         assert_eq!(dir_of("a.json"), "");
     }

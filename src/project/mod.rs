@@ -14,6 +14,7 @@ pub mod problem;
 pub mod pull;
 pub mod resolve;
 pub mod secrets;
+mod strict_json;
 pub mod yaml;
 
 pub use load::{Project, SchemaKey, load};

@@ -28,13 +28,18 @@ pub struct ProjectFile {
     pub version: u32,
     /// Registries by name, with their schemas.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(deserialize_with = "entries")]
+    #[schemars(with = "BTreeMap<String, Option<RegistrySpec>>")]
     pub registries: BTreeMap<String, RegistrySpec>,
     /// Queues by name: the body of `PUT /v1/queues/{queue}`
     /// (`visibilityTimeoutSeconds`, `retentionSeconds`, `deadLetterQueue`, `maxReceiveCount`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(deserialize_with = "bodies")]
     pub queues: BTreeMap<String, Value>,
     /// Event buses by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(deserialize_with = "entries")]
+    #[schemars(with = "BTreeMap<String, Option<BusSpec>>")]
     pub buses: BTreeMap<String, BusSpec>,
 }
 
@@ -101,10 +106,31 @@ pub struct BusSpec {
     /// `auth.password`, `auth.token`, `auth.value`) are written `{"env": "NAME"}` and read
     /// from the environment of `apply`; inline values are refused.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(deserialize_with = "bodies")]
     pub rules: BTreeMap<String, Value>,
     /// Archives by name, the body of `PUT /v1/buses/{bus}/archives/{archive}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(deserialize_with = "bodies")]
     pub archives: BTreeMap<String, Value>,
+}
+
+/// An entry written with no value (`audit:` in YAML) is an entry with every default.
+fn entries<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    let map = BTreeMap::<String, Option<T>>::deserialize(d)?;
+    Ok(map.into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect())
+}
+
+/// A body written with no value is the empty body (`{}`: every default of the API).
+fn bodies<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Value>, D::Error> {
+    let map = BTreeMap::<String, Value>::deserialize(d)?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| (k, if v.is_null() { Value::Object(Default::default()) } else { v }))
+        .collect())
 }
 
 /// The JSON Schema of the project file (committed as `schemas/project.schema.json`).

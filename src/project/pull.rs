@@ -87,7 +87,8 @@ pub fn pull(remote: &Remote) -> Pulled {
                     return None;
                 }
                 let fragment = reference.find('#').map_or("", |i| &reference[i..]);
-                let target = if rr == *r { format!("{ss}.json") } else { format!("../{rr}/{ss}.json") };
+                // `./`: a colon in a first segment would read as a URI scheme.
+                let target = if rr == *r { format!("./{ss}.json") } else { format!("../{rr}/{ss}.json") };
                 Some(format!("{target}{fragment}"))
             });
             out.files.insert(
@@ -119,8 +120,12 @@ pub fn pull(remote: &Remote) -> Pulled {
             .filter(|v| *v != json!({"mode": "off", "unknownEventTypes": "allow"}));
         let bindings: Vec<Value> =
             bus.record.get("bindings").and_then(Value::as_array).cloned().unwrap_or_default();
-        let discovery = (bus.discovery.get("enabled") == Some(&json!(true)))
-            .then(|| json!({"enabled": true, "sampleRate": bus.discovery.get("sampleRate").cloned().unwrap_or(json!(1.0))}));
+        // Written when it differs from the default (off, every event): a disabled bus
+        // with its own rate keeps the rate.
+        let enabled = bus.discovery.get("enabled") == Some(&json!(true));
+        let rate = bus.discovery.get("sampleRate").and_then(Value::as_f64).unwrap_or(1.0);
+        let discovery = (enabled || (rate - 1.0).abs() > f64::EPSILON)
+            .then(|| json!({"enabled": enabled, "sampleRate": rate}));
         let mut spec = BusSpec {
             description: bus.record.get("description").and_then(Value::as_str).map(str::to_owned),
             validation,

@@ -1,12 +1,42 @@
 //! Webhook credentials in a project: never inline, always `{"env": "NAME"}`, read from the
 //! environment of `apply`. The service never returns them (it answers `<redacted>`), so a
 //! plan compares them as equal and `apply --resend-secrets` sends them again on rotation.
+//!
+//! Credentials are the write-only fields (`secret`, `auth.password`, `auth.token`,
+//! `auth.value`) and the values of headers whose name says they carry one
+//! (`Authorization`, `Cookie`, `X-Api-Key`, any name with `token`, `secret`, `password`,
+//! `key` or `auth` in it): the service shows headers as stored, so a project never writes
+//! those in clear either.
 
 use serde_json::{Value, json};
 
-/// The positions of a webhook target that hold credentials.
+/// The write-only fields of a webhook target.
 const SECRET_FIELDS: &[&[&str]] =
     &[&["secret"], &["auth", "password"], &["auth", "token"], &["auth", "value"]];
+
+/// Whether a header's name says its value is a credential.
+pub fn is_credential_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(n.as_str(), "authorization" | "proxy-authorization" | "cookie")
+        || ["token", "secret", "password", "key", "auth", "signature"].iter().any(|w| n.contains(w))
+}
+
+/// The credential positions of one target, as paths of object keys.
+fn secret_paths(target: &Value) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> =
+        SECRET_FIELDS.iter().map(|p| p.iter().map(|k| (*k).to_owned()).collect()).collect();
+    for name in target.get("headers").and_then(Value::as_object).into_iter().flat_map(|h| h.keys()) {
+        if is_credential_header(name) {
+            out.push(vec!["headers".to_owned(), name.clone()]);
+        }
+    }
+    out
+}
+
+fn pointer_of(i: usize, path: &[String]) -> String {
+    let escaped: Vec<String> = path.iter().map(|k| k.replace('~', "~0").replace('/', "~1")).collect();
+    format!("/targets/{i}/{}", escaped.join("/"))
+}
 
 /// What the service answers in place of a credential.
 pub const REDACTED: &str = "<redacted>";
@@ -24,9 +54,9 @@ pub enum SecretUse {
 pub fn uses(rule: &Value) -> Vec<SecretUse> {
     let mut out = Vec::new();
     for (i, target) in rule.get("targets").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        for path in SECRET_FIELDS {
-            let Some(v) = path.iter().try_fold(target, |v, k| v.get(*k)) else { continue };
-            let pointer = format!("/targets/{i}/{}", path.join("/"));
+        for path in secret_paths(target) {
+            let Some(v) = path.iter().try_fold(target, |v, k| v.get(k)) else { continue };
+            let pointer = pointer_of(i, &path);
             match v.get("env").and_then(Value::as_str) {
                 Some(name) if v.as_object().is_some_and(|o| o.len() == 1) => {
                     out.push(SecretUse::Env { pointer, name: name.to_owned() });
@@ -78,12 +108,12 @@ pub fn as_env_refs(bus: &str, rule_name: &str, rule: &Value) -> (Value, Vec<Stri
     let mut names = Vec::new();
     for (i, target) in rule.get("targets").and_then(Value::as_array).into_iter().flatten().enumerate() {
         let id = target.get("id").and_then(Value::as_str).unwrap_or("target");
-        for path in SECRET_FIELDS {
-            if path.iter().try_fold(target, |v, k| v.get(*k)).is_none_or(Value::is_null) {
+        for path in secret_paths(target) {
+            if path.iter().try_fold(target, |v, k| v.get(k)).is_none_or(Value::is_null) {
                 continue;
             }
-            let name = env_name(&["SCHEMABUS_SECRET", bus, rule_name, id, path[path.len() - 1]]);
-            if let Some(slot) = out.pointer_mut(&format!("/targets/{i}/{}", path.join("/"))) {
+            let name = env_name(&["SCHEMABUS_SECRET", bus, rule_name, id, &path[path.len() - 1]]);
+            if let Some(slot) = out.pointer_mut(&pointer_of(i, &path)) {
                 *slot = json!({"env": name});
             }
             names.push(name);
@@ -130,6 +160,29 @@ mod tests {
             pulled["targets"][0]["auth"]["token"],
             json!({"env": "SCHEMABUS_SECRET_ORDERS_TO_CRM_CRM_TOKEN"})
         );
+        assert_eq!(names.len(), 2);
+    }
+
+    #[test]
+    fn credential_headers_are_credentials_and_other_headers_are_not() {
+        let rule = json!({"pattern": {}, "targets": [
+            {"type": "webhook", "id": "w", "url": "https://x",
+             "headers": {"X-Api-Key": "k-123", "Authorization": {"env": "AUTH"}, "X-Team": "billing"}}]});
+        assert_eq!(
+            uses(&rule),
+            vec![
+                SecretUse::Inline { pointer: "/targets/0/headers/X-Api-Key".into() },
+                SecretUse::Env { pointer: "/targets/0/headers/Authorization".into(), name: "AUTH".into() },
+            ]
+        );
+        let shown = redacted(&rule);
+        assert_eq!(shown["targets"][0]["headers"]["X-Team"], "billing");
+        let (pulled, names) = as_env_refs("orders", "r", &rule);
+        assert_eq!(
+            pulled["targets"][0]["headers"]["X-Api-Key"],
+            json!({"env": "SCHEMABUS_SECRET_ORDERS_R_W_X_API_KEY"})
+        );
+        assert_eq!(pulled["targets"][0]["headers"]["X-Team"], "billing");
         assert_eq!(names.len(), 2);
     }
 }

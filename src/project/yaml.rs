@@ -53,7 +53,7 @@ pub fn parse_file(name: &str, text: &str) -> Result<(Value, Lines), ParseError> 
     if !name.ends_with(".json") {
         return parse_yaml(text);
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| ParseError {
+    let value: Value = super::strict_json::from_str(text).map_err(|e| ParseError {
         line: e.line(),
         column: e.column(),
         message: e.to_string(),

@@ -315,3 +315,55 @@ buses:
     let (code, out) = run(&project, &["plan", "--url", &service.base], &[]);
     assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
 }
+
+fn post(base: &str, path: &str, body: &Value) -> u16 {
+    reqwest::blocking::Client::new()
+        .post(format!("{base}{path}"))
+        .json(body)
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// `pull` of what the API allows and the first pull missed: schema names with colons
+/// (and a `$ref` between them), discovery off with its own rate, and a credential in a
+/// webhook header: the pulled project checks, plans no change and holds no credential.
+#[test]
+fn pull_keeps_colon_names_disabled_discovery_rates_and_header_credentials_out_of_git() {
+    use serde_json::json;
+    let tmp = tempfile::tempdir().unwrap();
+    let service = ServiceProcess::start(&tmp.path().join("data"));
+    let url = service.base.clone();
+    assert_eq!(post(&url, "/v1/registries", &json!({"name": "r"})), 201);
+    let versions = "/v1/registries/r/schemas/orders:v1/versions";
+    assert_eq!(post(&url, versions, &json!({"content": {"type": "object"}})), 201);
+    let referencing = json!({"content": {"properties": {"o": {
+        "$ref": "https://schemabus.invalid/registries/r/schemas/orders:v1/versions/1"}}}});
+    assert_eq!(post(&url, "/v1/registries/r/schemas/orders:v2/versions", &referencing), 201);
+    assert_eq!(post(&url, "/v1/buses", &json!({"name": "b"})), 201);
+    assert_eq!(put(&url, "/v1/buses/b/discovery", &json!({"enabled": false, "sampleRate": 0.25})), 200);
+    let rule = json!({"pattern": {"source": ["x"]}, "targets": [{"type": "webhook", "id": "w",
+        "url": "http://127.0.0.1:9/hook", "headers": {"X-Api-Key": "k-123456", "X-Team": "billing"}}]});
+    assert_eq!(put(&url, "/v1/buses/b/rules/r", &rule), 200);
+
+    let pulled = tmp.path().join("pulled");
+    let (code, out) = run(&pulled, &["pull", "--url", &url], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("SCHEMABUS_SECRET_B_R_W_X_API_KEY"), "the needed variable is named: {out}");
+    let yaml = std::fs::read_to_string(pulled.join("schemabus.yaml")).unwrap();
+    assert!(!yaml.contains("k-123456"), "{yaml}");
+    assert!(yaml.contains("billing") && yaml.contains("0.25"), "{yaml}");
+    let (code, out) = run(&pulled, &["check"], &[]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(&pulled, &["plan", "--url", &url], &[]);
+    assert_eq!((code, out.trim()), (0, "No changes: the service matches the project."), "{out}");
+    let (code, out) = run(
+        &pulled,
+        &["apply", "--url", &url, "--resend-secrets"],
+        &[("SCHEMABUS_SECRET_B_R_W_X_API_KEY", "k-2")],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (_, stored) = get(&url, "/v1/buses/b/rules/r");
+    assert_eq!(stored["targets"][0]["headers"]["X-Api-Key"], "k-2", "{stored}");
+}

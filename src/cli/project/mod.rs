@@ -146,6 +146,9 @@ fn errors(problems: &[Problem]) -> usize {
 
 /// `schemabus check`.
 pub fn check_command(args: &CheckArgs) -> ExitCode {
+    if !args.dir.is_dir() {
+        return fail(&format!("{} is not a directory", args.dir.display()));
+    }
     let (project, mut problems) = match load_dir(&args.dir) {
         Ok(loaded) => loaded,
         Err(problems) => return report_check(&args.format, &problems, &Checked::default(), None),
@@ -221,6 +224,9 @@ fn report_check(format: &Format, problems: &[Problem], checked: &Checked, agains
 }
 
 fn planned(args: &PlanArgs) -> Result<(Service, Plan), ExitCode> {
+    if !args.dir.is_dir() {
+        return Err(fail(&format!("{} is not a directory", args.dir.display())));
+    }
     let (project, load_problems) = match load_dir(&args.dir) {
         Ok(loaded) => loaded,
         Err(problems) => {
@@ -296,9 +302,9 @@ pub fn apply_command(args: &PlanArgs) -> ExitCode {
     }
     for (i, a) in plan.actions.iter().enumerate() {
         if let Err(e) = service.run(a) {
-            println!("{}", a.line());
             eprintln!(
-                "error: {e}\nStopped after {i} of {} change(s); what ran stays applied, run `schemabus plan` to see the rest.",
+                "error: {} failed: {e}\nStopped after {i} of {} change(s); what ran stays applied, run `schemabus plan` to see the rest.",
+                a.line().trim_start_matches(['+', '~', '-', ' ']),
                 plan.actions.len()
             );
             return ExitCode::FAILURE;
