@@ -1,6 +1,6 @@
 //! The Confluent-compatible API (`/ccompat`) end to end over real HTTP: every operation,
-//! every error code, ids across a restart, soft deletion in the native model, auth, and
-//! compatibility verdicts equal to the native API's on the project's fixtures.
+//! every error code, ids across a restart, soft deletion in the native model, auth.
+//! The fixture comparison of compatibility verdicts is in `ccompat_fixtures.rs`.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -8,11 +8,11 @@ use serde_json::{Value, json};
 use crate::auth_support::{ADMIN, spawn_secure_app};
 use crate::helpers::{Reply, ServiceProcess, TestApp, spawn_app};
 
-const VND: &str = "application/vnd.schemaregistry.v1+json";
+pub(crate) const VND: &str = "application/vnd.schemaregistry.v1+json";
 
 /// A `/ccompat` request with Confluent's media type; checks the answer's media type and,
 /// for errors, Confluent's error shape.
-async fn cc(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Reply {
+pub(crate) async fn cc(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Reply {
     let mut request = app.client.request(method, format!("{}/ccompat{path}", app.base));
     if let Some(b) = body {
         request = request.header("content-type", VND).body(b.to_string());
@@ -20,7 +20,7 @@ async fn cc(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> R
     finish(request.send().await.unwrap()).await
 }
 
-async fn finish(response: reqwest::Response) -> Reply {
+pub(crate) async fn finish(response: reqwest::Response) -> Reply {
     let status = response.status();
     let media = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
     let text = response.text().await.unwrap();
@@ -34,16 +34,16 @@ async fn finish(response: reqwest::Response) -> Reply {
 }
 
 #[track_caller]
-fn assert_cc_error(reply: &Reply, status: u16, code: u64) {
+pub(crate) fn assert_cc_error(reply: &Reply, status: u16, code: u64) {
     assert_eq!(reply.status.as_u16(), status, "{}", reply.body);
     assert_eq!(reply.body["error_code"], code, "{}", reply.body);
 }
 
-fn schema_body(schema: &Value) -> Value {
+pub(crate) fn schema_body(schema: &Value) -> Value {
     json!({"schemaType": "JSON", "schema": schema.to_string()})
 }
 
-async fn register(app: &TestApp, subject: &str, schema: &Value) -> Reply {
+pub(crate) async fn register(app: &TestApp, subject: &str, schema: &Value) -> Reply {
     cc(app, Method::POST, &format!("/subjects/{subject}/versions"), Some(schema_body(schema))).await
 }
 
