@@ -308,6 +308,9 @@ pub(crate) async fn enforce<B: MessageBody + 'static>(
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let pattern = req.match_pattern().unwrap_or_default();
     let route = BY_ROUTE.get(&(req.method().as_str(), pattern.as_str()));
+    if route.is_none() && is_ccompat(&req) {
+        return Ok(unrouted_ccompat(req, &pattern).map_into_right_body());
+    }
     let (need, audited) = route.map_or((UNLISTED, false), |r| (r.need, r.audit));
     let Need::Grant(permission, res) = need else {
         return Ok(next.call(req).await?.map_into_left_body());
@@ -351,6 +354,27 @@ pub(crate) async fn enforce<B: MessageBody + 'static>(
         }
     }
     Ok(res.map_into_left_body())
+}
+
+/// A `/ccompat` request no row of the table serves, answered here without running any
+/// handler (so a route added without its row stays unreachable): 405 when the path is
+/// served with other methods, else 404, both in Confluent's words and shape, after the
+/// key is checked as for any operation (Confluent authenticates before routing).
+fn unrouted_ccompat(req: ServiceRequest, pattern: &str) -> ServiceResponse {
+    if let Some(access) = req.app_data::<web::Data<Access>>().cloned()
+        && access.mode == AuthMode::Required
+        && let Err(response) = check(&access, &req, Authenticated, None)
+    {
+        return req.into_response(*response);
+    }
+    let allowed: Vec<&str> =
+        ROUTES.iter().filter(|r| !pattern.is_empty() && r.pattern == pattern).map(|r| r.method).collect();
+    let response = if allowed.is_empty() {
+        super::ccompat::not_found()
+    } else {
+        super::ccompat::method_not_allowed(&allowed.join(", "))
+    };
+    req.into_response(response)
 }
 
 /// Authentication, rate limit and the grant check; an error response when refused.

@@ -374,8 +374,61 @@ async fn other_schema_types_and_bad_bodies_get_confluent_errors() {
         let body = r#"{"schemaType": "JSON", "schema": "{\"type\": \"object\"}"}"#;
         assert_eq!(finish(raw(ct, body).await.unwrap()).await.status, 200, "{ct}");
     }
-    assert_cc_error(&cc(&app, Method::GET, "/no/such/route", None).await, 404, 404);
-    assert_cc_error(&cc(&app, Method::PATCH, "/subjects", None).await, 404, 404);
+}
+
+#[tokio::test]
+async fn wrong_methods_answer_405_and_unknown_paths_404_in_confluents_words() {
+    let app = spawn_app().await;
+    for (method, path, allow) in [
+        (Method::PATCH, "/subjects", "GET"),
+        (Method::GET, "/subjects/orders-value", "POST, DELETE"),
+        (Method::PUT, "/subjects/orders-value/versions", "GET, POST"),
+        (Method::POST, "/subjects/orders-value/versions/1/schema", "GET"),
+        (Method::GET, "/compatibility/subjects/orders-value/versions/latest", "POST"),
+        (Method::POST, "/config", "GET, PUT, DELETE"),
+        (Method::DELETE, "/schemas/ids/1", "GET"),
+        (Method::POST, "/", "GET"),
+    ] {
+        let r =
+            app.client.request(method.clone(), format!("{}/ccompat{path}", app.base)).send().await.unwrap();
+        assert_eq!(r.headers()["allow"], allow, "{method} {path}");
+        let reply = finish(r).await;
+        assert_eq!(
+            (reply.status.as_u16(), &reply.body),
+            (405, &json!({"error_code": 405, "message": "HTTP 405 Method Not Allowed"})),
+            "{method} {path}"
+        );
+    }
+    for path in ["/no/such/route", "/subjects/a/b", "/schemas/ids", "/subjects/orders-value/versions/1/other"]
+    {
+        let reply = cc(&app, Method::GET, path, None).await;
+        assert_eq!(
+            (reply.status.as_u16(), &reply.body),
+            (404, &json!({"error_code": 404, "message": "HTTP 404 Not Found"})),
+            "{path}"
+        );
+    }
+    // The served methods still work.
+    assert_eq!(cc(&app, Method::GET, "/subjects", None).await.status, 200);
+}
+
+#[tokio::test]
+async fn wrong_methods_and_unknown_paths_need_a_valid_key_and_nothing_more() {
+    let app = spawn_secure_app().await;
+    let reader = app.create_key("reader", &["registry:read:elsewhere"]).await;
+    let url = |p: &str| format!("{}/ccompat{p}", app.base);
+    let anonymous = finish(app.client.patch(url("/subjects")).send().await.unwrap()).await;
+    assert_cc_error(&anonymous, 401, 401);
+    let unknown = finish(app.client.get(url("/nothing")).send().await.unwrap()).await;
+    assert_cc_error(&unknown, 401, 401);
+    // A key without any grant on the default registry learns only that the method is wrong.
+    let patch = finish(app.client.patch(url("/subjects")).bearer_auth(&reader).send().await.unwrap()).await;
+    assert_cc_error(&patch, 405, 405);
+    let missing = finish(app.client.get(url("/nothing")).bearer_auth(&reader).send().await.unwrap()).await;
+    assert_cc_error(&missing, 404, 404);
+    // A served method is checked against the grants as before.
+    let read = finish(app.client.get(url("/subjects")).bearer_auth(&reader).send().await.unwrap()).await;
+    assert_cc_error(&read, 403, 40301);
 }
 
 #[tokio::test]

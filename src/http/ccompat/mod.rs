@@ -42,6 +42,20 @@ pub(crate) fn confluent_error(error: ApiError) -> HttpResponse {
     CcError::from(error).error_response()
 }
 
+/// 404 for a path no operation is at, as Confluent words it.
+pub(crate) fn not_found() -> HttpResponse {
+    CcError::new(404, 404, "HTTP 404 Not Found").error_response()
+}
+
+/// 405 for a path served with other methods (`allow`), as Confluent words it.
+pub(crate) fn method_not_allowed(allow: &str) -> HttpResponse {
+    let mut response = CcError::new(405, 405, "HTTP 405 Method Not Allowed").error_response();
+    if let Ok(value) = HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
 /// A 200 answer in Confluent's media type.
 pub(super) fn ok<T: Serialize>(value: &T) -> HttpResponse {
     HttpResponse::Ok()
