@@ -193,6 +193,7 @@ pub(crate) const ROUTES: &[Route] = &[
     write("DELETE", "/ccompat/config/{subject}", RegistryWrite, Subject),
     read("GET", "/ccompat/mode", RegistryRead, CcDefault),
     write("PUT", "/ccompat/mode", RegistryWrite, CcDefault),
+    write("DELETE", "/ccompat/mode", RegistryWrite, CcDefault),
     read("GET", "/ccompat/mode/{subject}", RegistryRead, Subject),
     write("PUT", "/ccompat/mode/{subject}", RegistryWrite, Subject),
     write("DELETE", "/ccompat/mode/{subject}", RegistryWrite, Subject),

@@ -584,6 +584,30 @@ async fn modes_guard_writes_and_import_takes_explicit_ids_and_versions() {
 }
 
 #[tokio::test]
+async fn deleting_the_global_mode_answers_the_old_one_and_keeps_subject_modes() {
+    let app = spawn_app().await;
+    // Nothing set: the default is answered and stays.
+    assert_eq!(cc(&app, Method::DELETE, "/mode", None).await.body, json!({"mode": "READWRITE"}));
+    assert_eq!(
+        cc(&app, Method::PUT, "/mode", Some(json!({"mode": "READONLY"}))).await.body["mode"],
+        "READONLY"
+    );
+    assert_eq!(
+        cc(&app, Method::PUT, "/mode/pinned-value", Some(json!({"mode": "IMPORT"}))).await.body["mode"],
+        "IMPORT"
+    );
+    assert_cc_error(&register(&app, "orders-value", &order()).await, 422, 42205);
+    assert_eq!(cc(&app, Method::DELETE, "/mode", None).await.body, json!({"mode": "READONLY"}));
+    assert_eq!(cc(&app, Method::GET, "/mode", None).await.body, json!({"mode": "READWRITE"}));
+    assert_eq!(register(&app, "orders-value", &order()).await.status, 200);
+    // A subject's own mode is not the global one and survives.
+    assert_eq!(cc(&app, Method::GET, "/mode/pinned-value", None).await.body, json!({"mode": "IMPORT"}));
+    assert_eq!(cc(&app, Method::DELETE, "/mode", None).await.body, json!({"mode": "READWRITE"}));
+    assert_eq!(cc(&app, Method::DELETE, "/mode/pinned-value", None).await.body, json!({"mode": "IMPORT"}));
+    assert_cc_error(&cc(&app, Method::GET, "/mode/pinned-value", None).await, 404, 40409);
+}
+
+#[tokio::test]
 async fn contexts_map_onto_other_registries() {
     let app = spawn_app().await;
     let plain = register(&app, "orders-value", &order()).await.body["id"].clone();

@@ -99,6 +99,7 @@ pub fn scope() -> actix_web::Scope {
         .route("/config/{subject}", web::delete().to(config::delete_config))
         .route("/mode", web::get().to(config::get_global_mode))
         .route("/mode", web::put().to(config::set_global_mode))
+        .route("/mode", web::delete().to(config::delete_global_mode))
         .route("/mode/{subject}", web::get().to(config::get_mode))
         .route("/mode/{subject}", web::put().to(config::set_mode))
         .route("/mode/{subject}", web::delete().to(config::delete_mode))
