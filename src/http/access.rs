@@ -174,6 +174,8 @@ pub(crate) const ROUTES: &[Route] = &[
     read("GET", "/ccompat/schemas/ids/{id}/schema", RegistryRead, SubjectQuery("subject")),
     read("GET", "/ccompat/schemas/ids/{id}/subjects", RegistryRead, SubjectQuery("subject")),
     read("GET", "/ccompat/schemas/ids/{id}/versions", RegistryRead, SubjectQuery("subject")),
+    // every registry is a context: listing them needs the wildcard, as GET /v1/registries
+    read("GET", "/ccompat/contexts", RegistryRead, All),
     read("GET", "/ccompat/subjects", RegistryRead, SubjectQuery("subjectPrefix")),
     read("POST", "/ccompat/subjects/{subject}", RegistryRead, Subject),
     write("DELETE", "/ccompat/subjects/{subject}", RegistryWrite, Subject),
@@ -258,12 +260,12 @@ fn resource(
         }
         Subject => {
             let r = crate::ccompat::registry_for(segment(pattern, req.path(), "subject").as_deref(), default);
-            (Some(r.clone()), Some(format!("registry:{r}")))
+            (r.clone(), Some(format!("registry:{}", r.as_deref().unwrap_or("*"))))
         }
         SubjectQuery(name) => {
             let query = web::Query::<HashMap<String, String>>::from_query(req.query_string()).ok();
             let raw = query.and_then(|q| q.get(name).cloned());
-            (Some(crate::ccompat::registry_for(raw.as_deref(), default)), None)
+            (crate::ccompat::registry_for(raw.as_deref(), default), None)
         }
         CcDefault => (Some(default.to_owned()), Some(format!("registry:{default}"))),
     }

@@ -11,6 +11,7 @@ mod bus_support;
 mod buses;
 mod ccompat;
 mod ccompat_client;
+mod ccompat_contexts;
 mod ccompat_fixtures;
 mod compatibility;
 mod concurrency;

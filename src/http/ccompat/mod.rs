@@ -77,6 +77,7 @@ pub fn scope() -> actix_web::Scope {
         .route("/schemas/ids/{id}/schema", web::get().to(schemas::get_raw_by_id))
         .route("/schemas/ids/{id}/subjects", web::get().to(schemas::subjects_of_id))
         .route("/schemas/ids/{id}/versions", web::get().to(schemas::versions_of_id))
+        .route("/contexts", web::get().to(subjects::list_contexts))
         .route("/subjects", web::get().to(subjects::list_subjects))
         .route("/subjects/{subject}", web::post().to(subjects::lookup))
         .route("/subjects/{subject}", web::delete().to(subjects::delete_subject))

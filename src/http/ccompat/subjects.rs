@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, web};
 
-use super::body::{Query, flag, json};
+use super::body::{Query, flag, json, paged};
 use super::{Answer, ok};
 use crate::ccompat::{CcompatService, SchemaRequest};
 
@@ -10,7 +10,12 @@ type Service = web::Data<CcompatService>;
 
 pub(super) async fn list_subjects(service: Service, query: Query) -> Answer {
     let prefix = query.get("subjectPrefix").map(String::as_str);
-    Ok(ok(&service.list_subjects(prefix, flag(&query, "deleted"), flag(&query, "deletedOnly"))?))
+    let subjects = service.list_subjects(prefix, flag(&query, "deleted"), flag(&query, "deletedOnly"))?;
+    Ok(ok(&paged(subjects, &query)?))
+}
+
+pub(super) async fn list_contexts(service: Service, query: Query) -> Answer {
+    Ok(ok(&paged(service.list_contexts()?, &query)?))
 }
 
 pub(super) async fn lookup(
