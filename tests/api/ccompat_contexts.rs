@@ -128,10 +128,56 @@ async fn listings_take_offset_and_limit() {
     let page = get(&app, "/schemas?offset=2&limit=1").await;
     assert_eq!(page.as_array().unwrap().len(), 1);
     assert_eq!(page[0]["subject"], "s3");
-    for bad in ["offset=x", "limit=1.5", "offset=-1", "offset=99999999999999999999"] {
-        assert_cc_error(&cc(&app, Method::GET, &format!("/subjects?{bad}"), None).await, 422, 422);
-        assert_cc_error(&cc(&app, Method::GET, &format!("/schemas?{bad}"), None).await, 422, 422);
+    // Versions and referrers too (confluent-kafka sends offset and limit on both).
+    cc(&app, Method::PUT, "/config/s1", Some(json!({"compatibility": "NONE"}))).await;
+    for n in 10..=12 {
+        register(&app, "s1", &schema(n)).await;
     }
+    assert_eq!(get(&app, "/subjects/s1/versions?offset=1&limit=2").await, json!([2, 3]));
+    assert_eq!(get(&app, "/subjects/s1/versions?offset=0&limit=-1").await, json!([1, 2, 3, 4]));
+    let mut referrers = Vec::new();
+    for n in 0..3 {
+        let body = json!({
+            "schemaType": "JSON",
+            "schema": json!({"$ref": "s2.json", "title": format!("r{n}")}).to_string(),
+            "references": [{"name": "s2.json", "subject": "s2", "version": 1}],
+        });
+        let made = cc(&app, Method::POST, &format!("/subjects/r{n}/versions"), Some(body)).await;
+        referrers.push(made.body["id"].clone());
+    }
+    referrers.sort_by_key(|id| id.as_u64());
+    assert_eq!(get(&app, "/subjects/s2/versions/1/referencedby").await, json!(referrers));
+    assert_eq!(
+        get(&app, "/subjects/s2/versions/1/referencedby?offset=1&limit=1").await,
+        json!([referrers[1]])
+    );
+    for bad in ["offset=x", "limit=1.5", "offset=-1", "offset=99999999999999999999"] {
+        for path in [
+            "/subjects",
+            "/schemas",
+            "/contexts",
+            "/subjects/s1/versions",
+            "/subjects/s2/versions/1/referencedby",
+        ] {
+            assert_cc_error(&cc(&app, Method::GET, &format!("{path}?{bad}"), None).await, 422, 422);
+        }
+    }
+}
+
+#[tokio::test]
+async fn deleted_only_is_also_read_as_the_python_client_spells_it() {
+    let app = spawn_app().await;
+    cc(&app, Method::PUT, "/config/s", Some(json!({"compatibility": "NONE"}))).await;
+    register(&app, "s", &schema(1)).await;
+    register(&app, "s", &schema(2)).await;
+    register(&app, "gone", &schema(3)).await;
+    cc(&app, Method::DELETE, "/subjects/s/versions/1", None).await;
+    cc(&app, Method::DELETE, "/subjects/gone", None).await;
+    for spelling in ["deletedOnly", "deleted_only"] {
+        assert_eq!(get(&app, &format!("/subjects/s/versions?{spelling}=True")).await, json!([1]));
+        assert_eq!(get(&app, &format!("/subjects?{spelling}=true")).await, json!(["gone"]));
+    }
+    assert_eq!(get(&app, "/subjects?deleted_only=False").await, json!(["s"]));
 }
 
 #[tokio::test]

@@ -57,3 +57,8 @@ pub(super) fn paged<T>(items: Vec<T>, query: &Query) -> CcResult<Vec<T>> {
         query.get("limit").map(String::as_str),
     )
 }
+
+/// `deletedOnly`, also as confluent-kafka's Python client spells it (`deleted_only`).
+pub(super) fn deleted_only(query: &Query) -> bool {
+    flag(query, "deletedOnly") || flag(query, "deleted_only")
+}
