@@ -413,6 +413,33 @@ async fn wrong_methods_answer_405_and_unknown_paths_404_in_confluents_words() {
 }
 
 #[tokio::test]
+async fn every_ccompat_row_of_the_access_table_is_served() {
+    // A row without its route would answer 404, a route without its row 405.
+    let app = spawn_app().await;
+    let rows: Vec<(&str, &str)> = schemabus::http::access::table()
+        .into_iter()
+        .filter(|(_, p, _)| p.starts_with("/ccompat"))
+        .map(|(m, p, _)| (m, p))
+        .collect();
+    assert!(rows.len() >= 33, "{rows:?}");
+    for (method, pattern) in rows {
+        let path = pattern.replace("{subject}", "x-value").replace("{version}", "1").replace("{id}", "1");
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = app.client.request(method.clone(), format!("{}{path}", app.base));
+        if method == Method::POST || method == Method::PUT {
+            request = request.header("content-type", VND).body("{}");
+        }
+        let reply = finish(request.send().await.unwrap()).await;
+        assert!(
+            !matches!(reply.body["error_code"].as_u64(), Some(404 | 405)),
+            "{method} {pattern}: {} {}",
+            reply.status,
+            reply.body
+        );
+    }
+}
+
+#[tokio::test]
 async fn wrong_methods_and_unknown_paths_need_a_valid_key_and_nothing_more() {
     let app = spawn_secure_app().await;
     let reader = app.create_key("reader", &["registry:read:elsewhere"]).await;
