@@ -112,6 +112,14 @@ async fn subjects_are_listed_per_context_or_across_contexts() {
         json!([{"subject": "orders-value", "version": 1}])
     );
     assert_eq!(get(&app, &format!("/schemas/ids/{shared}/schema?subject=:*:")).await, schema(1));
+    assert_eq!(
+        get(&app, &format!("/schemas/ids/{shared}/subjects?subject=:*:&deleted=true&offset=1&limit=5")).await,
+        json!([":.staging:orders-value"])
+    );
+    assert_eq!(
+        get(&app, &format!("/schemas/ids/{shared}/versions?subject=:*:&deleted=true&limit=1")).await,
+        json!([{"subject": "orders-value", "version": 1}])
+    );
 }
 
 #[tokio::test]

@@ -55,10 +55,14 @@ pub(super) async fn get_raw_by_id(service: Service, path: web::Path<String>, que
 
 pub(super) async fn subjects_of_id(service: Service, path: web::Path<String>, query: Query) -> Answer {
     let id = id_of(&path)?;
-    Ok(ok(&service.subjects_of_id(id, query.get("subject").map(String::as_str), flag(&query, "deleted"))?))
+    let subjects =
+        service.subjects_of_id(id, query.get("subject").map(String::as_str), flag(&query, "deleted"))?;
+    Ok(ok(&paged(subjects, &query)?))
 }
 
 pub(super) async fn versions_of_id(service: Service, path: web::Path<String>, query: Query) -> Answer {
     let id = id_of(&path)?;
-    Ok(ok(&service.versions_of_id(id, query.get("subject").map(String::as_str), flag(&query, "deleted"))?))
+    let versions =
+        service.versions_of_id(id, query.get("subject").map(String::as_str), flag(&query, "deleted"))?;
+    Ok(ok(&paged(versions, &query)?))
 }
