@@ -30,6 +30,11 @@ impl Subject {
         let (context, name) = split_context(raw);
         let registry = match context {
             None | Some("") => default.clone(),
+            Some(WILDCARD) => {
+                return Err(CcError::invalid_subject(
+                    "The wildcard context ':*:' names no subject. Hint: it only works in subjectPrefix and subject query parameters; name a subject as 'name' or ':.context:name'.".to_owned(),
+                ));
+            }
             Some(ctx) => RegistryName::parse(ctx).map_err(|_| {
                 CcError::invalid_subject(format!(
                     "Context '.{ctx}' is not a valid context name. Hint: contexts map to registries, whose names match {}.",
@@ -130,6 +135,7 @@ mod tests {
         assert_eq!(Subject::parse(":.:x", &default).unwrap().registry.as_str(), "default");
         assert!(Subject::parse("has space", &default).is_err());
         assert!(Subject::parse(":.bad@ctx:x", &default).is_err());
+        assert_eq!(Subject::parse(":*:x", &default).unwrap_err().error_code, 42208);
         assert_eq!(registry_for(Some("%3A.staging%3Ax"), "default").as_deref(), Some("staging"));
         assert_eq!(registry_for(Some("x"), "default").as_deref(), Some("default"));
         assert_eq!(registry_for(None, "default").as_deref(), Some("default"));
