@@ -10,6 +10,6 @@ mod subject;
 mod views;
 
 pub use error::{CcError, CcResult};
-pub use service::CcompatService;
+pub use service::{CcompatService, page};
 pub use subject::{Subject, registry_for};
 pub use views::*;

@@ -40,6 +40,30 @@ pub(super) fn parse_selector(raw: &str) -> CcResult<Selector> {
     }
 }
 
+/// Confluent's `offset` and `limit` query parameters over a listing: skip `offset`
+/// items (default 0), then keep at most `limit` (default, or any value below 1: all).
+///
+/// # Errors
+/// 422 for a value that is not an integer, or a negative offset.
+pub fn page<T>(items: Vec<T>, offset: Option<&str>, limit: Option<&str>) -> CcResult<Vec<T>> {
+    let number = |name: &str, raw: Option<&str>| -> CcResult<i64> {
+        raw.map_or(Ok(0), |r| {
+            r.trim().parse::<i64>().map_err(|_| {
+                CcError::unprocessable(format!("Query parameter {name} '{r}' is not an integer. Hint: send {name}=0 or another whole number."))
+            })
+        })
+    };
+    let offset = number("offset", offset)?;
+    let limit = number("limit", limit)?;
+    let Ok(skip) = usize::try_from(offset) else {
+        return Err(CcError::unprocessable(format!(
+            "Query parameter offset {offset} is negative. Hint: send offset=0 or more."
+        )));
+    };
+    let take = usize::try_from(limit).ok().filter(|l| *l >= 1).unwrap_or(usize::MAX);
+    Ok(items.into_iter().skip(skip).take(take).collect())
+}
+
 impl CcompatService {
     /// The service, mapping unqualified subjects onto `default_registry`.
     pub fn new(registry: RegistryService, default_registry: RegistryName) -> Self {
@@ -119,7 +143,43 @@ impl CcompatService {
             .collect()
     }
 
-    /// `GET /subjects`.
+    /// Every registry, as contexts: the default one first, then the others by name.
+    fn context_registries(&self) -> CcResult<Vec<RegistryName>> {
+        let mut out = vec![self.default_registry.clone()];
+        let mut cursor = None;
+        loop {
+            let query = ListQuery { prefix: None, limit: Some(1000), cursor };
+            let page = self.registry.list_registries(&query)?;
+            out.extend(
+                page.items
+                    .iter()
+                    .filter_map(|r| RegistryName::parse(&r.name).ok())
+                    .filter(|r| *r != self.default_registry),
+            );
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// `GET /contexts`: `.` (the default registry) first, then `.{registry}` for every
+    /// other registry by name.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn list_contexts(&self) -> CcResult<Vec<String>> {
+        Ok(self
+            .context_registries()?
+            .into_iter()
+            .map(|r| if r == self.default_registry { ".".to_owned() } else { format!(".{r}") })
+            .collect())
+    }
+
+    /// `GET /subjects`: the subjects of the default context (plain names), of the context
+    /// `subjectPrefix` names (`:.ctx:` or `:.ctx:prefix`; qualified names), or of every
+    /// context (`:*:` or `:*:prefix`; the default context first, plain).
     ///
     /// # Errors
     /// Storage failures.
@@ -130,21 +190,36 @@ impl CcompatService {
         deleted_only: bool,
     ) -> CcResult<Vec<String>> {
         let (context, rest) = super::subject::split_context(prefix.unwrap_or(""));
-        let registry = match context {
+        let registries = match context {
+            Some(super::subject::WILDCARD) => self.context_registries()?,
             Some(ctx) if !ctx.is_empty() => match RegistryName::parse(ctx) {
-                Ok(r) => r,
+                Ok(r) => vec![r],
                 Err(_) => return Ok(Vec::new()),
             },
-            _ => self.default_registry.clone(),
+            _ => vec![self.default_registry.clone()],
         };
-        let qualified = registry != self.default_registry;
         let mut names = Vec::new();
+        for registry in registries {
+            self.subjects_in(&registry, rest, deleted, deleted_only, &mut names)?;
+        }
+        Ok(names)
+    }
+
+    fn subjects_in(
+        &self,
+        registry: &RegistryName,
+        prefix: &str,
+        deleted: bool,
+        deleted_only: bool,
+        names: &mut Vec<String>,
+    ) -> CcResult<()> {
+        let qualified = *registry != self.default_registry;
         let mut cursor = None;
         loop {
-            let query = ListQuery { prefix: Some(rest.to_owned()), limit: Some(1000), cursor };
-            let page = match self.registry.list_schemas(&registry, &query) {
+            let query = ListQuery { prefix: Some(prefix.to_owned()), limit: Some(1000), cursor };
+            let page = match self.registry.list_schemas(registry, &query) {
                 Ok(p) => p,
-                Err(e) if e.code == Code::RegistryNotFound => return Ok(Vec::new()),
+                Err(e) if e.code == Code::RegistryNotFound => return Ok(()),
                 Err(e) => return Err(e.into()),
             };
             for s in page.items {
@@ -155,15 +230,14 @@ impl CcompatService {
                     live || (deleted && s.version_count > 0)
                 };
                 if shown {
-                    names.push(display(&registry, &s.name, qualified));
+                    names.push(display(registry, &s.name, qualified));
                 }
             }
             match page.next_cursor {
                 Some(c) => cursor = Some(c),
-                None => break,
+                None => return Ok(()),
             }
         }
-        Ok(names)
     }
 
     /// `GET /subjects/{s}/versions`.
@@ -469,33 +543,41 @@ impl CcompatService {
     }
 
     /// The versions holding an id within the registry the `subject` query names (the
-    /// default one without it): ids are global, but a key reads only what its grants
-    /// cover, and the access check is on that registry.
+    /// default one without it; every registry for the wildcard context `:*:`, the default
+    /// one first): ids are global, but a key reads only what its grants cover, and the
+    /// access check is on that registry. `(registry, subject as shown, version)`.
     fn id_holders(
         &self,
         id: u32,
         subject: Option<&str>,
-    ) -> CcResult<(RegistryName, Vec<(String, VersionRecord)>)> {
-        let registry =
-            RegistryName::parse(&super::subject::registry_for(subject, self.default_registry.as_str()))
-                .map_err(|_| CcError::schema_not_found(format!("Schema {id} not found.")))?;
-        let qualified = registry != self.default_registry;
+    ) -> CcResult<Vec<(RegistryName, String, VersionRecord)>> {
+        let not_found = || CcError::schema_not_found(format!("Schema {id} not found."));
+        let wanted = match super::subject::registry_for(subject, self.default_registry.as_str()) {
+            Some(name) => Some(RegistryName::parse(&name).map_err(|_| not_found())?),
+            None => None,
+        };
         let mut found = Vec::new();
         for (r, s, n) in self.registry.versions_with_id(id)? {
-            if r != registry.as_str() {
+            let Ok(registry) = RegistryName::parse(&r) else { continue };
+            if wanted.as_ref().is_some_and(|w| *w != registry) {
                 continue;
             }
             let Ok(schema) = SchemaName::parse(&s) else { continue };
             if let Ok(record) =
                 self.registry.get_version(&registry, &schema, crate::model::VersionSelector::Number(n))
             {
-                found.push((display(&registry, &s, qualified), record));
+                let qualified = registry != self.default_registry;
+                let shown = display(&registry, &s, qualified);
+                found.push((registry, shown, record));
             }
         }
+        // The default context first, then the others by name (a stable sort keeps the
+        // storage order within each).
+        found.sort_by_key(|(r, _, _)| (*r != self.default_registry, r.to_string()));
         if found.is_empty() {
-            return Err(CcError::schema_not_found(format!("Schema {id} not found.")));
+            return Err(not_found());
         }
-        Ok((registry, found))
+        Ok(found)
     }
 
     /// `GET /schemas/ids/{id}`.
@@ -503,12 +585,12 @@ impl CcompatService {
     /// # Errors
     /// 40403.
     pub fn schema_by_id(&self, id: u32, subject: Option<&str>) -> CcResult<IdView> {
-        let (registry, found) = self.id_holders(id, subject)?;
-        let (_, v) = &found[0];
+        let found = self.id_holders(id, subject)?;
+        let (registry, _, v) = &found[0];
         Ok(IdView {
             schema_type: "JSON",
             schema: v.content.to_string(),
-            references: self.references_of(&registry, v),
+            references: self.references_of(registry, v),
         })
     }
 
@@ -522,11 +604,11 @@ impl CcompatService {
         subject: Option<&str>,
         deleted: bool,
     ) -> CcResult<Vec<SubjectVersion>> {
-        let (_, found) = self.id_holders(id, subject)?;
-        Ok(found
+        Ok(self
+            .id_holders(id, subject)?
             .into_iter()
-            .filter(|(_, v)| deleted || !v.deleted)
-            .map(|(subject, v)| SubjectVersion { subject, version: v.version })
+            .filter(|(_, _, v)| deleted || !v.deleted)
+            .map(|(_, subject, v)| SubjectVersion { subject, version: v.version })
             .collect())
     }
 

@@ -163,6 +163,19 @@ impl CcompatService {
         Ok(serde_json::json!({ "mode": mode }))
     }
 
+    /// `DELETE /mode`: removes the global mode (back to READWRITE), answering the one in
+    /// force before, as Confluent does. Subjects' own modes are kept.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn delete_global_mode(&self) -> CcResult<serde_json::Value> {
+        let own = self.registry.mode(&self.default_registry, None)?;
+        if own.is_some() {
+            self.registry.set_mode(&self.default_registry, None, None).await?;
+        }
+        Ok(serde_json::json!({ "mode": own.as_deref().unwrap_or("READWRITE") }))
+    }
+
     /// `DELETE /mode/{s}`: removes a subject's mode, answering the one removed.
     ///
     /// # Errors

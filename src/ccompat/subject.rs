@@ -30,6 +30,11 @@ impl Subject {
         let (context, name) = split_context(raw);
         let registry = match context {
             None | Some("") => default.clone(),
+            Some(WILDCARD) => {
+                return Err(CcError::invalid_subject(
+                    "The wildcard context ':*:' names no subject. Hint: it only works in subjectPrefix and subject query parameters; name a subject as 'name' or ':.context:name'.".to_owned(),
+                ));
+            }
             Some(ctx) => RegistryName::parse(ctx).map_err(|_| {
                 CcError::invalid_subject(format!(
                     "Context '.{ctx}' is not a valid context name. Hint: contexts map to registries, whose names match {}.",
@@ -59,8 +64,12 @@ pub(crate) fn display(registry: &RegistryName, schema: &str, qualified: bool) ->
     if qualified { format!(":.{registry}:{schema}") } else { schema.to_owned() }
 }
 
-/// `(context, rest)`: the context of `:.ctx:rest`, or `None` for an unqualified name.
+/// `(context, rest)`: the context of `:.ctx:rest` (`*` for the wildcard `:*:rest`), or
+/// `None` for an unqualified name.
 pub(crate) fn split_context(raw: &str) -> (Option<&str>, &str) {
+    if let Some(rest) = raw.strip_prefix(":*:") {
+        return (Some(WILDCARD), rest);
+    }
     if let Some(rest) = raw.strip_prefix(":.")
         && let Some(end) = rest.find(':')
     {
@@ -69,14 +78,19 @@ pub(crate) fn split_context(raw: &str) -> (Option<&str>, &str) {
     (None, raw)
 }
 
+/// The context wildcard of `subjectPrefix` (`:*:`): every context.
+pub(crate) const WILDCARD: &str = "*";
+
 /// The registry a (possibly percent-encoded) subject or subject prefix maps to, for the
-/// access check before any handler runs. Unparseable names give a name no grant holds,
-/// so they fail closed.
-pub fn registry_for(raw: Option<&str>, default: &str) -> String {
+/// access check before any handler runs: `None` for the wildcard context `:*:` (every
+/// registry, so the wildcard grant is needed). Unparseable names give a name no grant
+/// holds, so they fail closed.
+pub fn registry_for(raw: Option<&str>, default: &str) -> Option<String> {
     let decoded = raw.map(percent_decode);
     match decoded.as_deref().map(split_context) {
-        Some((Some(ctx), _)) if !ctx.is_empty() => ctx.to_owned(),
-        _ => default.to_owned(),
+        Some((Some(WILDCARD), _)) => None,
+        Some((Some(ctx), _)) if !ctx.is_empty() => Some(ctx.to_owned()),
+        _ => Some(default.to_owned()),
     }
 }
 
@@ -121,8 +135,11 @@ mod tests {
         assert_eq!(Subject::parse(":.:x", &default).unwrap().registry.as_str(), "default");
         assert!(Subject::parse("has space", &default).is_err());
         assert!(Subject::parse(":.bad@ctx:x", &default).is_err());
-        assert_eq!(registry_for(Some("%3A.staging%3Ax"), "default"), "staging");
-        assert_eq!(registry_for(Some("x"), "default"), "default");
-        assert_eq!(registry_for(None, "default"), "default");
+        assert_eq!(Subject::parse(":*:x", &default).unwrap_err().error_code, 42208);
+        assert_eq!(registry_for(Some("%3A.staging%3Ax"), "default").as_deref(), Some("staging"));
+        assert_eq!(registry_for(Some("x"), "default").as_deref(), Some("default"));
+        assert_eq!(registry_for(None, "default").as_deref(), Some("default"));
+        assert_eq!(registry_for(Some(":*:"), "default"), None);
+        assert_eq!(registry_for(Some("%3A*%3Aorders"), "default"), None);
     }
 }

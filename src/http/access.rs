@@ -174,6 +174,8 @@ pub(crate) const ROUTES: &[Route] = &[
     read("GET", "/ccompat/schemas/ids/{id}/schema", RegistryRead, SubjectQuery("subject")),
     read("GET", "/ccompat/schemas/ids/{id}/subjects", RegistryRead, SubjectQuery("subject")),
     read("GET", "/ccompat/schemas/ids/{id}/versions", RegistryRead, SubjectQuery("subject")),
+    // every registry is a context: listing them needs the wildcard, as GET /v1/registries
+    read("GET", "/ccompat/contexts", RegistryRead, All),
     read("GET", "/ccompat/subjects", RegistryRead, SubjectQuery("subjectPrefix")),
     read("POST", "/ccompat/subjects/{subject}", RegistryRead, Subject),
     write("DELETE", "/ccompat/subjects/{subject}", RegistryWrite, Subject),
@@ -193,6 +195,7 @@ pub(crate) const ROUTES: &[Route] = &[
     write("DELETE", "/ccompat/config/{subject}", RegistryWrite, Subject),
     read("GET", "/ccompat/mode", RegistryRead, CcDefault),
     write("PUT", "/ccompat/mode", RegistryWrite, CcDefault),
+    write("DELETE", "/ccompat/mode", RegistryWrite, CcDefault),
     read("GET", "/ccompat/mode/{subject}", RegistryRead, Subject),
     write("PUT", "/ccompat/mode/{subject}", RegistryWrite, Subject),
     write("DELETE", "/ccompat/mode/{subject}", RegistryWrite, Subject),
@@ -257,12 +260,12 @@ fn resource(
         }
         Subject => {
             let r = crate::ccompat::registry_for(segment(pattern, req.path(), "subject").as_deref(), default);
-            (Some(r.clone()), Some(format!("registry:{r}")))
+            (r.clone(), Some(format!("registry:{}", r.as_deref().unwrap_or("*"))))
         }
         SubjectQuery(name) => {
             let query = web::Query::<HashMap<String, String>>::from_query(req.query_string()).ok();
             let raw = query.and_then(|q| q.get(name).cloned());
-            (Some(crate::ccompat::registry_for(raw.as_deref(), default)), None)
+            (crate::ccompat::registry_for(raw.as_deref(), default), None)
         }
         CcDefault => (Some(default.to_owned()), Some(format!("registry:{default}"))),
     }
@@ -308,6 +311,9 @@ pub(crate) async fn enforce<B: MessageBody + 'static>(
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let pattern = req.match_pattern().unwrap_or_default();
     let route = BY_ROUTE.get(&(req.method().as_str(), pattern.as_str()));
+    if route.is_none() && is_ccompat(&req) {
+        return Ok(unrouted_ccompat(req, &pattern).map_into_right_body());
+    }
     let (need, audited) = route.map_or((UNLISTED, false), |r| (r.need, r.audit));
     let Need::Grant(permission, res) = need else {
         return Ok(next.call(req).await?.map_into_left_body());
@@ -351,6 +357,27 @@ pub(crate) async fn enforce<B: MessageBody + 'static>(
         }
     }
     Ok(res.map_into_left_body())
+}
+
+/// A `/ccompat` request no row of the table serves, answered here without running any
+/// handler (so a route added without its row stays unreachable): 405 when the path is
+/// served with other methods, else 404, both in Confluent's words and shape, after the
+/// key is checked as for any operation (Confluent authenticates before routing).
+fn unrouted_ccompat(req: ServiceRequest, pattern: &str) -> ServiceResponse {
+    if let Some(access) = req.app_data::<web::Data<Access>>().cloned()
+        && access.mode == AuthMode::Required
+        && let Err(response) = check(&access, &req, Authenticated, None)
+    {
+        return req.into_response(*response);
+    }
+    let allowed: Vec<&str> =
+        ROUTES.iter().filter(|r| !pattern.is_empty() && r.pattern == pattern).map(|r| r.method).collect();
+    let response = if allowed.is_empty() {
+        super::ccompat::not_found()
+    } else {
+        super::ccompat::method_not_allowed(&allowed.join(", "))
+    };
+    req.into_response(response)
 }
 
 /// Authentication, rate limit and the grant check; an error response when refused.

@@ -70,8 +70,14 @@ pub(crate) fn normalise_error_body<B: MessageBody + 'static>(
     let status = res.status();
     let code = code_for_status(status);
     let (bytes, media) = if ccompat {
-        // Confluent clients parse `{"error_code", "message"}` only.
-        let error = crate::ccompat::CcError::from(ApiError::new(code, message_for(code)));
+        // Confluent clients parse `{"error_code", "message"}` only, and Confluent words its
+        // routing errors as Jersey does.
+        let message = match code {
+            Code::RouteNotFound => "HTTP 404 Not Found",
+            Code::MethodNotAllowed => "HTTP 405 Method Not Allowed",
+            _ => message_for(code),
+        };
+        let error = crate::ccompat::CcError::from(ApiError::new(code, message));
         (serde_json::to_vec(&error.body()).unwrap_or_default(), super::ccompat::MEDIA_TYPE)
     } else {
         (

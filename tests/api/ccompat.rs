@@ -1,6 +1,6 @@
 //! The Confluent-compatible API (`/ccompat`) end to end over real HTTP: every operation,
-//! every error code, ids across a restart, soft deletion in the native model, auth, and
-//! compatibility verdicts equal to the native API's on the project's fixtures.
+//! every error code, ids across a restart, soft deletion in the native model, auth.
+//! The fixture comparison of compatibility verdicts is in `ccompat_fixtures.rs`.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -8,11 +8,11 @@ use serde_json::{Value, json};
 use crate::auth_support::{ADMIN, spawn_secure_app};
 use crate::helpers::{Reply, ServiceProcess, TestApp, spawn_app};
 
-const VND: &str = "application/vnd.schemaregistry.v1+json";
+pub(crate) const VND: &str = "application/vnd.schemaregistry.v1+json";
 
 /// A `/ccompat` request with Confluent's media type; checks the answer's media type and,
 /// for errors, Confluent's error shape.
-async fn cc(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Reply {
+pub(crate) async fn cc(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Reply {
     let mut request = app.client.request(method, format!("{}/ccompat{path}", app.base));
     if let Some(b) = body {
         request = request.header("content-type", VND).body(b.to_string());
@@ -20,7 +20,7 @@ async fn cc(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> R
     finish(request.send().await.unwrap()).await
 }
 
-async fn finish(response: reqwest::Response) -> Reply {
+pub(crate) async fn finish(response: reqwest::Response) -> Reply {
     let status = response.status();
     let media = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
     let text = response.text().await.unwrap();
@@ -34,16 +34,16 @@ async fn finish(response: reqwest::Response) -> Reply {
 }
 
 #[track_caller]
-fn assert_cc_error(reply: &Reply, status: u16, code: u64) {
+pub(crate) fn assert_cc_error(reply: &Reply, status: u16, code: u64) {
     assert_eq!(reply.status.as_u16(), status, "{}", reply.body);
     assert_eq!(reply.body["error_code"], code, "{}", reply.body);
 }
 
-fn schema_body(schema: &Value) -> Value {
+pub(crate) fn schema_body(schema: &Value) -> Value {
     json!({"schemaType": "JSON", "schema": schema.to_string()})
 }
 
-async fn register(app: &TestApp, subject: &str, schema: &Value) -> Reply {
+pub(crate) async fn register(app: &TestApp, subject: &str, schema: &Value) -> Reply {
     cc(app, Method::POST, &format!("/subjects/{subject}/versions"), Some(schema_body(schema))).await
 }
 
@@ -374,8 +374,88 @@ async fn other_schema_types_and_bad_bodies_get_confluent_errors() {
         let body = r#"{"schemaType": "JSON", "schema": "{\"type\": \"object\"}"}"#;
         assert_eq!(finish(raw(ct, body).await.unwrap()).await.status, 200, "{ct}");
     }
-    assert_cc_error(&cc(&app, Method::GET, "/no/such/route", None).await, 404, 404);
-    assert_cc_error(&cc(&app, Method::PATCH, "/subjects", None).await, 404, 404);
+}
+
+#[tokio::test]
+async fn wrong_methods_answer_405_and_unknown_paths_404_in_confluents_words() {
+    let app = spawn_app().await;
+    for (method, path, allow) in [
+        (Method::PATCH, "/subjects", "GET"),
+        (Method::GET, "/subjects/orders-value", "POST, DELETE"),
+        (Method::PUT, "/subjects/orders-value/versions", "GET, POST"),
+        (Method::POST, "/subjects/orders-value/versions/1/schema", "GET"),
+        (Method::GET, "/compatibility/subjects/orders-value/versions/latest", "POST"),
+        (Method::POST, "/config", "GET, PUT, DELETE"),
+        (Method::DELETE, "/schemas/ids/1", "GET"),
+        (Method::POST, "/", "GET"),
+    ] {
+        let r =
+            app.client.request(method.clone(), format!("{}/ccompat{path}", app.base)).send().await.unwrap();
+        assert_eq!(r.headers()["allow"], allow, "{method} {path}");
+        let reply = finish(r).await;
+        assert_eq!(
+            (reply.status.as_u16(), &reply.body),
+            (405, &json!({"error_code": 405, "message": "HTTP 405 Method Not Allowed"})),
+            "{method} {path}"
+        );
+    }
+    for path in ["/no/such/route", "/subjects/a/b", "/schemas/ids", "/subjects/orders-value/versions/1/other"]
+    {
+        let reply = cc(&app, Method::GET, path, None).await;
+        assert_eq!(
+            (reply.status.as_u16(), &reply.body),
+            (404, &json!({"error_code": 404, "message": "HTTP 404 Not Found"})),
+            "{path}"
+        );
+    }
+    // The served methods still work.
+    assert_eq!(cc(&app, Method::GET, "/subjects", None).await.status, 200);
+}
+
+#[tokio::test]
+async fn every_ccompat_row_of_the_access_table_is_served() {
+    // A row without its route would answer 404, a route without its row 405.
+    let app = spawn_app().await;
+    let rows: Vec<(&str, &str)> = schemabus::http::access::table()
+        .into_iter()
+        .filter(|(_, p, _)| p.starts_with("/ccompat"))
+        .map(|(m, p, _)| (m, p))
+        .collect();
+    assert!(rows.len() >= 33, "{rows:?}");
+    for (method, pattern) in rows {
+        let path = pattern.replace("{subject}", "x-value").replace("{version}", "1").replace("{id}", "1");
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = app.client.request(method.clone(), format!("{}{path}", app.base));
+        if method == Method::POST || method == Method::PUT {
+            request = request.header("content-type", VND).body("{}");
+        }
+        let reply = finish(request.send().await.unwrap()).await;
+        assert!(
+            !matches!(reply.body["error_code"].as_u64(), Some(404 | 405)),
+            "{method} {pattern}: {} {}",
+            reply.status,
+            reply.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_methods_and_unknown_paths_need_a_valid_key_and_nothing_more() {
+    let app = spawn_secure_app().await;
+    let reader = app.create_key("reader", &["registry:read:elsewhere"]).await;
+    let url = |p: &str| format!("{}/ccompat{p}", app.base);
+    let anonymous = finish(app.client.patch(url("/subjects")).send().await.unwrap()).await;
+    assert_cc_error(&anonymous, 401, 401);
+    let unknown = finish(app.client.get(url("/nothing")).send().await.unwrap()).await;
+    assert_cc_error(&unknown, 401, 401);
+    // A key without any grant on the default registry learns only that the method is wrong.
+    let patch = finish(app.client.patch(url("/subjects")).bearer_auth(&reader).send().await.unwrap()).await;
+    assert_cc_error(&patch, 405, 405);
+    let missing = finish(app.client.get(url("/nothing")).bearer_auth(&reader).send().await.unwrap()).await;
+    assert_cc_error(&missing, 404, 404);
+    // A served method is checked against the grants as before.
+    let read = finish(app.client.get(url("/subjects")).bearer_auth(&reader).send().await.unwrap()).await;
+    assert_cc_error(&read, 403, 40301);
 }
 
 #[tokio::test]
@@ -528,6 +608,30 @@ async fn modes_guard_writes_and_import_takes_explicit_ids_and_versions() {
     assert_eq!(cc(&app, Method::DELETE, "/mode/orders-value", None).await.body["mode"], "READONLY");
     assert_cc_error(&cc(&app, Method::DELETE, "/mode/orders-value", None).await, 404, 40409);
     assert_eq!(register(&app, "orders-value", &order()).await.body, json!({"id": 100, "version": 5}));
+}
+
+#[tokio::test]
+async fn deleting_the_global_mode_answers_the_old_one_and_keeps_subject_modes() {
+    let app = spawn_app().await;
+    // Nothing set: the default is answered and stays.
+    assert_eq!(cc(&app, Method::DELETE, "/mode", None).await.body, json!({"mode": "READWRITE"}));
+    assert_eq!(
+        cc(&app, Method::PUT, "/mode", Some(json!({"mode": "READONLY"}))).await.body["mode"],
+        "READONLY"
+    );
+    assert_eq!(
+        cc(&app, Method::PUT, "/mode/pinned-value", Some(json!({"mode": "IMPORT"}))).await.body["mode"],
+        "IMPORT"
+    );
+    assert_cc_error(&register(&app, "orders-value", &order()).await, 422, 42205);
+    assert_eq!(cc(&app, Method::DELETE, "/mode", None).await.body, json!({"mode": "READONLY"}));
+    assert_eq!(cc(&app, Method::GET, "/mode", None).await.body, json!({"mode": "READWRITE"}));
+    assert_eq!(register(&app, "orders-value", &order()).await.status, 200);
+    // A subject's own mode is not the global one and survives.
+    assert_eq!(cc(&app, Method::GET, "/mode/pinned-value", None).await.body, json!({"mode": "IMPORT"}));
+    assert_eq!(cc(&app, Method::DELETE, "/mode", None).await.body, json!({"mode": "READWRITE"}));
+    assert_eq!(cc(&app, Method::DELETE, "/mode/pinned-value", None).await.body, json!({"mode": "IMPORT"}));
+    assert_cc_error(&cc(&app, Method::GET, "/mode/pinned-value", None).await, 404, 40409);
 }
 
 #[tokio::test]

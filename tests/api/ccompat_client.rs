@@ -1,8 +1,9 @@
 //! Confluent's own Python client (`confluent-kafka`, pinned) against a real schemabus
 //! process: the script `tests/ccompat/confluent_client.py` registers, looks up, fetches
 //! by id, auto-registers on serialize, round-trips a record through the wire format,
-//! checks compatibility (verbose), config, mode, soft and permanent deletion, references
-//! across subjects and contexts, with HTTP Basic and Bearer keys.
+//! checks compatibility (verbose, all versions), config, mode (the global one deleted),
+//! soft and permanent deletion (`deleted_only`, paging), references across subjects,
+//! contexts (`get_contexts`, `:*:` listings), 405 and 404, with HTTP Basic and Bearer keys.
 //!
 //! The virtualenv is built under the target directory on first use (pip from PyPI). It
 //! fails loudly when it cannot be built: `.ci/run` installs python3-venv.

@@ -11,6 +11,8 @@ mod bus_support;
 mod buses;
 mod ccompat;
 mod ccompat_client;
+mod ccompat_contexts;
+mod ccompat_fixtures;
 mod compatibility;
 mod concurrency;
 mod discovery;

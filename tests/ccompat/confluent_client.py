@@ -105,6 +105,7 @@ step("compatibility with verbose")
 breaking = json.dumps({"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]})
 assert basic.test_compatibility("orders-value", Schema(order_v1, "JSON")) is True
 assert basic.test_compatibility("orders-value", Schema(breaking, "JSON")) is False
+assert basic.test_compatibility_all_versions("orders-value", Schema(order_v1, "JSON")) is True
 verbose = basic._rest_client.post(
     "compatibility/subjects/orders-value/versions/latest?verbose=true",
     body={"schemaType": "JSON", "schema": breaking},
@@ -131,10 +132,20 @@ expect_error(
 )
 assert basic.delete_mode("orders-value") == "READONLY"
 expect_error(lambda: basic.update_mode("orders-value", "SIDEWAYS"), 422, 42204)
+assert basic.update_global_mode("READONLY") == "READONLY"
+expect_error(lambda: basic.register_schema("ro-value", Schema(json.dumps({"type": "object"}), "JSON")), 422, 42205)
+assert basic._rest_client.delete("mode") == {"mode": "READONLY"}
+assert basic.get_global_mode() == "READWRITE"
+
+step("wrong method 405, unknown path 404")
+expect_error(lambda: basic._rest_client.put("subjects", body={}), 405, 405)
+expect_error(lambda: basic._rest_client.get("no/such/path"), 404, 404)
 
 step("soft and permanent delete of a version and a subject")
 assert basic.delete_version("orders-value", 2) == 2
 assert basic.get_versions("orders-value") == [1]
+assert basic.get_versions("orders-value", deleted_only=True) == [2]
+assert basic.get_versions("orders-value", deleted=True, offset=1, limit=1) == [2]
 assert basic.get_latest_version("orders-value").version == 1
 expect_error(lambda: basic.get_version("orders-value", 2), 404, 40402)
 expect_error(lambda: basic.delete_version("orders-value", 1, permanent=True), 404, 40407)
@@ -142,6 +153,7 @@ assert basic.delete_version("orders-value", 2, permanent=True) == 2
 assert basic.delete_subject("com.acme.Order") == [1]
 assert "com.acme.Order" not in basic.get_subjects()
 assert "com.acme.Order" in basic.get_subjects(deleted=True)
+assert basic.get_subjects(deleted_only=True) == ["com.acme.Order"]
 assert basic.delete_subject("com.acme.Order", permanent=True) == [1]
 assert "com.acme.Order" not in basic.get_subjects(deleted=True)
 assert basic.get_schema(sid).schema_str is not None  # still held by orders-value
@@ -174,5 +186,11 @@ assert basic.get_latest_version(":.staging:orders-value").version == 1
 assert basic.get_subjects() == sorted(basic.get_subjects())
 assert ":.staging:orders-value" not in basic.get_subjects()
 assert basic._rest_client.get("subjects", {"subjectPrefix": ":.staging:"}) == [":.staging:orders-value"]
+assert basic.get_subjects(subject_prefix=":.staging:") == [":.staging:orders-value"]
+assert basic.get_subjects(subject_prefix=":*:orders") == ["orders-value", ":.staging:orders-value"]
+contexts = basic.get_contexts()
+assert contexts[0] == "." and ".staging" in contexts, contexts
+assert basic.get_contexts(offset=0, limit=1) == ["."]
+assert sorted(basic.get_subjects_by_schema_id(sid, subject_name=":*:")) == [":.staging:orders-value", "orders-value"]
 
 print("ALL OK", flush=True)

@@ -48,3 +48,17 @@ pub(super) type Query = actix_web::web::Query<HashMap<String, String>>;
 pub(super) fn flag(query: &Query, name: &str) -> bool {
     query.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
+
+/// A listing cut by the `offset` and `limit` query parameters.
+pub(super) fn paged<T>(items: Vec<T>, query: &Query) -> CcResult<Vec<T>> {
+    crate::ccompat::page(
+        items,
+        query.get("offset").map(String::as_str),
+        query.get("limit").map(String::as_str),
+    )
+}
+
+/// `deletedOnly`, also as confluent-kafka's Python client spells it (`deleted_only`).
+pub(super) fn deleted_only(query: &Query) -> bool {
+    flag(query, "deletedOnly") || flag(query, "deleted_only")
+}

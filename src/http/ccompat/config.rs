@@ -53,6 +53,10 @@ pub(super) async fn set_global_mode(
     Ok(ok(&service.set_mode(None, &request.mode, flag(&query, "force")).await?))
 }
 
+pub(super) async fn delete_global_mode(service: Service) -> Answer {
+    Ok(ok(&service.delete_global_mode().await?))
+}
+
 pub(super) async fn get_mode(service: Service, path: web::Path<String>, query: Query) -> Answer {
     Ok(ok(&service.get_mode(Some(&path), flag(&query, "defaultToGlobal"))?))
 }

@@ -42,6 +42,20 @@ pub(crate) fn confluent_error(error: ApiError) -> HttpResponse {
     CcError::from(error).error_response()
 }
 
+/// 404 for a path no operation is at, as Confluent words it.
+pub(crate) fn not_found() -> HttpResponse {
+    CcError::new(404, 404, "HTTP 404 Not Found").error_response()
+}
+
+/// 405 for a path served with other methods (`allow`), as Confluent words it.
+pub(crate) fn method_not_allowed(allow: &str) -> HttpResponse {
+    let mut response = CcError::new(405, 405, "HTTP 405 Method Not Allowed").error_response();
+    if let Ok(value) = HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
 /// A 200 answer in Confluent's media type.
 pub(super) fn ok<T: Serialize>(value: &T) -> HttpResponse {
     HttpResponse::Ok()
@@ -63,6 +77,7 @@ pub fn scope() -> actix_web::Scope {
         .route("/schemas/ids/{id}/schema", web::get().to(schemas::get_raw_by_id))
         .route("/schemas/ids/{id}/subjects", web::get().to(schemas::subjects_of_id))
         .route("/schemas/ids/{id}/versions", web::get().to(schemas::versions_of_id))
+        .route("/contexts", web::get().to(subjects::list_contexts))
         .route("/subjects", web::get().to(subjects::list_subjects))
         .route("/subjects/{subject}", web::post().to(subjects::lookup))
         .route("/subjects/{subject}", web::delete().to(subjects::delete_subject))
@@ -85,6 +100,7 @@ pub fn scope() -> actix_web::Scope {
         .route("/config/{subject}", web::delete().to(config::delete_config))
         .route("/mode", web::get().to(config::get_global_mode))
         .route("/mode", web::put().to(config::set_global_mode))
+        .route("/mode", web::delete().to(config::delete_global_mode))
         .route("/mode/{subject}", web::get().to(config::get_mode))
         .route("/mode/{subject}", web::put().to(config::set_mode))
         .route("/mode/{subject}", web::delete().to(config::delete_mode))

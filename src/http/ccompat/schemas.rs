@@ -3,7 +3,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
 
-use super::body::{Query, flag};
+use super::body::{Query, flag, paged};
 use super::{Answer, MEDIA_TYPE, ok};
 use crate::ccompat::{CcError, CcompatService};
 
@@ -39,7 +39,8 @@ pub(super) async fn types() -> HttpResponse {
 
 pub(super) async fn list_schemas(service: Service, query: Query) -> Answer {
     let prefix = query.get("subjectPrefix").map(String::as_str);
-    Ok(ok(&service.list_schemas(prefix, flag(&query, "deleted"), flag(&query, "latestOnly"))?))
+    let schemas = service.list_schemas(prefix, flag(&query, "deleted"), flag(&query, "latestOnly"))?;
+    Ok(ok(&paged(schemas, &query)?))
 }
 
 pub(super) async fn get_by_id(service: Service, path: web::Path<String>, query: Query) -> Answer {
@@ -54,10 +55,14 @@ pub(super) async fn get_raw_by_id(service: Service, path: web::Path<String>, que
 
 pub(super) async fn subjects_of_id(service: Service, path: web::Path<String>, query: Query) -> Answer {
     let id = id_of(&path)?;
-    Ok(ok(&service.subjects_of_id(id, query.get("subject").map(String::as_str), flag(&query, "deleted"))?))
+    let subjects =
+        service.subjects_of_id(id, query.get("subject").map(String::as_str), flag(&query, "deleted"))?;
+    Ok(ok(&paged(subjects, &query)?))
 }
 
 pub(super) async fn versions_of_id(service: Service, path: web::Path<String>, query: Query) -> Answer {
     let id = id_of(&path)?;
-    Ok(ok(&service.versions_of_id(id, query.get("subject").map(String::as_str), flag(&query, "deleted"))?))
+    let versions =
+        service.versions_of_id(id, query.get("subject").map(String::as_str), flag(&query, "deleted"))?;
+    Ok(ok(&paged(versions, &query)?))
 }

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, web};
 
-use super::body::{Query, flag, json};
+use super::body::{Query, deleted_only, flag, json, paged};
 use super::{Answer, ok};
 use crate::ccompat::{CcompatService, SchemaRequest};
 
@@ -10,7 +10,12 @@ type Service = web::Data<CcompatService>;
 
 pub(super) async fn list_subjects(service: Service, query: Query) -> Answer {
     let prefix = query.get("subjectPrefix").map(String::as_str);
-    Ok(ok(&service.list_subjects(prefix, flag(&query, "deleted"), flag(&query, "deletedOnly"))?))
+    let subjects = service.list_subjects(prefix, flag(&query, "deleted"), deleted_only(&query))?;
+    Ok(ok(&paged(subjects, &query)?))
+}
+
+pub(super) async fn list_contexts(service: Service, query: Query) -> Answer {
+    Ok(ok(&paged(service.list_contexts()?, &query)?))
 }
 
 pub(super) async fn lookup(
@@ -39,7 +44,8 @@ pub(super) async fn delete_subject(service: Service, path: web::Path<String>, qu
 }
 
 pub(super) async fn list_versions(service: Service, path: web::Path<String>, query: Query) -> Answer {
-    Ok(ok(&service.list_versions(&path, flag(&query, "deleted"), flag(&query, "deletedOnly"))?))
+    let versions = service.list_versions(&path, flag(&query, "deleted"), deleted_only(&query))?;
+    Ok(ok(&paged(versions, &query)?))
 }
 
 pub(super) async fn get_version(service: Service, path: web::Path<(String, String)>, query: Query) -> Answer {
@@ -57,9 +63,13 @@ pub(super) async fn get_raw_version(
     Ok(super::schemas::raw(&view.schema))
 }
 
-pub(super) async fn referenced_by(service: Service, path: web::Path<(String, String)>) -> Answer {
+pub(super) async fn referenced_by(
+    service: Service,
+    path: web::Path<(String, String)>,
+    query: Query,
+) -> Answer {
     let (subject, version) = path.into_inner();
-    Ok(ok(&service.referenced_by(&subject, &version)?))
+    Ok(ok(&paged(service.referenced_by(&subject, &version)?, &query)?))
 }
 
 pub(super) async fn delete_version(
