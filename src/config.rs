@@ -83,6 +83,10 @@ pub struct Settings {
     /// Access control, rate limits and TLS (docs/SECURITY.md).
     #[command(flatten)]
     pub security: SecuritySettings,
+
+    /// Connection limits, timeouts and load shedding (docs/RELIABILITY.md#overload).
+    #[command(flatten)]
+    pub http: HttpLimits,
 }
 
 /// Settings of schema discovery (`serve` flags, each with a `SCHEMABUS_` variable).
@@ -317,6 +321,7 @@ impl Settings {
             bus: BusSettings::default(),
             discovery: DiscoverySettings::default(),
             security: SecuritySettings::default(),
+            http: HttpLimits::default(),
         }
     }
 
@@ -379,6 +384,7 @@ impl Settings {
             return Err("--max-receive-messages must be between 1 and 100".into());
         }
         self.security.validate(self.listen)?;
+        self.http.validate()?;
         Ok(())
     }
 }
@@ -464,6 +470,88 @@ impl SecuritySettings {
         }
         if self.rate_limit_per_second == 0 || self.rate_limit_burst == 0 {
             return Err("--rate-limit-per-second and --rate-limit-burst must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// What one client, or many, may hold of the service (`serve` flags, each with a
+/// `SCHEMABUS_` variable): past these the service sheds load with `503` and
+/// `Retry-After` or cuts the connection, instead of queueing without bound. The probes
+/// (`/healthz`, `/readyz`) and `/metrics` are never shed.
+#[derive(Debug, Clone, Args)]
+pub struct HttpLimits {
+    /// Requests served at once, across workers; one more answers `503 overloaded`.
+    #[arg(long, env = "SCHEMABUS_MAX_INFLIGHT_REQUESTS", default_value_t = 1024)]
+    pub max_inflight_requests: usize,
+
+    /// Queue receives waiting (`waitSeconds` > 0) at once; one more answers `503 overloaded`.
+    #[arg(long, env = "SCHEMABUS_MAX_LONG_POLLS", default_value_t = 256)]
+    pub max_long_polls: usize,
+
+    /// Seconds a shed request is told to wait (`Retry-After`).
+    #[arg(long, env = "SCHEMABUS_OVERLOAD_RETRY_AFTER_SECONDS", default_value_t = 1)]
+    pub overload_retry_after_seconds: u64,
+
+    /// Time a client has to send a request's head (line and headers), in ms; a slower
+    /// one gets `408` and the connection is closed (slow-loris).
+    #[arg(long, env = "SCHEMABUS_HEADER_READ_TIMEOUT_MS", default_value_t = 5000)]
+    pub header_read_timeout_ms: u64,
+
+    /// Time a client has to send a request's whole body, in ms; a slower one gets `408
+    /// request_timeout`.
+    #[arg(long, env = "SCHEMABUS_BODY_READ_TIMEOUT_MS", default_value_t = 30_000)]
+    pub body_read_timeout_ms: u64,
+
+    /// Largest total size of a request's headers (names and values), in bytes; a larger
+    /// one gets `431 headers_too_large`. The HTTP parser also stops at 96 headers and at
+    /// a 128 KiB head.
+    #[arg(long, env = "SCHEMABUS_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, env = "SCHEMABUS_KEEP_ALIVE_SECONDS", default_value_t = 5)]
+    pub keep_alive_seconds: u64,
+
+    /// Open connections per worker; past it, new connections wait in the listen backlog.
+    #[arg(long, env = "SCHEMABUS_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            max_inflight_requests: 1024,
+            max_long_polls: 256,
+            overload_retry_after_seconds: 1,
+            header_read_timeout_ms: 5000,
+            body_read_timeout_ms: 30_000,
+            max_header_bytes: 16 * 1024,
+            keep_alive_seconds: 5,
+            max_connections: 4096,
+        }
+    }
+}
+
+impl HttpLimits {
+    /// Checks ranges.
+    ///
+    /// # Errors
+    /// A message naming the flag.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_inflight_requests == 0 || self.max_long_polls == 0 || self.max_connections == 0 {
+            return Err(
+                "--max-inflight-requests, --max-long-polls and --max-connections must be at least 1".into()
+            );
+        }
+        if self.header_read_timeout_ms < 100 || self.body_read_timeout_ms < 100 {
+            return Err("--header-read-timeout-ms and --body-read-timeout-ms must be at least 100".into());
+        }
+        if self.max_header_bytes < 1024 {
+            return Err("--max-header-bytes must be at least 1024".into());
+        }
+        if self.overload_retry_after_seconds == 0 {
+            return Err("--overload-retry-after-seconds must be at least 1".into());
         }
         Ok(())
     }

@@ -133,6 +133,12 @@ error_codes! {
     Forbidden => ("forbidden", 403, Denied, "The API key is valid but has no grant for this operation on this resource; `details.required` names the grant."),
     /// The key made more requests than its token bucket allows.
     RateLimited => ("rate_limited", 429, Throttled, "The API key is over its request rate; retry after the `Retry-After` header's seconds."),
+    /// The service is at its limit of concurrent requests or long polls (load shedding).
+    Overloaded => ("overloaded", 503, Throttled, "The service is at its limit of concurrent requests (`--max-inflight-requests`) or long polls (`--max-long-polls`); retry after the `Retry-After` header's seconds."),
+    /// The request body did not arrive in time (a slow or stalled client).
+    RequestTimeout => ("request_timeout", 408, InvalidRequest, "The request body did not arrive within `--body-read-timeout-ms`; resend it on a faster connection."),
+    /// The request's headers are larger than the configured limit.
+    HeadersTooLarge => ("headers_too_large", 431, InvalidRequest, "The request's headers are larger than `--max-header-bytes` in total; send fewer or shorter headers."),
     /// An API key of that name exists already.
     KeyExists => ("key_exists", 409, Conflict, "An API key with this name already exists; revoke it first or choose another name."),
     /// The API key does not exist.

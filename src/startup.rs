@@ -2,7 +2,7 @@
 //! `main` and the tests both build the service through [`Application::build`].
 
 use std::net::TcpListener;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, ServerHandle, Service as _};
 use actix_web::middleware::ErrorHandlers;
@@ -118,6 +118,8 @@ impl Application {
         let http_settings =
             web::Data::new(HttpSettings { max_validation_errors: settings.max_validation_errors });
         let max_body = settings.max_body_bytes;
+        let overload = web::Data::new(http::overload::Overload::new(&settings.http));
+        let limits = settings.http.clone();
         let api = http::openapi();
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -129,6 +131,7 @@ impl Application {
                 .app_data(http_settings.clone())
                 .app_data(access.clone())
                 .app_data(ccompat.clone())
+                .app_data(overload.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(http::query_config())
                 .configure(http::configure)
@@ -147,6 +150,7 @@ impl Application {
                 )
                 .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
                 .wrap(actix_web::middleware::from_fn(http::access::enforce))
+                .wrap(actix_web::middleware::from_fn(http::overload::shed))
                 .wrap(
                     ErrorHandlers::new()
                         .default_handler_client(http::normalise_error_body)
@@ -179,6 +183,10 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
+        let server = server
+            .client_request_timeout(Duration::from_millis(limits.header_read_timeout_ms))
+            .keep_alive(Duration::from_secs(limits.keep_alive_seconds))
+            .max_connections(limits.max_connections);
         let server = server.shutdown_timeout(10).run();
         tracing::info!(
             port,

@@ -202,6 +202,9 @@ impl From<ApiError> for CcError {
             | Code::TraceNotFound => (404, 404),
             Code::TooManyEntries => (422, 422),
             Code::StorageUnavailable | Code::Internal => (500, 50001),
+            Code::Overloaded => (503, 503),
+            Code::RequestTimeout => (408, 408),
+            Code::HeadersTooLarge => (431, 431),
         };
         Self { status, error_code, message: e.message }
     }

@@ -16,7 +16,14 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        HttpResponse::build(self.status_code()).json(self.body())
+        let mut res = HttpResponse::build(self.status_code());
+        // A retryable refusal (rate limit, load shedding, a full disk) says when to retry.
+        if let Some(seconds) =
+            self.details.as_ref().and_then(|d| d.get("retryAfterSeconds")).and_then(serde_json::Value::as_u64)
+        {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+        }
+        res.json(self.body())
     }
 }
 

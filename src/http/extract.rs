@@ -62,6 +62,10 @@ fn payload_error(e: actix_web::Error) -> ApiError {
             Code::PayloadTooLarge,
             "The request body is larger than the configured limit. Hint: send less, or raise --max-body-bytes.",
         ),
+        Some(PayloadError::Io(io)) if io.kind() == std::io::ErrorKind::TimedOut => ApiError::new(
+            Code::RequestTimeout,
+            "The request body did not arrive within --body-read-timeout-ms. Hint: resend it on a faster connection.",
+        ),
         _ => ApiError::new(
             Code::InvalidRequest,
             format!("The request body could not be read: {e}. Hint: resend it."),

@@ -16,6 +16,7 @@ pub mod extract;
 mod health;
 mod inference;
 mod metrics;
+pub mod overload;
 mod owned_schemas;
 mod patterns;
 mod queues;
@@ -159,7 +160,8 @@ pub fn openapi() -> OpenApiDoc {
 
 /// Declares the `bearer` security scheme, and on every operation its requirement (from
 /// the access table: anonymous operations list an empty requirement) and, when it needs
-/// a key, the 401, 403 and 429 answers.
+/// a key, the 401, 403 and 429 answers; and the answers of the overload limits (408,
+/// 431, 503) on every operation they apply to.
 fn secure(mut api: OpenApiDoc) -> OpenApiDoc {
     use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
@@ -197,6 +199,22 @@ fn secure(mut api: OpenApiDoc) -> OpenApiDoc {
         ];
         for (method, operation) in operations {
             let Some(op) = operation.as_mut() else { continue };
+            // The limits of src/http/overload.rs hold for every operation but the probes.
+            if !overload::NEVER_SHED.contains(&path.as_str()) {
+                let responses = &mut op.responses.responses;
+                responses.entry("431".into()).or_insert_with(|| {
+                    error("The headers are over `--max-header-bytes` (`headers_too_large`).").into()
+                });
+                responses.entry("503".into()).or_insert_with(|| {
+                    error("The service is at its concurrency limit (`overloaded`); retry after `Retry-After` seconds.")
+                        .into()
+                });
+                if op.request_body.is_some() {
+                    responses.entry("408".into()).or_insert_with(|| {
+                        error("The body did not arrive within `--body-read-timeout-ms` (`request_timeout`).").into()
+                    });
+                }
+            }
             if anonymous.contains(&(method.to_owned(), path.as_str())) {
                 op.security = Some(vec![SecurityRequirement::default()]);
                 continue;

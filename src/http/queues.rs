@@ -115,12 +115,14 @@ pub(crate) async fn delete_queue(
         (status = 200, description = "Zero or more messages.", body = ReceiveResponse),
         (status = 400, description = "Malformed body or out-of-range value.", body = ErrorBody),
         (status = 404, description = "No such queue.", body = ErrorBody),
+        (status = 503, description = "Every long-poll slot is taken (`overloaded`, with `Retry-After`).", body = ErrorBody),
     )
 )]
 #[post("/queues/{queue}/receive")]
 pub(crate) async fn receive(
     service: web::Data<BusService>,
     path: web::Path<String>,
+    overload: web::Data<crate::http::overload::Overload>,
     ApiJson(request): ApiJson<ReceiveRequest>,
 ) -> HandlerResult<web::Json<ReceiveResponse>> {
     // `--max-receive-messages` may lower the queues' own ceiling of 100.
@@ -132,6 +134,11 @@ pub(crate) async fn receive(
         )
         .with_details(serde_json::json!({"pointer": "/maxMessages", "limit": limit})));
     }
+    // A long poll holds a slot of its own budget for as long as it waits.
+    let _slot = match request.wait_seconds {
+        Some(w) if w > 0 => Some(overload.long_poll()?),
+        _ => None,
+    };
     Ok(web::Json(service.queues().receive(&path, request).await?))
 }
 

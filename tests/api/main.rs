@@ -23,6 +23,7 @@ mod helpers;
 mod inference;
 mod limits;
 mod openapi;
+mod overload;
 mod patterns;
 mod permissions;
 mod project;
