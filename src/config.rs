@@ -192,6 +192,12 @@ pub struct BusSettings {
     /// in a queue are kept whatever their age, up to their queue's retention.
     #[arg(long, env = "SCHEMABUS_EVENT_RETENTION_HOURS", default_value_t = 24)]
     pub event_retention_hours: u64,
+
+    /// The same retention in minutes (at least 1), replacing `--event-retention-hours`:
+    /// for small disks and for soak runs that must see compaction reclaim space.
+    #[arg(long, env = "SCHEMABUS_EVENT_RETENTION_MINUTES")]
+    pub event_retention_minutes: Option<u64>,
+
     /// Most rules on one bus.
     #[arg(long, env = "SCHEMABUS_MAX_RULES_PER_BUS", default_value_t = 300)]
     pub max_rules_per_bus: usize,
@@ -209,6 +215,14 @@ pub struct BusSettings {
     pub delivery: DeliverySettings,
 }
 
+impl BusSettings {
+    /// How long accepted events stay in the journal.
+    pub fn event_retention(&self) -> std::time::Duration {
+        let minutes = self.event_retention_minutes.unwrap_or(self.event_retention_hours.saturating_mul(60));
+        std::time::Duration::from_secs(minutes.saturating_mul(60))
+    }
+}
+
 impl Default for BusSettings {
     fn default() -> Self {
         Self {
@@ -224,6 +238,7 @@ impl Default for BusSettings {
             max_forward_hops: 4,
             journal_segment_mb: 64,
             event_retention_hours: 24,
+            event_retention_minutes: None,
             max_rules_per_bus: 300,
             max_pattern_chars: 4096,
             max_receive_messages: 100,
@@ -351,6 +366,9 @@ impl Settings {
         }
         if self.bus.journal_segment_mb == 0 || self.bus.journal_segment_mb > 4096 {
             return Err("--journal-segment-mb must be between 1 and 4096".into());
+        }
+        if self.bus.event_retention_minutes == Some(0) {
+            return Err("--event-retention-minutes must be at least 1".into());
         }
         if self.bus.event_retention_hours == 0 {
             return Err("--event-retention-hours must be at least 1".into());

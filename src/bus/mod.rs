@@ -206,7 +206,7 @@ impl BusService {
     /// relaxed`.
     pub fn start_background_tasks(&self) {
         let store = self.store.clone();
-        let retention = Duration::from_secs(self.settings.event_retention_hours.saturating_mul(3600));
+        let retention = self.settings.event_retention();
         std::thread::Builder::new()
             .name("schemabus-compact".into())
             .spawn(move || {
