@@ -202,6 +202,7 @@ impl From<ApiError> for CcError {
             | Code::TraceNotFound => (404, 404),
             Code::TooManyEntries => (422, 422),
             Code::StorageUnavailable | Code::Internal => (500, 50001),
+            Code::StorageFull => (507, 50001),
         };
         Self { status, error_code, message: e.message }
     }

@@ -16,9 +16,17 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        HttpResponse::build(self.status_code()).json(self.body())
+        let mut response = HttpResponse::build(self.status_code());
+        if self.code == Code::StorageFull {
+            // Retryable: the write was not made, and space can come back at any time.
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(STORAGE_FULL_RETRY_SECONDS)));
+        }
+        response.json(self.body())
     }
 }
+
+/// `Retry-After` of a `storage_full` answer.
+pub(crate) const STORAGE_FULL_RETRY_SECONDS: u32 = 5;
 
 /// The code for an error status produced outside our handlers (routing, actix itself).
 fn code_for_status(status: StatusCode) -> Code {

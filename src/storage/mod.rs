@@ -35,6 +35,7 @@ mod queues;
 mod registries;
 mod schema_ids;
 mod schemas;
+mod space;
 #[cfg(test)]
 mod tests;
 
@@ -107,6 +108,11 @@ pub(crate) const SCHEMA_ID_VERSIONS: &str = "schema_id_versions";
 /// Confluent registry modes (see `modes.rs`).
 pub(crate) const MODES: &str = "ccompat_modes";
 
+/// Default of `--min-free-disk-mb`: room for what sled and the journal may still write
+/// from memory after the check (sled's 8 MiB log buffer, up to 8 MiB of deferred journal
+/// bytes), several times over.
+pub const DEFAULT_MIN_FREE_DISK_MB: u64 = 64;
+
 /// Storage tuning that users may want to set.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -116,6 +122,9 @@ pub struct StoreOptions {
     pub journal_segment_bytes: u64,
     /// Longest a group commit waits for requests still building their batch.
     pub group_commit_delay: std::time::Duration,
+    /// Free bytes kept on the data directory's disk: writes are refused with
+    /// [`StorageError::Full`] below it (0: no guard). See `space.rs`.
+    pub min_free_disk_bytes: u64,
 }
 
 impl Default for StoreOptions {
@@ -124,6 +133,7 @@ impl Default for StoreOptions {
             cache_capacity_bytes: 64 * 1024 * 1024,
             journal_segment_bytes: 64 * 1024 * 1024,
             group_commit_delay: std::time::Duration::from_micros(1000),
+            min_free_disk_bytes: DEFAULT_MIN_FREE_DISK_MB * 1024 * 1024,
         }
     }
 }
@@ -167,6 +177,8 @@ pub struct Store {
     pub(crate) discovery_hints: sled::Tree,
     pub(crate) discovery_drift: sled::Tree,
     journal: Arc<Journal>,
+    /// Refuses writes while the disk is (nearly) full.
+    space: Arc<space::SpaceGuard>,
     queue_index: Arc<QueueIndex>,
     /// Decoded records of existing buses (see `buses.rs`).
     bus_cache: Arc<RwLock<HashMap<String, crate::model::BusRecord>>>,
@@ -241,6 +253,7 @@ impl Store {
                 journal
             },
             queue_index,
+            space: Arc::new(space::SpaceGuard::new(dir, options.min_free_disk_bytes)),
             bus_cache: Arc::default(),
             api_keys: tree(API_KEYS)?,
             audit: tree(AUDIT)?,
@@ -313,6 +326,14 @@ impl Store {
         }
     }
 
+    /// Refuses a write (before anything is written) while the disk is full: see `space.rs`.
+    ///
+    /// # Errors
+    /// [`StorageError::Full`].
+    pub(crate) fn room(&self) -> Result<(), StorageError> {
+        self.space.check()
+    }
+
     /// Runs a multi-tree transaction under the commit lock, and counts it as a write.
     pub(crate) fn in_commit<T>(&self, work: impl FnOnce() -> T) -> T {
         let result = {
@@ -381,6 +402,7 @@ impl Store {
     /// # Errors
     /// Whatever keeps the write or the flush from succeeding.
     pub async fn probe(&self) -> Result<(), StorageError> {
+        self.room()?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp().to_be_bytes();
         self.meta.insert(PROBE_KEY, &now)?;
         self.wrote();
