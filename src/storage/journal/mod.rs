@@ -30,7 +30,9 @@
 //! poisons the journal (see [`Journal::poison`]).
 //!
 //! Crash safety: a segment is synced before the next one is created, so only the last
-//! segment can end in a torn frame; opening truncates it to its last whole frame. Older
+//! segment can end in a torn frame; opening truncates it to its last whole frame, unless
+//! a whole frame follows the bad one (damage in the middle, not a torn end: opening
+//! refuses, naming the file and the offset, rather than drop what follows). Older
 //! segments are deleted only from the front (see `Store::compact_journal`), so every
 //! record that survives has every later record surviving too.
 
@@ -298,7 +300,14 @@ impl Journal {
             if !scanned.clean_tail {
                 if !last {
                     return Err(io::Error::other(format!(
-                        "journal segment {} is damaged at byte {whole} (it is not the last segment, so this is not a torn write); restore the data directory from a backup",
+                        "journal segment {} is damaged at byte {whole} (it is not the last segment, so this is not a torn write); see docs/RELIABILITY.md#storage-faults for the repair",
+                        path.display()
+                    )));
+                }
+                // A torn write leaves nothing whole after it; damage in the middle does.
+                if let Some(next) = replay::whole_frame_after(&file, whole, scanned.len)? {
+                    return Err(io::Error::other(format!(
+                        "journal segment {} is damaged at byte {whole}, and whole records follow at byte {next}: not a torn write at the end, so nothing is dropped; see docs/RELIABILITY.md#storage-faults for the repair",
                         path.display()
                     )));
                 }
@@ -832,6 +841,31 @@ mod tests {
         std::fs::write(&first, bytes).expect("damages");
         let error = Journal::open(dir.path(), 4096, |_| {}).expect_err("refused");
         assert!(error.to_string().contains("damaged"), "{error}");
+    }
+
+    #[test]
+    fn damage_in_the_middle_of_the_last_segment_is_refused_not_truncated() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (journal, _) = replay_all(dir.path());
+        let at: Vec<u64> = (0..5)
+            .map(|i| journal.append(&events(&format!("b{i}"), b"x\n"), Write::Now).expect("appends"))
+            .collect();
+        drop(journal);
+        let segment = segment_path(dir.path(), 0);
+        let mut bytes = std::fs::read(&segment).expect("reads");
+        bytes[at[2] as usize + FRAME_HEADER + 1] ^= 0xFF; // a payload byte of the third record
+        std::fs::write(&segment, &bytes).expect("damages");
+        let error = Journal::open(dir.path(), 4096, |_| {}).expect_err("refused");
+        let message = error.to_string();
+        assert!(message.contains(&segment.display().to_string()), "{message}");
+        assert!(message.contains(&format!("damaged at byte {}", at[2])), "{message}");
+        assert!(message.contains(&format!("follow at byte {}", at[3])), "{message}");
+        assert_eq!(std::fs::read(&segment).expect("reads"), bytes, "nothing was truncated");
+        // The same damage in the header's length field: the next record is found anyway.
+        bytes[at[2] as usize] ^= 0x40;
+        std::fs::write(&segment, &bytes).expect("damages");
+        let error = Journal::open(dir.path(), 4096, |_| {}).expect_err("refused");
+        assert!(error.to_string().contains(&format!("follow at byte {}", at[3])), "{error}");
     }
 
     #[tokio::test]
