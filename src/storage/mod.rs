@@ -35,6 +35,7 @@ mod queues;
 mod registries;
 mod schema_ids;
 mod schemas;
+mod seal;
 mod space;
 #[cfg(test)]
 mod tests;
@@ -66,6 +67,8 @@ pub const FORMAT_VERSION: u32 = 2;
 const META: &str = "meta";
 const FORMAT_KEY: &[u8] = b"format_version";
 const PROBE_KEY: &[u8] = b"readiness_probe";
+/// The counter of sled flushes (see `seal.rs`).
+const FLUSH_MARK_KEY: &[u8] = b"flush_mark";
 
 pub(crate) const REGISTRIES: &str = "registries";
 pub(crate) const SCHEMAS: &str = "schemas";
@@ -151,6 +154,8 @@ struct Durability {
     flushed: AtomicU64,
     /// Flushes that reached the disk (to see group commit work, in metrics).
     flushes: AtomicU64,
+    /// The last flush mark stored in sled (see `seal.rs`).
+    mark: AtomicU64,
 }
 
 /// The embedded database and its trees. Cheap to clone (sled handles are `Arc`s).
@@ -177,6 +182,8 @@ pub struct Store {
     pub(crate) discovery_hints: sled::Tree,
     pub(crate) discovery_drift: sled::Tree,
     journal: Arc<Journal>,
+    /// Written after every sled flush (see `seal.rs`).
+    seal: Arc<seal::Seal>,
     /// Refuses writes while the disk is (nearly) full.
     space: Arc<space::SpaceGuard>,
     queue_index: Arc<QueueIndex>,
@@ -221,6 +228,8 @@ impl Store {
             .open()
             .map_err(|e| StorageError::Open { path: dir.to_path_buf(), reason: describe_open_error(&e) })?;
         let tree = |name: &str| db.open_tree(name).map_err(StorageError::from);
+        let (seal, sealed) = seal::Seal::open(dir)
+            .map_err(|e| StorageError::Open { path: dir.to_path_buf(), reason: format!("sled.seal: {e}") })?;
         let queue_index = Arc::new(QueueIndex::default());
         let journal = Journal::open(&dir.join("journal"), options.journal_segment_bytes, |replayed| {
             queue_index.replay(&replayed);
@@ -254,6 +263,7 @@ impl Store {
             },
             queue_index,
             space: Arc::new(space::SpaceGuard::new(dir, options.min_free_disk_bytes)),
+            seal: Arc::new(seal),
             bus_cache: Arc::default(),
             api_keys: tree(API_KEYS)?,
             audit: tree(AUDIT)?,
@@ -270,11 +280,32 @@ impl Store {
             durability: Arc::default(),
             db,
         };
+        store.check_seal(sealed)?;
         store.check_format()?;
         let queues: std::collections::HashSet<String> =
             store.list_queues()?.into_iter().map(|q| q.name).collect();
         store.queue_index.retain_queues(|name| queues.contains(name));
         Ok(store)
+    }
+
+    /// Refuses a sled that came back without flushes the seal says it made (see
+    /// `seal.rs`).
+    fn check_seal(&self, sealed: u64) -> Result<(), StorageError> {
+        let mark = match self.meta.get(FLUSH_MARK_KEY)? {
+            Some(bytes) => <[u8; 8]>::try_from(bytes.as_ref()).map(u64::from_be_bytes).unwrap_or(0),
+            None => 0,
+        };
+        if mark < sealed {
+            return Err(StorageError::Open {
+                path: self.path.clone(),
+                reason: format!(
+                    "sled's file {} lost writes it had acknowledged: it holds flush {mark}, sled.seal says flush {sealed} was made. sled recovered only up to a damaged entry (its byte offset is the `lid` of the line 'read corrupted msg' that --log-level sled=trace prints). Nothing was changed; see docs/RELIABILITY.md#storage-faults for the repair",
+                    self.path.join("sled").join("db").display()
+                ),
+            });
+        }
+        self.durability.mark.store(mark.max(sealed), Ordering::Release);
+        Ok(())
     }
 
     fn check_format(&self) -> Result<(), StorageError> {
@@ -390,7 +421,11 @@ impl Store {
         let covered = d.written.load(Ordering::Acquire);
         {
             let _exclusive = d.commit.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mark = d.mark.load(Ordering::Acquire) + 1;
+            self.meta.insert(FLUSH_MARK_KEY, &mark.to_be_bytes())?;
             self.db.flush()?;
+            d.mark.store(mark, Ordering::Release);
+            self.seal.write(mark);
         }
         d.flushed.fetch_max(covered, Ordering::AcqRel);
         d.flushes.fetch_add(1, Ordering::Relaxed);
