@@ -47,7 +47,7 @@ fn producer(
         let entries: Vec<(Value, Put, bool)> = (0..5)
             .map(|_| {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
-                let put = Put { even: n % 2 == 0, hook: rng.u8(0..4) == 0 };
+                let put = Put { even: n.is_multiple_of(2), hook: rng.u8(0..4) == 0 };
                 let valid = rng.u8(0..10) != 0;
                 let kind = if rng.u8(0..5) == 0 { "archived" } else { "live" };
                 let value = if valid { json!(n) } else { json!(format!("not a number {n}")) };

@@ -58,10 +58,7 @@ fn written(segment: &Path) -> usize {
 }
 
 fn refused(launch: &Launch, names: &[&str]) -> String {
-    let error = match Service::start(launch) {
-        Ok(_) => panic!("the service started on a damaged directory"),
-        Err(e) => e,
-    };
+    let Err(error) = Service::start(launch) else { panic!("the service started on a damaged directory") };
     for name in names {
         assert!(error.contains(name), "the refusal does not name {name}: {error}");
     }
