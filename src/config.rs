@@ -55,6 +55,11 @@ pub struct Settings {
     #[arg(long, env = "SCHEMABUS_STORAGE_CACHE_MB", default_value_t = 64)]
     pub storage_cache_mb: u64,
 
+    /// Free space, in MiB, kept on the disk holding the data directory: below it, writes
+    /// answer 507 `storage_full` (reads go on) until space is freed; 0 turns it off.
+    #[arg(long, env = "SCHEMABUS_MIN_FREE_DISK_MB", default_value_t = crate::storage::DEFAULT_MIN_FREE_DISK_MB)]
+    pub min_free_disk_mb: u64,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "SCHEMABUS_WORKERS")]
     pub workers: Option<usize>,
@@ -329,6 +334,7 @@ impl Settings {
             validator_cache: 10_000,
             codegen_templates: None,
             storage_cache_mb: 64,
+            min_free_disk_mb: crate::storage::DEFAULT_MIN_FREE_DISK_MB,
             workers: Some(2),
             log_level: "warn".to_owned(),
             log_format: LogFormat::Text,

@@ -127,6 +127,8 @@ error_codes! {
     EntriesTooLarge => ("entries_too_large", 413, InvalidRequest, "The total entry size of a PutEvents request (computed as EventBridge does) is over the configured limit."),
     /// The data directory cannot be used (locked, corrupt, or from a newer release).
     StorageUnavailable => ("storage_unavailable", 503, Internal, "The storage is not open or not writable; see the service log."),
+    /// The disk holding the data directory is full (or below `--min-free-disk-mb`).
+    StorageFull => ("storage_full", 507, Internal, "The disk holding the data directory is full (or has less free space than `--min-free-disk-mb`); nothing was written. Retry after the `Retry-After` seconds; writes resume by themselves once space is freed."),
     /// No API key was sent, or it is not one this service knows (revoked, mistyped).
     Unauthorized => ("unauthorized", 401, Denied, "The request has no `Authorization: Bearer <key>` header, or the key is unknown or revoked."),
     /// The key is valid but lacks the grant this operation needs.

@@ -66,6 +66,7 @@ impl Application {
                 cache_capacity_bytes: settings.storage_cache_mb * 1024 * 1024,
                 journal_segment_bytes: settings.bus.journal_segment_mb * 1024 * 1024,
                 group_commit_delay: std::time::Duration::from_micros(settings.bus.group_commit_delay_us),
+                min_free_disk_bytes: settings.min_free_disk_mb.saturating_mul(1024 * 1024),
             },
         )?;
         let registry = RegistryService::new(

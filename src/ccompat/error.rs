@@ -205,6 +205,7 @@ impl From<ApiError> for CcError {
             Code::Overloaded => (503, 503),
             Code::RequestTimeout => (408, 408),
             Code::HeadersTooLarge => (431, 431),
+            Code::StorageFull => (507, 50001),
         };
         Self { status, error_code, message: e.message }
     }

@@ -18,14 +18,21 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut res = HttpResponse::build(self.status_code());
         // A retryable refusal (rate limit, load shedding, a full disk) says when to retry.
-        if let Some(seconds) =
-            self.details.as_ref().and_then(|d| d.get("retryAfterSeconds")).and_then(serde_json::Value::as_u64)
-        {
-            res.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+        let seconds = self
+            .details
+            .as_ref()
+            .and_then(|d| d.get("retryAfterSeconds"))
+            .and_then(serde_json::Value::as_u64)
+            .or((self.code == Code::StorageFull).then_some(u64::from(STORAGE_FULL_RETRY_SECONDS)));
+        if let Some(seconds) = seconds {
+            res.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
         }
         res.json(self.body())
     }
 }
+
+/// `Retry-After` of a `storage_full` answer.
+pub(crate) const STORAGE_FULL_RETRY_SECONDS: u32 = 5;
 
 /// The code for an error status produced outside our handlers (routing, actix itself).
 fn code_for_status(status: StatusCode) -> Code {

@@ -160,7 +160,8 @@ pub fn openapi() -> OpenApiDoc {
 
 /// Declares the `bearer` security scheme, and on every operation its requirement (from
 /// the access table: anonymous operations list an empty requirement) and, when it needs
-/// a key, the 401, 403 and 429 answers; and the answers of the overload limits (408,
+/// a key, the 401, 403 and 429 answers; on every operation that may write (all but
+/// GET), the 507 `storage_full` answer; and the answers of the overload limits (408,
 /// 431, 503) on every operation they apply to.
 fn secure(mut api: OpenApiDoc) -> OpenApiDoc {
     use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
@@ -214,6 +215,11 @@ fn secure(mut api: OpenApiDoc) -> OpenApiDoc {
                         error("The body did not arrive within `--body-read-timeout-ms` (`request_timeout`).").into()
                     });
                 }
+            }
+            if method != "get" {
+                op.responses.responses.entry("507".into()).or_insert_with(|| {
+                    error("The disk holding the data directory is full (`storage_full`): nothing was written; retry after `Retry-After` seconds.").into()
+                });
             }
             if anonymous.contains(&(method.to_owned(), path.as_str())) {
                 op.security = Some(vec![SecurityRequirement::default()]);

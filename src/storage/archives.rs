@@ -27,6 +27,7 @@ fn event_key(bus: &str, archive: &str, time_ms: u64, seq: u64) -> Vec<u8> {
 impl Store {
     /// Creates or replaces an archive's settings.
     pub(crate) fn put_archive(&self, record: &ArchiveRecord) -> Result<(), StorageError> {
+        self.room()?;
         self.archives.insert(schema_key(&record.bus, &record.name), encode(record))?;
         self.wrote();
         Ok(())
@@ -49,6 +50,7 @@ impl Store {
 
     /// Deletes an archive and its events. Returns whether it existed.
     pub(crate) fn delete_archive(&self, bus: &str, name: &str) -> Result<bool, StorageError> {
+        self.room()?;
         let existed = self.archives.remove(schema_key(bus, name))?.is_some();
         for key in self.archived.scan_prefix(event_prefix(bus, name)).keys() {
             self.archived.remove(key?)?;
@@ -66,6 +68,7 @@ impl Store {
         seq: u64,
         event: &[u8],
     ) -> Result<(), StorageError> {
+        self.room()?;
         self.archived.insert(event_key(bus, archive, time_ms, seq), event)?;
         self.wrote();
         Ok(())
@@ -123,6 +126,7 @@ impl Store {
         archive: &str,
         before_ms: u64,
     ) -> Result<(u64, u64), StorageError> {
+        self.room()?;
         let (mut n, mut size) = (0, 0);
         for item in self.archived.range(event_key(bus, archive, 0, 0)..event_key(bus, archive, before_ms, 0))
         {
@@ -139,6 +143,7 @@ impl Store {
 
     /// Creates or replaces a replay record.
     pub(crate) fn put_replay(&self, record: &ReplayRecord) -> Result<(), StorageError> {
+        self.room()?;
         self.replays.insert(record.name.as_bytes(), encode(record))?;
         self.wrote();
         Ok(())

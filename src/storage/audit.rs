@@ -8,6 +8,7 @@ use crate::model::AuditRecord;
 impl Store {
     /// Appends a record; returns its sequence number (also written into `record.id`).
     pub(crate) fn append_audit(&self, record: &mut AuditRecord) -> Result<u64, StorageError> {
+        self.room()?;
         let seq = self.next_seq();
         record.id = seq.to_string();
         self.audit.insert(seq.to_be_bytes(), encode(record))?;

@@ -29,6 +29,7 @@ impl Store {
 
     /// Inserts a bus unless one of that name exists. Returns false when it exists.
     pub(crate) fn create_bus(&self, record: &BusRecord) -> Result<bool, StorageError> {
+        self.room()?;
         let mut cache = self.bus_cache.write().unwrap_or_else(PoisonError::into_inner);
         let swapped =
             self.buses.compare_and_swap(record.name.as_bytes(), None::<&[u8]>, Some(encode(record)))?;
@@ -39,6 +40,7 @@ impl Store {
 
     /// Replaces a bus's record.
     pub(crate) fn put_bus(&self, record: &BusRecord) -> Result<(), StorageError> {
+        self.room()?;
         let mut cache = self.bus_cache.write().unwrap_or_else(PoisonError::into_inner);
         self.buses.insert(record.name.as_bytes(), encode(record))?;
         self.wrote();
@@ -49,6 +51,7 @@ impl Store {
     /// Deletes a bus and its rules (single-key removes: a half-done delete leaves
     /// orphan rules that the next delete or startup ignores, never a broken bus).
     pub(crate) fn delete_bus(&self, name: &str) -> Result<bool, StorageError> {
+        self.room()?;
         for rule in self.list_rules(name)? {
             self.rules.remove(schema_key(name, &rule.name))?;
         }
@@ -72,6 +75,7 @@ impl Store {
 
     /// Creates or replaces a rule.
     pub(crate) fn put_rule(&self, record: &RuleRecord) -> Result<(), StorageError> {
+        self.room()?;
         self.rules.insert(schema_key(&record.bus, &record.name), encode(record))?;
         self.wrote();
         Ok(())
@@ -79,6 +83,7 @@ impl Store {
 
     /// Deletes a rule. Returns whether it existed.
     pub(crate) fn delete_rule(&self, bus: &str, rule: &str) -> Result<bool, StorageError> {
+        self.room()?;
         let existed = self.rules.remove(schema_key(bus, rule))?.is_some();
         self.wrote();
         Ok(existed)

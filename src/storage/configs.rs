@@ -32,6 +32,7 @@ impl Store {
         schema: Option<&str>,
         config: &T,
     ) -> Result<(), StorageError> {
+        self.room()?;
         self.configs.insert(key(registry, schema), encode(config))?;
         self.wrote();
         Ok(())
@@ -39,6 +40,7 @@ impl Store {
 
     /// Removes the configuration of a schema, or of a registry and all its schemas.
     pub(crate) fn remove_configs(&self, registry: &str, schema: Option<&str>) -> Result<(), StorageError> {
+        self.room()?;
         match schema {
             Some(s) => {
                 self.configs.remove(schema_key(registry, s))?;

@@ -19,6 +19,7 @@ impl Store {
         key: &[u8],
         value: &T,
     ) -> Result<(), StorageError> {
+        self.room()?;
         tree.insert(key, encode(value))?;
         self.wrote();
         Ok(())

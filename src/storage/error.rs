@@ -1,4 +1,5 @@
-//! Storage errors. Open/format errors are for operators; the rest are internal failures.
+//! Storage errors. Open/format errors are for operators; the rest are internal failures,
+//! except a full disk, which is the client's to retry (`storage_full`, 507).
 
 use std::path::PathBuf;
 
@@ -21,6 +22,17 @@ pub enum StorageError {
         /// Why.
         reason: String,
     },
+    /// The disk holding the data directory has less free space than the store keeps
+    /// free (`--min-free-disk-mb`): the write was refused before anything was written.
+    #[error("the disk holding {path} has {free} bytes free, less than the {min_free} kept free")]
+    Full {
+        /// The data directory.
+        path: PathBuf,
+        /// Bytes free for us when checked.
+        free: u64,
+        /// Bytes the store keeps free.
+        min_free: u64,
+    },
     /// sled failed during an operation.
     #[error("storage failure: {0}")]
     Sled(#[from] sled::Error),
@@ -37,14 +49,39 @@ pub enum StorageError {
     },
 }
 
+/// Whether an I/O error says the disk (or the quota) is full: ENOSPC or EDQUOT.
+pub(crate) fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+}
+
+impl StorageError {
+    /// Whether the failure is a full disk (retryable once space is freed).
+    pub fn is_full(&self) -> bool {
+        match self {
+            Self::Full { .. } => true,
+            Self::Journal(io) | Self::Sled(sled::Error::Io(io)) => is_disk_full(io),
+            _ => false,
+        }
+    }
+}
+
 impl From<StorageError> for crate::error::ApiError {
     fn from(e: StorageError) -> Self {
+        if e.is_full() {
+            tracing::warn!(error = %e, "write refused: the disk is full");
+            return crate::error::ApiError::new(
+                crate::error::Code::StorageFull,
+                "The disk holding the data directory is full; nothing was written. Hint: free space on that disk; writes resume by themselves, so retry after the Retry-After seconds.",
+            );
+        }
         tracing::error!(error = %e, "storage error");
         let code = match e {
             StorageError::Open { .. } | StorageError::Format { .. } | StorageError::Journal(_) => {
                 crate::error::Code::StorageUnavailable
             }
-            StorageError::Sled(_) | StorageError::Decode { .. } => crate::error::Code::Internal,
+            StorageError::Full { .. } | StorageError::Sled(_) | StorageError::Decode { .. } => {
+                crate::error::Code::Internal
+            }
         };
         crate::error::ApiError::new(
             code,

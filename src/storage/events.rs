@@ -82,6 +82,7 @@ impl Store {
         writes: EventWrites,
         write: Write,
     ) -> Result<Vec<String>, StorageError> {
+        self.room()?;
         if writes.buses.is_empty() && writes.messages.is_empty() {
             return Ok(Vec::new());
         }
@@ -120,6 +121,7 @@ impl Store {
         seq: u64,
         record: &QuarantineRecord,
     ) -> Result<(), StorageError> {
+        self.room()?;
         self.quarantine.insert(seq_key(bus, seq), encode(record))?;
         self.wrote();
         Ok(())
@@ -152,6 +154,7 @@ impl Store {
 
     /// Drops the oldest quarantined entries of a bus until at most `keep` remain.
     pub(crate) fn trim_quarantine(&self, bus: &str, keep: usize) -> Result<usize, StorageError> {
+        self.room()?;
         let keys: Vec<_> =
             self.quarantine.scan_prefix(registry_prefix(bus)).keys().collect::<Result<_, _>>()?;
         let excess = keys.len().saturating_sub(keep);
@@ -165,6 +168,7 @@ impl Store {
     /// Drops a bus's quarantine (when the bus is deleted; its events leave the journal
     /// with the retention).
     pub(crate) fn delete_bus_data(&self, bus: &str) -> Result<(), StorageError> {
+        self.room()?;
         for key in self.quarantine.scan_prefix(registry_prefix(bus)).keys() {
             self.quarantine.remove(key?)?;
         }

@@ -21,6 +21,7 @@ impl Store {
 
     /// Stores a key under its digest (replacing a record with the same digest).
     pub(crate) fn put_key(&self, digest: &[u8], record: &KeyRecord) -> Result<(), StorageError> {
+        self.room()?;
         self.api_keys.insert(digest, encode(record))?;
         self.wrote();
         Ok(())
@@ -28,6 +29,7 @@ impl Store {
 
     /// Removes a key by digest. Returns whether it existed.
     pub(crate) fn remove_key(&self, digest: &[u8]) -> Result<bool, StorageError> {
+        self.room()?;
         let existed = self.api_keys.remove(digest)?.is_some();
         self.wrote();
         Ok(existed)

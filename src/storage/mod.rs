@@ -35,6 +35,8 @@ mod queues;
 mod registries;
 mod schema_ids;
 mod schemas;
+mod seal;
+mod space;
 #[cfg(test)]
 mod tests;
 
@@ -65,6 +67,8 @@ pub const FORMAT_VERSION: u32 = 2;
 const META: &str = "meta";
 const FORMAT_KEY: &[u8] = b"format_version";
 const PROBE_KEY: &[u8] = b"readiness_probe";
+/// The counter of sled flushes (see `seal.rs`).
+const FLUSH_MARK_KEY: &[u8] = b"flush_mark";
 
 pub(crate) const REGISTRIES: &str = "registries";
 pub(crate) const SCHEMAS: &str = "schemas";
@@ -107,6 +111,11 @@ pub(crate) const SCHEMA_ID_VERSIONS: &str = "schema_id_versions";
 /// Confluent registry modes (see `modes.rs`).
 pub(crate) const MODES: &str = "ccompat_modes";
 
+/// Default of `--min-free-disk-mb`: room for what sled and the journal may still write
+/// from memory after the check (sled's 8 MiB log buffer, up to 8 MiB of deferred journal
+/// bytes), several times over.
+pub const DEFAULT_MIN_FREE_DISK_MB: u64 = 64;
+
 /// Storage tuning that users may want to set.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -116,6 +125,9 @@ pub struct StoreOptions {
     pub journal_segment_bytes: u64,
     /// Longest a group commit waits for requests still building their batch.
     pub group_commit_delay: std::time::Duration,
+    /// Free bytes kept on the data directory's disk: writes are refused with
+    /// [`StorageError::Full`] below it (0: no guard). See `space.rs`.
+    pub min_free_disk_bytes: u64,
 }
 
 impl Default for StoreOptions {
@@ -124,6 +136,7 @@ impl Default for StoreOptions {
             cache_capacity_bytes: 64 * 1024 * 1024,
             journal_segment_bytes: 64 * 1024 * 1024,
             group_commit_delay: std::time::Duration::from_micros(1000),
+            min_free_disk_bytes: DEFAULT_MIN_FREE_DISK_MB * 1024 * 1024,
         }
     }
 }
@@ -141,6 +154,8 @@ struct Durability {
     flushed: AtomicU64,
     /// Flushes that reached the disk (to see group commit work, in metrics).
     flushes: AtomicU64,
+    /// The last flush mark stored in sled (see `seal.rs`).
+    mark: AtomicU64,
 }
 
 /// The embedded database and its trees. Cheap to clone (sled handles are `Arc`s).
@@ -167,6 +182,10 @@ pub struct Store {
     pub(crate) discovery_hints: sled::Tree,
     pub(crate) discovery_drift: sled::Tree,
     journal: Arc<Journal>,
+    /// Written after every sled flush (see `seal.rs`).
+    seal: Arc<seal::Seal>,
+    /// Refuses writes while the disk is (nearly) full.
+    space: Arc<space::SpaceGuard>,
     queue_index: Arc<QueueIndex>,
     /// Decoded records of existing buses (see `buses.rs`).
     bus_cache: Arc<RwLock<HashMap<String, crate::model::BusRecord>>>,
@@ -209,6 +228,8 @@ impl Store {
             .open()
             .map_err(|e| StorageError::Open { path: dir.to_path_buf(), reason: describe_open_error(&e) })?;
         let tree = |name: &str| db.open_tree(name).map_err(StorageError::from);
+        let (seal, sealed) = seal::Seal::open(dir)
+            .map_err(|e| StorageError::Open { path: dir.to_path_buf(), reason: format!("sled.seal: {e}") })?;
         let queue_index = Arc::new(QueueIndex::default());
         let journal = Journal::open(&dir.join("journal"), options.journal_segment_bytes, |replayed| {
             queue_index.replay(&replayed);
@@ -241,6 +262,8 @@ impl Store {
                 journal
             },
             queue_index,
+            space: Arc::new(space::SpaceGuard::new(dir, options.min_free_disk_bytes)),
+            seal: Arc::new(seal),
             bus_cache: Arc::default(),
             api_keys: tree(API_KEYS)?,
             audit: tree(AUDIT)?,
@@ -257,11 +280,32 @@ impl Store {
             durability: Arc::default(),
             db,
         };
+        store.check_seal(sealed)?;
         store.check_format()?;
         let queues: std::collections::HashSet<String> =
             store.list_queues()?.into_iter().map(|q| q.name).collect();
         store.queue_index.retain_queues(|name| queues.contains(name));
         Ok(store)
+    }
+
+    /// Refuses a sled that came back without flushes the seal says it made (see
+    /// `seal.rs`).
+    fn check_seal(&self, sealed: u64) -> Result<(), StorageError> {
+        let mark = match self.meta.get(FLUSH_MARK_KEY)? {
+            Some(bytes) => <[u8; 8]>::try_from(bytes.as_ref()).map(u64::from_be_bytes).unwrap_or(0),
+            None => 0,
+        };
+        if mark < sealed {
+            return Err(StorageError::Open {
+                path: self.path.clone(),
+                reason: format!(
+                    "sled's file {} lost writes it had acknowledged: it holds flush {mark}, sled.seal says flush {sealed} was made. sled recovered only up to a damaged entry (its byte offset is the `lid` of the line 'read corrupted msg' that --log-level sled=trace prints). Nothing was changed; see docs/RELIABILITY.md#storage-faults for the repair",
+                    self.path.join("sled").join("db").display()
+                ),
+            });
+        }
+        self.durability.mark.store(mark.max(sealed), Ordering::Release);
+        Ok(())
     }
 
     fn check_format(&self) -> Result<(), StorageError> {
@@ -311,6 +355,14 @@ impl Store {
                 Ok(())
             }
         }
+    }
+
+    /// Refuses a write (before anything is written) while the disk is full: see `space.rs`.
+    ///
+    /// # Errors
+    /// [`StorageError::Full`].
+    pub(crate) fn room(&self) -> Result<(), StorageError> {
+        self.space.check()
     }
 
     /// Runs a multi-tree transaction under the commit lock, and counts it as a write.
@@ -369,7 +421,11 @@ impl Store {
         let covered = d.written.load(Ordering::Acquire);
         {
             let _exclusive = d.commit.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mark = d.mark.load(Ordering::Acquire) + 1;
+            self.meta.insert(FLUSH_MARK_KEY, &mark.to_be_bytes())?;
             self.db.flush()?;
+            d.mark.store(mark, Ordering::Release);
+            self.seal.write(mark);
         }
         d.flushed.fetch_max(covered, Ordering::AcqRel);
         d.flushes.fetch_add(1, Ordering::Relaxed);
@@ -381,6 +437,7 @@ impl Store {
     /// # Errors
     /// Whatever keeps the write or the flush from succeeding.
     pub async fn probe(&self) -> Result<(), StorageError> {
+        self.room()?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp().to_be_bytes();
         self.meta.insert(PROBE_KEY, &now)?;
         self.wrote();

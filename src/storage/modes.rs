@@ -30,6 +30,7 @@ impl Store {
         schema: Option<&str>,
         mode: Option<&str>,
     ) -> Result<(), StorageError> {
+        self.room()?;
         let k = key(registry, schema);
         match mode {
             Some(m) => self.modes.insert(k, encode(&m))?,
@@ -41,6 +42,7 @@ impl Store {
 
     /// Removes the compatibility configuration of exactly one registry or schema.
     pub(crate) fn remove_config(&self, registry: &str, schema: Option<&str>) -> Result<(), StorageError> {
+        self.room()?;
         self.configs.remove(key(registry, schema))?;
         self.wrote();
         Ok(())

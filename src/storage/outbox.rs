@@ -46,6 +46,7 @@ pub struct DueDelivery {
 impl Store {
     /// Adds a delivery, due at `due_ms`. Not flushed: the caller's request flushes.
     pub(crate) fn outbox_put(&self, due_ms: u64, seq: u64, entry: &OutboxEntry) -> Result<(), StorageError> {
+        self.room()?;
         self.outbox.insert(outbox_key(due_ms, seq), encode(entry))?;
         self.wrote();
         Ok(())
@@ -96,6 +97,7 @@ impl Store {
         new_due: u64,
         entry: &OutboxEntry,
     ) -> Result<(), StorageError> {
+        self.room()?;
         let mut batch = Batch::default();
         batch.remove(&outbox_key(old_due, seq));
         batch.insert(&outbox_key(new_due, seq), encode(entry));
@@ -111,6 +113,7 @@ impl Store {
         seq: u64,
         record: &DeliveryRecord,
     ) -> Result<(), StorageError> {
+        self.room()?;
         let mut key = delivery_prefix(&record.bus, &record.event_id);
         key.extend_from_slice(&seq.to_be_bytes());
         self.deliveries.insert(key, encode(record))?;
@@ -133,6 +136,7 @@ impl Store {
 
     /// Forgets ended deliveries that finished before `before_ms`. Returns how many.
     pub(crate) fn sweep_deliveries(&self, before_ms: u64) -> Result<usize, StorageError> {
+        self.room()?;
         let mut removed = 0;
         for item in &self.deliveries {
             let (key, value) = item?;

@@ -202,6 +202,7 @@ fn parse_handle(handle: &str) -> Option<(u64, u64)> {
 impl Store {
     /// Creates or replaces a queue's settings.
     pub(crate) fn put_queue(&self, record: &QueueRecord) -> Result<(), StorageError> {
+        self.room()?;
         self.queues.insert(record.name.as_bytes(), encode(record))?;
         self.wrote();
         Ok(())
@@ -209,6 +210,7 @@ impl Store {
 
     /// Deletes a queue and its messages. Returns whether it existed.
     pub(crate) fn delete_queue(&self, name: &str) -> Result<bool, StorageError> {
+        self.room()?;
         let existed = self.queues.remove(name.as_bytes())?.is_some();
         self.wrote();
         let mut index = self.queue_index.lock();
@@ -264,6 +266,7 @@ impl Store {
     /// dead-letter queue. Not synced here: a receive lost in a crash only makes the
     /// message visible again (at-least-once).
     pub(crate) fn receive(&self, spec: ReceiveSpec<'_>) -> Result<Vec<ReceivedMessage>, StorageError> {
+        self.room()?;
         let mut picked = Vec::new();
         {
             let mut index = self.queue_index.lock();
@@ -298,7 +301,7 @@ impl Store {
                     {
                         queue.remove(seq);
                         batch.push(&Record::Move { from: spec.queue, to: dlq, seq, visible_at: spec.now_ms });
-                        moved.push((seq, Message { visible_at: spec.now_ms, receive_count: 0, ..message }));
+                        moved.push((seq, message));
                         continue;
                     }
                     let visible_at = spec.now_ms.saturating_add(spec.visibility_ms);
@@ -308,15 +311,22 @@ impl Store {
                     picked.push((seq, visible_at, count, message));
                 }
             }
-            if !batch.is_empty() {
-                self.journal.append(&batch, Write::Now)?;
+            if !batch.is_empty()
+                && let Err(e) = self.journal.append(&batch, Write::Now)
+            {
+                // Not recorded: messages bound for the dead-letter queue stay where they
+                // were (picked ones stay hidden until their timeout: at-least-once).
+                for (seq, message) in moved {
+                    queue.insert(seq, message);
+                }
+                return Err(e.into());
             }
             if let Some(dlq) = spec.dead_letter_queue
                 && !moved.is_empty()
             {
                 let target = index.entry(dlq.to_owned()).or_default();
                 for (seq, message) in moved {
-                    target.insert(seq, message);
+                    target.insert(seq, Message { visible_at: spec.now_ms, receive_count: 0, ..message });
                 }
             }
         }
@@ -337,21 +347,29 @@ impl Store {
     /// Deletes the messages named by receipt handles. Returns how many were deleted;
     /// unknown or stale handles delete nothing.
     pub(crate) fn ack(&self, queue: &str, handles: &[String]) -> Result<usize, StorageError> {
+        self.room()?;
         let mut index = self.queue_index.lock();
         let Some(messages) = index.get_mut(queue) else { return Ok(0) };
         let mut batch = Batch::default();
-        let mut deleted = 0;
+        let mut deleted = Vec::new();
         for (visible, seq) in handles.iter().filter_map(|h| parse_handle(h)) {
-            if messages.by_seq.get(&seq).is_some_and(|m| m.visible_at == visible) {
-                messages.remove(seq);
+            if messages.by_seq.get(&seq).is_some_and(|m| m.visible_at == visible)
+                && let Some(message) = messages.remove(seq)
+            {
                 batch.push(&Record::Delete { queue, seq });
-                deleted += 1;
+                deleted.push((seq, message));
             }
         }
-        if !batch.is_empty() {
-            self.journal.append(&batch, Write::Now)?;
+        if !batch.is_empty()
+            && let Err(e) = self.journal.append(&batch, Write::Now)
+        {
+            // Not recorded: the messages stay, as the error answer says.
+            for (seq, message) in deleted {
+                messages.insert(seq, message);
+            }
+            return Err(e.into());
         }
-        Ok(deleted)
+        Ok(deleted.len())
     }
 
     /// Visible and in-flight message counts.
@@ -365,6 +383,7 @@ impl Store {
     /// Rewrites, inline at the end of the journal, every message whose body lies before
     /// `end`, so the segments before `end` hold nothing live. Returns how many moved.
     pub(crate) fn relocate_messages_before(&self, end: u64) -> Result<usize, StorageError> {
+        self.room()?;
         let mut index = self.queue_index.lock();
         let mut moved = Vec::new();
         for (name, messages) in index.iter() {

@@ -17,6 +17,7 @@ impl Store {
 
     /// Inserts a registry unless one of that name exists. Returns false when it exists.
     pub(crate) fn create_registry(&self, record: &RegistryRecord) -> Result<bool, StorageError> {
+        self.room()?;
         let swapped =
             self.registries.compare_and_swap(record.name.as_bytes(), None::<&[u8]>, Some(encode(record)))?;
         self.wrote();
@@ -25,6 +26,7 @@ impl Store {
 
     /// Replaces a registry's record.
     pub(crate) fn put_registry(&self, record: &RegistryRecord) -> Result<(), StorageError> {
+        self.room()?;
         self.registries.insert(record.name.as_bytes(), encode(record))?;
         self.wrote();
         Ok(())

@@ -112,6 +112,7 @@ impl Store {
             if record.id.is_some() {
                 continue;
             }
+            self.room()?;
             let identity = identity(&record);
             let result = self.in_commit(|| {
                 use sled::transaction::Transactional;

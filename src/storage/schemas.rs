@@ -91,6 +91,7 @@ impl Store {
 
     /// Replaces a schema's record (metadata edits).
     pub(crate) fn put_schema(&self, record: &SchemaRecord) -> Result<(), StorageError> {
+        self.room()?;
         self.schemas.insert(schema_key(&record.registry, &record.name), encode(record))?;
         self.wrote();
         Ok(())
@@ -175,6 +176,7 @@ impl Store {
     /// updates the schema record (creating it for a first version) and indexes references.
     /// Content equal to the latest version's (same fingerprint) stores nothing.
     pub(crate) fn register_version(&self, new: NewVersion<'_>) -> Result<RegisterOutcome, StorageError> {
+        self.room()?;
         let skey = schema_key(new.registry, new.schema);
         let identity = identity(&new.record);
         let result = self.in_commit(|| {
@@ -285,6 +287,7 @@ impl Store {
         schema_updates: &[(Vec<u8>, Option<SchemaRecord>)],
         registry_key: Option<&[u8]>,
     ) -> Result<DeleteOutcome, StorageError> {
+        self.room()?;
         let doomed_keys: Vec<Vec<u8>> = doomed.iter().map(|(k, _)| k.clone()).collect();
         let mut referenced = Vec::new();
         for key in &doomed_keys {
@@ -383,6 +386,7 @@ impl Store {
         numbers: &[u32],
         now: &str,
     ) -> Result<(), StorageError> {
+        self.room()?;
         let mut updates = Vec::new();
         for n in numbers {
             if let Some(mut record) = self.get_version(registry, &schema.name, *n)? {

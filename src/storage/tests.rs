@@ -11,6 +11,7 @@ const SMALL_SEGMENTS: StoreOptions = StoreOptions {
     cache_capacity_bytes: 8 * 1024 * 1024,
     journal_segment_bytes: 4096,
     group_commit_delay: std::time::Duration::from_micros(1000),
+    min_free_disk_bytes: 0,
 };
 
 /// Opens the store, retrying while a store just dropped still holds sled's file lock:

@@ -31,7 +31,14 @@ impl ResponseError for CcError {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        if self.status == 507 {
+            response.insert_header((
+                header::RETRY_AFTER,
+                HeaderValue::from(super::error::STORAGE_FULL_RETRY_SECONDS),
+            ));
+        }
+        response
             .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE)))
             .body(serde_json::to_vec(&self.body()).unwrap_or_default())
     }

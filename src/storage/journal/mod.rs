@@ -22,8 +22,17 @@
 //! (see [`Journal::read`]), and any write of the other kind first writes them, so the
 //! file always holds a prefix of the journal.
 //!
+//! A full disk: a write that fails with ENOSPC or EDQUOT discards whatever part of it
+//! reached the file (the file is cut back to where the write began, keeping its size),
+//! so no torn or orphan frame of a batch answered with an error can replay later, and the
+//! journal goes on: deferred bytes stay in memory for the next sync, whose waiters are
+//! answered with the error meanwhile. Any other write error, and any failed `fdatasync`,
+//! poisons the journal (see [`Journal::poison`]).
+//!
 //! Crash safety: a segment is synced before the next one is created, so only the last
-//! segment can end in a torn frame; opening truncates it to its last whole frame. Older
+//! segment can end in a torn frame; opening truncates it to its last whole frame, unless
+//! a whole frame follows the bad one (damage in the middle, not a torn end: opening
+//! refuses, naming the file and the offset, rather than drop what follows). Older
 //! segments are deleted only from the front (see `Store::compact_journal`), so every
 //! record that survives has every later record surviving too.
 
@@ -162,6 +171,10 @@ pub(crate) struct Journal {
     /// Set when an fdatasync failed: what the page cache held may never reach the disk
     /// (Linux drops dirty pages after reporting the error), so nothing more is accepted.
     poisoned: AtomicBool,
+    /// Writes that failed for a full disk without poisoning (waiters compare it to see
+    /// that the sync they waited for failed), and the `raw_os_error` of the last one.
+    failures: AtomicU64,
+    last_failure: std::sync::atomic::AtomicI32,
     /// `durable`, for async waiters (see [`Journal::wait_durable`]).
     durable_tx: tokio::sync::watch::Sender<u64>,
     /// Wakes the syncer thread.
@@ -287,7 +300,14 @@ impl Journal {
             if !scanned.clean_tail {
                 if !last {
                     return Err(io::Error::other(format!(
-                        "journal segment {} is damaged at byte {whole} (it is not the last segment, so this is not a torn write); restore the data directory from a backup",
+                        "journal segment {} is damaged at byte {whole} (it is not the last segment, so this is not a torn write); see docs/RELIABILITY.md#storage-faults for the repair",
+                        path.display()
+                    )));
+                }
+                // A torn write leaves nothing whole after it; damage in the middle does.
+                if let Some(next) = replay::whole_frame_after(&file, whole, scanned.len)? {
+                    return Err(io::Error::other(format!(
+                        "journal segment {} is damaged at byte {whole}, and whole records follow at byte {next}: not a torn write at the end, so nothing is dropped; see docs/RELIABILITY.md#storage-faults for the repair",
                         path.display()
                     )));
                 }
@@ -320,6 +340,8 @@ impl Journal {
             syncing: Mutex::new(()),
             syncs: AtomicU64::new(0),
             poisoned: AtomicBool::new(false),
+            failures: AtomicU64::new(0),
+            last_failure: std::sync::atomic::AtomicI32::new(0),
             durable_tx: tokio::sync::watch::Sender::new(end),
             wanted: Arc::default(),
             writers: AtomicUsize::new(0),
@@ -352,19 +374,32 @@ impl Journal {
     /// the previous one ran (group commit).
     ///
     /// # Errors
-    /// When an fdatasync failed (the journal is then poisoned).
+    /// When an fdatasync failed (the journal is then poisoned), or the write of the
+    /// deferred bytes failed for a full disk (they stay in memory for the next sync).
     pub(crate) async fn wait_durable(&self) -> io::Result<()> {
         let target = self.written.load(Ordering::Acquire);
+        let failures = self.failures.load(Ordering::Acquire);
         let mut durable = self.durable_tx.subscribe();
         if *durable.borrow_and_update() < target {
             self.wanted.raise();
-            let poisoned = &self.poisoned;
+            let (poisoned, failed) = (&self.poisoned, &self.failures);
             durable
-                .wait_for(|d| *d >= target || poisoned.load(Ordering::Acquire))
+                .wait_for(|d| {
+                    *d >= target
+                        || poisoned.load(Ordering::Acquire)
+                        || failed.load(Ordering::Acquire) != failures
+                })
                 .await
                 .map_err(|_| io::Error::other("the journal syncer stopped"))?;
         }
-        self.check_poisoned()
+        self.check_poisoned()?;
+        if self.durable.load(Ordering::Acquire) < target {
+            return Err(match self.last_failure.load(Ordering::Acquire) {
+                0 => io::Error::from(io::ErrorKind::StorageFull),
+                errno => io::Error::from_raw_os_error(errno),
+            });
+        }
+        Ok(())
     }
 
     fn check_poisoned(&self) -> io::Result<()> {
@@ -409,7 +444,9 @@ impl Journal {
         }
         self.write_pending_locked(&mut active)?;
         let base = active.start + active.len;
-        active.file.write_all_at(&batch.buf, active.len)?;
+        if let Err(e) = active.file.write_all_at(&batch.buf, active.len) {
+            return Err(self.write_failed(&active.file, active.len, e));
+        }
         self.grew(&mut active, n);
         self.in_file.fetch_max(base + n, Ordering::AcqRel);
         Ok(base)
@@ -431,20 +468,45 @@ impl Journal {
     }
 
     /// Writes pending bytes taken from a segment starting at `start`, at offset `at` of
-    /// its file (with `writing` held); a failure poisons the journal, since those bytes
-    /// are lost and nothing may follow their hole. Returns the global end written.
+    /// its file (with `writing` held). On failure the caller puts the bytes back in
+    /// `pending` (see [`Self::write_failed`]). Returns the global end written.
     fn write_out(&self, file: &File, start: u64, at: u64, bytes: &[u8]) -> io::Result<u64> {
         if !bytes.is_empty()
             && let Err(e) = file.write_all_at(bytes, at)
         {
-            return Err(self.poison("write", e));
+            let e = self.write_failed(file, at, e);
+            self.failures.fetch_add(1, Ordering::AcqRel);
+            self.durable_tx.send_modify(|_| {}); // wakes the waiters, to fail
+            return Err(e);
         }
         let end = start + at + bytes.len() as u64;
         self.in_file.fetch_max(end, Ordering::AcqRel);
         Ok(end)
     }
 
-    /// Writes the pending bytes while holding `active` (with `writing` held too).
+    /// After a failed write at offset `at` of `file`: cuts the file back to `at` (keeping
+    /// its size, so a preallocated segment stays preallocated), so no part of the write
+    /// stays to replay after a restart or to sit behind the next append. A full disk
+    /// leaves the journal usable; any other error, or a failed cut, poisons it.
+    fn write_failed(&self, file: &File, at: u64, error: io::Error) -> io::Error {
+        let cut = file.metadata().and_then(|m| {
+            file.set_len(at)?;
+            file.set_len(m.len().max(at))
+        });
+        if let Err(cut) = cut {
+            tracing::error!(error = %cut, "journal: cannot cut a failed write back");
+            return self.poison("write", error);
+        }
+        if !crate::storage::error::is_disk_full(&error) {
+            return self.poison("write", error);
+        }
+        tracing::warn!(error = %error, "journal write refused: the disk is full; the journal goes on");
+        self.last_failure.store(error.raw_os_error().unwrap_or(0), Ordering::Release);
+        error
+    }
+
+    /// Writes the pending bytes while holding `active` (with `writing` held too); on
+    /// failure they stay pending.
     fn write_pending_locked(&self, active: &mut Active) -> io::Result<()> {
         self.write_out(&active.file, active.start, active.in_file(), &active.pending)?;
         active.pending.clear();
@@ -464,7 +526,16 @@ impl Journal {
             (Arc::clone(&active.file), active.start, at, bytes)
         };
         // Readers of these bytes wait for `writing` (see `read`).
-        let end = self.write_out(&file, start, at, &bytes)?;
+        let end = match self.write_out(&file, start, at, &bytes) {
+            Ok(end) => end,
+            Err(e) => {
+                // Back in front of what was appended meanwhile, for the next sync.
+                let mut active = lock(&self.active);
+                bytes.extend_from_slice(&active.pending);
+                active.pending = bytes;
+                return Err(e);
+            }
+        };
         bytes.clear();
         let mut active = lock(&self.active);
         if active.spare.capacity() < bytes.capacity() {
@@ -613,9 +684,13 @@ impl Journal {
 /// times as expensive here (`dd` of 13.5 KB blocks: 292 MB/s extending a file, 1.2 GB/s
 /// inside a sized one). Replay stops at the zeros after the last frame.
 fn create_segment(dir: &Path, start: u64, size: u64) -> io::Result<File> {
-    let file = OpenOptions::new().read(true).write(true).create_new(true).open(segment_path(dir, start))?;
-    file.set_len(size)?;
-    sync_dir(dir)?;
+    let path = segment_path(dir, start);
+    let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
+    if let Err(e) = file.set_len(size).and_then(|()| sync_dir(dir)) {
+        // Not left behind: the next rotation creates it again (`create_new`).
+        drop(std::fs::remove_file(&path));
+        return Err(e);
+    }
     Ok(file)
 }
 
@@ -766,6 +841,31 @@ mod tests {
         std::fs::write(&first, bytes).expect("damages");
         let error = Journal::open(dir.path(), 4096, |_| {}).expect_err("refused");
         assert!(error.to_string().contains("damaged"), "{error}");
+    }
+
+    #[test]
+    fn damage_in_the_middle_of_the_last_segment_is_refused_not_truncated() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (journal, _) = replay_all(dir.path());
+        let at: Vec<u64> = (0..5)
+            .map(|i| journal.append(&events(&format!("b{i}"), b"x\n"), Write::Now).expect("appends"))
+            .collect();
+        drop(journal);
+        let segment = segment_path(dir.path(), 0);
+        let mut bytes = std::fs::read(&segment).expect("reads");
+        bytes[at[2] as usize + FRAME_HEADER + 1] ^= 0xFF; // a payload byte of the third record
+        std::fs::write(&segment, &bytes).expect("damages");
+        let error = Journal::open(dir.path(), 4096, |_| {}).expect_err("refused");
+        let message = error.to_string();
+        assert!(message.contains(&segment.display().to_string()), "{message}");
+        assert!(message.contains(&format!("damaged at byte {}", at[2])), "{message}");
+        assert!(message.contains(&format!("follow at byte {}", at[3])), "{message}");
+        assert_eq!(std::fs::read(&segment).expect("reads"), bytes, "nothing was truncated");
+        // The same damage in the header's length field: the next record is found anyway.
+        bytes[at[2] as usize] ^= 0x40;
+        std::fs::write(&segment, &bytes).expect("damages");
+        let error = Journal::open(dir.path(), 4096, |_| {}).expect_err("refused");
+        assert!(error.to_string().contains(&format!("follow at byte {}", at[3])), "{error}");
     }
 
     #[tokio::test]

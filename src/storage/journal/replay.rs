@@ -102,6 +102,24 @@ fn zeros_from(file: &File, whole: u64, mut buf: Vec<u8>, chunk: usize, len: u64)
     }
 }
 
+/// The position in the segment of the first whole, valid frame after the damaged or torn
+/// one at `whole`, if any: there is one when bytes in the middle of the segment are
+/// damaged (the frames after it were written, and perhaps acknowledged), and none after
+/// a torn write at its end (a write cut short leaves only zeros after it). Reads the rest
+/// of the file once (only when a segment does not end cleanly); tries every offset, but
+/// checks a CRC only where the length read there fits in the file.
+pub(super) fn whole_frame_after(file: &File, whole: u64, len: u64) -> io::Result<Option<u64>> {
+    let mut rest = Vec::new();
+    read_at_most(file, &mut rest, whole, usize::try_from(len - whole).unwrap_or(usize::MAX), len)?;
+    let valid_at = |at: usize| {
+        let Some(end) = frame_end(&rest[at..]) else { return false };
+        end > FRAME_HEADER && replay_frames(0, &rest[at..(at + end).min(rest.len())], &mut |_| {}) == end
+    };
+    // The frame after the damaged one, if its header is intact; else any offset.
+    let next = frame_end(&rest).filter(|end| *end < rest.len() && valid_at(*end));
+    Ok(next.or_else(|| (1..rest.len()).find(|at| valid_at(*at))).map(|at| whole + at as u64))
+}
+
 /// Visits the whole frames at the start of `bytes` (which begin at global position
 /// `start`); returns how many bytes they cover.
 fn replay_frames(start: u64, bytes: &[u8], visit: &mut impl FnMut(Replayed<'_>)) -> usize {

@@ -43,7 +43,11 @@ pub(super) fn run(journal: &Weak<Journal>, wanted: &Signal, delay: Duration) {
         wait_for_writers(&journal, wanted, delay);
         let syncing = Instant::now();
         if journal.sync().is_err() {
-            return; // poisoned: waiters were woken and fail
+            if journal.poisoned.load(Ordering::Acquire) {
+                return; // waiters were woken and fail
+            }
+            busy = None; // a full disk: waiters were answered; the next request retries
+            continue;
         }
         let ended = Instant::now();
         busy = (*lock(&wanted.pending)).then(|| (ended, ended - syncing));
