@@ -442,6 +442,17 @@ pub struct SecuritySettings {
     #[arg(long, env = "SCHEMABUS_RATE_LIMIT_BURST", default_value_t = 2000)]
     pub rate_limit_burst: u32,
 
+    /// Address of the AWS-compatible API (EventBridge JSON 1.1 with SigV4,
+    /// docs/AWS-API.md); off unless set. Shares the services, keys and grants of `--listen`.
+    #[arg(long, env = "SCHEMABUS_AWS_LISTEN")]
+    pub aws_listen: Option<SocketAddr>,
+
+    /// Master key sealing the AWS secret access keys at rest: 32 bytes as 64 hex
+    /// characters. Read from the environment only (never shown in `ps`); without it a key
+    /// is generated once into `<data-dir>/aws-master.key` (mode 0600).
+    #[arg(skip = std::env::var("SCHEMABUS_MASTER_KEY").ok().filter(|k| !k.is_empty()))]
+    pub master_key: Option<String>,
+
     /// PEM certificate chain; with `--tls-key`, the service speaks HTTPS only.
     #[arg(long, env = "SCHEMABUS_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -457,6 +468,8 @@ impl std::fmt::Debug for SecuritySettings {
         f.debug_struct("SecuritySettings")
             .field("auth", &self.auth)
             .field("admin_key", &self.admin_key.as_ref().map(|_| "<redacted>"))
+            .field("aws_listen", &self.aws_listen)
+            .field("master_key", &self.master_key.as_ref().map(|_| "<redacted>"))
             .field("rate_limit_per_second", &self.rate_limit_per_second)
             .field("rate_limit_burst", &self.rate_limit_burst)
             .field("tls_cert", &self.tls_cert)
@@ -470,6 +483,8 @@ impl Default for SecuritySettings {
         Self {
             auth: AuthMode::Required,
             admin_key: None,
+            aws_listen: None,
+            master_key: None,
             rate_limit_per_second: 1000,
             rate_limit_burst: 2000,
             tls_cert: None,
@@ -488,6 +503,17 @@ impl SecuritySettings {
             return Err(format!(
                 "refusing to listen on {listen} with --auth off: without keys anyone who can reach the port may change every contract. Use --auth required (the default), or listen on 127.0.0.1 for local development"
             ));
+        }
+        if let Some(aws) = self.aws_listen
+            && self.auth == AuthMode::Off
+            && !aws.ip().is_loopback()
+        {
+            return Err(format!(
+                "refusing to listen on {aws} (--aws-listen) with --auth off: any credentials are accepted then. Listen on 127.0.0.1, or use --auth required"
+            ));
+        }
+        if self.master_key.as_ref().is_some_and(|k| k.len() != 64 || hex::decode(k).is_err()) {
+            return Err("SCHEMABUS_MASTER_KEY must be 32 bytes as 64 hex characters (generate one with `openssl rand -hex 32`)".into());
         }
         if self.admin_key.as_ref().is_some_and(|k| k.chars().count() < 32) {
             return Err("SCHEMABUS_ADMIN_KEY must be at least 32 characters (generate one with `openssl rand -hex 32`)".into());

@@ -25,6 +25,8 @@
 //! - [`transform`]: PURE: input transformation of targets (`input`, `inputPath`, `inputTransformer`).
 //! - [`delivery`]: webhook delivery from a persistent outbox (retries, dead-letter queues,
 //!   signatures, address policy) and delivery traces.
+//! - [`aws`]: PURE: SigV4 verification, ARNs and AWS error names of the AWS-compatible API
+//!   (its front end is `http::aws`).
 //! - [`archive`]: archives of accepted events (replays run in [`bus`]).
 //!
 //! Dependency rules (checked by `.ci/run`): `model` and `error` import no other module
@@ -32,6 +34,7 @@
 
 pub mod archive;
 pub mod auth;
+pub mod aws;
 pub mod bindings;
 pub mod bus;
 pub mod cache;

@@ -50,6 +50,8 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The AWS-compatible listener (`--aws-listen`) and its port.
+    aws: Option<(Server, u16)>,
     store: Store,
 }
 
@@ -99,7 +101,11 @@ impl Application {
             &settings.discovery,
         )?;
         tokio::spawn(worker);
-        let access = web::Data::new(build_access(&settings, &store, &bus)?);
+        let master =
+            crate::auth::aws::MasterKey::load(&settings.data_dir, settings.security.master_key.as_deref())
+                .map_err(StartupError::Settings)?;
+        let aws_credentials = crate::auth::aws::AwsCredentials::new(store.clone(), master);
+        let access = web::Data::new(build_access(&settings, &store, &bus, aws_credentials.clone())?);
         let tls = match (&settings.security.tls_cert, &settings.security.tls_key) {
             (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key).map_err(StartupError::Tls)?),
             _ => None,
@@ -115,6 +121,12 @@ impl Application {
         let ccompat = web::Data::new(crate::ccompat::CcompatService::new(registry.clone(), ccompat_registry));
         let registry = web::Data::new(registry);
         let bus = web::Data::new(bus);
+        let aws = match settings.security.aws_listen {
+            Some(address) => {
+                Some(aws_server(&settings, address, &access, &bus, aws_credentials, tls.clone())?)
+            }
+            None => None,
+        };
         let discovery = web::Data::new(discovery);
         let http_settings =
             web::Data::new(HttpSettings { max_validation_errors: settings.max_validation_errors });
@@ -195,7 +207,12 @@ impl Application {
             tls = settings.security.tls_cert.is_some(),
             "schemabus listening"
         );
-        Ok(Self { port, server, store })
+        Ok(Self { port, server, aws, store })
+    }
+
+    /// The bound port of `--aws-listen`, when set.
+    pub fn aws_port(&self) -> Option<u16> {
+        self.aws.as_ref().map(|(_, port)| *port)
     }
 
     /// The bound port (useful with port 0).
@@ -214,7 +231,23 @@ impl Application {
     /// # Errors
     /// I/O errors of the server or of the final flush.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await?;
+        let aws_handle = self.aws.as_ref().map(|(s, _)| s.handle());
+        let main = async {
+            let result = self.server.await;
+            if let Some(handle) = aws_handle {
+                handle.stop(true).await;
+            }
+            result
+        };
+        let aws = async {
+            match self.aws {
+                Some((server, _)) => server.await,
+                None => Ok(()),
+            }
+        };
+        let (main, aws) = futures_util::future::join(main, aws).await;
+        main?;
+        aws?;
         self.store.flush_blocking().map_err(std::io::Error::other)?;
         tracing::info!("schemabus stopped; storage flushed");
         Ok(())
@@ -228,6 +261,7 @@ fn build_access(
     settings: &Settings,
     store: &Store,
     bus: &BusService,
+    aws: crate::auth::aws::AwsCredentials,
 ) -> Result<http::access::Access, StartupError> {
     let keys = crate::auth::KeyService::new(store.clone());
     match settings.security.auth {
@@ -256,5 +290,51 @@ fn build_access(
             settings.security.rate_limit_burst,
         ),
         ccompat_registry: settings.ccompat_registry.clone(),
+        aws,
     })
+}
+
+/// The AWS-compatible listener (docs/AWS-API.md): the same services, keys and limits.
+fn aws_server(
+    settings: &Settings,
+    address: std::net::SocketAddr,
+    access: &web::Data<http::access::Access>,
+    bus: &web::Data<BusService>,
+    credentials: crate::auth::aws::AwsCredentials,
+    tls: Option<rustls::ServerConfig>,
+) -> Result<(Server, u16), StartupError> {
+    let bind_error = |source| StartupError::Bind { address: address.to_string(), source };
+    let listener = TcpListener::bind(address).map_err(bind_error)?;
+    let port = listener.local_addr().map_err(bind_error)?.port();
+    let front = web::Data::new(http::aws::AwsFront {
+        arns: crate::aws::Arns { account: settings.bus.account.clone(), region: settings.bus.region.clone() },
+        credentials,
+    });
+    let (access, bus) = (access.clone(), bus.clone());
+    let max_body = settings.max_body_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(access.clone())
+            .app_data(bus.clone())
+            .app_data(front.clone())
+            .app_data(web::PayloadConfig::new(max_body))
+            .configure(http::aws::configure)
+    });
+    let mut server = match tls {
+        Some(config) => server.listen_rustls_0_23(listener, config),
+        None => server.listen(listener),
+    }
+    .map_err(bind_error)?;
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    let limits = &settings.http;
+    let server = server
+        .client_request_timeout(Duration::from_millis(limits.header_read_timeout_ms))
+        .keep_alive(Duration::from_secs(limits.keep_alive_seconds))
+        .max_connections(limits.max_connections)
+        .shutdown_timeout(10)
+        .run();
+    tracing::info!(port, region = %settings.bus.region, account = %settings.bus.account, "AWS-compatible API listening");
+    Ok((server, port))
 }

@@ -156,6 +156,8 @@ impl KeyService {
             }
             let digest = digest.clone();
             self.store.remove_key(&digest)?;
+            // Its AWS credentials stop working with the key (they name its digest); delete them too.
+            self.store.remove_aws_credentials_of(name)?;
         }
         self.store.flush().await?;
         Ok(())
@@ -167,9 +169,7 @@ impl KeyService {
     /// Storage failures.
     pub fn authenticate(&self, key: &str) -> ApiResult<Option<Identity>> {
         let Some(record) = self.store.key_by_digest(&digest(key))? else { return Ok(None) };
-        // Grants were checked at creation; one that no longer parses grants nothing.
-        let grants = record.grants.iter().filter_map(|g| Grant::parse(g).ok()).collect();
-        Ok(Some(Identity { name: record.name, grants }))
+        Ok(Some(identity_of(record)))
     }
 
     /// At start-up with auth required: with `admin_key`, makes it the key named `admin`
@@ -205,6 +205,13 @@ impl KeyService {
         self.store.flush_blocking()?;
         Ok(generated)
     }
+}
+
+/// The identity a stored key acts as. Grants were checked at creation; one that no
+/// longer parses grants nothing.
+pub(crate) fn identity_of(record: KeyRecord) -> Identity {
+    let grants = record.grants.iter().filter_map(|g| Grant::parse(g).ok()).collect();
+    Identity { name: record.name, grants }
 }
 
 fn record(name: &str, grants: Vec<String>, key: &str) -> KeyRecord {

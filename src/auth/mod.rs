@@ -5,11 +5,13 @@
 //!   the HTTP API and the CLI alike.
 //! - [`audit`]: the audit trail of writes (stored, listed, published on `default`).
 //! - [`rate`]: per-key token buckets.
+//! - [`aws`]: AWS credentials of keys (access key id + sealed secret) for SigV4.
 //!
 //! Enforcement lives in `http::access`: one table maps every route to the permission it
 //! needs, and a middleware applies it before any handler runs.
 
 pub mod audit;
+pub mod aws;
 pub mod grants;
 pub mod keys;
 pub mod rate;

@@ -162,6 +162,7 @@ pub(crate) const ROUTES: &[Route] = &[
     write("POST", "/v1/keys", Admin, All),
     read("GET", "/v1/keys", Admin, All),
     write("DELETE", "/v1/keys/{key}", Admin, Path("key")),
+    write("POST", "/v1/keys/{key}/aws-credentials", Admin, Path("key")),
     read("GET", "/v1/audit", Admin, All),
     // the Confluent-compatible API (docs/CONFLUENT-API.md): the same grants, on the
     // registry a subject's context maps to
@@ -209,6 +210,17 @@ const UNLISTED: Need = Need::Grant(Admin, All);
 static BY_ROUTE: std::sync::LazyLock<HashMap<(&'static str, &'static str), &'static Route>> =
     std::sync::LazyLock::new(|| ROUTES.iter().map(|r| ((r.method, r.pattern), r)).collect());
 
+/// What the native route `(method, pattern)` needs (unlisted: admin), for the AWS front
+/// end, whose operations are authorized with the row of the route they translate to.
+pub(crate) fn need_of(method: &str, pattern: &str) -> Need {
+    BY_ROUTE.get(&(method, pattern)).map_or(UNLISTED, |r| r.need)
+}
+
+/// Whether the native route `(method, pattern)` is recorded in the audit trail.
+pub(crate) fn audited(method: &str, pattern: &str) -> bool {
+    BY_ROUTE.get(&(method, pattern)).is_some_and(|r| r.audit)
+}
+
 /// `(method, pattern, anonymous)` of every row, for the OpenAPI document and tests.
 pub fn table() -> Vec<(&'static str, &'static str, bool)> {
     ROUTES.iter().map(|r| (r.method, r.pattern, r.need == Need::Anonymous)).collect()
@@ -231,6 +243,8 @@ pub struct Access {
     pub limiter: RateLimiter,
     /// The registry unqualified `/ccompat` subjects map to.
     pub ccompat_registry: String,
+    /// AWS credentials of keys (docs/AWS-API.md).
+    pub aws: crate::auth::aws::AwsCredentials,
 }
 
 fn segment(pattern: &str, path: &str, name: &str) -> Option<String> {

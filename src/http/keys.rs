@@ -6,7 +6,7 @@ use super::access::Access;
 use super::error::HandlerResult;
 use super::extract::ApiJson;
 use crate::error::ErrorBody;
-use crate::model::{CreateKeyRequest, CreatedKey, KeyList};
+use crate::model::{CreateKeyRequest, CreatedAwsCredentials, CreatedKey, KeyList};
 
 /// Create an API key.
 ///
@@ -67,4 +67,28 @@ pub(crate) async fn revoke_key(
 ) -> HandlerResult<HttpResponse> {
     access.keys.revoke(&path).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Create AWS credentials for an API key.
+///
+/// Returns an access key id and a secret access key, once: store the secret, it cannot
+/// be read again (it is kept sealed with the master key, docs/AWS-API.md#credentials).
+/// Requests signed with them (SigV4) on `--aws-listen` act with the key's grants;
+/// revoking the key revokes them. A key may hold several.
+#[utoipa::path(
+    tag = "keys",
+    operation_id = "createAwsCredentials",
+    params(("key" = String, Path, description = "Key name")),
+    responses(
+        (status = 201, description = "The credentials, the secret shown this once.", body = CreatedAwsCredentials),
+        (status = 400, description = "Invalid name.", body = ErrorBody),
+        (status = 404, description = "No key of that name (`key_not_found`).", body = ErrorBody),
+    )
+)]
+#[post("/keys/{key}/aws-credentials")]
+pub(crate) async fn create_aws_credentials(
+    access: web::Data<Access>,
+    path: web::Path<String>,
+) -> HandlerResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(access.aws.create(&path).await?))
 }

@@ -18,7 +18,7 @@ mod inference;
 mod metrics;
 pub mod overload;
 mod owned_schemas;
-mod patterns;
+pub(crate) mod patterns;
 mod queues;
 mod registries;
 mod replays;
@@ -30,6 +30,7 @@ mod versions;
 
 pub mod access;
 mod audit;
+pub mod aws;
 mod keys;
 
 use utoipa::OpenApi;
@@ -136,6 +137,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(keys::create_key)
                 .service(keys::list_keys)
                 .service(keys::revoke_key)
+                .service(keys::create_aws_credentials)
                 .service(audit::list_audit)
                 .service(archives::put_archive)
                 .service(archives::list_archives)

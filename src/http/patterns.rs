@@ -83,7 +83,7 @@ pub(crate) fn parse_pattern_value(raw: Value, max_chars: usize) -> Result<Patter
     parsed.map_err(|e| invalid(format!("{e}. Hint: see docs/PATTERNS.md for the language.")))
 }
 
-fn parse_event(raw: Value) -> Result<Value, ApiError> {
+pub(crate) fn parse_event(raw: Value) -> Result<Value, ApiError> {
     let invalid = |why: String| {
         ApiError::new(Code::InvalidEvent, format!("The event is not valid: {why}. Hint: send a full envelope with id, account, source, time, region and detail-type."))
             .with_details(json!({ "pointer": "/event" }))

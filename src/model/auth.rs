@@ -85,3 +85,33 @@ pub struct AuditPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
+
+/// An AWS credential of an API key, as stored (docs/AWS-API.md#credentials). The secret
+/// access key is sealed with the master key (AES-256-GCM); never stored in plain text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AwsCredentialRecord {
+    /// Access key id (`AKIA` + 16 characters), the tree key.
+    pub access_key_id: String,
+    /// Name of the API key whose grants the credential carries.
+    pub key_name: String,
+    /// Hex SHA-256 digest of that API key: a revoked (or replaced) key no longer matches.
+    pub key_digest: String,
+    /// Base64 of nonce (12 bytes) + AES-256-GCM ciphertext and tag of the secret.
+    pub sealed_secret: String,
+    /// RFC 3339 creation time.
+    pub created_at: String,
+}
+
+/// The answer to `POST /v1/keys/{key}/aws-credentials`: the only time the secret is shown.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedAwsCredentials {
+    /// The API key the credentials act as.
+    pub key_name: String,
+    /// `AWS_ACCESS_KEY_ID`.
+    #[schema(example = "AKIAIOSFODNN7EXAMPLE")]
+    pub access_key_id: String,
+    /// `AWS_SECRET_ACCESS_KEY`. Store it now: it cannot be read again.
+    pub secret_access_key: String,
+}

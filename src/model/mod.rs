@@ -34,4 +34,7 @@ pub fn now_rfc3339() -> String {
 }
 
 mod auth;
-pub use auth::{AuditPage, AuditRecord, CreateKeyRequest, CreatedKey, KeyList, KeyRecord};
+pub use auth::{
+    AuditPage, AuditRecord, AwsCredentialRecord, CreateKeyRequest, CreatedAwsCredentials, CreatedKey,
+    KeyList, KeyRecord,
+};

@@ -3,7 +3,7 @@
 
 use super::codec::{decode, encode};
 use super::{StorageError, Store};
-use crate::model::KeyRecord;
+use crate::model::{AwsCredentialRecord, KeyRecord};
 
 impl Store {
     /// The key whose digest this is.
@@ -33,5 +33,44 @@ impl Store {
         let existed = self.api_keys.remove(digest)?.is_some();
         self.wrote();
         Ok(existed)
+    }
+
+    /// The AWS credential with this access key id.
+    pub(crate) fn aws_credential(
+        &self,
+        access_key_id: &str,
+    ) -> Result<Option<AwsCredentialRecord>, StorageError> {
+        let id = access_key_id.as_bytes();
+        self.aws_credentials.get(id)?.map(|v| decode(id, &v)).transpose()
+    }
+
+    /// Every AWS credential, in access key id order.
+    pub(crate) fn list_aws_credentials(&self) -> Result<Vec<AwsCredentialRecord>, StorageError> {
+        self.aws_credentials
+            .iter()
+            .map(|e| e.map_err(StorageError::from).and_then(|(k, v)| decode(&k, &v)))
+            .collect()
+    }
+
+    /// Stores an AWS credential under its access key id.
+    pub(crate) fn put_aws_credential(&self, record: &AwsCredentialRecord) -> Result<(), StorageError> {
+        self.room()?;
+        self.aws_credentials.insert(record.access_key_id.as_bytes(), encode(record))?;
+        self.wrote();
+        Ok(())
+    }
+
+    /// Removes every AWS credential of the key named `key`. Returns how many there were.
+    pub(crate) fn remove_aws_credentials_of(&self, key: &str) -> Result<usize, StorageError> {
+        let mut removed = 0;
+        for record in self.list_aws_credentials()? {
+            if record.key_name == key {
+                self.room()?;
+                self.aws_credentials.remove(record.access_key_id.as_bytes())?;
+                self.wrote();
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 }

@@ -80,6 +80,8 @@ pub(crate) const BUSES: &str = "buses";
 pub(crate) const RULES: &str = "rules";
 /// Format 1 event log; unused since format 2 (kept so old directories open).
 pub(crate) const API_KEYS: &str = "api_keys";
+/// AWS credentials of API keys (key: access key id; the secret sealed, see `auth/aws.rs`).
+pub(crate) const AWS_CREDENTIALS: &str = "aws_credentials";
 pub(crate) const AUDIT: &str = "audit";
 pub(crate) const EVENTS: &str = "events";
 pub(crate) const QUARANTINE: &str = "quarantine";
@@ -190,6 +192,7 @@ pub struct Store {
     /// Decoded records of existing buses (see `buses.rs`).
     bus_cache: Arc<RwLock<HashMap<String, crate::model::BusRecord>>>,
     pub(crate) api_keys: sled::Tree,
+    pub(crate) aws_credentials: sled::Tree,
     pub(crate) audit: sled::Tree,
     pub(crate) outbox: sled::Tree,
     pub(crate) deliveries: sled::Tree,
@@ -266,6 +269,7 @@ impl Store {
             seal: Arc::new(seal),
             bus_cache: Arc::default(),
             api_keys: tree(API_KEYS)?,
+            aws_credentials: tree(AWS_CREDENTIALS)?,
             audit: tree(AUDIT)?,
             outbox: tree(OUTBOX)?,
             deliveries: tree(DELIVERIES)?,

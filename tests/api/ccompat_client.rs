@@ -18,24 +18,7 @@ const PINNED: &str = "confluent-kafka[schemaregistry,json]==2.16.2";
 const ADMIN: &str = "sb_ccompat-admin-key-0123456789abcdefghijklmnop";
 
 fn venv_python() -> PathBuf {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().to_path_buf();
-    let venv = target.join("ccompat-venv");
-    let python = venv.join("bin/python");
-    let marker = venv.join("installed-confluent-kafka-2.16.2");
-    if !marker.exists() {
-        let made = Command::new("python3").arg("-m").arg("venv").arg(&venv).status();
-        assert!(
-            made.is_ok_and(|s| s.success()),
-            "python3 -m venv failed: install python3-venv (.ci/run does)"
-        );
-        let installed = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", PINNED])
-            .status()
-            .unwrap();
-        assert!(installed.success(), "pip install {PINNED} failed");
-        std::fs::write(&marker, "").unwrap();
-    }
-    python
+    crate::pinned_venv::venv("ccompat-venv", &[PINNED]).join("bin/python")
 }
 
 #[test]

@@ -5,6 +5,7 @@
 mod archives;
 mod auth;
 mod auth_support;
+mod aws;
 mod bindings;
 mod bus_durability;
 mod bus_support;
@@ -26,6 +27,7 @@ mod openapi;
 mod overload;
 mod patterns;
 mod permissions;
+mod pinned_venv;
 mod project;
 mod queues;
 mod receiver;

@@ -321,6 +321,7 @@ fn matrix() -> Vec<Row> {
         ),
         row(M::GET, "/v1/keys", "/v1/keys", None, &[Admin]),
         row(M::DELETE, "/v1/keys/{key}", "/v1/keys/absent", None, &[Admin]),
+        row(M::POST, "/v1/keys/{key}/aws-credentials", "/v1/keys/absent/aws-credentials", None, &[Admin]),
         row(M::GET, "/v1/audit", "/v1/audit", None, &[Admin]),
         // The API description and explorer are anonymous (not operations of the document).
         row(M::GET, "", "/openapi.json", None, ANYONE),

@@ -1,0 +1,192 @@
+//! PURE: the AWS-compatible API's translation helpers (docs/AWS-API.md): SigV4
+//! verification ([`sigv4`]), ARNs, paging tokens, and the mapping of native error codes
+//! to AWS error names. No I/O; the HTTP front end is `http::aws`.
+
+pub mod sigv4;
+
+use base64::Engine as _;
+
+use crate::error::{Code, ErrorKind};
+
+/// Account and region ARNs are built with (`--account`, `--region`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arns {
+    /// Account id.
+    pub account: String,
+    /// Region.
+    pub region: String,
+}
+
+impl Arns {
+    /// `arn:aws:events:<region>:<account>:event-bus/<bus>`.
+    pub fn bus(&self, bus: &str) -> String {
+        format!("arn:aws:events:{}:{}:event-bus/{bus}", self.region, self.account)
+    }
+
+    /// `…:rule/<rule>` on `default`, `…:rule/<bus>/<rule>` elsewhere (as EventBridge).
+    pub fn rule(&self, bus: &str, rule: &str) -> String {
+        if bus == "default" {
+            format!("arn:aws:events:{}:{}:rule/{rule}", self.region, self.account)
+        } else {
+            format!("arn:aws:events:{}:{}:rule/{bus}/{rule}", self.region, self.account)
+        }
+    }
+
+    /// `arn:aws:sqs:<region>:<account>:<queue>`.
+    pub fn queue(&self, queue: &str) -> String {
+        format!("arn:aws:sqs:{}:{}:{queue}", self.region, self.account)
+    }
+
+    /// The `(service, resource)` of an ARN of this account and region, or why not.
+    ///
+    /// # Errors
+    /// A message saying what is wrong with it.
+    pub fn parse<'a>(&self, arn: &'a str) -> Result<(&'a str, &'a str), String> {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let [prefix, partition, service, region, account, resource] = parts.as_slice() else {
+            return Err(format!("'{arn}' is not an ARN (arn:aws:<service>:<region>:<account>:<resource>)."));
+        };
+        if *prefix != "arn" || !partition.starts_with("aws") {
+            return Err(format!("'{arn}' is not an ARN (arn:aws:<service>:<region>:<account>:<resource>)."));
+        }
+        if *region != self.region || *account != self.account {
+            return Err(format!(
+                "'{arn}' names region '{region}' and account '{account}'; this service is region '{}', account '{}'.",
+                self.region, self.account
+            ));
+        }
+        Ok((service, resource))
+    }
+
+    /// The bus a name-or-ARN member names.
+    ///
+    /// # Errors
+    /// A message when it is an ARN of something else.
+    pub fn bus_name<'a>(&self, name_or_arn: &'a str) -> Result<&'a str, String> {
+        if !name_or_arn.starts_with("arn:") {
+            return Ok(name_or_arn);
+        }
+        match self.parse(name_or_arn)? {
+            ("events", resource) => resource
+                .strip_prefix("event-bus/")
+                .ok_or_else(|| format!("'{name_or_arn}' is not an event bus ARN.")),
+            _ => Err(format!("'{name_or_arn}' is not an event bus ARN.")),
+        }
+    }
+}
+
+/// An opaque `NextToken`: the last name of the page, base64url.
+pub fn next_token(last: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last.as_bytes())
+}
+
+/// The name a `NextToken` resumes after.
+pub fn after_token(token: &str) -> Option<String> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// One page of `items` (sorted by name) after `token`, at most `limit` long, and the
+/// token of the next page.
+///
+/// # Errors
+/// A message when the token is not one we returned.
+pub fn page<T>(
+    items: Vec<T>,
+    name: impl Fn(&T) -> &str,
+    token: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<T>, Option<String>), String> {
+    let after = match token {
+        Some(t) => {
+            Some(after_token(t).ok_or_else(|| "The NextToken is not one this service returned.".to_owned())?)
+        }
+        None => None,
+    };
+    let mut rest: Vec<T> =
+        items.into_iter().filter(|i| after.as_deref().is_none_or(|a| name(i) > a)).collect();
+    let more = rest.len() > limit;
+    rest.truncate(limit);
+    let token = if more { rest.last().map(|l| next_token(name(l))) } else { None };
+    Ok((rest, token))
+}
+
+/// The AWS error name (`__type`) a native code is answered with, and its status.
+pub fn error_name(code: Code) -> (&'static str, u16) {
+    let name = match code {
+        Code::BusNotFound
+        | Code::RuleNotFound
+        | Code::QueueNotFound
+        | Code::KeyNotFound
+        | Code::ArchiveNotFound
+        | Code::ReplayNotFound
+        | Code::RegistryNotFound
+        | Code::SchemaNotFound
+        | Code::VersionNotFound => "ResourceNotFoundException",
+        Code::BusExists | Code::RegistryExists | Code::ReplayExists | Code::KeyExists => {
+            "ResourceAlreadyExistsException"
+        }
+        Code::InvalidPattern => "InvalidEventPatternException",
+        Code::TooManyRules => "LimitExceededException",
+        Code::Unauthorized => "UnrecognizedClientException",
+        Code::Forbidden => "AccessDeniedException",
+        Code::RateLimited | Code::Overloaded => "ThrottlingException",
+        Code::MalformedJson => "SerializationException",
+        Code::Internal | Code::StorageFull | Code::StorageUnavailable => "InternalException",
+        other => match other.kind() {
+            ErrorKind::NotFound => "ResourceNotFoundException",
+            ErrorKind::Conflict => "ConcurrentModificationException",
+            ErrorKind::Internal => "InternalException",
+            ErrorKind::Throttled => "ThrottlingException",
+            ErrorKind::Denied => "AccessDeniedException",
+            ErrorKind::InvalidRequest => "ValidationException",
+        },
+    };
+    (name, if name == "InternalException" { 500 } else { 400 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arns() -> Arns {
+        Arns { account: "123456789012".into(), region: "us-east-1".into() }
+    }
+
+    #[test]
+    fn arns_are_built_and_read_back() {
+        let a = arns();
+        assert_eq!(a.bus("orders"), "arn:aws:events:us-east-1:123456789012:event-bus/orders");
+        assert_eq!(a.rule("default", "r"), "arn:aws:events:us-east-1:123456789012:rule/r");
+        assert_eq!(a.rule("orders", "r"), "arn:aws:events:us-east-1:123456789012:rule/orders/r");
+        assert_eq!(a.bus_name(&a.bus("orders")), Ok("orders"));
+        assert_eq!(a.bus_name("orders"), Ok("orders"));
+        assert!(a.bus_name("arn:aws:events:eu-west-1:123456789012:event-bus/orders").is_err());
+        assert!(a.bus_name(&a.queue("q")).is_err());
+        assert_eq!(a.parse(&a.queue("q")), Ok(("sqs", "q")));
+        assert!(a.parse("arn:nope").is_err());
+    }
+
+    #[test]
+    fn pages_resume_after_their_token() {
+        let names: Vec<String> = (0..5).map(|i| format!("n{i}")).collect();
+        let (first, token) = page(names.clone(), |s| s, None, 2).expect("page");
+        assert_eq!(first, ["n0", "n1"]);
+        let (second, token) = page(names.clone(), |s| s, token.as_deref(), 2).expect("page");
+        assert_eq!(second, ["n2", "n3"]);
+        let (third, token) = page(names.clone(), |s| s, token.as_deref(), 2).expect("page");
+        assert_eq!((third, token), (vec!["n4".to_owned()], None));
+        assert!(page(names, |s| s, Some("!!"), 2).is_err());
+    }
+
+    #[test]
+    fn every_native_code_has_an_aws_name() {
+        for code in Code::ALL {
+            let (name, status) = error_name(*code);
+            assert!(name.ends_with("Exception"));
+            assert!(status == 400 || status == 500);
+        }
+        assert_eq!(error_name(Code::BusNotFound), ("ResourceNotFoundException", 400));
+        assert_eq!(error_name(Code::Internal), ("InternalException", 500));
+    }
+}

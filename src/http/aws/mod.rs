@@ -1,0 +1,266 @@
+//! The AWS-compatible front end (docs/AWS-API.md): `--aws-listen`, a second actix
+//! listener in the same process over the same services. One route, `POST /`, speaks the
+//! JSON 1.1 protocol: `X-Amz-Target: AWSEvents.<Operation>`, content type
+//! `application/x-amz-json-1.1`, errors `{"__type", "message"}`.
+//!
+//! Every request is authenticated with SigV4 (`aws::sigv4`, pure) against the sealed
+//! secret of its access key id (`auth::aws`), rate-limited per key, and authorized with
+//! the row of `http::access::ROUTES` of the native route the operation translates to:
+//! the same grants, the same table. Operations are thin translations onto `BusService`.
+
+mod events;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::access::{Access, Need, Res, need_of};
+use crate::auth::aws::{AwsCredentials, Resolved};
+use crate::auth::{Identity, allows};
+use crate::aws::{Arns, error_name, sigv4};
+use crate::config::AuthMode;
+use crate::error::ApiError;
+
+/// The JSON 1.1 content type.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// The `X-Amz-Target` prefix of EventBridge.
+pub const EVENTS_PREFIX: &str = "AWSEvents.";
+/// The SigV4 service name of EventBridge.
+pub const EVENTS_SERVICE: &str = "events";
+
+/// What the AWS front end needs besides the services.
+#[derive(Debug, Clone)]
+pub struct AwsFront {
+    /// Account and region of ARNs and of the SigV4 scope.
+    pub arns: Arns,
+    /// The credentials.
+    pub credentials: AwsCredentials,
+}
+
+/// An error as AWS answers it.
+#[derive(Debug, Clone)]
+pub(crate) struct AwsError {
+    pub(crate) kind: String,
+    pub(crate) message: String,
+    pub(crate) status: u16,
+}
+
+impl AwsError {
+    pub(crate) fn new(kind: &str, message: impl Into<String>) -> Self {
+        let status = if kind == "InternalException" { 500 } else { 400 };
+        Self { kind: kind.to_owned(), message: message.into(), status }
+    }
+
+    pub(crate) fn validation(message: impl Into<String>) -> Self {
+        Self::new("ValidationException", message)
+    }
+
+    fn response(&self) -> HttpResponse {
+        let mut res =
+            HttpResponse::build(StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST))
+                .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
+                .insert_header(("x-amzn-RequestId", uuid::Uuid::new_v4().to_string()))
+                .json(json!({"__type": self.kind, "message": self.message}));
+        if let Ok(v) = HeaderValue::from_str(&self.kind) {
+            res.headers_mut().insert(header::HeaderName::from_static("x-amzn-errortype"), v);
+        }
+        res
+    }
+}
+
+impl From<ApiError> for AwsError {
+    fn from(e: ApiError) -> Self {
+        let (kind, status) = error_name(e.code);
+        if status == 500 {
+            tracing::error!(error = %e, "AWS front end: internal error");
+        }
+        // Our messages end with a hint naming the native API; AWS clients get the first part.
+        let message = e.message.split(" Hint: ").next().unwrap_or(&e.message).to_owned();
+        Self { kind: kind.to_owned(), message, status }
+    }
+}
+
+pub(crate) type AwsResult<T> = Result<T, AwsError>;
+
+/// The caller of one request: the key it signed with (`None` with `--auth off`).
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub(crate) identity: Option<Identity>,
+}
+
+impl Caller {
+    /// Whether the caller may do what the native route `(method, pattern)` does on
+    /// `resource` (the path segment of the row; ignored for rows about every resource).
+    pub(crate) fn allow(&self, method: &str, pattern: &str, resource: Option<&str>) -> AwsResult<()> {
+        let Some(identity) = &self.identity else { return Ok(()) };
+        let Need::Grant(permission, res) = need_of(method, pattern) else { return Ok(()) };
+        let resource = match res {
+            Res::Path(_) | Res::Query(_) => resource,
+            _ => None,
+        };
+        if allows(&identity.grants, permission, resource) {
+            return Ok(());
+        }
+        Err(AwsError::new(
+            "AccessDeniedException",
+            format!(
+                "The key '{}' is not authorized to perform this operation: it needs the grant {}.",
+                identity.name,
+                permission.required_grant(resource)
+            ),
+        ))
+    }
+
+    /// The `source` values the caller may publish on `bus` (`None`: any).
+    pub(crate) fn sources(&self, bus: &str) -> Option<Vec<String>> {
+        self.identity.as_ref().and_then(|i| crate::auth::allowed_sources(&i.grants, bus))
+    }
+}
+
+/// Reads a JSON 1.1 body (empty means `{}`).
+pub(crate) fn body<T: DeserializeOwned>(bytes: &[u8]) -> AwsResult<T> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+    serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_data() {
+            AwsError::validation(format!("1 validation error detected: {e}"))
+        } else {
+            AwsError::new("SerializationException", format!("The request body is not JSON: {e}"))
+        }
+    })
+}
+
+fn answer(value: &impl Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
+        .insert_header(("x-amzn-RequestId", uuid::Uuid::new_v4().to_string()))
+        .json(value)
+}
+
+fn authenticate(req: &HttpRequest, bytes: &[u8], access: &Access, front: &AwsFront) -> AwsResult<Caller> {
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let signed = sigv4::Request {
+        method: req.method().as_str(),
+        path: req.uri().path(),
+        query: req.uri().query().unwrap_or(""),
+        headers: &headers,
+        body: bytes,
+    };
+    let sig_error = |e: sigv4::SigError| AwsError::new(e.aws_type(), e.message());
+    let claim = sigv4::parse(&signed).map_err(sig_error)?;
+    let (identity, secret) = match front.credentials.resolve(&claim.access_key_id)? {
+        Resolved::Found(identity, secret) => (identity, secret),
+        Resolved::Unknown | Resolved::Unsealable => {
+            return Err(AwsError::new(
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ));
+        }
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    sigv4::verify(&signed, &claim, &secret, now, &front.arns.region, EVENTS_SERVICE).map_err(sig_error)?;
+    if let Err(seconds) = access.limiter.check(&identity.name) {
+        ::metrics::counter!("schemabus_rate_limited_total").increment(1);
+        return Err(AwsError::new("ThrottlingException", format!("Rate exceeded; retry after {seconds} s.")));
+    }
+    Ok(Caller { identity: Some(identity) })
+}
+
+/// `POST /` (and anything else): the JSON 1.1 dispatcher.
+pub(crate) async fn dispatch(
+    req: HttpRequest,
+    bytes: Bytes,
+    access: web::Data<Access>,
+    front: web::Data<AwsFront>,
+    bus: web::Data<crate::bus::BusService>,
+) -> HttpResponse {
+    let started = std::time::Instant::now();
+    let target = req.headers().get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let outcome = serve(&req, &bytes, &target, &access, &front, &bus).await;
+    let res = match outcome {
+        Ok(value) => answer(&value),
+        Err(e) => {
+            ::metrics::counter!("schemabus_aws_errors_total", "type" => e.kind.clone()).increment(1);
+            e.response()
+        }
+    };
+    tracing::info!(
+        target: "schemabus::http",
+        method = %req.method(),
+        operation = %target,
+        status = res.status().as_u16(),
+        elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "aws request"
+    );
+    res
+}
+
+async fn serve(
+    req: &HttpRequest,
+    bytes: &[u8],
+    target: &str,
+    access: &Access,
+    front: &AwsFront,
+    bus: &crate::bus::BusService,
+) -> AwsResult<Value> {
+    if req.method() != actix_web::http::Method::POST {
+        return Err(AwsError::new(
+            "UnknownOperationException",
+            "The AWS API is served on POST / with the JSON 1.1 protocol (X-Amz-Target).",
+        ));
+    }
+    let caller = match access.mode {
+        AuthMode::Off => Caller { identity: None },
+        AuthMode::Required => authenticate(req, bytes, access, front)?,
+    };
+    let Some(op) = target.strip_prefix(EVENTS_PREFIX) else {
+        return Err(AwsError::new(
+            "UnknownOperationException",
+            format!(
+                "Unknown X-Amz-Target '{target}': this endpoint serves EventBridge (AWSEvents.*); Schemas and SQS are not served yet (docs/AWS-API.md)."
+            ),
+        ));
+    };
+    let ctx = events::Ctx { bus, arns: &front.arns, caller: &caller };
+    let out = events::call(&ctx, op, bytes).await?;
+    if let Some((method, pattern)) = events::native_route(op)
+        && super::access::audited(method, pattern)
+    {
+        let entry = crate::auth::audit::AuditEntry {
+            key: caller.identity.as_ref().map_or_else(|| "anonymous".to_owned(), |i| i.name.clone()),
+            method: "POST".to_owned(),
+            path: format!("/ (AWS {target})"),
+            status: 200,
+            resource: written_bus(op, bytes).map(|r| format!("bus:{r}")),
+        };
+        if let Err(e) = access.audit.record(entry).await {
+            tracing::error!(error = %e, "audit record not written");
+        }
+    }
+    Ok(out)
+}
+
+/// The bus an audited operation wrote (from its request).
+fn written_bus(op: &str, bytes: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(bytes).ok()?;
+    let member = if op.ends_with("EventBus") { "Name" } else { "EventBusName" };
+    let name = v.get(member).and_then(Value::as_str).unwrap_or("default");
+    Some(name.rsplit('/').next().unwrap_or(name).to_owned())
+}
+
+/// The operations of the events model served here (for docs/AWS-API.md and its test).
+pub fn served_operations() -> &'static [&'static str] {
+    events::OPERATIONS
+}
+
+/// The AWS app's routes.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.default_service(web::to(dispatch));
+}
