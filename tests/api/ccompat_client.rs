@@ -8,39 +8,19 @@
 //! The virtualenv is built under the target directory on first use (pip from PyPI). It
 //! fails loudly when it cannot be built: `.ci/run` installs python3-venv.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::helpers::ServiceProcess;
+use crate::python::pinned_venv;
 
 /// The pinned client (2.16.2 is on PyPI; `[schemaregistry,json]` brings the JSON serdes).
 const PINNED: &str = "confluent-kafka[schemaregistry,json]==2.16.2";
 const ADMIN: &str = "sb_ccompat-admin-key-0123456789abcdefghijklmnop";
 
-fn venv_python() -> PathBuf {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().to_path_buf();
-    let venv = target.join("ccompat-venv");
-    let python = venv.join("bin/python");
-    let marker = venv.join("installed-confluent-kafka-2.16.2");
-    if !marker.exists() {
-        let made = Command::new("python3").arg("-m").arg("venv").arg(&venv).status();
-        assert!(
-            made.is_ok_and(|s| s.success()),
-            "python3 -m venv failed: install python3-venv (.ci/run does)"
-        );
-        let installed = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", PINNED])
-            .status()
-            .unwrap();
-        assert!(installed.success(), "pip install {PINNED} failed");
-        std::fs::write(&marker, "").unwrap();
-    }
-    python
-}
-
 #[test]
 fn confluent_kafka_python_client_works_against_a_real_schemabus_process() {
-    let python = venv_python();
+    let python = pinned_venv("ccompat-venv", PINNED).join("bin/python");
     let dir = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start_with_env(
         &dir.path().join("data"),
