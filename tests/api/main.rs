@@ -33,6 +33,7 @@ mod registries;
 mod rules;
 mod schemas;
 mod schemathesis;
+mod spec_conformance;
 mod traces;
 mod transform;
 mod validation;
