@@ -18,7 +18,7 @@ pub struct CreateBusRequest {
     #[serde(default)]
     pub description: Option<String>,
     /// Validation at the boundary (default: off).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::object_or_null")]
     pub validation: Option<ValidationConfig>,
     /// Explicit contracts.
     #[serde(default)]
@@ -33,7 +33,7 @@ pub struct UpdateBusRequest {
     #[serde(default)]
     pub description: Option<String>,
     /// New validation settings (replaced whole).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::object_or_null")]
     pub validation: Option<ValidationConfig>,
     /// New bindings (replace the list).
     #[serde(default)]

@@ -172,7 +172,12 @@ pub enum Target {
         #[serde(default, rename = "inputPath", skip_serializing_if = "Option::is_none")]
         input_path: Option<String>,
         /// Builds the sent value from parts of the event.
-        #[serde(default, rename = "inputTransformer", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            rename = "inputTransformer",
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::object_or_null"
+        )]
         input_transformer: Option<InputTransformer>,
     },
     /// Forward the event to another bus, whose rules then apply (no re-validation).
@@ -189,7 +194,12 @@ pub enum Target {
         #[serde(default, rename = "inputPath", skip_serializing_if = "Option::is_none")]
         input_path: Option<String>,
         /// Refused: a bus receives the original event.
-        #[serde(default, rename = "inputTransformer", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            rename = "inputTransformer",
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::object_or_null"
+        )]
         input_transformer: Option<InputTransformer>,
     },
     /// Push the event (or its transformation) to an HTTP endpoint, with retries and a
@@ -431,7 +441,7 @@ pub struct WebhookTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit_per_second: Option<u32>,
     /// Retries (default: 185 attempts within 24 hours).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::object_or_null")]
     pub retry_policy: Option<RetryPolicy>,
     /// Queue receiving events whose delivery failed for good.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -444,7 +454,7 @@ pub struct WebhookTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_path: Option<String>,
     /// Builds the sent value from parts of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::object_or_null")]
     pub input_transformer: Option<InputTransformer>,
 }
 

@@ -123,3 +123,24 @@ async fn bodies_the_service_takes_beyond_objects_are_documented_as_such() {
         .await;
     assert_eq!((hints.status.as_u16(), &hints.body["record"]), (200, &json!(["/a"])));
 }
+
+/// Found by the 500-example run: `"validation": []` read as every default (200), since
+/// serde's structs also read an array of their fields; nested settings objects are objects.
+#[tokio::test]
+async fn a_nested_settings_object_sent_as_an_array_is_a_400() {
+    let app = spawn_app().await;
+    let patched = app.patch("/v1/buses/default", json!({"validation": [], "bindings": null})).await;
+    assert_eq!(patched.body["details"]["pointer"], "/validation", "{}", patched.body);
+    patched.assert_error(400, "invalid_request");
+    let created = app.post("/v1/buses", json!({"name": "arr", "validation": ["off"]})).await;
+    created.assert_error(400, "invalid_request");
+    // null and objects are still taken.
+    assert_eq!(app.patch("/v1/buses/default", json!({"validation": null})).await.status, 200);
+    let object = app.patch("/v1/buses/default", json!({"validation": {"mode": "off"}})).await;
+    assert_eq!(object.status, 200, "{}", object.body);
+    let rule = json!({"pattern": {"source": ["a"]}, "targets": [{"type": "queue", "id": "q", "queue": "q", "inputTransformer": []}]});
+    let put = app.send(reqwest::Method::PUT, "/v1/buses/default/rules/r", Some(rule)).await;
+    put.assert_error(400, "invalid_request");
+    // The tagged target enum reports its own position; the message names the refusal.
+    assert!(put.body["message"].as_str().unwrap().contains("expected an object or null"), "{}", put.body);
+}
