@@ -25,7 +25,7 @@ type Totals = HashMap<(String, String), (u64, u64)>;
 /// Longest archive name, as EventBridge.
 const MAX_NAME: usize = 48;
 
-/// The naming rule of archives (as EventBridge's, with [`MAX_NAME`]).
+/// The naming rule of archives (as EventBridge's: at most 48 characters).
 pub const NAME_RULE: &str = "[A-Za-z0-9._-]{1,48}";
 
 /// Body of `PUT /v1/buses/{bus}/archives/{archive}` (create or replace).
