@@ -25,6 +25,9 @@ type Totals = HashMap<(String, String), (u64, u64)>;
 /// Longest archive name, as EventBridge.
 const MAX_NAME: usize = 48;
 
+/// The naming rule of archives (as EventBridge's: at most 48 characters).
+pub const NAME_RULE: &str = "[A-Za-z0-9._-]{1,48}";
+
 /// Body of `PUT /v1/buses/{bus}/archives/{archive}` (create or replace).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -35,6 +38,7 @@ pub struct PutArchiveRequest {
     pub pattern: Option<Value>,
     /// Days to keep events (by event time); 0 (the default): forever.
     #[serde(default)]
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub retention_days: u32,
     /// What the archive is for.
     #[serde(default)]
@@ -56,7 +60,7 @@ pub fn check_request(name: &str, request: &PutArchiveRequest) -> ApiResult<()> {
                 "'{name}' is not a valid archive name. Hint: archive names match [A-Za-z0-9._-]{{1,48}}."
             ),
         )
-        .with_details(json!({"kind": "archive", "rule": "[A-Za-z0-9._-]{1,48}"})));
+        .with_details(json!({"kind": "archive", "rule": NAME_RULE})));
     }
     if let Some(pattern) = &request.pattern {
         Pattern::parse(pattern).map_err(|e| {

@@ -74,7 +74,10 @@ pub struct BusService {
     running_replays: Arc<Mutex<HashMap<String, Arc<std::sync::atomic::AtomicBool>>>>,
 }
 
-/// Checks a bus, rule, queue or target name: `[A-Za-z0-9._-]{1,64}`.
+/// The naming rule of buses, rules, queues, targets, replays and keys ([`check_name`]).
+pub const NAME_RULE: &str = "[A-Za-z0-9._-]{1,64}";
+
+/// Checks a bus, rule, queue or target name: `[A-Za-z0-9._-]{1,64}` ([`NAME_RULE`]).
 ///
 /// # Errors
 /// `invalid_name`.
@@ -89,7 +92,7 @@ pub fn check_name(kind: &str, value: &str) -> ApiResult<()> {
             Code::InvalidName,
             format!("'{value}' is not a valid {kind} name. Hint: {kind} names match [A-Za-z0-9._-]{{1,64}}."),
         )
-        .with_details(json!({"kind": kind, "rule": "[A-Za-z0-9._-]{1,64}"})))
+        .with_details(json!({"kind": kind, "rule": NAME_RULE})))
     }
 }
 

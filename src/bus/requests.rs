@@ -18,7 +18,7 @@ pub struct CreateBusRequest {
     #[serde(default)]
     pub description: Option<String>,
     /// Validation at the boundary (default: off).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::object_or_null")]
     pub validation: Option<ValidationConfig>,
     /// Explicit contracts.
     #[serde(default)]
@@ -33,7 +33,7 @@ pub struct UpdateBusRequest {
     #[serde(default)]
     pub description: Option<String>,
     /// New validation settings (replaced whole).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::object_or_null")]
     pub validation: Option<ValidationConfig>,
     /// New bindings (replace the list).
     #[serde(default)]
@@ -140,15 +140,18 @@ pub struct RuleList {
 pub struct PutQueueRequest {
     /// Seconds a received message stays invisible (default 30, at most 43200).
     #[serde(default = "default_visibility")]
+    #[schema(maximum = 43200)]
     pub visibility_timeout_seconds: u32,
     /// Receives before a message moves to `deadLetterQueue` (needs it).
     #[serde(default)]
+    #[schema(format = Int64, minimum = 1, maximum = 4294967295_u64)]
     pub max_receive_count: Option<u32>,
     /// Dead-letter queue name.
     #[serde(default)]
     pub dead_letter_queue: Option<String>,
     /// Seconds a message is kept (default 4 days, at most 14 days).
     #[serde(default = "default_retention")]
+    #[schema(minimum = 60, maximum = 1209600)]
     pub retention_seconds: u64,
 }
 
@@ -186,12 +189,15 @@ pub struct QueueList {
 pub struct ReceiveRequest {
     /// 1 to 100 (default 1).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100)]
     pub max_messages: Option<usize>,
     /// Long poll: wait up to this many seconds (≤ 20) for a message.
     #[serde(default)]
+    #[schema(maximum = 20)]
     pub wait_seconds: Option<u64>,
-    /// Overrides the queue's visibility timeout for these messages.
+    /// Overrides the queue's visibility timeout for these messages (at most 43200).
     #[serde(default)]
+    #[schema(maximum = 43200)]
     pub visibility_timeout_seconds: Option<u32>,
 }
 

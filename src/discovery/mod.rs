@@ -120,13 +120,17 @@ pub struct DiscoveryStatus {
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct HintsDocument {
     /// Objects to treat as maps (`additionalProperties` = merged value schema).
+    #[schema(value_type = Vec<String>)]
     pub map: BTreeSet<String>,
     /// Objects that must stay records even when the map heuristics fire.
+    #[schema(value_type = Vec<String>)]
     pub record: BTreeSet<String>,
     /// String positions that get a closed `enum` of the observed values.
     #[serde(rename = "enum")]
+    #[schema(value_type = Vec<String>)]
     pub enums: BTreeSet<String>,
     /// Objects that get `additionalProperties: false`.
+    #[schema(value_type = Vec<String>)]
     pub closed: BTreeSet<String>,
     /// Distinct samples before a property is required or a format asserted (1 to 16);
     /// absent: `--discovery-min-required`.

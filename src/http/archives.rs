@@ -19,7 +19,9 @@ use crate::error::ErrorBody;
     params(("bus" = String, Path, description = "Bus name"), ("archive" = String, Path, description = "Archive name")),
     request_body = PutArchiveRequest,
     responses(
-        (status = 200, description = "The archive with its counts.", body = ArchiveView),
+        (status = 200, description = "The archive with its counts.", body = ArchiveView, links(
+            ("GetArchive" = (operation_id = "getArchive", parameters(("bus" = "$response.body#/bus"), ("archive" = "$response.body#/name")))),
+        )),
         (status = 400, description = "Malformed body, invalid name, or invalid pattern (`invalid_pattern`).", body = ErrorBody),
         (status = 404, description = "No such bus.", body = ErrorBody),
     )

@@ -20,7 +20,11 @@ use crate::model::BusRecord;
     operation_id = "createBus",
     request_body = CreateBusRequest,
     responses(
-        (status = 201, description = "The bus was created.", body = BusRecord),
+        (status = 201, description = "The bus was created.", body = BusRecord, links(
+            ("GetBus" = (operation_id = "getBus", parameters(("bus" = "$response.body#/name")))),
+            ("ListRules" = (operation_id = "listRules", parameters(("bus" = "$response.body#/name")))),
+            ("ListArchives" = (operation_id = "listArchives", parameters(("bus" = "$response.body#/name")))),
+        )),
         (status = 400, description = "Malformed body or invalid name.", body = ErrorBody),
         (status = 409, description = "A bus of that name exists (`bus_exists`).", body = ErrorBody),
         (status = 413, description = "Body over the size limit.", body = ErrorBody),

@@ -23,7 +23,7 @@ const MAX_SAMPLES: usize = 10_000;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct InferRequest {
     /// Samples: EventBridge envelopes (`source`, `detail-type`, `detail`) or bare documents.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(min_items = 1)]
     events: Vec<Value>,
     /// For envelopes, infer only `detail` (default `true`); `false` infers whole envelopes.
     #[serde(default)]

@@ -17,7 +17,9 @@ use crate::model::{CreateKeyRequest, CreatedAwsCredentials, CreatedKey, KeyList}
     operation_id = "createKey",
     request_body = CreateKeyRequest,
     responses(
-        (status = 201, description = "The key, shown this once.", body = CreatedKey),
+        (status = 201, description = "The key, shown this once.", body = CreatedKey, links(
+            ("RevokeKey" = (operation_id = "revokeKey", parameters(("key" = "$response.body#/name")))),
+        )),
         (status = 400, description = "Malformed body, invalid name, no grants, or an invalid grant (`invalid_grant`, with a JSON Pointer).", body = ErrorBody),
         (status = 409, description = "A key of that name exists (`key_exists`).", body = ErrorBody),
     )

@@ -25,6 +25,7 @@ mod replays;
 mod rules;
 mod schemas;
 mod search;
+mod spec;
 mod traces;
 mod versions;
 
@@ -157,7 +158,9 @@ pub fn openapi() -> OpenApiDoc {
         .openapi(ApiDoc::openapi())
         .configure(configure)
         .split_for_parts();
-    secure(api)
+    let mut api = secure(api);
+    spec::constrain_parameters(&mut api);
+    api
 }
 
 /// Declares the `bearer` security scheme, and on every operation its requirement (from

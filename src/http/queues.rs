@@ -22,7 +22,10 @@ use crate::model::QueueRecord;
     params(("queue" = String, Path, description = "Queue name")),
     request_body = PutQueueRequest,
     responses(
-        (status = 200, description = "The queue's settings.", body = QueueRecord),
+        (status = 200, description = "The queue's settings.", body = QueueRecord, links(
+            ("GetQueue" = (operation_id = "getQueue", parameters(("queue" = "$response.body#/name")))),
+            ("ReceiveMessages" = (operation_id = "receiveMessages", parameters(("queue" = "$response.body#/name")))),
+        )),
         (status = 400, description = "Malformed body, invalid name or out-of-range value.", body = ErrorBody),
         (status = 404, description = "The dead-letter queue does not exist.", body = ErrorBody),
     )

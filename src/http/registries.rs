@@ -20,7 +20,11 @@ use crate::registry::{
     operation_id = "createRegistry",
     request_body = CreateRegistryRequest,
     responses(
-        (status = 201, description = "The registry was created.", body = RegistryRecord),
+        (status = 201, description = "The registry was created.", body = RegistryRecord, links(
+            ("GetRegistry" = (operation_id = "getRegistry", parameters(("registry" = "$response.body#/name")))),
+            ("ListSchemas" = (operation_id = "listSchemas", parameters(("registry" = "$response.body#/name")))),
+            ("GetRegistryConfig" = (operation_id = "getRegistryConfig", parameters(("registry" = "$response.body#/name")))),
+        )),
         (status = 400, description = "Malformed body or invalid name.", body = ErrorBody),
         (status = 409, description = "A registry of that name exists (`registry_exists`).", body = ErrorBody),
         (status = 413, description = "Body over the size limit.", body = ErrorBody),

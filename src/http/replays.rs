@@ -21,7 +21,10 @@ use crate::model::ReplayRecord;
     params(("bus" = String, Path, description = "Bus name")),
     request_body = StartReplayRequest,
     responses(
-        (status = 202, description = "Started (state STARTING).", body = ReplayRecord),
+        (status = 202, description = "Started (state STARTING).", body = ReplayRecord, links(
+            ("GetReplay" = (operation_id = "getReplay", parameters(("name" = "$response.body#/name")))),
+            ("CancelReplay" = (operation_id = "cancelReplay", parameters(("name" = "$response.body#/name")))),
+        )),
         (status = 400, description = "Malformed body, invalid name or times.", body = ErrorBody),
         (status = 404, description = "No such bus, archive or rule.", body = ErrorBody),
         (status = 409, description = "A replay with this name exists (`replay_exists`).", body = ErrorBody),

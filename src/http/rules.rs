@@ -22,7 +22,10 @@ use crate::model::RuleRecord;
     params(("bus" = String, Path, description = "Bus name"), ("rule" = String, Path, description = "Rule name")),
     request_body = PutRuleRequest,
     responses(
-        (status = 200, description = "The rule as stored.", body = RuleRecord),
+        (status = 200, description = "The rule as stored.", body = RuleRecord, links(
+            ("GetRule" = (operation_id = "getRule", parameters(("bus" = "$response.body#/bus"), ("rule" = "$response.body#/name")))),
+            ("DeleteRule" = (operation_id = "deleteRule", parameters(("bus" = "$response.body#/bus"), ("rule" = "$response.body#/name")))),
+        )),
         (status = 400, description = "Malformed body, invalid name, too many targets, invalid pattern (`invalid_pattern`), invalid input transformation (`invalid_transformer`), or a webhook address the policy refuses (`webhook_address_refused`).", body = ErrorBody),
         (status = 404, description = "No such bus, or a target names a missing queue, bus or dead-letter queue.", body = ErrorBody),
     )

@@ -27,7 +27,11 @@ use crate::registry::{
     ),
     request_body = RegisterVersionRequest,
     responses(
-        (status = 201, description = "A new version was created.", body = VersionCreated),
+        (status = 201, description = "A new version was created.", body = VersionCreated, links(
+            ("GetVersion" = (operation_id = "getVersion", parameters(("registry" = "$response.body#/registry"), ("schema" = "$response.body#/schema"), ("version" = "$response.body#/version")))),
+            ("ValidateDocument" = (operation_id = "validateDocument", parameters(("registry" = "$response.body#/registry"), ("schema" = "$response.body#/schema"), ("version" = "$response.body#/version")))),
+            ("GetSchema" = (operation_id = "getSchema", parameters(("registry" = "$response.body#/registry"), ("schema" = "$response.body#/schema")))),
+        )),
         (status = 200, description = "The content equals the latest version; nothing was created.", body = VersionCreated),
         (status = 400, description = "Malformed body or invalid name.", body = ErrorBody),
         (status = 403, description = "The registry is written by the service (`registry_read_only`).", body = ErrorBody),
@@ -137,7 +141,7 @@ pub(crate) async fn delete_version(
         ("schema" = String, Path, description = "Schema name"),
         ("version" = String, Path, description = "Version number, or `latest`"),
     ),
-    request_body(content = Object, description = "The document to validate (any JSON value)."),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "The document to validate (any JSON value)."),
     responses(
         (status = 200, description = "The verdict, valid or not.", body = ValidationReport),
         (status = 400, description = "The body is not JSON, or a name or version is invalid.", body = ErrorBody),

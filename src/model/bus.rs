@@ -59,13 +59,40 @@ pub enum LatestTag {
 }
 
 /// A binding's version: a number, or `latest`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum BindingVersion {
-    /// A fixed version.
+    /// A fixed version (from 1).
     Number(u32),
     /// Whatever version is the latest when the event arrives.
     Latest(LatestTag),
+}
+
+/// Written by hand: the derive would type the number `int32` from 0, where the service
+/// takes 1 to `u32::MAX` (version 0 is refused).
+impl utoipa::PartialSchema for BindingVersion {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        let number = ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(1))
+            .maximum(Some(u32::MAX))
+            .description(Some("A fixed version (from 1)."));
+        let mut latest = utoipa::openapi::Ref::from_schema_name("LatestTag");
+        latest.description = "Whatever version is the latest when the event arrives.".to_owned();
+        OneOfBuilder::new()
+            .item(number)
+            .item(latest)
+            .description(Some("A binding's version: a number, or `latest`."))
+            .into()
+    }
+}
+
+impl ToSchema for BindingVersion {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        schemas.push((LatestTag::name().into(), <LatestTag as utoipa::PartialSchema>::schema()));
+    }
 }
 
 /// An explicit contract: events of this source and detail-type are validated against
@@ -145,7 +172,12 @@ pub enum Target {
         #[serde(default, rename = "inputPath", skip_serializing_if = "Option::is_none")]
         input_path: Option<String>,
         /// Builds the sent value from parts of the event.
-        #[serde(default, rename = "inputTransformer", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            rename = "inputTransformer",
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::object_or_null"
+        )]
         input_transformer: Option<InputTransformer>,
     },
     /// Forward the event to another bus, whose rules then apply (no re-validation).
@@ -162,7 +194,12 @@ pub enum Target {
         #[serde(default, rename = "inputPath", skip_serializing_if = "Option::is_none")]
         input_path: Option<String>,
         /// Refused: a bus receives the original event.
-        #[serde(default, rename = "inputTransformer", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            rename = "inputTransformer",
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::object_or_null"
+        )]
         input_transformer: Option<InputTransformer>,
     },
     /// Push the event (or its transformation) to an HTTP endpoint, with retries and a
@@ -404,7 +441,7 @@ pub struct WebhookTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit_per_second: Option<u32>,
     /// Retries (default: 185 attempts within 24 hours).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::object_or_null")]
     pub retry_policy: Option<RetryPolicy>,
     /// Queue receiving events whose delivery failed for good.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -417,7 +454,7 @@ pub struct WebhookTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_path: Option<String>,
     /// Builds the sent value from parts of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::object_or_null")]
     pub input_transformer: Option<InputTransformer>,
 }
 

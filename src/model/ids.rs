@@ -99,6 +99,12 @@ pub enum VersionSelector {
     Latest,
 }
 
+impl VersionSelector {
+    /// What the document's version parameters match: `latest`, or a number from 1
+    /// (at most nine digits there, so every match parses; a larger number is a 404 or 400).
+    pub const PATTERN: &'static str = "^(latest|[1-9][0-9]{0,8})$";
+}
+
 impl FromStr for VersionSelector {
     type Err = ApiError;
 

@@ -10,6 +10,40 @@ pub use delivery::*;
 pub use ids::{RegistryName, SchemaName, VersionSelector};
 pub use records::{RegistryRecord, SchemaRecord, Tags, VersionRecord};
 
+/// `deserialize_with` for an optional nested settings object: `null` or an object, never
+/// an array. serde's derived structs also read an array of their fields in order, so
+/// `"validation": []` would read as every default (the request body itself is checked
+/// in `http::extract::parse_json`; this covers the objects inside it).
+///
+/// # Errors
+/// The deserializer's, for anything but `null` or an object of `T`'s shape.
+pub fn object_or_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct ObjectOrNull<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for ObjectOrNull<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object or null")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+    deserializer.deserialize_option(ObjectOrNull(std::marker::PhantomData))
+}
+
 /// Unix time in milliseconds (queue visibility, delivery schedules, archive keys).
 pub fn now_ms() -> u64 {
     u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(0)

@@ -50,7 +50,7 @@ pub struct EffectiveConfig {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CompatibilityCheckRequest {
     /// The candidate schema, as an object or a string holding JSON.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::registry::requests::schema_document)]
     pub content: Value,
     /// Mode to check with instead of the one in force.
     #[serde(default)]

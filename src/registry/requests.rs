@@ -39,11 +39,21 @@ pub struct UpdateMetadataRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterVersionRequest {
     /// The JSON Schema, as an object or as a string holding JSON.
-    #[schema(value_type = Object, example = json!({"type": "object", "properties": {"orderId": {"type": "string"}}, "required": ["orderId"]}))]
+    #[schema(schema_with = schema_document, example = json!({"type": "object", "properties": {"orderId": {"type": "string"}}, "required": ["orderId"]}))]
     pub content: Value,
     /// What changed in this version.
     #[serde(default)]
     pub description: Option<String>,
+}
+
+/// The schema of a submitted JSON Schema document: an object, a boolean (`true`, `false`
+/// are schemas too) or a string holding either.
+pub(crate) fn schema_document() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Boolean, Type::String]))
+        .description(Some("A JSON Schema: an object, a boolean, or a string holding either."))
+        .build()
 }
 
 /// How a registration reads its content, beyond what the native API sends. The native

@@ -19,7 +19,7 @@ const ADMIN: &str = "sb_aws-admin-key-0123456789abcdefghijklmnopq";
 const MODELS: &[(&str, &str)] = &[("events", "EventBridge")];
 
 fn venv() -> PathBuf {
-    crate::pinned_venv::venv("aws-venv", PINS)
+    crate::python::pinned_venv_of("aws-venv", PINS)
 }
 
 fn repo(path: &str) -> PathBuf {

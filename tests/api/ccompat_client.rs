@@ -8,22 +8,19 @@
 //! The virtualenv is built under the target directory on first use (pip from PyPI). It
 //! fails loudly when it cannot be built: `.ci/run` installs python3-venv.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::helpers::ServiceProcess;
+use crate::python::pinned_venv;
 
 /// The pinned client (2.16.2 is on PyPI; `[schemaregistry,json]` brings the JSON serdes).
 const PINNED: &str = "confluent-kafka[schemaregistry,json]==2.16.2";
 const ADMIN: &str = "sb_ccompat-admin-key-0123456789abcdefghijklmnop";
 
-fn venv_python() -> PathBuf {
-    crate::pinned_venv::venv("ccompat-venv", &[PINNED]).join("bin/python")
-}
-
 #[test]
 fn confluent_kafka_python_client_works_against_a_real_schemabus_process() {
-    let python = venv_python();
+    let python = pinned_venv("ccompat-venv", PINNED).join("bin/python");
     let dir = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start_with_env(
         &dir.path().join("data"),

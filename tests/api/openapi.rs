@@ -85,20 +85,7 @@ async fn the_service_serves_its_document_and_an_offline_explorer() {
 #[test]
 fn the_committed_document_passes_a_real_openapi_3_1_validator() {
     const PINNED: &str = "openapi-spec-validator==0.7.2";
-    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().to_path_buf();
-    let venv = target.join("openapi-venv");
-    let python = venv.join("bin/python");
-    let marker = venv.join(PINNED);
-    if !marker.exists() {
-        let made = std::process::Command::new("python3").arg("-m").arg("venv").arg(&venv).status().unwrap();
-        assert!(made.success(), "python3 -m venv failed");
-        let installed = std::process::Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", PINNED])
-            .status()
-            .unwrap();
-        assert!(installed.success(), "pip install {PINNED} failed");
-        std::fs::write(&marker, "").unwrap();
-    }
+    let python = crate::python::pinned_venv("openapi-venv", PINNED).join("bin/python");
     let out = std::process::Command::new(&python)
         .args(["-m", "openapi_spec_validator", "--schema", "3.1.0"])
         .arg(COMMITTED)
