@@ -619,3 +619,16 @@ fn backward_compatible_verdicts_are_sound() {
     assert!(changed >= 200, "only {changed} non-identical compatible pairs were generated");
     assert!(valid >= 5_000, "only {valid} documents were valid under the old schema");
 }
+
+/// Found by the `compat` fuzz target: with `unevaluatedProperties: false`, members an
+/// old `allOf` evaluated become unevaluated when the `allOf` goes, so `{"a": 1}` no
+/// longer validates; the checker had only looked at the new side's applicators.
+#[test]
+fn dropping_an_evaluating_all_of_next_to_unevaluated_properties_is_not_backward_compatible() {
+    let old = json!({"type": "object", "allOf": [{"properties": {"a": {}}}], "unevaluatedProperties": false});
+    let new = json!({"type": "object", "unevaluatedProperties": false});
+    let findings = compare(&old, &new, Direction::Backward, Policy::Strict, &BTreeMap::new());
+    assert!(findings.iter().any(|f| !f.compatible), "{findings:?}");
+    let (old_v, new_v) = (jsonschema::validator_for(&old).unwrap(), jsonschema::validator_for(&new).unwrap());
+    assert!(old_v.is_valid(&json!({"a": 1})) && !new_v.is_valid(&json!({"a": 1})));
+}

@@ -61,7 +61,15 @@ impl Subject {
 
 /// A subject name for a schema of `registry`, qualified when it is not the default one.
 pub(crate) fn display(registry: &RegistryName, schema: &str, qualified: bool) -> String {
-    if qualified { format!(":.{registry}:{schema}") } else { schema.to_owned() }
+    if qualified {
+        format!(":.{registry}:{schema}")
+    } else if schema.starts_with(":.") {
+        // A default-context name that reads as qualified: name the default context, or
+        // it parses back as another subject (found by the `ccompat` fuzz target).
+        format!(":.:{schema}")
+    } else {
+        schema.to_owned()
+    }
 }
 
 /// `(context, rest)`: the context of `:.ctx:rest` (`*` for the wildcard `:*:rest`), or
@@ -120,6 +128,19 @@ fn truncate(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `ccompat` fuzz target: `:.::.:xx` is the default context's schema
+    /// `:.:xx`, which was displayed as `:.:xx`, which parses as the schema `xx`.
+    #[test]
+    fn default_context_names_that_read_as_qualified_display_with_the_default_context() {
+        let default = RegistryName::parse("default").unwrap();
+        for raw in [":.::.:xx", ":.::.x", ":.:.:"] {
+            let subject = Subject::parse(raw, &default).unwrap();
+            assert_eq!(Subject::parse(&subject.display(), &default).unwrap(), subject, "{raw}");
+        }
+        assert_eq!(Subject::parse(":.::.:xx", &default).unwrap().display(), ":.::.:xx");
+        assert_eq!(Subject::parse("orders", &default).unwrap().display(), "orders");
+    }
 
     #[test]
     fn contexts_map_to_registries_and_plain_subjects_to_the_default() {

@@ -28,6 +28,9 @@ mod discovery;
 mod error;
 mod events;
 mod journal;
+/// Journal replay over plain files, for the `journal` fuzz target only (not an API).
+#[doc(hidden)]
+pub use journal::fuzzing as journal_fuzzing;
 mod migrate;
 mod modes;
 mod outbox;

@@ -345,7 +345,9 @@ impl<'a> Checker<'a> {
         let Some(ub) = b.child(keyword) else {
             return;
         };
-        if ub.is_trivially_true() || !has_in_place_applicators(b) {
+        // The old side's applicators count too: members an old `allOf` evaluated are
+        // unevaluated once it is gone (found by the `compat` fuzz target).
+        if ub.is_trivially_true() || (!has_in_place_applicators(a) && !has_in_place_applicators(b)) {
             return;
         }
         if extra_same && same_applicators(a, b) {

@@ -6,39 +6,13 @@ use actix_web::HttpRequest;
 use actix_web::http::header;
 use serde::de::DeserializeOwned;
 
-use crate::ccompat::{CcError, CcResult};
+use crate::ccompat::CcResult;
 
-/// The media types a Confluent client may send a body as.
-const ACCEPTED: &[&str] = &[
-    "application/vnd.schemaregistry.v1+json",
-    "application/vnd.schemaregistry+json",
-    "application/json",
-    "application/octet-stream",
-];
-
-/// Parses a JSON body sent with one of the accepted media types (or none).
+/// Parses a JSON body sent with one of the accepted media types (or none): see
+/// [`crate::ccompat::parse_body`].
 pub(super) fn json<T: DeserializeOwned>(req: &HttpRequest, bytes: &[u8]) -> CcResult<T> {
-    if let Some(value) = req.headers().get(header::CONTENT_TYPE) {
-        let media = value.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        if !ACCEPTED.contains(&media.as_str()) {
-            return Err(CcError::new(
-                415,
-                415,
-                format!(
-                    "Unsupported media type '{media}'. Hint: send application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json or application/json."
-                ),
-            ));
-        }
-    }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = serde_path_to_error::deserialize(&mut de);
-    match parsed {
-        Ok(v) => Ok(v),
-        Err(e) if e.inner().is_syntax() || e.inner().is_eof() => {
-            Err(CcError::malformed(format!("The body is not JSON: {}.", e.inner())))
-        }
-        Err(e) => Err(CcError::unprocessable(format!("Unrecognized body at '{}': {}.", e.path(), e.inner()))),
-    }
+    let content_type = req.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or(""));
+    crate::ccompat::parse_body(content_type, bytes)
 }
 
 /// Query parameters.

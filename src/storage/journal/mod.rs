@@ -923,3 +923,45 @@ mod tests {
         assert!(journal.read(segments[0].start + 10, 4).is_err(), "deleted bytes are gone");
     }
 }
+
+/// Entry points for the `journal` fuzz target (`fuzz/`) and its corpus replay
+/// (`tests/fuzz_corpus.rs`): NOT an API. They expose, over plain files, what start-up
+/// does with segment bytes, so arbitrary and truncated bytes can be thrown at it. A
+/// record is rendered as `frame carried {record:?}`.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    use super::{Journal, Replayed, replay};
+
+    fn render(r: &Replayed<'_>) -> String {
+        format!("{} {:?} {:?}", r.frame, r.carried, r.record)
+    }
+
+    /// What replaying the segment file at `path` (first byte at position 0), reading
+    /// `chunk` bytes at a time, finds: its records, the bytes their whole frames cover,
+    /// and whether only zeros follow.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn replay_segment(path: &Path, chunk: usize) -> io::Result<(Vec<String>, u64, bool)> {
+        let file = File::open(path)?;
+        let mut records = Vec::new();
+        let scanned = replay::replay_file(&file, 0, chunk, &mut |r| records.push(render(&r)))?;
+        Ok((records, scanned.whole, scanned.clean_tail))
+    }
+
+    /// Opens the journal in `dir` as start-up does (truncating a torn end, refusing
+    /// damage in the middle) and returns the records it replayed.
+    ///
+    /// # Errors
+    /// I/O errors and damaged segments, as [`Journal::open`].
+    pub fn open(dir: &Path) -> io::Result<Vec<String>> {
+        let mut records = Vec::new();
+        let journal = Journal::open(dir, 1 << 20, |r| records.push(render(&r)))?;
+        drop(journal);
+        Ok(records)
+    }
+}
