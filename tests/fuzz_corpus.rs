@@ -48,3 +48,4 @@ corpus_test!(codegen);
 corpus_test!(transform);
 corpus_test!(journal);
 corpus_test!(ccompat);
+corpus_test!(sigv4);

@@ -383,6 +383,12 @@ pub fn string_to_sign(claim: &Claim, canonical: &str) -> String {
     )
 }
 
+/// The hex signature of a string to sign under a signing key (what a client sends; the
+/// fuzz target signs requests with it to check that [`verify`] accepts them).
+pub fn signature(key: &[u8], to_sign: &str) -> String {
+    hex::encode(hmac(key, to_sign.as_bytes()))
+}
+
 fn signature_matches(key: &[u8], to_sign: &str, sent: &[u8]) -> bool {
     let Ok(mut mac) = HmacSha256::new_from_slice(key) else { return false };
     mac.update(to_sign.as_bytes());
