@@ -957,7 +957,7 @@ pub mod fuzzing {
     /// damage in the middle) and returns the records it replayed.
     ///
     /// # Errors
-    /// I/O errors and damaged segments, as [`Journal::open`].
+    /// I/O errors and damaged segments, as `Journal::open` answers them.
     pub fn open(dir: &Path) -> io::Result<Vec<String>> {
         let mut records = Vec::new();
         let journal = Journal::open(dir, 1 << 20, |r| records.push(render(&r)))?;
