@@ -43,13 +43,12 @@ pub fn mode_of(project: &Project, key: &SchemaKey, baseline: &Modes) -> (Compati
     let registry = project.file.registries.get(&key.0);
     let schema = registry.and_then(|r| r.schemas.get(&key.1));
     let known = baseline.get(key).copied();
-    let pinned = known.filter(|k| k.schema_level);
     let parse_mode = |m: Option<&String>| m.and_then(|m| m.parse::<CompatibilityMode>().ok());
     let parse_policy = |p: Option<&String>| p.and_then(|p| p.parse::<Policy>().ok());
     // A schema-level setting in the project replaces the service's (the PUT sets both
     // fields; a field it leaves out is filled with what the schema would inherit).
     let schema_set = schema.is_some_and(|s| s.compatibility.is_some() || s.policy.is_some());
-    let pinned = if schema_set { None } else { pinned };
+    let pinned = known.filter(|k| k.schema_level && !schema_set);
     let mode = parse_mode(schema.and_then(|s| s.compatibility.as_ref()))
         .or(pinned.map(|k| k.compatibility))
         .or(parse_mode(registry.and_then(|r| r.compatibility.as_ref())))

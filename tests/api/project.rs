@@ -47,6 +47,16 @@ fn edit(dir: &Path, file: &str, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// A running service, and a project directory holding `yaml` as its `schemabus.yaml`.
+fn with_project(yaml: &str) -> (tempfile::TempDir, ServiceProcess, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let service = ServiceProcess::start(&tmp.path().join("data"));
+    let project = tmp.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("schemabus.yaml"), yaml).unwrap();
+    (tmp, service, project)
+}
+
 fn get(base: &str, path: &str) -> (u16, Value) {
     let r = reqwest::blocking::get(format!("{base}{path}")).unwrap();
     (r.status().as_u16(), r.json().unwrap_or(Value::Null))
@@ -187,15 +197,9 @@ fn plan_apply_prune_and_pull_keep_a_service_in_step_with_the_project() {
 
 #[test]
 fn the_built_in_bus_can_carry_project_rules_and_keeps_its_own_description() {
-    let tmp = tempfile::tempdir().unwrap();
-    let service = ServiceProcess::start(&tmp.path().join("data"));
-    let project = tmp.path().join("project");
-    std::fs::create_dir_all(&project).unwrap();
-    std::fs::write(
-        project.join("schemabus.yaml"),
+    let (_tmp, service, project) = with_project(
         "version: 1\nqueues:\n  drift: {}\nbuses:\n  default:\n    rules:\n      drift:\n        pattern: {source: [schemabus.registry]}\n        targets: [{type: queue, id: q, queue: drift}]\n",
-    )
-    .unwrap();
+    );
     let (_, before) = get(&service.base, "/v1/buses/default");
     let (code, out) = run(&project, &["apply", "--url", &service.base], &[]);
     assert_eq!(code, 0, "{out}");
@@ -209,15 +213,9 @@ fn the_built_in_bus_can_carry_project_rules_and_keeps_its_own_description() {
 
 #[test]
 fn dead_letter_chains_and_forwarding_rules_apply_in_dependency_order() {
-    let tmp = tempfile::tempdir().unwrap();
-    let service = ServiceProcess::start(&tmp.path().join("data"));
-    let project = tmp.path().join("project");
-    std::fs::create_dir_all(&project).unwrap();
-    std::fs::write(
-        project.join("schemabus.yaml"),
+    let (_tmp, service, project) = with_project(
         "version: 1\nqueues:\n  a: {deadLetterQueue: b, maxReceiveCount: 3}\n  b: {deadLetterQueue: c, maxReceiveCount: 3}\n  c: {}\nbuses:\n  aa:\n    rules:\n      fwd:\n        pattern: {source: [x]}\n        targets: [{type: bus, id: t, bus: zz}]\n  zz: {}\n",
-    )
-    .unwrap();
+    );
     let (code, out) = run(&project, &["apply", "--url", &service.base], &[]);
     assert_eq!(code, 0, "{out}");
     assert!(out.find("queue c") < out.find("queue b") && out.find("queue b") < out.find("queue a"), "{out}");
@@ -280,12 +278,7 @@ fn plans_check_under_the_mode_the_service_will_use_and_a_policy_alone_keeps_the_
 /// transformer without paths, empty headers, no method) plans no change once applied.
 #[test]
 fn a_rule_relying_on_target_defaults_plans_no_change_once_applied() {
-    let tmp = tempfile::tempdir().unwrap();
-    let service = ServiceProcess::start(&tmp.path().join("data"));
-    let project = tmp.path().join("project");
-    std::fs::create_dir_all(&project).unwrap();
-    std::fs::write(
-        project.join("schemabus.yaml"),
+    let (_tmp, service, project) = with_project(
         "version: 1
 queues:
   q: {}
@@ -306,8 +299,7 @@ buses:
             queue: q
             inputTransformer: {inputTemplate: '{\"k\": 1}'}
 ",
-    )
-    .unwrap();
+    );
     let (code, out) = run(&project, &["apply", "--url", &service.base], &[]);
     assert_eq!(code, 0, "{out}");
     let (_, rule) = get(&service.base, "/v1/buses/orders/rules/r");
