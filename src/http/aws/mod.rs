@@ -1,7 +1,8 @@
 //! The AWS-compatible front end (docs/AWS-API.md): `--aws-listen`, a second actix
-//! listener in the same process over the same services. One route, `POST /`, speaks the
-//! JSON 1.1 protocol: `X-Amz-Target: AWSEvents.<Operation>`, content type
-//! `application/x-amz-json-1.1`, errors `{"__type", "message"}`.
+//! listener in the same process over the same services. A request is routed to its
+//! service by how it is framed ([`Service::of`]): `X-Amz-Target: AWSEvents.<Operation>`
+//! is EventBridge (JSON 1.1, errors `{"__type", "message"}`), `X-Amz-Target:
+//! AmazonSQS.<Operation>` is SQS (JSON 1.0), anything else is the Schemas REST-JSON API.
 //!
 //! Every request is authenticated with SigV4 (`aws::sigv4`, pure) against the sealed
 //! secret of its access key id (`auth::aws`), rate-limited per key, and authorized with
@@ -29,8 +30,46 @@ use crate::error::ApiError;
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// The `X-Amz-Target` prefix of EventBridge.
 pub const EVENTS_PREFIX: &str = "AWSEvents.";
-/// The SigV4 service name of EventBridge.
-pub const EVENTS_SERVICE: &str = "events";
+/// The `X-Amz-Target` prefix of SQS.
+pub const SQS_PREFIX: &str = "AmazonSQS.";
+
+/// The AWS service a request is for, told apart by its framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// EventBridge: JSON 1.1, `X-Amz-Target: AWSEvents.*`.
+    Events,
+    /// SQS: JSON 1.0, `X-Amz-Target: AmazonSQS.*`.
+    Sqs,
+    /// Schemas: REST-JSON, the operation is the method and path.
+    Schemas,
+}
+
+impl Service {
+    /// The service of a request with this `X-Amz-Target` (empty when absent).
+    pub fn of(target: &str) -> Self {
+        if target.starts_with(EVENTS_PREFIX) {
+            Self::Events
+        } else if target.starts_with(SQS_PREFIX) {
+            Self::Sqs
+        } else {
+            Self::Schemas
+        }
+    }
+
+    /// The SigV4 signing name (the service of the credential scope).
+    pub fn signing_name(self) -> &'static str {
+        match self {
+            Self::Events => "events",
+            Self::Sqs => "sqs",
+            Self::Schemas => "schemas",
+        }
+    }
+
+    /// The botocore model name.
+    pub fn model(self) -> &'static str {
+        self.signing_name()
+    }
+}
 
 /// What the AWS front end needs besides the services.
 #[derive(Debug, Clone)]
@@ -140,7 +179,14 @@ fn answer(value: &impl Serialize) -> HttpResponse {
         .json(value)
 }
 
-fn authenticate(req: &HttpRequest, bytes: &[u8], access: &Access, front: &AwsFront) -> AwsResult<Caller> {
+/// Verifies the SigV4 signature of a request for `service` and resolves its key.
+pub(crate) fn authenticate(
+    req: &HttpRequest,
+    bytes: &[u8],
+    access: &Access,
+    front: &AwsFront,
+    service: Service,
+) -> AwsResult<Caller> {
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
@@ -165,7 +211,8 @@ fn authenticate(req: &HttpRequest, bytes: &[u8], access: &Access, front: &AwsFro
         }
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    sigv4::verify(&signed, &claim, &secret, now, &front.arns.region, EVENTS_SERVICE).map_err(sig_error)?;
+    sigv4::verify(&signed, &claim, &secret, now, &front.arns.region, service.signing_name())
+        .map_err(sig_error)?;
     if let Err(seconds) = access.limiter.check(&identity.name) {
         ::metrics::counter!("schemabus_rate_limited_total").increment(1);
         return Err(AwsError::new("ThrottlingException", format!("Rate exceeded; retry after {seconds} s.")));
@@ -216,9 +263,10 @@ async fn serve(
             "The AWS API is served on POST / with the JSON 1.1 protocol (X-Amz-Target).",
         ));
     }
+    let service = Service::of(target);
     let caller = match access.mode {
         AuthMode::Off => Caller { identity: None },
-        AuthMode::Required => authenticate(req, bytes, access, front)?,
+        AuthMode::Required => authenticate(req, bytes, access, front, service)?,
     };
     let Some(op) = target.strip_prefix(EVENTS_PREFIX) else {
         return Err(AwsError::new(
@@ -255,9 +303,13 @@ fn written_bus(op: &str, bytes: &[u8]) -> Option<String> {
     Some(name.rsplit('/').next().unwrap_or(name).to_owned())
 }
 
-/// The operations of the events model served here (for docs/AWS-API.md and its test).
-pub fn served_operations() -> &'static [&'static str] {
-    events::OPERATIONS
+/// The operations of a botocore model (`events`, `sqs`, `schemas`) served here (for
+/// docs/AWS-API.md and its test).
+pub fn served_operations(model: &str) -> &'static [&'static str] {
+    match model {
+        "events" => events::OPERATIONS,
+        _ => &[],
+    }
 }
 
 /// The AWS app's routes.
