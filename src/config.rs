@@ -46,6 +46,11 @@ pub struct Settings {
     #[arg(long, env = "SCHEMABUS_VALIDATOR_CACHE", default_value_t = 10_000)]
     pub validator_cache: usize,
 
+    /// Minutes a compiled validator or generated binding may stay unused before it is
+    /// dropped from memory (rebuilt at its next use); 0 keeps them until the capacity.
+    #[arg(long, env = "SCHEMABUS_CACHE_IDLE_MINUTES", default_value_t = 10)]
+    pub cache_idle_minutes: u64,
+
     /// Directory of code-generation templates (`rust/`, `typescript/`) replacing the
     /// built-in ones.
     #[arg(long, env = "SCHEMABUS_CODEGEN_TEMPLATES")]
@@ -332,6 +337,7 @@ impl Settings {
             max_schema_depth: 64,
             max_validation_errors: 100,
             validator_cache: 10_000,
+            cache_idle_minutes: 10,
             codegen_templates: None,
             storage_cache_mb: 64,
             min_free_disk_mb: crate::storage::DEFAULT_MIN_FREE_DISK_MB,

@@ -87,6 +87,7 @@ impl Application {
         };
         let bindings =
             web::Data::new(crate::bindings::BindingsService::new(registry.clone(), generator, 1000));
+        spawn_cache_sweeper(&registry, &bindings, settings.cache_idle_minutes);
         let bus = BusService::new(store.clone(), registry.clone(), settings.bus.clone())?;
         let publisher = bus.clone();
         registry.set_listener(std::sync::Arc::new(move |detail_type, detail| {
@@ -292,6 +293,29 @@ fn build_access(
         ccompat_registry: settings.ccompat_registry.clone(),
         aws,
     })
+}
+
+/// Every minute, drops the validators and bindings unused for `idle_minutes` (0: never).
+fn spawn_cache_sweeper(
+    registry: &RegistryService,
+    bindings: &web::Data<crate::bindings::BindingsService>,
+    idle_minutes: u64,
+) {
+    if idle_minutes == 0 {
+        return;
+    }
+    let (registry, bindings) = (registry.clone(), bindings.clone());
+    let idle = Duration::from_secs(idle_minutes.saturating_mul(60));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let dropped = registry.evict_idle_validators(idle) + bindings.evict_idle(idle);
+            if dropped > 0 {
+                tracing::debug!(dropped, "idle validators and bindings dropped");
+            }
+        }
+    });
 }
 
 /// The AWS-compatible listener (docs/AWS-API.md): the same services, keys and limits.

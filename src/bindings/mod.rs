@@ -54,6 +54,11 @@ impl BindingsService {
         Self { registry, generator: Arc::new(generator), cache: Arc::new(BoundedCache::new(capacity)) }
     }
 
+    /// Drops the generated bindings not asked for during `idle`; returns how many.
+    pub fn evict_idle(&self, idle: std::time::Duration) -> usize {
+        self.cache.evict_idle(idle)
+    }
+
     /// The bindings of a version (generated on first request, then cached; the template
     /// set is fixed for the life of the process, so the cache key need not name it).
     ///

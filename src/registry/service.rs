@@ -158,6 +158,13 @@ impl RegistryService {
         &self.validators
     }
 
+    /// Drops the compiled validators (both representations) not used for `idle`: versions
+    /// superseded by newer ones are not validated against again, and would otherwise stay
+    /// until the capacity is reached. Returns how many were dropped.
+    pub fn evict_idle_validators(&self, idle: std::time::Duration) -> usize {
+        self.validators.evict_idle(idle) + self.event_validators.evict_idle(idle)
+    }
+
     // ---- registries -------------------------------------------------------------------
 
     /// Creates a registry.

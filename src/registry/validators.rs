@@ -43,6 +43,11 @@ impl<F: Json> ValidatorCache<F> {
         });
     }
 
+    /// Drops the validators not used for `idle`; returns how many.
+    pub fn evict_idle(&self, idle: std::time::Duration) -> usize {
+        self.0.evict_idle(idle)
+    }
+
     /// Number of cached validators.
     pub fn len(&self) -> usize {
         self.0.len()
