@@ -401,11 +401,31 @@ fn open_segment(bytes: &[u8]) -> (Option<Vec<String>>, PathBuf) {
 /// either refuses it or replays exactly its whole frames, and then opens again to the
 /// same records (a dropped torn end stays dropped); any truncation of the bytes opens to
 /// a prefix of those records, or is refused.
+///
+/// Raw bytes rarely pass the CRC of a frame, so half of the inputs (first byte odd) are
+/// payloads, each after a length byte, framed with their right length and CRC: those
+/// reach the record decoder. The other half is the segment's bytes as they are.
 pub fn journal(data: &[u8]) {
-    use schemabus::storage::journal_fuzzing::replay_segment;
     if data.len() > MAX_INPUT {
         return;
     }
+    match data.split_first() {
+        Some((selector, rest)) if selector % 2 == 1 => {
+            let mut framed = Vec::with_capacity(rest.len() * 2);
+            let mut rest = rest;
+            while let Some((len, tail)) = rest.split_first() {
+                let (payload, next) = tail.split_at(usize::from(*len).min(tail.len()));
+                schemabus::storage::journal_fuzzing::push_frame(&mut framed, payload);
+                rest = next;
+            }
+            journal_segment(&framed);
+        }
+        _ => journal_segment(data),
+    }
+}
+
+fn journal_segment(data: &[u8]) {
+    use schemabus::storage::journal_fuzzing::replay_segment;
     let (opened, dir) = open_segment(data);
     let segment = dir.join("0000000000000000.seg");
     if let Some(records) = &opened {

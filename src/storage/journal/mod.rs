@@ -60,6 +60,16 @@ pub(crate) struct Batch {
     buf: Vec<u8>,
 }
 
+/// Writes the header of the frame `frame` starts with (its first `FRAME_HEADER` bytes
+/// reserved, the payload after them): the payload's length and CRC.
+fn seal_frame(frame: &mut [u8]) {
+    let (header, payload) = frame.split_at_mut(FRAME_HEADER);
+    let len = u32::try_from(payload.len()).unwrap_or(u32::MAX).to_le_bytes();
+    let crc = crc32fast::hash(payload).to_le_bytes();
+    header[..4].copy_from_slice(&len);
+    header[4..8].copy_from_slice(&crc);
+}
+
 impl Batch {
     /// An empty batch with room for `bytes` (frames included) without growing.
     pub(crate) fn with_capacity(bytes: usize) -> Self {
@@ -72,11 +82,7 @@ impl Batch {
         let frame = self.buf.len();
         self.buf.extend_from_slice(&[0; FRAME_HEADER]);
         let carried = record.encode(&mut self.buf).map(|at| frame + FRAME_HEADER + at);
-        let payload = &self.buf[frame + FRAME_HEADER..];
-        let len = u32::try_from(payload.len()).unwrap_or(u32::MAX).to_le_bytes();
-        let crc = crc32fast::hash(payload).to_le_bytes();
-        self.buf[frame..frame + 4].copy_from_slice(&len);
-        self.buf[frame + 4..frame + 8].copy_from_slice(&crc);
+        seal_frame(&mut self.buf[frame..]);
         (frame, carried)
     }
 
@@ -934,7 +940,16 @@ pub mod fuzzing {
     use std::io;
     use std::path::Path;
 
-    use super::{Journal, Replayed, replay};
+    use super::{FRAME_HEADER, Journal, Replayed, replay, seal_frame};
+
+    /// Appends `payload` to `out` as a whole frame with the right length and CRC, so that
+    /// a fuzzer reaches the record decoder instead of stopping at the checksum.
+    pub fn push_frame(out: &mut Vec<u8>, payload: &[u8]) {
+        let at = out.len();
+        out.extend_from_slice(&[0; FRAME_HEADER]);
+        out.extend_from_slice(payload);
+        seal_frame(&mut out[at..]);
+    }
 
     fn render(r: &Replayed<'_>) -> String {
         format!("{} {:?} {:?}", r.frame, r.carried, r.record)
