@@ -261,3 +261,20 @@ fn raw_bytes_and_value_agree_for_special_characters_at_every_position() {
         }
     }
 }
+
+/// Found by the `pattern` fuzz target (fuzz/regressions/pattern/empty-key-segment.json):
+/// the pattern side dropped an empty key while the event side kept it as a segment, so
+/// `{"": {"a": ["1"]}}` matched `{"a": "1"}` and not `{"": {"a": "1"}}`.
+#[test]
+fn an_empty_key_is_a_path_segment_on_both_sides() {
+    let under_empty = p(json!({"": {"a": ["1"]}}));
+    assert!(under_empty.matches(&json!({"": {"a": "1"}})));
+    assert!(!under_empty.matches(&json!({"a": "1"})));
+    let plain = p(json!({"a": ["1"]}));
+    assert!(!plain.matches(&json!({"": {"a": "1"}})));
+    let mut m = PatternMatcher::new();
+    m.add("empty", under_empty);
+    m.add("plain", plain);
+    assert_eq!(ids(&m, &json!({"": {"a": "1"}})), set(&["empty"]));
+    assert_eq!(ids(&m, &json!({"a": "1"})), set(&["plain"]));
+}

@@ -32,7 +32,7 @@ struct RefLeaf {
 
 fn ref_flatten(
     v: &Value,
-    path: &str,
+    path: Option<&str>,
     mem: &mut Vec<(usize, usize)>,
     next_id: &mut usize,
     out: &mut Vec<RefLeaf>,
@@ -40,8 +40,9 @@ fn ref_flatten(
     match v {
         Value::Object(m) => {
             for (k, child) in m {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                ref_flatten(child, &p, mem, next_id, out);
+                // An empty key is a segment too: `{"": {"a": 1}}` is the path `.a`.
+                let p = path.map_or_else(|| k.clone(), |path| format!("{path}.{k}"));
+                ref_flatten(child, Some(&p), mem, next_id, out);
             }
         }
         Value::Array(items) => {
@@ -58,7 +59,7 @@ fn ref_flatten(
             }
         }
         scalar => {
-            if !path.is_empty() {
+            if let Some(path) = path {
                 out.push(RefLeaf { path: path.to_owned(), value: scalar.clone(), mem: mem.clone() });
             }
         }
@@ -66,7 +67,7 @@ fn ref_flatten(
 }
 
 /// (path, alternatives) conjunctions of a valid pattern.
-fn ref_dnf(p: &Map<String, Value>, prefix: &str) -> Vec<Vec<(String, Vec<Value>)>> {
+fn ref_dnf(p: &Map<String, Value>, prefix: Option<&str>) -> Vec<Vec<(String, Vec<Value>)>> {
     let mut acc = vec![Vec::new()];
     for (k, v) in p {
         let member: Vec<Vec<(String, Vec<Value>)>> = if k == "$or" && is_or(v) {
@@ -76,9 +77,9 @@ fn ref_dnf(p: &Map<String, Value>, prefix: &str) -> Vec<Vec<(String, Vec<Value>)
                 .flat_map(|b| ref_dnf(b.as_object().expect("branch"), prefix))
                 .collect()
         } else {
-            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            let path = prefix.map_or_else(|| k.clone(), |prefix| format!("{prefix}.{k}"));
             match v {
-                Value::Object(inner) => ref_dnf(inner, &path),
+                Value::Object(inner) => ref_dnf(inner, Some(&path)),
                 Value::Array(alts) => vec![vec![(path, alts.clone())]],
                 _ => unreachable!("generated patterns are valid"),
             }
@@ -244,16 +245,16 @@ fn ref_conj(conds: &[(String, Vec<Value>)], leaves: &[RefLeaf], acc: &mut Vec<(u
 
 pub fn ref_matches(pattern: &Value, event: &Value) -> bool {
     let mut leaves = Vec::new();
-    ref_flatten(event, "", &mut Vec::new(), &mut 0, &mut leaves);
-    ref_dnf(pattern.as_object().expect("object"), "").iter().any(|c| ref_conj(c, &leaves, &mut Vec::new()))
+    ref_flatten(event, None, &mut Vec::new(), &mut 0, &mut leaves);
+    ref_dnf(pattern.as_object().expect("object"), None).iter().any(|c| ref_conj(c, &leaves, &mut Vec::new()))
 }
 
 /// [`ref_matches`], or `None` when evaluating it would take more than about `budget`
 /// steps (the conjunctions times the event leaves each condition may pick).
 pub fn ref_matches_within(pattern: &Value, event: &Value, budget: u64) -> Option<bool> {
     let mut leaves = Vec::new();
-    ref_flatten(event, "", &mut Vec::new(), &mut 0, &mut leaves);
-    let conjunctions = ref_dnf(pattern.as_object().expect("object"), "");
+    ref_flatten(event, None, &mut Vec::new(), &mut 0, &mut leaves);
+    let conjunctions = ref_dnf(pattern.as_object().expect("object"), None);
     let mut cost: u64 = 0;
     for conj in &conjunctions {
         let mut product: u64 = 1;

@@ -85,7 +85,7 @@ impl Pattern {
         let Value::Object(map) = pattern else {
             return Err(PatternError::new("Filter is not an object"));
         };
-        let mut conjunctions = parse_object(map, "", 0)?;
+        let mut conjunctions = parse_object(map, None, 0)?;
         for conj in &mut conjunctions {
             // Most selective conditions first: the automaton branches on them at the
             // root, so an event only walks into the few states its values select,
@@ -117,7 +117,14 @@ impl Pattern {
 
 type Conjunctions = Vec<Vec<Condition>>;
 
-fn parse_object(map: &Map<String, Value>, prefix: &str, depth: usize) -> Result<Conjunctions, PatternError> {
+/// The conjunctions of the object at `prefix` (`None`: the pattern itself; an empty key
+/// is a path segment like any other, so `{"": {"a": …}}` is the path `.a`, as the event
+/// side flattens `{"": {"a": …}}`).
+fn parse_object(
+    map: &Map<String, Value>,
+    prefix: Option<&str>,
+    depth: usize,
+) -> Result<Conjunctions, PatternError> {
     if depth > MAX_PATTERN_DEPTH {
         return Err(PatternError::new(format!("Pattern is nested deeper than {MAX_PATTERN_DEPTH} levels")));
     }
@@ -137,9 +144,12 @@ fn parse_object(map: &Map<String, Value>, prefix: &str, depth: usize) -> Result<
             }
             branches
         } else {
-            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            let path = match prefix {
+                None => key.clone(),
+                Some(prefix) => format!("{prefix}.{key}"),
+            };
             match value {
-                Value::Object(inner) => parse_object(inner, &path, depth + 1)?,
+                Value::Object(inner) => parse_object(inner, Some(&path), depth + 1)?,
                 Value::Array(items) => vec![vec![parse_leaf(path, items)?]],
                 _ => {
                     return Err(PatternError::new(format!("\"{key}\" must be an object or an array")));
