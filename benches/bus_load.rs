@@ -15,6 +15,13 @@
 //! contract), 100 rules on the bus (each event matches exactly one, whose target is a
 //! queue, so every event also writes one queue message), and durability `strict`
 //! (answers after the group-commit flush), then again with `relaxed`.
+//!
+//! The AWS front end (docs/AWS-API.md) beside the native endpoint, same entries, same rules,
+//! strict: phase `aws` sends the entries as EventBridge PutEvents (JSON 1.1) to
+//! `--aws-listen`; `strict-keyed` and `aws-keyed` are `strict` and `aws` with keys on (a
+//! bearer key, and SigV4 with an access key of that key: every request verified, its
+//! secret unsealed). Not in the default set: `BUS_LOAD_PHASES=strict,aws,strict-keyed,aws-keyed
+//! BUS_LOAD_ROUNDS=3 cargo bench --bench bus_load` prints the AWS/native ratios.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +33,7 @@ use schemabus::startup::Application;
 use serde_json::{Value, json};
 
 mod orders;
-use orders::{ENTRIES, RULES, env_or, request_body, service_settings, set_up_bus};
+use orders::{ENTRIES, RULES, aws_request_body, env_or, request_body, service_settings, set_up_bus};
 
 /// The allocator the `schemabus` binary runs with (src/main.rs), for both servers.
 #[global_allocator]
@@ -97,11 +104,38 @@ impl Figures {
     }
 }
 
-async fn drive(url: String, body: Arc<Vec<u8>>, clients: usize, seconds: u64) -> Figures {
+/// What a phase sends: the same request over and over.
+#[derive(Clone)]
+struct Target {
+    url: String,
+    /// Every header but the body's length (content type, authentication...).
+    headers: reqwest::header::HeaderMap,
+    body: Arc<Vec<u8>>,
+}
+
+impl Target {
+    fn json(url: String, body: Arc<Vec<u8>>) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("content-type", reqwest::header::HeaderValue::from_static("application/json"));
+        Self { url, headers, body }
+    }
+
+    fn with(mut self, name: &'static str, value: &str) -> Self {
+        let value = reqwest::header::HeaderValue::from_str(value).unwrap_or_else(|e| panic!("{name}: {e}"));
+        self.headers.insert(name, value);
+        self
+    }
+
+    fn send(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
+        client.post(&self.url).headers(self.headers.clone()).body(self.body.to_vec())
+    }
+}
+
+async fn drive(target: Target, clients: usize, seconds: u64) -> Figures {
     let client = reqwest::Client::new();
     // Warm-up: connections, caches, compiled validators.
     for _ in 0..20 {
-        let r = client.post(&url).header("content-type", "application/json").body(body.to_vec()).send().await;
+        let r = target.send(&client).send().await;
         assert!(r.is_ok_and(|r| r.status() == 200), "warm-up request failed");
     }
     let stop = Arc::new(AtomicBool::new(false));
@@ -110,18 +144,12 @@ async fn drive(url: String, body: Arc<Vec<u8>>, clients: usize, seconds: u64) ->
     let idle_before = machine_idle();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
-            let (client, url, body, stop) =
-                (client.clone(), url.clone(), Arc::clone(&body), Arc::clone(&stop));
+            let (client, target, stop) = (client.clone(), target.clone(), Arc::clone(&stop));
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     let sent = Instant::now();
-                    let response = client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .body(body.to_vec())
-                        .send()
-                        .await;
+                    let response = target.send(&client).send().await;
                     match response {
                         Ok(r) if r.status() == 200 => {
                             let _ = r.bytes().await;
@@ -150,22 +178,93 @@ async fn drive(url: String, body: Arc<Vec<u8>>, clients: usize, seconds: u64) ->
     Figures { requests: latencies.len() as u64, elapsed, latencies, cpu, idle }
 }
 
-async fn schemabus(durability: Durability, body: Arc<Vec<u8>>, clients: usize, seconds: u64) -> Figures {
+/// How a schemabus phase reaches PutEvents.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Front {
+    /// `POST /v1/buses/load/events`.
+    Native,
+    /// EventBridge PutEvents on `--aws-listen`.
+    Aws,
+}
+
+/// The admin key of the keyed phases.
+const ADMIN_KEY: &str = "bus-load-admin-key-0123456789abcdef0123456789";
+
+async fn schemabus(
+    durability: Durability,
+    front: Front,
+    keyed: bool,
+    clients: usize,
+    seconds: u64,
+) -> Figures {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
     let mut settings = service_settings(dir.path().join("data"), durability);
     settings.bus.group_commit_delay_us =
         env_or("BUS_LOAD_COMMIT_DELAY_US", settings.bus.group_commit_delay_us);
+    if front == Front::Aws {
+        settings.security.aws_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    }
+    if keyed {
+        settings.security.auth = schemabus::config::AuthMode::Required;
+        settings.security.admin_key = Some(ADMIN_KEY.to_owned());
+        // The per-key limit would measure the limiter: one key drives the whole load.
+        settings.security.rate_limit_per_second = 10_000_000;
+        settings.security.rate_limit_burst = 10_000_000;
+    }
     let app = Application::build(settings).await.unwrap_or_else(|e| panic!("service builds: {e}"));
     let base = format!("http://127.0.0.1:{}", app.port());
+    let aws_port = app.aws_port();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
+    let mut headers = reqwest::header::HeaderMap::new();
+    if keyed {
+        let bearer = format!("Bearer {ADMIN_KEY}");
+        headers.insert(
+            "authorization",
+            reqwest::header::HeaderValue::from_str(&bearer).unwrap_or_else(|e| panic!("{e}")),
+        );
+    }
+    let client =
+        reqwest::Client::builder().default_headers(headers).build().unwrap_or_else(|e| panic!("{e}"));
     set_up_bus(&client, &base).await;
+    let target = match front {
+        Front::Native => {
+            let target = Target::json(format!("{base}/v1/buses/load/events"), Arc::new(request_body()));
+            if keyed { target.with("authorization", &format!("Bearer {ADMIN_KEY}")) } else { target }
+        }
+        Front::Aws => {
+            let port = aws_port.unwrap_or_else(|| panic!("no AWS listener"));
+            let body = Arc::new(aws_request_body());
+            let target = Target {
+                url: format!("http://127.0.0.1:{port}/"),
+                headers: reqwest::header::HeaderMap::new(),
+                body: Arc::clone(&body),
+            }
+            .with("content-type", "application/x-amz-json-1.1")
+            .with("x-amz-target", "AWSEvents.PutEvents");
+            if keyed {
+                let created: Value = client
+                    .post(format!("{base}/v1/keys/admin/aws-credentials"))
+                    .send()
+                    .await
+                    .and_then(|r| r.error_for_status())
+                    .unwrap_or_else(|e| panic!("AWS credentials: {e}"))
+                    .json()
+                    .await
+                    .unwrap_or_default();
+                let (id, secret) = (
+                    created["accessKeyId"].as_str().unwrap_or_default(),
+                    created["secretAccessKey"].as_str().unwrap_or_default(),
+                );
+                sign(target, id, secret, port)
+            } else {
+                target
+            }
+        }
+    };
     // Every entry must be accepted, or the figure would be meaningless.
-    let probe: Value = client
-        .post(format!("{base}/v1/buses/load/events"))
-        .header("content-type", "application/json")
-        .body(body.to_vec())
+    let probe: Value = target
+        .send(&reqwest::Client::new())
         .send()
         .await
         .and_then(|r| r.error_for_status())
@@ -173,8 +272,9 @@ async fn schemabus(durability: Durability, body: Arc<Vec<u8>>, clients: usize, s
         .json()
         .await
         .unwrap_or_default();
-    assert_eq!(probe["failedEntryCount"], 0, "{probe}");
-    let figures = drive(format!("{base}/v1/buses/load/events"), body, clients, seconds).await;
+    let failed = if front == Front::Aws { &probe["FailedEntryCount"] } else { &probe["failedEntryCount"] };
+    assert_eq!(failed, 0, "{probe}");
+    let figures = drive(target, clients, seconds).await;
     let metrics = client.get(format!("{base}/metrics")).send().await.map(|r| r.text());
     if let Ok(text) = metrics {
         let text = text.await.unwrap_or_default();
@@ -215,6 +315,55 @@ async fn schemabus(durability: Durability, body: Arc<Vec<u8>>, clients: usize, s
     figures
 }
 
+/// `target` signed with SigV4 as an SDK signs it. The body and headers never change and a
+/// signature is good for 15 minutes, so one signature serves the whole phase: the client
+/// pays nothing per request, the service verifies every one.
+fn sign(target: Target, access_key_id: &str, secret: &str, port: u16) -> Target {
+    use schemabus::aws::sigv4::{self, Claim, Form, Request};
+    use sha2::Digest as _;
+    let now = time::OffsetDateTime::now_utc();
+    let amz_date = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let host = format!("127.0.0.1:{port}");
+    let headers: Vec<(String, String)> = vec![
+        ("content-type".into(), "application/x-amz-json-1.1".into()),
+        ("host".into(), host),
+        ("x-amz-date".into(), amz_date.clone()),
+        ("x-amz-target".into(), "AWSEvents.PutEvents".into()),
+    ];
+    let mut claim = Claim {
+        access_key_id: access_key_id.to_owned(),
+        scope_date: amz_date[..8].to_owned(),
+        region: "local".to_owned(),
+        service: "events".to_owned(),
+        signed_headers: headers.iter().map(|(k, _)| k.clone()).collect(),
+        signature: String::new(),
+        amz_date: amz_date.clone(),
+        form: Form::Header,
+    };
+    let request = Request { method: "POST", path: "/", query: "", headers: &headers, body: &target.body };
+    let body_hash = hex::encode(sha2::Sha256::digest(target.body.as_slice()));
+    let canonical = sigv4::canonical_request(&request, &claim, &body_hash);
+    let key = sigv4::signing_key(secret, &claim.scope_date, &claim.region, &claim.service);
+    claim.signature = sigv4::signature(&key, &sigv4::string_to_sign(&claim, &canonical));
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential={access_key_id}/{}/{}/{}/aws4_request, SignedHeaders={}, Signature={}",
+        claim.scope_date,
+        claim.region,
+        claim.service,
+        claim.signed_headers.join(";"),
+        claim.signature
+    );
+    target.with("x-amz-date", &amz_date).with("authorization", &authorization)
+}
+
 /// Cost of parsing one entry's JSON (the floor the gate is compared with).
 fn parse_cost(body: &[u8]) -> Duration {
     let rounds = 2000u32;
@@ -243,7 +392,8 @@ async fn bare(body: Arc<Vec<u8>>, clients: usize, seconds: u64) -> Figures {
     let server = server.run();
     let handle = server.handle();
     tokio::spawn(server);
-    let figures = drive(format!("http://127.0.0.1:{port}/events"), body, clients, seconds).await;
+    let figures =
+        drive(Target::json(format!("http://127.0.0.1:{port}/events"), body), clients, seconds).await;
     handle.stop(true).await;
     figures
 }
@@ -295,8 +445,11 @@ fn main() {
         let figures = runtime.block_on(async {
             match phase.as_str() {
                 "bare" => bare(Arc::clone(&body), clients, seconds).await,
-                "strict" => schemabus(Durability::Strict, Arc::clone(&body), clients, seconds).await,
-                "relaxed" => schemabus(Durability::Relaxed, Arc::clone(&body), clients, seconds).await,
+                "strict" => schemabus(Durability::Strict, Front::Native, false, clients, seconds).await,
+                "relaxed" => schemabus(Durability::Relaxed, Front::Native, false, clients, seconds).await,
+                "aws" => schemabus(Durability::Strict, Front::Aws, false, clients, seconds).await,
+                "strict-keyed" => schemabus(Durability::Strict, Front::Native, true, clients, seconds).await,
+                "aws-keyed" => schemabus(Durability::Strict, Front::Aws, true, clients, seconds).await,
                 other => panic!("unknown phase {other}"),
             }
         });
@@ -327,7 +480,7 @@ fn main() {
         if rounds > 1 {
             println!("round {round} of {rounds}");
         }
-        for name in ["bare", "strict", "relaxed"] {
+        for name in ["bare", "strict", "relaxed", "aws", "strict-keyed", "aws-keyed"] {
             if !wanted(name) {
                 continue;
             }
@@ -344,8 +497,19 @@ fn main() {
         let mid = sorted.len() / 2;
         if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 }
     };
+    let runs_of = |name: &str| figures.iter().find(|(n, _)| *n == name).map(|(_, r)| r.clone());
+    for (aws, native) in [("aws", "strict"), ("aws-keyed", "strict-keyed")] {
+        if let (Some(a), Some(n)) = (runs_of(aws), runs_of(native)) {
+            let (a, n) = (median(&a), median(&n));
+            println!(
+                "AWS front end, {aws}/{native}: {:.2} ({a:.0} / {n:.0} events/s, medians of {rounds}): {:+.1} % cost per event",
+                a / n,
+                (n / a - 1.0) * 100.0
+            );
+        }
+    }
     if let Some((_, bare)) = figures.iter().find(|(n, _)| *n == "bare") {
-        for (name, runs) in figures.iter().filter(|(n, _)| *n != "bare") {
+        for (name, runs) in figures.iter().filter(|(n, _)| matches!(*n, "strict" | "relaxed")) {
             if rounds == 1 {
                 println!("ratio {name}/bare: {:.2}", runs[0] / bare[0]);
             } else {

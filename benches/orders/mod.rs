@@ -74,6 +74,17 @@ pub fn request_body() -> Vec<u8> {
     serde_json::to_vec(&json!({ "entries": entries })).unwrap_or_default()
 }
 
+/// The same `ENTRIES` orders as an EventBridge PutEvents body (JSON 1.1: `Detail` is a
+/// JSON string) for the AWS front end, on bus `load`.
+pub fn aws_request_body() -> Vec<u8> {
+    let entries: Vec<Value> = (0..ENTRIES)
+        .map(|i| {
+            json!({"Source": "shop", "DetailType": "Order Placed", "Detail": detail(i).to_string(), "EventBusName": "load"})
+        })
+        .collect();
+    serde_json::to_vec(&json!({ "Entries": entries })).unwrap_or_default()
+}
+
 /// On the service at `base`: registry `bench` with the order contract, bus `load`
 /// enforcing it, queue `sink`, and `RULES` rules, each sending its region's orders to
 /// `sink` (so every order matches exactly one).
