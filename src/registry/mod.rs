@@ -7,6 +7,7 @@
 mod compatibility;
 pub mod content;
 mod knowledge;
+pub mod openapi;
 pub mod refs;
 mod requests;
 mod search;
