@@ -165,7 +165,9 @@ fn local_ref(value: &Value, pointer: &str, components: &Map<String, Value>) -> R
         Some(name) if components.contains_key(&unescape(name)) => Ok(format!("{DEFINITIONS}{name}")),
         _ => Err(error(
             pointer,
-            format!("'{target}' is not one of this document's components (only #/components/schemas/<name> refs are resolved; nothing is fetched)"),
+            format!(
+                "'{target}' is not one of this document's components (only #/components/schemas/<name> refs are resolved; nothing is fetched)"
+            ),
         )),
     }
 }
@@ -250,7 +252,8 @@ fn to_openapi(schema: &Value) -> Value {
             "$schema" | "$id" | "id" | "examples" | "$defs" | "definitions" => continue,
             "$ref" => match value.as_str() {
                 Some(r) => {
-                    let name = r.strip_prefix("#/$defs/").or_else(|| r.strip_prefix(DEFINITIONS)).unwrap_or(r);
+                    let name =
+                        r.strip_prefix("#/$defs/").or_else(|| r.strip_prefix(DEFINITIONS)).unwrap_or(r);
                     Value::String(format!("{COMPONENTS}{name}"))
                 }
                 None => value.clone(),
@@ -337,7 +340,10 @@ mod tests {
         assert!(schema["properties"]["note"].get("nullable").is_none());
         assert_eq!(schema["properties"]["item"]["$ref"], "#/definitions/Item");
         assert_eq!(schema["definitions"]["Item"]["properties"]["sku"]["enum"], json!(["a", null]));
-        assert_eq!(schema["definitions"]["AWSEvent"]["properties"]["detail"]["$ref"], "#/definitions/OrderPlaced");
+        assert_eq!(
+            schema["definitions"]["AWSEvent"]["properties"]["detail"]["$ref"],
+            "#/definitions/OrderPlaced"
+        );
         let validator = jsonschema::draft4::new(&schema).unwrap();
         assert!(validator.is_valid(&json!({"id": 1, "note": null, "item": {"sku": "a"}})));
         assert!(!validator.is_valid(&json!({"id": 0})));
@@ -350,7 +356,10 @@ mod tests {
             (json!({"type": "object"}), "/openapi"),
             (json!({"openapi": "3.1.0", "components": {"schemas": {"A": {}}}}), "/openapi"),
             (json!({"openapi": "3.0.0"}), "/components/schemas"),
-            (json!({"openapi": "3.0.0", "components": {"schemas": {"A": {}, "B": {}}}}), "/components/schemas"),
+            (
+                json!({"openapi": "3.0.0", "components": {"schemas": {"A": {}, "B": {}}}}),
+                "/components/schemas",
+            ),
             (
                 json!({"openapi": "3.0.0", "components": {"schemas": {"A": {"$ref": "https://example.com/x"}}}}),
                 "/components/schemas/A/$ref",
@@ -398,7 +407,10 @@ mod tests {
     #[test]
     fn detail_schema_names_follow_eventbridge() {
         assert_eq!(detail_schema_name("Order Placed"), "OrderPlaced");
-        assert_eq!(detail_schema_name("EC2 Instance State-change Notification"), "EC2InstanceStateChangeNotification");
+        assert_eq!(
+            detail_schema_name("EC2 Instance State-change Notification"),
+            "EC2InstanceStateChangeNotification"
+        );
         assert_eq!(detail_schema_name("!!"), "Detail");
         assert_eq!(detail_schema_name("3d"), "Detail3d");
     }
