@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::schemas::{DRAFT_4, OPEN_API_3};
 use super::{Ctx, Reply, bad_request, required};
 use crate::http::aws::AwsResult;
-use crate::infer::{Catalog, DeriveOptions, Hints, derive_schema_with};
+use crate::infer::{Catalog, DeriveOptions, Hints, NullPolicy, derive_schema_with};
 use crate::registry::openapi;
 
 #[derive(Deserialize)]
@@ -53,8 +53,14 @@ pub(super) fn get(ctx: &Ctx<'_>) -> AwsResult<Reply> {
             "The events are of several types (source and detail-type); give events of one type.",
         ));
     };
-    // EventBridge makes every property seen required: evidence of one sample is enough.
-    let options = DeriveOptions { title: Some((*name).clone()), min_required: 1, ..DeriveOptions::default() };
+    // EventBridge makes every property seen required (evidence of one sample is enough)
+    // and nullable only what was seen null.
+    let options = DeriveOptions {
+        title: Some((*name).clone()),
+        min_required: 1,
+        nulls: NullPolicy::Observed,
+        ..DeriveOptions::default()
+    };
     let detail = derive_schema_with(state, &Hints::default(), &options);
     let doc = openapi::from_json_schema(&detail, &source, &detail_type);
     let content = if kind == OPEN_API_3 {

@@ -22,7 +22,7 @@ fn view(ctx: &Ctx<'_>, d: &Discoverer) -> Value {
         "SourceArn": ctx.arns.bus(&d.record.bus),
         "State": state(d),
         "CrossAccount": d.record.cross_account,
-        "Tags": d.record.tags,
+        "tags": d.record.tags,
     })
 }
 
@@ -39,6 +39,8 @@ struct CreateIn {
     description: Option<String>,
     source_arn: Option<String>,
     cross_account: Option<bool>,
+    /// The model names this member `tags` on the wire (its only lower-case one).
+    #[serde(rename = "tags")]
     tags: Option<Tags>,
 }
 

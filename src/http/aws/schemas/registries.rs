@@ -15,7 +15,7 @@ pub(super) fn view(arns: &Arns, r: &RegistryRecord) -> Value {
         "RegistryArn": arns.registry(&r.name),
         "RegistryName": r.name,
         "Description": r.description,
-        "Tags": r.tags,
+        "tags": r.tags,
     })
 }
 
@@ -23,6 +23,8 @@ pub(super) fn view(arns: &Arns, r: &RegistryRecord) -> Value {
 #[serde(rename_all = "PascalCase")]
 struct CreateIn {
     description: Option<String>,
+    /// The model names this member `tags` on the wire (its only lower-case one).
+    #[serde(rename = "tags")]
     tags: Option<Tags>,
 }
 
@@ -65,7 +67,7 @@ pub(super) fn list(ctx: &Ctx<'_>) -> AwsResult<Reply> {
         .items
         .iter()
         .filter(|r| scope.is_none_or(|builtin| r.builtin == builtin))
-        .map(|r| json!({"RegistryArn": ctx.arns.registry(&r.name), "RegistryName": r.name, "Tags": r.tags}))
+        .map(|r| json!({"RegistryArn": ctx.arns.registry(&r.name), "RegistryName": r.name, "tags": r.tags}))
         .collect();
     Ok(Reply::ok(json!({"Registries": registries, "NextToken": page.next_cursor})))
 }

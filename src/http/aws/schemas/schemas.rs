@@ -40,7 +40,7 @@ fn view(ctx: &Ctx<'_>, s: &SchemaRecord, v: &VersionRecord) -> Value {
         "SchemaArn": ctx.arns.schema(&s.registry, &s.name),
         "SchemaName": s.name,
         "SchemaVersion": v.version.to_string(),
-        "Tags": s.tags,
+        "tags": s.tags,
         "Type": version_type(v),
         "VersionCreatedDate": v.created_at,
     })
@@ -69,6 +69,8 @@ fn check_content(content: &str) -> AwsResult<()> {
 struct CreateIn {
     content: Option<String>,
     description: Option<String>,
+    /// The model names this member `tags` on the wire (its only lower-case one).
+    #[serde(rename = "tags")]
     tags: Option<Tags>,
     #[serde(rename = "Type")]
     kind: Option<String>,
@@ -184,7 +186,7 @@ pub(super) fn list(ctx: &Ctx<'_>) -> AwsResult<Reply> {
                 "LastModified": s.updated_at,
                 "SchemaArn": ctx.arns.schema(&s.registry, &s.name),
                 "SchemaName": s.name,
-                "Tags": s.tags,
+                "tags": s.tags,
                 "VersionCount": s.version_count,
             })
         })

@@ -58,6 +58,8 @@ async fn replace(ctx: &Ctx<'_>, r: &SchemasResource, tags: Tags) -> AwsResult<()
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct TagIn {
+    /// The model names this member `tags` on the wire (its only lower-case one).
+    #[serde(rename = "tags")]
     tags: Option<BTreeMap<String, String>>,
 }
 
@@ -87,5 +89,5 @@ pub(super) async fn untag(ctx: &Ctx<'_>) -> AwsResult<Reply> {
 
 pub(super) fn list(ctx: &Ctx<'_>) -> AwsResult<Reply> {
     let r = resource(ctx)?;
-    Ok(Reply::ok(json!({"Tags": current(ctx, &r, false)?})))
+    Ok(Reply::ok(json!({"tags": current(ctx, &r, false)?})))
 }
