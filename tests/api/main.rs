@@ -20,6 +20,7 @@ mod concurrency;
 mod discovery;
 mod durability;
 mod errors;
+mod eventbridge_layout;
 mod events;
 mod helpers;
 mod inference;
