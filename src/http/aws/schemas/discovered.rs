@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::schemas::{DRAFT_4, OPEN_API_3};
+use super::schema::{DRAFT_4, OPEN_API_3};
 use super::{Ctx, Reply, bad_request, required};
 use crate::http::aws::AwsResult;
 use crate::infer::{Catalog, DeriveOptions, Hints, NullPolicy, derive_schema_with};

@@ -10,7 +10,7 @@ mod discovered;
 mod discoverers;
 mod policies;
 mod registries;
-mod schemas;
+mod schema;
 mod tags;
 mod versions;
 
@@ -264,11 +264,11 @@ async fn call(ctx: &Ctx<'_>, op: &str) -> AwsResult<Reply> {
         "ListRegistries" => registries::list(ctx),
         "UpdateRegistry" => registries::update(ctx).await,
         "DeleteRegistry" => registries::delete(ctx).await,
-        "CreateSchema" => schemas::create(ctx).await,
-        "DescribeSchema" => schemas::describe(ctx),
-        "UpdateSchema" => schemas::update(ctx).await,
-        "DeleteSchema" => schemas::delete(ctx).await,
-        "ListSchemas" => schemas::list(ctx),
+        "CreateSchema" => schema::create(ctx).await,
+        "DescribeSchema" => schema::describe(ctx),
+        "UpdateSchema" => schema::update(ctx).await,
+        "DeleteSchema" => schema::delete(ctx).await,
+        "ListSchemas" => schema::list(ctx),
         "ListSchemaVersions" => versions::list(ctx),
         "DeleteSchemaVersion" => versions::delete(ctx).await,
         "SearchSchemas" => versions::search(ctx),

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::schemas::{DRAFT_4, OPEN_API_3, version_type};
+use super::schema::{DRAFT_4, OPEN_API_3, version_type};
 use super::{Ctx, Reply, VERSION, VERSIONS, bad_request, required};
 use crate::aws::page;
 use crate::http::aws::AwsResult;

@@ -122,10 +122,8 @@ struct UpdateIn {
     description: Option<String>,
     #[serde(rename = "Type")]
     kind: Option<String>,
-    /// Idempotency token: accepted, not used (a registration of unchanged content is
-    /// idempotent already).
-    #[allow(dead_code)]
-    client_token_id: Option<String>,
+    // `ClientTokenId` (an idempotency token) is read past: registering unchanged content
+    // is idempotent already.
 }
 
 pub(super) async fn update(ctx: &Ctx<'_>) -> AwsResult<Reply> {
