@@ -130,6 +130,47 @@ impl RegistryService {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn policies_are_kept_per_registry_and_account_with_revisions() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store =
+            crate::storage::Store::open(dir.path(), &crate::storage::StoreOptions::default()).expect("store");
+        let service =
+            RegistryService::new(store, crate::registry::RegistryConfig::default()).expect("service");
+        let shop = RegistryName::parse("shop").expect("name");
+        let missing = service.resource_policy(Some(&shop)).expect_err("no registry");
+        assert_eq!(missing.code, Code::RegistryNotFound);
+        service
+            .create_registry(crate::registry::CreateRegistryRequest {
+                name: "shop".into(),
+                description: None,
+                tags: None,
+            })
+            .await
+            .expect("registry");
+        assert_eq!(service.resource_policy(Some(&shop)).expect_err("none yet").code, Code::PolicyNotFound);
+        let doc = r#"{"Version": "2012-10-17", "Statement": []}"#;
+        let first = service.put_resource_policy(Some(&shop), doc.into(), None).await.expect("put");
+        assert_eq!(service.resource_policy(Some(&shop)).expect("get"), first);
+        let stale = service.put_resource_policy(Some(&shop), doc.into(), Some("stale")).await;
+        assert_eq!(stale.expect_err("stale").code, Code::RevisionMismatch);
+        let second = service
+            .put_resource_policy(Some(&shop), doc.into(), Some(&first.revision_id))
+            .await
+            .expect("put");
+        assert_ne!(second.revision_id, first.revision_id);
+        let bad = service.put_resource_policy(None, "[1]".into(), None).await;
+        assert_eq!(bad.expect_err("not an object").code, Code::InvalidRequest);
+        assert_eq!(service.resource_policy(None).expect_err("account: none").code, Code::PolicyNotFound);
+        service.put_resource_policy(None, doc.into(), None).await.expect("account policy");
+        service.delete_resource_policy(Some(&shop)).await.expect("delete");
+        assert_eq!(
+            service.delete_resource_policy(Some(&shop)).await.expect_err("gone").code,
+            Code::PolicyNotFound
+        );
+        assert!(service.resource_policy(None).is_ok(), "the account's policy is its own");
+    }
+
     #[test]
     fn only_the_stored_revision_or_none_may_replace_a_policy() {
         let stored =
