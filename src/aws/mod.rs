@@ -212,10 +212,11 @@ pub fn schemas_error_name(code: Code) -> (&'static str, u16) {
 }
 
 /// The Schemas shape and status of an error the shared front end raised under its
-/// EventBridge name (request reading, grants, rate limits). SigV4 failures keep their
-/// names (the ones every SDK knows) with status 403, as AWS REST services answer them.
-pub fn schemas_kind_of(kind: &str) -> (&str, u16) {
-    match kind {
+/// EventBridge name (request reading, grants, rate limits); `None` for a name that is
+/// already a Schemas shape. SigV4 failures keep their names (the ones every SDK knows)
+/// with status 403, as AWS REST services answer them.
+pub fn schemas_kind_of(kind: &str) -> Option<(&str, u16)> {
+    Some(match kind {
         "ValidationException" | "SerializationException" => ("BadRequestException", 400),
         "AccessDeniedException" => ("ForbiddenException", 403),
         "ThrottlingException" => ("TooManyRequestsException", 429),
@@ -225,8 +226,8 @@ pub fn schemas_kind_of(kind: &str) -> (&str, u16) {
         | "IncompleteSignatureException"
         | "UnrecognizedClientException"
         | "InvalidSignatureException" => (kind, 403),
-        other => (other, 400),
-    }
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -272,8 +273,9 @@ mod tests {
         assert_eq!(schemas_error_name(Code::InvalidSchema), ("BadRequestException", 400));
         assert_eq!(schemas_error_name(Code::RevisionMismatch), ("PreconditionFailedException", 412));
         assert_eq!(schemas_error_name(Code::Internal), ("InternalServerErrorException", 500));
-        assert_eq!(schemas_kind_of("AccessDeniedException"), ("ForbiddenException", 403));
-        assert_eq!(schemas_kind_of("InvalidSignatureException"), ("InvalidSignatureException", 403));
+        assert_eq!(schemas_kind_of("AccessDeniedException"), Some(("ForbiddenException", 403)));
+        assert_eq!(schemas_kind_of("InvalidSignatureException"), Some(("InvalidSignatureException", 403)));
+        assert_eq!(schemas_kind_of("ConflictException"), None);
     }
 
     #[test]

@@ -14,6 +14,9 @@ import zipfile
 
 import boto3
 import botocore
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
 from botocore.config import Config
 
 endpoint, native, admin_key, admin_id, admin_secret, reader_id, reader_secret = sys.argv[1:8]
@@ -266,6 +269,10 @@ assert sc.stop_discoverer(DiscovererId=did)["State"] == "STOPPED"
 status, body = native_call("GET", "/v1/buses/disc/discovery")
 assert status == 200 and body["enabled"] is False, body
 assert sc.start_discoverer(DiscovererId=did)["State"] == "STARTED"
+# The state is the bus's native discovery, whichever API switches it.
+assert native_call("PUT", "/v1/buses/disc/discovery", {"enabled": False})[0] == 200
+assert sc.describe_discoverer(DiscovererId=did)["State"] == "STOPPED"
+assert native_call("PUT", "/v1/buses/disc/discovery", {"enabled": True})[0] == 200
 sc.create_discoverer(SourceArn=bus_arn("orders"))
 listed = pages(sc.list_discoverers, "Discoverers", Limit=1)
 assert [d["DiscovererId"] for p in listed for d in p] == ["events-event-bus-disc", "events-event-bus-orders"], listed
@@ -324,6 +331,14 @@ status, body = native_call("GET", "/v1/buses/disc/discovery")
 assert body["enabled"] is False, body
 
 # ---- authentication and grants, in this protocol's framing
+raw = botocore.awsrequest.AWSRequest(method="GET", url=endpoint + "/v1/nowhere")
+botocore.auth.SigV4Auth(botocore.credentials.Credentials(admin_id, admin_secret), "schemas", REGION).add_auth(raw)
+try:
+    urllib.request.urlopen(urllib.request.Request(raw.url, headers=dict(raw.headers)))
+    raise AssertionError("an unknown path answered 2xx")
+except urllib.error.HTTPError as e:
+    assert e.code == 404 and e.headers["x-amzn-ErrorType"] == "UnknownOperationException", (e.code, e.headers)
+    assert json.loads(e.read())["Code"] == "UnknownOperationException"
 e = fails("InvalidSignatureException", client("schemas", admin_id, "x" * 40).list_registries)
 assert e["ResponseMetadata"]["HTTPStatusCode"] == 403, e
 fails("UnrecognizedClientException", client("schemas", "AKIA0000000000000000", "x" * 40).list_registries)

@@ -115,15 +115,11 @@ impl AwsError {
                 let (name, status) = crate::aws::schemas_error_name(code);
                 (name.to_owned(), status)
             }
-            (Service::Schemas, None) => {
-                let (name, status) = crate::aws::schemas_kind_of(&self.kind);
-                // Errors raised as Schemas shapes already carry their status.
-                if name == self.kind {
-                    (name.to_owned(), self.status.max(status))
-                } else {
-                    (name.to_owned(), status)
-                }
-            }
+            (Service::Schemas, None) => match crate::aws::schemas_kind_of(&self.kind) {
+                Some((name, status)) => (name.to_owned(), status),
+                // Raised as a Schemas shape (`AwsError::rest`): it carries its status.
+                None => (self.kind.clone(), self.status),
+            },
             _ => (self.kind.clone(), self.status),
         }
     }
