@@ -80,12 +80,6 @@ impl DiscoveryService {
     ) -> ApiResult<Discoverer> {
         self.bus.get_bus(bus)?;
         let id = discoverer_id(bus);
-        if self.store.get_aws::<DiscovererRecord>(AwsKind::Discoverer, &id).map_err(storage)?.is_some() {
-            return Err(ApiError::new(
-                Code::DiscovererExists,
-                format!("Bus '{bus}' already has the discoverer '{id}'. Hint: update, start or stop it."),
-            ));
-        }
         let record = DiscovererRecord {
             id: id.clone(),
             bus: bus.to_owned(),
@@ -94,7 +88,13 @@ impl DiscoveryService {
             tags: check_tags(tags)?,
             created_at: now_rfc3339(),
         };
-        self.store.put_aws(AwsKind::Discoverer, &id, &record).map_err(storage)?;
+        // Insert-if-absent, so two concurrent creations cannot both succeed.
+        if !self.store.insert_aws(AwsKind::Discoverer, &id, &record).map_err(storage)? {
+            return Err(ApiError::new(
+                Code::DiscovererExists,
+                format!("Bus '{bus}' already has the discoverer '{id}'. Hint: update, start or stop it."),
+            ));
+        }
         self.set_discoverer_state(&id, true).await
     }
 

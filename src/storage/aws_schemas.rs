@@ -54,6 +54,20 @@ impl Store {
         Ok(())
     }
 
+    /// Stores a record only if none has this name (atomically); whether it was stored.
+    pub(crate) fn insert_aws<T: Serialize>(
+        &self,
+        kind: AwsKind,
+        name: &str,
+        value: &T,
+    ) -> Result<bool, StorageError> {
+        self.room()?;
+        let swapped =
+            self.aws_schemas.compare_and_swap(kind.key(name), None::<&[u8]>, Some(encode(value)))?;
+        self.wrote();
+        Ok(swapped.is_ok())
+    }
+
     /// Removes a record; whether there was one.
     pub(crate) fn delete_aws(&self, kind: AwsKind, name: &str) -> Result<bool, StorageError> {
         let existed = self.aws_schemas.remove(kind.key(name))?.is_some();

@@ -235,7 +235,8 @@ fn aws_schemas_records_are_kept_by_kind_across_a_restart() {
     {
         let store = open(dir.path());
         store.put_aws(AwsKind::Discoverer, "events-event-bus-b", &"second").expect("put");
-        store.put_aws(AwsKind::Discoverer, "events-event-bus-a", &"first").expect("put");
+        assert!(store.insert_aws(AwsKind::Discoverer, "events-event-bus-a", &"first").expect("insert"));
+        assert!(!store.insert_aws(AwsKind::Discoverer, "events-event-bus-a", &"again").expect("insert"));
         store.put_aws(AwsKind::Policy, "", &"account").expect("put");
         assert!(store.delete_aws(AwsKind::Policy, "").expect("delete"));
         assert!(!store.delete_aws(AwsKind::Policy, "").expect("delete"));
