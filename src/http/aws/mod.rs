@@ -7,7 +7,9 @@
 //! Every request is authenticated with SigV4 (`aws::sigv4`, pure) against the sealed
 //! secret of its access key id (`auth::aws`), rate-limited per key, and authorized with
 //! the row of `http::access::ROUTES` of the native route the operation translates to:
-//! the same grants, the same table. Operations are thin translations onto `BusService`.
+//! the same grants, the same table. Operations are thin translations onto `BusService`
+//! (EventBridge, `events.rs`) and onto the registry, bindings and discovery services
+//! (Schemas, `schemas/`).
 
 mod events;
 mod schemas;
