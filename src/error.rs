@@ -167,6 +167,14 @@ error_codes! {
     ReplayNotCancellable => ("replay_not_cancellable", 409, Conflict, "The replay has already ended (COMPLETED, CANCELLED or FAILED)."),
     /// No trace of this event is kept.
     TraceNotFound => ("trace_not_found", 404, NotFound, "No trace of this event is kept: unknown id, another bus, or older than the trace window."),
+    /// The discoverer (AWS Schemas API) does not exist.
+    DiscovererNotFound => ("discoverer_not_found", 404, NotFound, "The discoverer does not exist (AWS Schemas API; one per event bus)."),
+    /// A discoverer exists already for this event bus.
+    DiscovererExists => ("discoverer_exists", 409, Conflict, "The event bus already has a discoverer (AWS Schemas API); update or delete it."),
+    /// No resource policy is stored for this registry (or the account).
+    PolicyNotFound => ("policy_not_found", 404, NotFound, "No resource policy is stored for this registry or the account (AWS Schemas API)."),
+    /// The `RevisionId` given is not the stored policy's.
+    RevisionMismatch => ("revision_mismatch", 412, Conflict, "The `RevisionId` given is not the one of the stored resource policy: another write came first; read it again."),
 }
 
 /// An error as the API reports it: a stable code, a human message that ends with a hint,

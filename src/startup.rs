@@ -124,7 +124,12 @@ impl Application {
         let bus = web::Data::new(bus);
         let aws = match settings.security.aws_listen {
             Some(address) => {
-                Some(aws_server(&settings, address, &access, &bus, aws_credentials, tls.clone())?)
+                let schemas = http::aws::SchemasServices {
+                    registry: (**registry).clone(),
+                    bindings: (**bindings).clone(),
+                    discovery: discovery.clone(),
+                };
+                Some(aws_server(&settings, address, &access, &bus, schemas, aws_credentials, tls.clone())?)
             }
             None => None,
         };
@@ -324,6 +329,7 @@ fn aws_server(
     address: std::net::SocketAddr,
     access: &web::Data<http::access::Access>,
     bus: &web::Data<BusService>,
+    schemas: http::aws::SchemasServices,
     credentials: crate::auth::aws::AwsCredentials,
     tls: Option<rustls::ServerConfig>,
 ) -> Result<(Server, u16), StartupError> {
@@ -334,13 +340,14 @@ fn aws_server(
         arns: crate::aws::Arns { account: settings.bus.account.clone(), region: settings.bus.region.clone() },
         credentials,
     });
-    let (access, bus) = (access.clone(), bus.clone());
+    let (access, bus, schemas) = (access.clone(), bus.clone(), web::Data::new(schemas));
     let max_body = settings.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(access.clone())
             .app_data(bus.clone())
             .app_data(front.clone())
+            .app_data(schemas.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .configure(http::aws::configure)
     });

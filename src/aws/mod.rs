@@ -37,6 +37,40 @@ impl Arns {
         format!("arn:aws:sqs:{}:{}:{queue}", self.region, self.account)
     }
 
+    /// `arn:aws:schemas:<region>:<account>:registry/<registry>`.
+    pub fn registry(&self, registry: &str) -> String {
+        format!("arn:aws:schemas:{}:{}:registry/{registry}", self.region, self.account)
+    }
+
+    /// `arn:aws:schemas:<region>:<account>:schema/<registry>/<schema>`.
+    pub fn schema(&self, registry: &str, schema: &str) -> String {
+        format!("arn:aws:schemas:{}:{}:schema/{registry}/{schema}", self.region, self.account)
+    }
+
+    /// `arn:aws:schemas:<region>:<account>:discoverer/<id>`.
+    pub fn discoverer(&self, id: &str) -> String {
+        format!("arn:aws:schemas:{}:{}:discoverer/{id}", self.region, self.account)
+    }
+
+    /// The Schemas resource an ARN names (tags are kept on these three kinds).
+    ///
+    /// # Errors
+    /// A message when it is not a registry, schema or discoverer ARN of this account.
+    pub fn schemas_resource(&self, arn: &str) -> Result<SchemasResource, String> {
+        let not_one =
+            || format!("'{arn}' is not a registry, schema or discoverer ARN of the Schemas service.");
+        let ("schemas", resource) = self.parse(arn)? else { return Err(not_one()) };
+        let (kind, rest) = resource.split_once('/').ok_or_else(not_one)?;
+        match (kind, rest.split_once('/')) {
+            ("registry", None) if !rest.is_empty() => Ok(SchemasResource::Registry(rest.to_owned())),
+            ("schema", Some((registry, schema))) if !registry.is_empty() && !schema.is_empty() => {
+                Ok(SchemasResource::Schema(registry.to_owned(), schema.to_owned()))
+            }
+            ("discoverer", None) if !rest.is_empty() => Ok(SchemasResource::Discoverer(rest.to_owned())),
+            _ => Err(not_one()),
+        }
+    }
+
     /// The `(service, resource)` of an ARN of this account and region, or why not.
     ///
     /// # Errors
@@ -73,6 +107,17 @@ impl Arns {
             _ => Err(format!("'{name_or_arn}' is not an event bus ARN.")),
         }
     }
+}
+
+/// What a Schemas ARN names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemasResource {
+    /// A registry.
+    Registry(String),
+    /// A schema: registry and schema names.
+    Schema(String, String),
+    /// A discoverer, by id.
+    Discoverer(String),
 }
 
 /// An opaque `NextToken`: the last name of the page, base64url.
@@ -145,6 +190,46 @@ pub fn error_name(code: Code) -> (&'static str, u16) {
     (name, if name == "InternalException" { 500 } else { 400 })
 }
 
+/// The Schemas (REST-JSON) error shape a native code is answered with, and its status:
+/// the model's error shapes, each with the status the model gives it.
+pub fn schemas_error_name(code: Code) -> (&'static str, u16) {
+    match code {
+        Code::Unauthorized => ("UnauthorizedException", 401),
+        Code::Forbidden | Code::RegistryReadOnly => ("ForbiddenException", 403),
+        Code::RevisionMismatch => ("PreconditionFailedException", 412),
+        Code::Overloaded | Code::StorageUnavailable | Code::StorageFull => {
+            ("ServiceUnavailableException", 503)
+        }
+        other => match other.kind() {
+            ErrorKind::NotFound => ("NotFoundException", 404),
+            ErrorKind::Conflict => ("ConflictException", 409),
+            ErrorKind::Internal => ("InternalServerErrorException", 500),
+            ErrorKind::Throttled => ("TooManyRequestsException", 429),
+            ErrorKind::Denied => ("ForbiddenException", 403),
+            ErrorKind::InvalidRequest => ("BadRequestException", 400),
+        },
+    }
+}
+
+/// The Schemas shape and status of an error the shared front end raised under its
+/// EventBridge name (request reading, grants, rate limits); `None` for a name that is
+/// already a Schemas shape. SigV4 failures keep their names (the ones every SDK knows)
+/// with status 403, as AWS REST services answer them.
+pub fn schemas_kind_of(kind: &str) -> Option<(&str, u16)> {
+    Some(match kind {
+        "ValidationException" | "SerializationException" => ("BadRequestException", 400),
+        "AccessDeniedException" => ("ForbiddenException", 403),
+        "ThrottlingException" => ("TooManyRequestsException", 429),
+        "InternalException" => ("InternalServerErrorException", 500),
+        "UnknownOperationException" => ("UnknownOperationException", 404),
+        "MissingAuthenticationTokenException"
+        | "IncompleteSignatureException"
+        | "UnrecognizedClientException"
+        | "InvalidSignatureException" => (kind, 403),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +250,32 @@ mod tests {
         assert!(a.bus_name(&a.queue("q")).is_err());
         assert_eq!(a.parse(&a.queue("q")), Ok(("sqs", "q")));
         assert!(a.parse("arn:nope").is_err());
+    }
+
+    #[test]
+    fn schemas_arns_name_registries_schemas_and_discoverers() {
+        let a = arns();
+        assert_eq!(a.schemas_resource(&a.registry("r")), Ok(SchemasResource::Registry("r".into())));
+        assert_eq!(
+            a.schemas_resource(&a.schema("r", "s@T")),
+            Ok(SchemasResource::Schema("r".into(), "s@T".into()))
+        );
+        assert_eq!(a.schemas_resource(&a.discoverer("d")), Ok(SchemasResource::Discoverer("d".into())));
+        assert!(a.schemas_resource(&a.bus("b")).is_err());
+        assert!(a.schemas_resource("arn:aws:schemas:us-east-1:123456789012:registry/").is_err());
+        assert!(a.schemas_resource("arn:aws:schemas:us-east-1:123456789012:schema/r").is_err());
+    }
+
+    #[test]
+    fn schemas_errors_use_the_model_shapes_and_statuses() {
+        assert_eq!(schemas_error_name(Code::SchemaNotFound), ("NotFoundException", 404));
+        assert_eq!(schemas_error_name(Code::RegistryExists), ("ConflictException", 409));
+        assert_eq!(schemas_error_name(Code::InvalidSchema), ("BadRequestException", 400));
+        assert_eq!(schemas_error_name(Code::RevisionMismatch), ("PreconditionFailedException", 412));
+        assert_eq!(schemas_error_name(Code::Internal), ("InternalServerErrorException", 500));
+        assert_eq!(schemas_kind_of("AccessDeniedException"), Some(("ForbiddenException", 403)));
+        assert_eq!(schemas_kind_of("InvalidSignatureException"), Some(("InvalidSignatureException", 403)));
+        assert_eq!(schemas_kind_of("ConflictException"), None);
     }
 
     #[test]

@@ -199,7 +199,11 @@ impl From<ApiError> for CcError {
             | Code::KeyNotFound
             | Code::ArchiveNotFound
             | Code::ReplayNotFound
-            | Code::TraceNotFound => (404, 404),
+            | Code::TraceNotFound
+            | Code::DiscovererNotFound
+            | Code::PolicyNotFound => (404, 404),
+            Code::DiscovererExists => (409, 40901),
+            Code::RevisionMismatch => (412, 412),
             Code::TooManyEntries => (422, 422),
             Code::StorageUnavailable | Code::Internal => (500, 50001),
             Code::Overloaded => (503, 503),

@@ -453,7 +453,7 @@ impl CcompatService {
             .register_version_with(
                 &subject.registry,
                 &subject.schema,
-                RegisterVersionRequest { content: value, description: None },
+                RegisterVersionRequest { content: value, description: None, format: Default::default() },
                 WriteOrigin::User,
                 options,
             )

@@ -14,6 +14,7 @@
 //! - Drift: after a discovered version, each validating bus that saw the type compares it
 //!   with the bus's contract, and publishes `Schema Drift Detected` for new findings.
 
+mod discoverers;
 mod sampler;
 mod worker;
 
@@ -35,6 +36,7 @@ use crate::model::{SchemaName, now_rfc3339};
 use crate::registry::{DISCOVERED_REGISTRY, RegistryService};
 use crate::storage::Store;
 
+pub use discoverers::{Discoverer, DiscovererRecord, discoverer_id};
 use sampler::Counters;
 pub use sampler::Sampler;
 

@@ -351,6 +351,7 @@ impl Worker {
                         RegisterVersionRequest {
                             content: schema,
                             description: Some(format!("Discovered from {samples} sample(s).")),
+                            format: crate::registry::ContentFormat::JsonSchema,
                         },
                         WriteOrigin::Service,
                     )

@@ -101,4 +101,10 @@ pub struct VersionRecord {
     /// `references`): name → version URI. Resolved from storage, never fetched.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ref_names: BTreeMap<String, String>,
+    /// The OpenAPI 3.0 document as submitted, for a version registered with
+    /// `format: openApi3`; `content` is then the JSON Schema derived from it (the detail
+    /// schema, draft-04), which validation, compatibility and bindings use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub source: Option<Value>,
 }

@@ -7,6 +7,8 @@
 mod compatibility;
 pub mod content;
 mod knowledge;
+pub mod openapi;
+mod policies;
 pub mod refs;
 mod requests;
 mod search;
@@ -18,6 +20,7 @@ pub use compatibility::{
     ChangeView, CompatibilityCheckRequest, CompatibilityConfig, CompatibilityReportView, DiffQuery, DiffView,
     EffectiveConfig, FindingView,
 };
+pub use policies::{ResourcePolicy, revision_matches};
 pub use requests::*;
 pub use service::{
     RegistryConfig, RegistryListener, RegistryService, WriteOrigin, check_description, check_tags,

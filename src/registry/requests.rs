@@ -44,6 +44,22 @@ pub struct RegisterVersionRequest {
     /// What changed in this version.
     #[serde(default)]
     pub description: Option<String>,
+    /// How `content` is written: `jsonSchema` (the default) or `openApi3`, an OpenAPI 3.0
+    /// event schema in EventBridge's layout, kept as the version's `source` while
+    /// `content` becomes the JSON Schema of its detail (docs/AWS-API.md).
+    #[serde(default)]
+    pub format: ContentFormat,
+}
+
+/// How a registered document is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum ContentFormat {
+    /// A JSON Schema.
+    #[default]
+    JsonSchema,
+    /// An OpenAPI 3.0 event schema (EventBridge's layout).
+    OpenApi3,
 }
 
 /// The schema of a submitted JSON Schema document: an object, a boolean (`true`, `false`

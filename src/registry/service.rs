@@ -435,10 +435,14 @@ impl RegistryService {
                 ),
             ));
         }
+        let (content, source) = match request.format {
+            ContentFormat::JsonSchema => (request.content, None),
+            ContentFormat::OpenApi3 => openapi_content(request.content)?,
+        };
         let (checked, references) = self.compile_candidate_with(
             registry,
             schema,
-            request.content,
+            content,
             options.draft_07_by_default,
             &options.ref_names,
         )?;
@@ -480,6 +484,7 @@ impl RegistryService {
                 id: None,
                 deleted: false,
                 ref_names: options.ref_names.clone(),
+                source,
             },
             references: reference_keys,
             now,
@@ -760,6 +765,32 @@ impl RegistryService {
             super::search::search(&self.store, &query.q, registry.as_ref().map(RegistryName::as_str), limit)?;
         Ok(SearchResults { items })
     }
+}
+
+/// The JSON Schema an OpenAPI 3.0 event schema derives (`super::openapi`) and the
+/// document itself, kept as the version's `source`.
+fn openapi_content(raw: Value) -> ApiResult<(Value, Option<Value>)> {
+    let doc = match raw {
+        Value::String(text) => serde_json::from_str::<Value>(&text).map_err(|e| {
+            ApiError::new(
+                Code::InvalidSchema,
+                format!("The schema is not valid: `content` is a string but not JSON: {e}. Hint: send the OpenAPI document as JSON."),
+            )
+            .with_details(json!({ "pointer": "" }))
+        })?,
+        other => other,
+    };
+    let derived = super::openapi::to_json_schema(&doc).map_err(|e| {
+        ApiError::new(
+            Code::InvalidSchema,
+            format!(
+                "The OpenAPI event schema is not valid at '{}': {}. Hint: use EventBridge's layout (components.schemas.AWSEvent with detail as a $ref to the detail schema).",
+                e.pointer, e.reason
+            ),
+        )
+        .with_details(json!({ "pointer": e.pointer }))
+    })?;
+    Ok((derived, Some(doc)))
 }
 
 /// Errors of a document against a validator, sorted by instance path, at most `max`.

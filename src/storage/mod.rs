@@ -45,6 +45,7 @@ mod tests;
 
 use std::collections::HashMap;
 mod audit;
+mod aws_schemas;
 mod keys;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +54,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
 pub use archives::ArchivedEvent;
+pub(crate) use aws_schemas::AwsKind;
 pub use error::StorageError;
 pub(crate) use events::{EventRef, EventWrites};
 use journal::Journal;
@@ -99,6 +101,9 @@ pub(crate) const DISCOVERY_TYPES: &str = "discovery_types";
 pub(crate) const DISCOVERY_HINTS: &str = "discovery_hints";
 /// Drift findings already reported (key: `bus 0x00 type`).
 pub(crate) const DISCOVERY_DRIFT: &str = "discovery_drift";
+/// What only the AWS Schemas API has: discoverers and resource policies (see
+/// `aws_schemas.rs`).
+pub(crate) const AWS_SCHEMAS: &str = "aws_schemas";
 /// Pending webhook deliveries (key: `due_ms seq`).
 pub(crate) const OUTBOX: &str = "outbox";
 /// Ended webhook deliveries, for traces (key: `bus 0x00 event_id 0x00 seq`).
@@ -186,6 +191,7 @@ pub struct Store {
     pub(crate) discovery_types: sled::Tree,
     pub(crate) discovery_hints: sled::Tree,
     pub(crate) discovery_drift: sled::Tree,
+    pub(crate) aws_schemas: sled::Tree,
     journal: Arc<Journal>,
     /// Written after every sled flush (see `seal.rs`).
     seal: Arc<seal::Seal>,
@@ -259,6 +265,7 @@ impl Store {
             discovery_types: tree(DISCOVERY_TYPES)?,
             discovery_hints: tree(DISCOVERY_HINTS)?,
             discovery_drift: tree(DISCOVERY_DRIFT)?,
+            aws_schemas: tree(AWS_SCHEMAS)?,
             journal: {
                 let journal = Arc::new(journal);
                 journal.start_syncer(options.group_commit_delay).map_err(|e| StorageError::Open {

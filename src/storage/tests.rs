@@ -228,3 +228,31 @@ fn a_receive_takes_each_due_message_once_even_with_no_visibility_timeout() {
     let ids: std::collections::HashSet<_> = all.iter().map(|m| m.message_id.clone()).collect();
     assert_eq!((all.len(), ids.len()), (25, 25), "every message once, across chunks");
 }
+
+#[test]
+fn aws_schemas_records_are_kept_by_kind_across_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    {
+        let store = open(dir.path());
+        store.put_aws(AwsKind::Discoverer, "events-event-bus-b", &"second").expect("put");
+        assert!(store.insert_aws(AwsKind::Discoverer, "events-event-bus-a", &"first").expect("insert"));
+        assert!(!store.insert_aws(AwsKind::Discoverer, "events-event-bus-a", &"again").expect("insert"));
+        store.put_aws(AwsKind::Policy, "", &"account").expect("put");
+        assert!(store.delete_aws(AwsKind::Policy, "").expect("delete"));
+        assert!(!store.delete_aws(AwsKind::Policy, "").expect("delete"));
+        store.put_aws(AwsKind::Policy, "shop", &"shop's").expect("put");
+        store.db.flush().expect("flush");
+    }
+    let store = open(dir.path());
+    let discoverers: Vec<(String, String)> = store.list_aws(AwsKind::Discoverer).expect("list");
+    assert_eq!(
+        discoverers,
+        [
+            ("events-event-bus-a".to_owned(), "first".to_owned()),
+            ("events-event-bus-b".to_owned(), "second".to_owned())
+        ]
+    );
+    assert_eq!(store.get_aws::<String>(AwsKind::Policy, "shop").expect("get").as_deref(), Some("shop's"));
+    assert_eq!(store.get_aws::<String>(AwsKind::Policy, "").expect("get"), None);
+    assert_eq!(store.get_aws::<String>(AwsKind::Discoverer, "shop").expect("get"), None);
+}

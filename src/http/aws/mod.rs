@@ -7,9 +7,14 @@
 //! Every request is authenticated with SigV4 (`aws::sigv4`, pure) against the sealed
 //! secret of its access key id (`auth::aws`), rate-limited per key, and authorized with
 //! the row of `http::access::ROUTES` of the native route the operation translates to:
-//! the same grants, the same table. Operations are thin translations onto `BusService`.
+//! the same grants, the same table. Operations are thin translations onto `BusService`
+//! (EventBridge, `events.rs`) and onto the registry, bindings and discovery services
+//! (Schemas, `schemas/`).
 
 mod events;
+mod schemas;
+
+pub(crate) use schemas::SchemasServices;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -86,25 +91,55 @@ pub(crate) struct AwsError {
     pub(crate) kind: String,
     pub(crate) message: String,
     pub(crate) status: u16,
+    /// The native code it came from, so each service can name it in its own protocol.
+    pub(crate) code: Option<crate::error::Code>,
 }
 
 impl AwsError {
     pub(crate) fn new(kind: &str, message: impl Into<String>) -> Self {
         let status = if kind == "InternalException" { 500 } else { 400 };
-        Self { kind: kind.to_owned(), message: message.into(), status }
+        Self { kind: kind.to_owned(), message: message.into(), status, code: None }
+    }
+
+    /// An error of the Schemas service: one of its model's shapes, with its status.
+    pub(crate) fn rest(kind: &str, status: u16, message: impl Into<String>) -> Self {
+        Self { kind: kind.to_owned(), message: message.into(), status, code: None }
     }
 
     pub(crate) fn validation(message: impl Into<String>) -> Self {
         Self::new("ValidationException", message)
     }
 
-    fn response(&self) -> HttpResponse {
-        let mut res =
-            HttpResponse::build(StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST))
-                .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
-                .insert_header(("x-amzn-RequestId", uuid::Uuid::new_v4().to_string()))
-                .json(json!({"__type": self.kind, "message": self.message}));
-        if let Ok(v) = HeaderValue::from_str(&self.kind) {
+    /// The name and status `service` answers this error with.
+    pub(crate) fn framed(&self, service: Service) -> (String, u16) {
+        match (service, self.code) {
+            (Service::Schemas, Some(code)) => {
+                let (name, status) = crate::aws::schemas_error_name(code);
+                (name.to_owned(), status)
+            }
+            (Service::Schemas, None) => match crate::aws::schemas_kind_of(&self.kind) {
+                Some((name, status)) => (name.to_owned(), status),
+                // Raised as a Schemas shape (`AwsError::rest`): it carries its status.
+                None => (self.kind.clone(), self.status),
+            },
+            _ => (self.kind.clone(), self.status),
+        }
+    }
+
+    /// The error in `service`'s framing: JSON 1.x `{"__type", "message"}`, REST-JSON
+    /// `{"Code", "Message"}`; both with `x-amzn-ErrorType` (what botocore's REST parser
+    /// reads the code from).
+    pub(crate) fn response(&self, service: Service) -> HttpResponse {
+        let (kind, status) = self.framed(service);
+        let (content_type, body) = match service {
+            Service::Schemas => ("application/json", json!({"Code": kind, "Message": self.message})),
+            _ => (CONTENT_TYPE, json!({"__type": kind, "message": self.message})),
+        };
+        let mut res = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST))
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .insert_header(("x-amzn-RequestId", uuid::Uuid::new_v4().to_string()))
+            .json(body);
+        if let Ok(v) = HeaderValue::from_str(&kind) {
             res.headers_mut().insert(header::HeaderName::from_static("x-amzn-errortype"), v);
         }
         res
@@ -119,7 +154,7 @@ impl From<ApiError> for AwsError {
         }
         // Our messages end with a hint naming the native API; AWS clients get the first part.
         let message = e.message.split(" Hint: ").next().unwrap_or(&e.message).to_owned();
-        Self { kind: kind.to_owned(), message, status }
+        Self { kind: kind.to_owned(), message, status, code: Some(e.code) }
     }
 }
 
@@ -227,15 +262,27 @@ pub(crate) async fn dispatch(
     access: web::Data<Access>,
     front: web::Data<AwsFront>,
     bus: web::Data<crate::bus::BusService>,
+    services: Option<web::Data<schemas::SchemasServices>>,
 ) -> HttpResponse {
     let started = std::time::Instant::now();
     let target = req.headers().get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    if Service::of(&target) == Service::Schemas {
+        return schemas::dispatch(
+            &req,
+            &bytes,
+            &access,
+            &front,
+            services.as_ref().map(|d| d.get_ref()),
+            started,
+        )
+        .await;
+    }
     let outcome = serve(&req, &bytes, &target, &access, &front, &bus).await;
     let res = match outcome {
         Ok(value) => answer(&value),
         Err(e) => {
             ::metrics::counter!("schemabus_aws_errors_total", "type" => e.kind.clone()).increment(1);
-            e.response()
+            e.response(Service::of(&target))
         }
     };
     tracing::info!(
@@ -260,7 +307,7 @@ async fn serve(
     if req.method() != actix_web::http::Method::POST {
         return Err(AwsError::new(
             "UnknownOperationException",
-            "The AWS API is served on POST / with the JSON 1.1 protocol (X-Amz-Target).",
+            "EventBridge and SQS are served on POST / with X-Amz-Target.",
         ));
     }
     let service = Service::of(target);
@@ -272,7 +319,7 @@ async fn serve(
         return Err(AwsError::new(
             "UnknownOperationException",
             format!(
-                "Unknown X-Amz-Target '{target}': this endpoint serves EventBridge (AWSEvents.*); Schemas and SQS are not served yet (docs/AWS-API.md)."
+                "Unknown X-Amz-Target '{target}': this endpoint serves EventBridge (AWSEvents.*) and Schemas (REST-JSON); SQS is not served yet (docs/AWS-API.md)."
             ),
         ));
     };
@@ -308,6 +355,7 @@ fn written_bus(op: &str, bytes: &[u8]) -> Option<String> {
 pub fn served_operations(model: &str) -> &'static [&'static str] {
     match model {
         "events" => events::OPERATIONS,
+        "schemas" => schemas::OPERATIONS,
         _ => &[],
     }
 }
