@@ -31,7 +31,7 @@ pub(crate) struct Aws {
     pub(crate) endpoint: String,
 }
 
-fn start() -> (tempfile::TempDir, Aws) {
+pub(crate) fn start() -> (tempfile::TempDir, Aws) {
     start_with(&[])
 }
 
