@@ -21,6 +21,10 @@ pub const MAX_DESCRIPTION: usize = 512;
 pub const MAX_VISIBILITY: u32 = 43_200;
 /// Longest queue retention, in seconds (14 days, as SQS).
 pub const MAX_RETENTION: u64 = 14 * 24 * 3600;
+/// Longest delay of a new message (seconds), as SQS.
+pub const MAX_DELAY: u32 = 900;
+/// Longest long poll (seconds), as SQS.
+pub const MAX_WAIT: u32 = 20;
 
 fn bad(pointer: impl Into<String>, message: String) -> ApiError {
     ApiError::new(Code::InvalidRequest, message).with_details(json!({ "pointer": pointer.into() }))
@@ -98,6 +102,18 @@ pub fn queue_settings(name: &str, request: &PutQueueRequest) -> ApiResult<()> {
         return Err(bad(
             "/retentionSeconds",
             format!("retentionSeconds is between 60 and {MAX_RETENTION}. Hint: pick a value in range."),
+        ));
+    }
+    if request.delay_seconds > MAX_DELAY {
+        return Err(bad(
+            "/delaySeconds",
+            format!("delaySeconds is at most {MAX_DELAY}. Hint: use a shorter delay."),
+        ));
+    }
+    if request.receive_wait_seconds > MAX_WAIT {
+        return Err(bad(
+            "/receiveWaitSeconds",
+            format!("receiveWaitSeconds is at most {MAX_WAIT}. Hint: poll again instead."),
         ));
     }
     match (&request.max_receive_count, &request.dead_letter_queue) {

@@ -38,6 +38,8 @@ fn queue(store: &Store, name: &str) {
             max_receive_count: None,
             dead_letter_queue: None,
             retention_seconds: 3600,
+            delay_seconds: 0,
+            receive_wait_seconds: 0,
             created_at: "2026-01-01T00:00:00Z".to_owned(),
             updated_at: "2026-01-01T00:00:00Z".to_owned(),
         })
