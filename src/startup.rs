@@ -121,17 +121,22 @@ impl Application {
         let ccompat = web::Data::new(crate::ccompat::CcompatService::new(registry.clone(), ccompat_registry));
         let registry = web::Data::new(registry);
         let bus = web::Data::new(bus);
+        // One long-poll budget for both listeners (SQS ReceiveMessage waits too).
+        let overload = web::Data::new(http::overload::Overload::new(&settings.http));
         let aws = match settings.security.aws_listen {
-            Some(address) => {
-                Some(aws_server(&settings, address, &access, &bus, aws_credentials, tls.clone())?)
-            }
+            Some(address) => Some(aws_server(
+                &settings,
+                address,
+                (&access, &bus, &overload),
+                aws_credentials,
+                tls.clone(),
+            )?),
             None => None,
         };
         let discovery = web::Data::new(discovery);
         let http_settings =
             web::Data::new(HttpSettings { max_validation_errors: settings.max_validation_errors });
         let max_body = settings.max_body_bytes;
-        let overload = web::Data::new(http::overload::Overload::new(&settings.http));
         let limits = settings.http.clone();
         let api = http::openapi();
         let server = HttpServer::new(move || {
@@ -298,8 +303,11 @@ fn build_access(
 fn aws_server(
     settings: &Settings,
     address: std::net::SocketAddr,
-    access: &web::Data<http::access::Access>,
-    bus: &web::Data<BusService>,
+    (access, bus, overload): (
+        &web::Data<http::access::Access>,
+        &web::Data<BusService>,
+        &web::Data<http::overload::Overload>,
+    ),
     credentials: crate::auth::aws::AwsCredentials,
     tls: Option<rustls::ServerConfig>,
 ) -> Result<(Server, u16), StartupError> {
@@ -310,13 +318,14 @@ fn aws_server(
         arns: crate::aws::Arns { account: settings.bus.account.clone(), region: settings.bus.region.clone() },
         credentials,
     });
-    let (access, bus) = (access.clone(), bus.clone());
+    let (access, bus, overload) = (access.clone(), bus.clone(), overload.clone());
     let max_body = settings.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(access.clone())
             .app_data(bus.clone())
             .app_data(front.clone())
+            .app_data(overload.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .configure(http::aws::configure)
     });

@@ -16,7 +16,7 @@ use super::checks::{MAX_DELAY, MAX_VISIBILITY};
 use super::requests::MessageAttribute;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::now_ms;
-use crate::storage::{ReceivedMessage, VisibilityChange};
+use crate::storage::{Outgoing, ReceivedMessage, VisibilityChange};
 
 /// Most messages in one send.
 pub const MAX_SEND: usize = 10;
@@ -196,18 +196,20 @@ impl Queues {
         let encoded =
             messages.iter().enumerate().map(|(i, m)| check_message(i, m)).collect::<ApiResult<Vec<_>>>()?;
         let now = now_ms();
-        let rows: Vec<(u64, u64, &[u8], Option<&[u8]>)> = messages
+        let rows: Vec<Outgoing<'_>> = messages
             .iter()
             .zip(&encoded)
-            .map(|(m, a)| {
-                let delay = m.delay_seconds.unwrap_or(queue.delay_seconds);
-                (self.store.next_seq(), now + u64::from(delay) * 1000, m.body.as_slice(), a.as_deref())
+            .map(|(m, a)| Outgoing {
+                seq: self.store.next_seq(),
+                visible_at: now + u64::from(m.delay_seconds.unwrap_or(queue.delay_seconds)) * 1000,
+                body: m.body.as_slice(),
+                attributes: a.as_deref(),
             })
             .collect();
         self.store.enqueue_all(name, &rows, now)?;
         self.store.flush().await?;
         self.notify(&[name.to_owned()]);
-        Ok(rows.iter().map(|(seq, ..)| format!("{seq:016x}")).collect())
+        Ok(rows.iter().map(|r| format!("{:016x}", r.seq)).collect())
     }
 
     /// Sets the visibility timeout of received messages `(receipt handle, seconds from

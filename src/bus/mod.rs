@@ -45,7 +45,7 @@ use requests::*;
 use router::{Routable, Router};
 use validation::{Finding, Gate, ValidatedEvent, Verdict};
 
-pub use messages::{Delivered, NewMessage};
+pub use messages::{Delivered, MAX_MESSAGE_BYTES, NewMessage};
 pub use queues::Queues;
 
 /// Source of the events the registry publishes on the `default` bus.

@@ -179,6 +179,17 @@ pub struct ReceivedMessage {
     pub first_received_at: u64,
 }
 
+/// A message to enqueue with its body inline.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Outgoing<'a> {
+    pub seq: u64,
+    /// When it can first be received (ms; later than now for a delayed message).
+    pub visible_at: u64,
+    pub body: &'a [u8],
+    /// Encoded attributes (a JSON object), if any.
+    pub attributes: Option<&'a [u8]>,
+}
+
 /// What a change of visibility did to one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VisibilityChange {
@@ -275,22 +286,21 @@ impl Store {
         body: &[u8],
         attributes: Option<&[u8]>,
     ) -> Result<(), StorageError> {
-        self.enqueue_all(queue, &[(seq, now_ms, body, attributes)], now_ms)
+        self.enqueue_all(queue, &[Outgoing { seq, visible_at: now_ms, body, attributes }], now_ms)
     }
 
-    /// Adds messages `(seq, visible_at, body, attributes)` with their bodies inline, in one
-    /// journal batch (messages sent directly, possibly delayed).
+    /// Adds messages with their bodies inline, in one journal batch (messages sent
+    /// directly, possibly delayed).
     pub(crate) fn enqueue_all(
         &self,
         queue: &str,
-        messages: &[(u64, u64, &[u8], Option<&[u8]>)],
+        messages: &[Outgoing<'_>],
         now_ms: u64,
     ) -> Result<(), StorageError> {
         let mut writes = EventWrites::default();
-        for (seq, visible_at, body, attributes) in messages {
-            let message =
-                Message { visible_at: *visible_at, ..Message::fresh(now_ms, attributes.map(Arc::from)) };
-            writes.put_message(queue, *seq, message, body);
+        for m in messages {
+            let fresh = Message::fresh(now_ms, m.attributes.map(Arc::from));
+            writes.put_message(queue, m.seq, Message { visible_at: m.visible_at, ..fresh }, m.body);
         }
         self.commit_events(writes, Write::Now).map(drop)
     }
