@@ -12,26 +12,26 @@ use serde_json::{Value, json};
 use crate::helpers::ServiceProcess;
 
 /// Exact pins (current on PyPI when written; awscli 1.46.3 requires botocore 1.44.18).
-const PINS: &[&str] = &["boto3==1.44.18", "botocore==1.44.18", "awscli==1.46.3"];
-const ADMIN: &str = "sb_aws-admin-key-0123456789abcdefghijklmnopq";
+pub(crate) const PINS: &[&str] = &["boto3==1.44.18", "botocore==1.44.18", "awscli==1.46.3"];
+pub(crate) const ADMIN: &str = "sb_aws-admin-key-0123456789abcdefghijklmnopq";
 /// The service models checked against docs/AWS-API.md: (botocore name, section title).
-/// Schemas and SQS are added here when they are served.
-const MODELS: &[(&str, &str)] = &[("events", "EventBridge")];
+/// Schemas is added here when it is served.
+const MODELS: &[(&str, &str)] = &[("events", "EventBridge"), ("sqs", "SQS")];
 
-fn venv() -> PathBuf {
+pub(crate) fn venv() -> PathBuf {
     crate::python::pinned_venv_of("aws-venv", PINS)
 }
 
-fn repo(path: &str) -> PathBuf {
+pub(crate) fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-struct Aws {
-    service: ServiceProcess,
-    endpoint: String,
+pub(crate) struct Aws {
+    pub(crate) service: ServiceProcess,
+    pub(crate) endpoint: String,
 }
 
-fn start() -> (tempfile::TempDir, Aws) {
+pub(crate) fn start() -> (tempfile::TempDir, Aws) {
     let dir = tempfile::tempdir().unwrap();
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let aws = format!("127.0.0.1:{port}");
@@ -43,7 +43,7 @@ fn start() -> (tempfile::TempDir, Aws) {
     (dir, Aws { service, endpoint: format!("http://{aws}") })
 }
 
-fn native(base: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+pub(crate) fn native(base: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
     let client = reqwest::blocking::Client::new();
     let mut req = client.request(method, format!("{base}{path}")).bearer_auth(ADMIN);
     if let Some(b) = body {
@@ -55,12 +55,12 @@ fn native(base: &str, method: reqwest::Method, path: &str, body: Option<Value>) 
 }
 
 /// (access key id, secret) of a new AWS credential of `key`.
-fn credentials(base: &str, key: &str) -> (String, String) {
+pub(crate) fn credentials(base: &str, key: &str) -> (String, String) {
     let c = native(base, reqwest::Method::POST, &format!("/v1/keys/{key}/aws-credentials"), None);
     (c["accessKeyId"].as_str().unwrap().to_owned(), c["secretAccessKey"].as_str().unwrap().to_owned())
 }
 
-fn output(out: &std::process::Output) -> String {
+pub(crate) fn output(out: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 

@@ -6,6 +6,7 @@ mod archives;
 mod auth;
 mod auth_support;
 mod aws;
+mod aws_sqs;
 mod bindings;
 mod bus_durability;
 mod bus_support;
