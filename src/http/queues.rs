@@ -138,11 +138,13 @@ pub(crate) async fn receive(
         )
         .with_details(serde_json::json!({"pointer": "/maxMessages", "limit": limit})));
     }
-    // A long poll holds a slot of its own budget for as long as it waits.
-    let _slot = match request.wait_seconds {
-        Some(w) if w > 0 => Some(overload.long_poll()?),
-        _ => None,
+    // A long poll holds a slot of its own budget for as long as it waits (without
+    // `waitSeconds`, the queue's `receiveWaitSeconds`).
+    let wait = match request.wait_seconds {
+        Some(w) => w,
+        None => service.queues().get(&path).map_or(0, |q| u64::from(q.receive_wait_seconds)),
     };
+    let _slot = if wait > 0 { Some(overload.long_poll()?) } else { None };
     Ok(web::Json(service.queues().receive(&path, request).await?))
 }
 
