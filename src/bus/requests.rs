@@ -219,8 +219,9 @@ pub struct MessageView {
     pub receipt_handle: String,
     /// Receives so far, this one included.
     pub receive_count: u32,
-    /// The event.
-    #[schema(value_type = Object)]
+    /// The event, or the transformed input of the rule's target, or what was sent (any
+    /// JSON; a text body sent through SQS is a JSON string).
+    #[schema(value_type = Value)]
     pub body: Box<RawValue>,
     /// Attributes (a dead-letter queue's messages say why they are there); omitted when empty.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -253,6 +254,7 @@ pub struct MessageAttribute {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendRequest {
     /// 1 to 10 messages.
+    #[serde(deserialize_with = "crate::model::objects")]
     pub messages: Vec<OutgoingMessage>,
 }
 
@@ -261,7 +263,7 @@ pub struct SendRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OutgoingMessage {
     /// The body (any JSON; received as sent).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub body: Box<RawValue>,
     /// Seconds before it can be received (default: the queue's `delaySeconds`; at most 900).
     #[serde(default)]

@@ -134,6 +134,8 @@ async fn messages_sent_directly_keep_their_attributes_and_delays() {
     assert_eq!(bad.body["code"], "invalid_request", "{}", bad.body);
     let many: Vec<_> = (0..11).map(|i| json!({"body": i})).collect();
     assert_eq!(app.post("/v1/queues/direct/messages", json!({"messages": many})).await.status, 400);
+    // A message is an object, not the array of its fields.
+    assert_eq!(app.post("/v1/queues/direct/messages", json!({"messages": [[{"n": 1}]]})).await.status, 400);
     assert_eq!(app.post("/v1/queues/absent/messages", json!({"messages": [{"body": 1}]})).await.status, 404);
     assert_eq!(app.get("/v1/queues/direct").await.body["depth"], 0);
     let slow = app.put("/v1/queues/slow", json!({"delaySeconds": 901})).await;

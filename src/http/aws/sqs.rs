@@ -146,16 +146,11 @@ fn settings_of(q: &QueueRecord) -> PutQueueRequest {
     }
 }
 
-/// Default settings of a new queue, as SQS's.
-fn defaults() -> PutQueueRequest {
-    serde_json::from_value(json!({})).unwrap_or(PutQueueRequest {
-        visibility_timeout_seconds: 30,
-        max_receive_count: None,
-        dead_letter_queue: None,
-        retention_seconds: 4 * 24 * 3600,
-        delay_seconds: 0,
-        receive_wait_seconds: 0,
-    })
+/// The settings of a new queue: the native defaults (the same as SQS's), read from an
+/// empty native request so they are defined once.
+fn defaults() -> AwsResult<PutQueueRequest> {
+    serde_json::from_value(json!({}))
+        .map_err(|e| AwsError::new("InternalException", format!("queue defaults: {e}")))
 }
 
 /// Attributes SQS has that schemabus does not keep: refused rather than silently dropped,
@@ -275,7 +270,7 @@ async fn create_queue(ctx: &Ctx<'_>, input: CreateQueueIn) -> AwsResult<Value> {
             }
         }
         Err(e) if e.code == crate::error::Code::QueueNotFound => {
-            let mut settings = defaults();
+            let mut settings = defaults()?;
             apply(ctx, &mut settings, &input.attributes)?;
             store(ctx, &name, settings).await?;
         }
