@@ -88,5 +88,9 @@ fn the_aws_cli_sends_and_receives_sqs_messages() {
     cli(&["delete-message", "--queue-url", &url, "--receipt-handle", m["ReceiptHandle"].as_str().unwrap()]);
     let depth = native(&base, reqwest::Method::GET, "/v1/queues/cli", None);
     assert_eq!((depth["depth"].clone(), depth["inFlight"].clone()), (json!(0), json!(0)), "{depth}");
+    // Writes are in the audit trail under their operation and queue; reads are not.
+    let audit = native(&base, reqwest::Method::GET, "/v1/audit", None).to_string();
+    assert!(audit.contains("/ (AWS AmazonSQS.CreateQueue)") && audit.contains("queue:cli"), "{audit}");
+    assert!(!audit.contains("AmazonSQS.ReceiveMessage"), "{audit}");
     aws.service.terminate();
 }
