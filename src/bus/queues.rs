@@ -116,6 +116,7 @@ impl Queues {
             retention_seconds: request.retention_seconds,
             delay_seconds: request.delay_seconds,
             receive_wait_seconds: request.receive_wait_seconds,
+            tags: request.tags,
             created_at,
             updated_at: now_rfc3339(),
         };

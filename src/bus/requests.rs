@@ -161,6 +161,9 @@ pub struct PutQueueRequest {
     #[serde(default)]
     #[schema(maximum = 20)]
     pub receive_wait_seconds: u32,
+    /// Labels (up to 50; keys 1–128 characters, values up to 256), as SQS queue tags.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 fn default_visibility() -> u32 {

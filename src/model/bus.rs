@@ -283,6 +283,9 @@ pub struct QueueRecord {
     /// Seconds a receive waits for a message when it does not say (0: no long poll).
     #[serde(default)]
     pub receive_wait_seconds: u32,
+    /// Labels (SQS queue tags); omitted when none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
     /// RFC 3339 creation time.
     pub created_at: String,
     /// RFC 3339 time of the last change.

@@ -40,6 +40,7 @@ fn queue(store: &Store, name: &str) {
             retention_seconds: 3600,
             delay_seconds: 0,
             receive_wait_seconds: 0,
+            tags: std::collections::BTreeMap::new(),
             created_at: "2026-01-01T00:00:00Z".to_owned(),
             updated_at: "2026-01-01T00:00:00Z".to_owned(),
         })

@@ -115,6 +115,19 @@ fails("InvalidParameterValue", sqs.list_queues, MaxResults=1001)
 for i in range(5):
     sqs.delete_queue(QueueUrl=url_of(f"page-{i}"))
 
+# ---- tags: set at creation, added, replaced and removed
+t = sqs.create_queue(QueueName="tagged", tags={"team": "shop", "env": "test"})["QueueUrl"]
+assert sqs.list_queue_tags(QueueUrl=t)["Tags"] == {"team": "shop", "env": "test"}
+sqs.tag_queue(QueueUrl=t, Tags={"env": "prod", "cost": "42"})
+assert sqs.list_queue_tags(QueueUrl=t)["Tags"] == {"team": "shop", "env": "prod", "cost": "42"}
+sqs.untag_queue(QueueUrl=t, TagKeys=["team", "absent"])
+assert sqs.list_queue_tags(QueueUrl=t)["Tags"] == {"env": "prod", "cost": "42"}
+sqs.untag_queue(QueueUrl=t, TagKeys=["env", "cost"])
+assert "Tags" not in sqs.list_queue_tags(QueueUrl=q)
+fails("InvalidParameterValue", sqs.tag_queue, QueueUrl=t, Tags={f"k{i}": "v" for i in range(51)})
+fails("AWS.SimpleQueueService.NonExistentQueue", sqs.list_queue_tags, QueueUrl=url_of("absent"))
+sqs.delete_queue(QueueUrl=t)
+
 a = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["All"])["Attributes"]
 assert a["VisibilityTimeout"] == "5" and a["MessageRetentionPeriod"] == "3600" and a["QueueArn"] == arn_of("work"), a
 assert a["ApproximateNumberOfMessages"] == "0" and a["DelaySeconds"] == "0" and "RedrivePolicy" not in a, a
@@ -295,5 +308,5 @@ fails("AccessDenied", cons.send_message, QueueUrl=orders_q, MessageBody="x")
 sqs.delete_queue(QueueUrl=src)
 fails("AWS.SimpleQueueService.NonExistentQueue", sqs.get_queue_url, QueueName="flaky")
 fails("AWS.SimpleQueueService.NonExistentQueue", sqs.delete_queue, QueueUrl=src)
-fails("InvalidAction", sqs.list_queue_tags, QueueUrl=q)
+fails("InvalidAction", sqs.list_message_move_tasks, SourceArn=arn_of("work"))
 print("ALL OK")

@@ -45,6 +45,9 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "DeleteMessageBatch",
     "ChangeMessageVisibility",
     "ChangeMessageVisibilityBatch",
+    "ListQueueTags",
+    "TagQueue",
+    "UntagQueue",
 ];
 
 pub(crate) const QUEUES: &str = "/v1/queues";
@@ -56,8 +59,8 @@ pub(crate) const SEND: &str = "/v1/queues/{queue}/messages";
 /// The native route an operation is (its grant and whether it is audited).
 pub(crate) fn native_route(op: &str) -> Option<(&'static str, &'static str)> {
     Some(match op {
-        "CreateQueue" | "SetQueueAttributes" => ("PUT", QUEUE),
-        "GetQueueUrl" | "GetQueueAttributes" => ("GET", QUEUE),
+        "CreateQueue" | "SetQueueAttributes" | "TagQueue" | "UntagQueue" => ("PUT", QUEUE),
+        "GetQueueUrl" | "GetQueueAttributes" | "ListQueueTags" => ("GET", QUEUE),
         "ListQueues" | "ListDeadLetterSourceQueues" => ("GET", QUEUES),
         "DeleteQueue" | "PurgeQueue" => ("DELETE", QUEUE),
         "SendMessage" | "SendMessageBatch" => ("POST", SEND),
@@ -82,6 +85,8 @@ pub(crate) async fn call(ctx: &Ctx<'_>, op: &str, bytes: &[u8]) -> AwsResult<Val
         "SetQueueAttributes" => set_queue_attributes(ctx, body(bytes)?).await,
         "DeleteQueue" => delete_queue(ctx, body(bytes)?).await,
         "PurgeQueue" => purge_queue(ctx, body(bytes)?).await,
+        "ListQueueTags" => list_queue_tags(ctx, body(bytes)?),
+        "TagQueue" | "UntagQueue" => tag_queue(ctx, body(bytes)?).await,
         "SendMessage" => sqs_messages::send_message(ctx, body(bytes)?).await,
         "SendMessageBatch" => sqs_messages::send_message_batch(ctx, body(bytes)?).await,
         "ReceiveMessage" => sqs_messages::receive_message(ctx, body(bytes)?).await,
@@ -143,6 +148,7 @@ fn settings_of(q: &QueueRecord) -> PutQueueRequest {
         retention_seconds: q.retention_seconds,
         delay_seconds: q.delay_seconds,
         receive_wait_seconds: q.receive_wait_seconds,
+        tags: q.tags.clone(),
     }
 }
 
@@ -244,7 +250,8 @@ struct CreateQueueIn {
     queue_name: Option<String>,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
-    // `tags` is not read: tags are not kept (docs/AWS-API.md#sqs).
+    #[serde(default, rename = "tags")]
+    tags: BTreeMap<String, String>,
 }
 
 async fn create_queue(ctx: &Ctx<'_>, input: CreateQueueIn) -> AwsResult<Value> {
@@ -272,6 +279,8 @@ async fn create_queue(ctx: &Ctx<'_>, input: CreateQueueIn) -> AwsResult<Value> {
         Err(e) if e.code == crate::error::Code::QueueNotFound => {
             let mut settings = defaults()?;
             apply(ctx, &mut settings, &input.attributes)?;
+            // Tags are set when the queue is made; an existing queue keeps its own (as SQS).
+            settings.tags = input.tags;
             store(ctx, &name, settings).await?;
         }
         Err(e) => return Err(invalid(AwsError::from(e).message)),
@@ -478,5 +487,42 @@ async fn purge_queue(ctx: &Ctx<'_>, input: QueueIn) -> AwsResult<Value> {
     let name = queue_name(ctx, input.queue_url.as_deref())?;
     ctx.caller.allow("DELETE", QUEUE, Some(name))?;
     ctx.bus.queues().purge(name).await.map_err(queue_error)?;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagsIn {
+    queue_url: Option<String>,
+    tags: Option<BTreeMap<String, String>>,
+    tag_keys: Option<Vec<String>>,
+}
+
+fn list_queue_tags(ctx: &Ctx<'_>, input: QueueIn) -> AwsResult<Value> {
+    let name = queue_name(ctx, input.queue_url.as_deref())?;
+    ctx.caller.allow("GET", QUEUE, Some(name))?;
+    let q = ctx.bus.queues().get(name).map_err(queue_error)?;
+    if q.tags.is_empty() {
+        return Ok(json!({}));
+    }
+    Ok(json!({"Tags": q.tags}))
+}
+
+/// TagQueue (adds or replaces `Tags`) and UntagQueue (removes `TagKeys`): a change of the
+/// native settings' `tags`.
+async fn tag_queue(ctx: &Ctx<'_>, input: TagsIn) -> AwsResult<Value> {
+    let name = queue_name(ctx, input.queue_url.as_deref())?;
+    ctx.caller.allow("PUT", QUEUE, Some(name))?;
+    let existing = ctx.bus.queues().get(name).map_err(queue_error)?;
+    let mut settings = settings_of(&existing);
+    match (input.tags, input.tag_keys) {
+        (Some(tags), None) => settings.tags.extend(tags),
+        (None, Some(keys)) => settings.tags.retain(|k, _| !keys.contains(k)),
+        (None, None) => return Err(missing("Tags")),
+        (Some(_), Some(_)) => return Err(invalid("Give Tags (TagQueue) or TagKeys (UntagQueue), not both.")),
+    }
+    store(ctx, name, settings)
+        .await
+        .map_err(|e| if e.kind == "InvalidAttributeValue" { invalid(e.message) } else { e })?;
     Ok(json!({}))
 }
