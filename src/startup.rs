@@ -122,6 +122,8 @@ impl Application {
         let ccompat = web::Data::new(crate::ccompat::CcompatService::new(registry.clone(), ccompat_registry));
         let registry = web::Data::new(registry);
         let bus = web::Data::new(bus);
+        // One long-poll budget for both listeners (SQS ReceiveMessage waits too).
+        let overload = web::Data::new(http::overload::Overload::new(&settings.http));
         let aws = match settings.security.aws_listen {
             Some(address) => {
                 let schemas = http::aws::SchemasServices {
@@ -129,7 +131,14 @@ impl Application {
                     bindings: (**bindings).clone(),
                     discovery: discovery.clone(),
                 };
-                Some(aws_server(&settings, address, &access, &bus, schemas, aws_credentials, tls.clone())?)
+                Some(aws_server(
+                    &settings,
+                    address,
+                    (&access, &bus, &overload),
+                    schemas,
+                    aws_credentials,
+                    tls.clone(),
+                )?)
             }
             None => None,
         };
@@ -137,7 +146,6 @@ impl Application {
         let http_settings =
             web::Data::new(HttpSettings { max_validation_errors: settings.max_validation_errors });
         let max_body = settings.max_body_bytes;
-        let overload = web::Data::new(http::overload::Overload::new(&settings.http));
         let limits = settings.http.clone();
         let api = http::openapi();
         let server = HttpServer::new(move || {
@@ -327,8 +335,11 @@ fn spawn_cache_sweeper(
 fn aws_server(
     settings: &Settings,
     address: std::net::SocketAddr,
-    access: &web::Data<http::access::Access>,
-    bus: &web::Data<BusService>,
+    (access, bus, overload): (
+        &web::Data<http::access::Access>,
+        &web::Data<BusService>,
+        &web::Data<http::overload::Overload>,
+    ),
     schemas: http::aws::SchemasServices,
     credentials: crate::auth::aws::AwsCredentials,
     tls: Option<rustls::ServerConfig>,
@@ -340,7 +351,8 @@ fn aws_server(
         arns: crate::aws::Arns { account: settings.bus.account.clone(), region: settings.bus.region.clone() },
         credentials,
     });
-    let (access, bus, schemas) = (access.clone(), bus.clone(), web::Data::new(schemas));
+    let (access, bus, overload, schemas) =
+        (access.clone(), bus.clone(), overload.clone(), web::Data::new(schemas));
     let max_body = settings.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
@@ -348,6 +360,7 @@ fn aws_server(
             .app_data(bus.clone())
             .app_data(front.clone())
             .app_data(schemas.clone())
+            .app_data(overload.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .configure(http::aws::configure)
     });

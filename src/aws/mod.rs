@@ -3,6 +3,8 @@
 //! to AWS error names. No I/O; the HTTP front end is `http::aws`.
 
 pub mod sigv4;
+pub mod sqs;
+pub mod sqs_md5;
 
 use base64::Engine as _;
 

@@ -21,6 +21,12 @@ pub const MAX_DESCRIPTION: usize = 512;
 pub const MAX_VISIBILITY: u32 = 43_200;
 /// Longest queue retention, in seconds (14 days, as SQS).
 pub const MAX_RETENTION: u64 = 14 * 24 * 3600;
+/// Longest delay of a new message (seconds), as SQS.
+pub const MAX_DELAY: u32 = 900;
+/// Longest long poll (seconds), as SQS.
+pub const MAX_WAIT: u32 = 20;
+/// Most tags of a queue, as SQS.
+pub const MAX_TAGS: usize = 50;
 
 fn bad(pointer: impl Into<String>, message: String) -> ApiError {
     ApiError::new(Code::InvalidRequest, message).with_details(json!({ "pointer": pointer.into() }))
@@ -98,6 +104,29 @@ pub fn queue_settings(name: &str, request: &PutQueueRequest) -> ApiResult<()> {
         return Err(bad(
             "/retentionSeconds",
             format!("retentionSeconds is between 60 and {MAX_RETENTION}. Hint: pick a value in range."),
+        ));
+    }
+    if request.delay_seconds > MAX_DELAY {
+        return Err(bad(
+            "/delaySeconds",
+            format!("delaySeconds is at most {MAX_DELAY}. Hint: use a shorter delay."),
+        ));
+    }
+    if request.receive_wait_seconds > MAX_WAIT {
+        return Err(bad(
+            "/receiveWaitSeconds",
+            format!("receiveWaitSeconds is at most {MAX_WAIT}. Hint: poll again instead."),
+        ));
+    }
+    if request.tags.len() > MAX_TAGS {
+        return Err(bad("/tags", format!("A queue has at most {MAX_TAGS} tags. Hint: remove some.")));
+    }
+    if let Some((k, _)) =
+        request.tags.iter().find(|(k, v)| k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256)
+    {
+        return Err(bad(
+            format!("/tags/{k}"),
+            "A tag key has 1 to 128 characters and its value at most 256. Hint: shorten it.".into(),
         ));
     }
     match (&request.max_receive_count, &request.dead_letter_queue) {

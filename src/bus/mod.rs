@@ -12,6 +12,7 @@
 pub mod checks;
 pub mod entry;
 pub mod envelope;
+mod messages;
 pub mod metrics;
 mod queues;
 pub mod replays;
@@ -44,6 +45,7 @@ use requests::*;
 use router::{Routable, Router};
 use validation::{Finding, Gate, ValidatedEvent, Verdict};
 
+pub use messages::{Delivered, MAX_MESSAGE_BYTES, NewMessage};
 pub use queues::Queues;
 
 /// Source of the events the registry publishes on the `default` bus.

@@ -6,17 +6,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use serde_json::value::RawValue;
+use serde_json::{Value, json};
 
 use super::check_name;
+use super::messages::Delivered;
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{QueueRecord, now_ms, now_rfc3339};
 use crate::storage::{EventRef, EventWrites, ReceiveSpec, Store};
 
-use super::checks::MAX_VISIBILITY;
-const MAX_WAIT: u64 = 20;
+use super::checks::{MAX_VISIBILITY, MAX_WAIT};
 const MAX_MESSAGES: usize = 100;
 /// A long poll rechecks this often even without a wake-up, so messages whose
 /// visibility timeout ends are seen.
@@ -33,7 +33,7 @@ struct QueueState {
 /// The queues. Cheap to clone; clones share state.
 #[derive(Debug, Clone)]
 pub struct Queues {
-    store: Store,
+    pub(super) store: Store,
     records: Arc<RwLock<HashMap<String, QueueRecord>>>,
     states: Arc<Mutex<HashMap<String, Arc<QueueState>>>>,
 }
@@ -114,6 +114,9 @@ impl Queues {
             max_receive_count: request.max_receive_count,
             dead_letter_queue: request.dead_letter_queue,
             retention_seconds: request.retention_seconds,
+            delay_seconds: request.delay_seconds,
+            receive_wait_seconds: request.receive_wait_seconds,
+            tags: request.tags,
             created_at,
             updated_at: now_rfc3339(),
         };
@@ -193,6 +196,38 @@ impl Queues {
     /// # Errors
     /// `queue_not_found`, `invalid_request` for out-of-range numbers.
     pub async fn receive(&self, name: &str, request: ReceiveRequest) -> ApiResult<ReceiveResponse> {
+        let messages = self
+            .receive_messages(name, request)
+            .await?
+            .into_iter()
+            .map(|m| {
+                // A body that is not JSON (sent through SQS) is shown as a JSON string.
+                let body = String::from_utf8(m.body)
+                    .map_err(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                    .and_then(|s| RawValue::from_string(s.clone()).map_err(|_| s))
+                    .unwrap_or_else(|text| {
+                        RawValue::from_string(Value::String(text).to_string())
+                            .unwrap_or_else(|_| RawValue::NULL.to_owned())
+                    });
+                MessageView {
+                    message_id: m.message_id,
+                    receipt_handle: m.receipt_handle,
+                    receive_count: m.receive_count,
+                    body,
+                    attributes: m.attributes,
+                    message_attributes: m.message_attributes,
+                }
+            })
+            .collect();
+        Ok(ReceiveResponse { messages })
+    }
+
+    /// [`Queues::receive`] with the bodies as stored (any bytes) and the times SQS shows.
+    /// Without `waitSeconds`, waits the queue's `receiveWaitSeconds`.
+    ///
+    /// # Errors
+    /// `queue_not_found`, `invalid_request` for out-of-range numbers.
+    pub async fn receive_messages(&self, name: &str, request: ReceiveRequest) -> ApiResult<Vec<Delivered>> {
         let queue = self.get(name)?;
         let max = request.max_messages.unwrap_or(1);
         if max == 0 || max > MAX_MESSAGES {
@@ -201,8 +236,8 @@ impl Queues {
                 format!("maxMessages is between 1 and {MAX_MESSAGES}. Hint: receive in batches."),
             ));
         }
-        let wait = request.wait_seconds.unwrap_or(0);
-        if wait > MAX_WAIT {
+        let wait = request.wait_seconds.unwrap_or(u64::from(queue.receive_wait_seconds));
+        if wait > u64::from(MAX_WAIT) {
             return Err(out_of_range(
                 "/waitSeconds",
                 format!("waitSeconds is at most {MAX_WAIT}. Hint: poll again."),
@@ -233,24 +268,7 @@ impl Queues {
             };
             let remaining = deadline.saturating_duration_since(Instant::now());
             if !received.is_empty() || remaining.is_zero() {
-                let messages = received
-                    .into_iter()
-                    .filter_map(|m| {
-                        let body =
-                            String::from_utf8(m.body).ok().and_then(|s| RawValue::from_string(s).ok())?;
-                        Some(MessageView {
-                            message_id: m.message_id,
-                            receipt_handle: m.receipt_handle,
-                            receive_count: m.receive_count,
-                            body,
-                            attributes: m
-                                .attributes
-                                .and_then(|a| serde_json::from_slice(&a).ok())
-                                .unwrap_or_default(),
-                        })
-                    })
-                    .collect();
-                return Ok(ReceiveResponse { messages });
+                return Ok(received.into_iter().map(Delivered::from).collect());
             }
             // Either an enqueue wakes us, or we look again after a short step.
             let _ = tokio::time::timeout(remaining.min(POLL_STEP), arrived).await;

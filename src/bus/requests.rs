@@ -153,6 +153,17 @@ pub struct PutQueueRequest {
     #[serde(default = "default_retention")]
     #[schema(minimum = 60, maximum = 1209600)]
     pub retention_seconds: u64,
+    /// Seconds a new message stays invisible before it can be received (default 0, at most 900).
+    #[serde(default)]
+    #[schema(maximum = 900)]
+    pub delay_seconds: u32,
+    /// Seconds a receive without `waitSeconds` waits for a message (default 0, at most 20).
+    #[serde(default)]
+    #[schema(maximum = 20)]
+    pub receive_wait_seconds: u32,
+    /// Labels (up to 50; keys 1–128 characters, values up to 256), as SQS queue tags.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 fn default_visibility() -> u32 {
@@ -211,12 +222,67 @@ pub struct MessageView {
     pub receipt_handle: String,
     /// Receives so far, this one included.
     pub receive_count: u32,
-    /// The event.
-    #[schema(value_type = Object)]
+    /// The event, or the transformed input of the rule's target, or what was sent (any
+    /// JSON; a text body sent through SQS is a JSON string).
+    #[schema(value_type = Value)]
     pub body: Box<RawValue>,
     /// Attributes (a dead-letter queue's messages say why they are there); omitted when empty.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub attributes: std::collections::BTreeMap<String, String>,
+    /// Typed attributes the sender attached (`POST /v1/queues/{queue}/messages`, SQS
+    /// SendMessage); omitted when empty.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub message_attributes: std::collections::BTreeMap<String, MessageAttribute>,
+}
+
+/// A typed message attribute, as SQS has them: `dataType` is `String`, `Number` or
+/// `Binary`, optionally followed by `.` and a custom label; the value is `stringValue`
+/// (String, Number) or `binaryValue` (Binary, base64).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MessageAttribute {
+    /// `String`, `Number` or `Binary`, with an optional `.label`.
+    #[schema(example = "String")]
+    pub data_type: String,
+    /// The value of a String or Number attribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub string_value: Option<String>,
+    /// The value of a Binary attribute, base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary_value: Option<String>,
+}
+
+/// Body of `POST /v1/queues/{queue}/messages`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SendRequest {
+    /// 1 to 10 messages.
+    #[serde(deserialize_with = "crate::model::objects")]
+    pub messages: Vec<OutgoingMessage>,
+}
+
+/// One message to send.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OutgoingMessage {
+    /// The body (any JSON; received as sent).
+    #[schema(value_type = Value)]
+    pub body: Box<RawValue>,
+    /// Seconds before it can be received (default: the queue's `delaySeconds`; at most 900).
+    #[serde(default)]
+    #[schema(maximum = 900)]
+    pub delay_seconds: Option<u32>,
+    /// Up to 10 typed attributes.
+    #[serde(default)]
+    pub message_attributes: std::collections::BTreeMap<String, MessageAttribute>,
+}
+
+/// Answer of send.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SendResponse {
+    /// The ids of the messages, in request order (the `messageId` they are received with).
+    pub message_ids: Vec<String>,
 }
 
 /// Answer of receive.

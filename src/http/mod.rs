@@ -93,6 +93,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(events::put_events)
                 .service(queues::receive)
                 .service(queues::ack)
+                .service(queues::send)
                 .service(registries::create_registry)
                 .service(registries::list_registries)
                 .service(registries::get_registry)

@@ -5,10 +5,11 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use super::buses::PrefixQuery;
 use super::error::HandlerResult;
 use super::extract::ApiJson;
-use crate::bus::BusService;
 use crate::bus::requests::{
     AckRequest, AckResponse, PutQueueRequest, QueueList, QueueView, ReceiveRequest, ReceiveResponse,
+    SendRequest, SendResponse,
 };
+use crate::bus::{BusService, NewMessage};
 use crate::error::ErrorBody;
 use crate::model::QueueRecord;
 
@@ -137,11 +138,13 @@ pub(crate) async fn receive(
         )
         .with_details(serde_json::json!({"pointer": "/maxMessages", "limit": limit})));
     }
-    // A long poll holds a slot of its own budget for as long as it waits.
-    let _slot = match request.wait_seconds {
-        Some(w) if w > 0 => Some(overload.long_poll()?),
-        _ => None,
+    // A long poll holds a slot of its own budget for as long as it waits (without
+    // `waitSeconds`, the queue's `receiveWaitSeconds`).
+    let wait = match request.wait_seconds {
+        Some(w) => w,
+        None => service.queues().get(&path).map_or(0, |q| u64::from(q.receive_wait_seconds)),
     };
+    let _slot = if wait > 0 { Some(overload.long_poll()?) } else { None };
     Ok(web::Json(service.queues().receive(&path, request).await?))
 }
 
@@ -167,4 +170,40 @@ pub(crate) async fn ack(
     ApiJson(request): ApiJson<AckRequest>,
 ) -> HandlerResult<web::Json<AckResponse>> {
     Ok(web::Json(service.queues().ack(&path, request).await?))
+}
+
+/// Send messages.
+///
+/// Adds 1 to 10 messages to the queue directly, with optional delays and typed
+/// attributes; all or none, durable before the answer. Events should go through a bus
+/// (validated, routed); this is for admins (tests, moving messages by hand) and is what
+/// SQS SendMessage translates to.
+#[utoipa::path(
+    tag = "queues",
+    operation_id = "sendMessages",
+    params(("queue" = String, Path, description = "Queue name")),
+    request_body = SendRequest,
+    responses(
+        (status = 200, description = "The ids of the messages.", body = SendResponse),
+        (status = 400, description = "Malformed body, too many messages, bad attribute, delay or size.", body = ErrorBody),
+        (status = 404, description = "No such queue.", body = ErrorBody),
+    )
+)]
+#[post("/queues/{queue}/messages")]
+pub(crate) async fn send(
+    service: web::Data<BusService>,
+    path: web::Path<String>,
+    ApiJson(request): ApiJson<SendRequest>,
+) -> HandlerResult<web::Json<SendResponse>> {
+    let messages: Vec<NewMessage> = request
+        .messages
+        .into_iter()
+        .map(|m| NewMessage {
+            body: m.body.get().as_bytes().to_vec(),
+            delay_seconds: m.delay_seconds,
+            attributes: m.message_attributes,
+        })
+        .collect();
+    let message_ids = service.queues().send(&path, &messages).await?;
+    Ok(web::Json(SendResponse { message_ids }))
 }

@@ -277,6 +277,15 @@ pub struct QueueRecord {
     pub dead_letter_queue: Option<String>,
     /// Messages older than this are dropped.
     pub retention_seconds: u64,
+    /// Seconds a new message stays invisible before its first receive (0: none).
+    #[serde(default)]
+    pub delay_seconds: u32,
+    /// Seconds a receive waits for a message when it does not say (0: no long poll).
+    #[serde(default)]
+    pub receive_wait_seconds: u32,
+    /// Labels (SQS queue tags); omitted when none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
     /// RFC 3339 creation time.
     pub created_at: String,
     /// RFC 3339 time of the last change.

@@ -44,6 +44,36 @@ where
     deserializer.deserialize_option(ObjectOrNull(std::marker::PhantomData))
 }
 
+/// `deserialize_with` for a list of objects: each item must be an object of `T`'s shape,
+/// never an array of its fields (see [`object_or_null`]).
+///
+/// # Errors
+/// The deserializer's, for anything but an array of objects of `T`'s shape.
+pub fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct Object<T>(T);
+    impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Object<T> {
+        fn deserialize<D2: serde::Deserializer<'de>>(d: D2) -> Result<Self, D2::Error> {
+            struct Only<T>(std::marker::PhantomData<T>);
+            impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Only<T> {
+                type Value = T;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                    T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                }
+            }
+            d.deserialize_map(Only(std::marker::PhantomData)).map(Object)
+        }
+    }
+    let items: Vec<Object<T>> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(items.into_iter().map(|o| o.0).collect())
+}
+
 /// Unix time in milliseconds (queue visibility, delivery schedules, archive keys).
 pub fn now_ms() -> u64 {
     u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(0)

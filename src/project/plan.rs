@@ -390,7 +390,7 @@ pub fn plan(project: &Project, remote: &Remote, options: PlanOptions) -> Plan {
             break;
         }
     }
-    let queue_defaults = json!({"visibilityTimeoutSeconds": 30, "retentionSeconds": 345_600});
+    let queue_defaults = json!({"visibilityTimeoutSeconds": 30, "retentionSeconds": 345_600, "delaySeconds": 0, "receiveWaitSeconds": 0});
     for (name, body) in queues {
         let want = with_defaults(&strip(body, &[]), &queue_defaults);
         let have = remote

@@ -61,8 +61,8 @@ use journal::Journal;
 pub(crate) use journal::{Write, Writer};
 pub use outbox::DueDelivery;
 use queues::QueueIndex;
-pub(crate) use queues::ReceiveSpec;
-pub use queues::{QueueCounts, ReceivedMessage};
+pub(crate) use queues::{Outgoing, ReceiveSpec, wellformed_handle};
+pub use queues::{QueueCounts, ReceivedMessage, VisibilityChange};
 pub(crate) use schema_ids::IdRefusal;
 pub(crate) use schemas::{DeleteOutcome, NewVersion, RegisterOutcome};
 

@@ -6,8 +6,10 @@
 //! not copied into the index: it stays where the journal holds it (usually inside the
 //! event that produced it) and is read back with one `pread` when received.
 //!
-//! A receipt handle is `visible_at(16 hex) seq(16 hex)`: a receive moves the message's
-//! visibility time, so a handle from an earlier receive acknowledges nothing.
+//! A receipt handle is `receive_count(8 hex) queue tag(8 hex) seq(16 hex)`: every receive
+//! raises the count, so a handle from an earlier receive acknowledges nothing, while a
+//! change of visibility (which keeps the count) leaves the handle valid, as SQS's does.
+//! The queue tag keeps a handle of one queue from matching a redriven message in another.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
@@ -28,6 +30,9 @@ pub(super) struct Message {
     pub(super) body_pos: u64,
     pub(super) body_len: u32,
     pub(super) attributes: Option<Arc<[u8]>>,
+    /// When it was first received (ms; 0: not yet). Kept in memory only: the journal's
+    /// records do not carry it, so after a restart it restarts at the next receive.
+    pub(super) first_received_at: u64,
 }
 
 impl Message {
@@ -40,6 +45,7 @@ impl Message {
             body_pos: 0,
             body_len: 0,
             attributes,
+            first_received_at: 0,
         }
     }
 
@@ -119,6 +125,7 @@ impl QueueIndex {
                     body_pos,
                     body_len,
                     attributes: (!attributes.is_empty()).then(|| Arc::from(*attributes)),
+                    first_received_at: 0,
                 };
                 queues.entry((*queue).to_owned()).or_default().insert(*seq, message);
             }
@@ -164,8 +171,35 @@ pub struct ReceivedMessage {
     /// The event JSON.
     pub body: Vec<u8>,
     /// Attributes set by the producer of the message (a JSON object's bytes), if any:
-    /// dead-letter metadata.
+    /// dead-letter metadata, message attributes of a sent message.
     pub attributes: Option<Vec<u8>>,
+    /// When it was enqueued (ms since the epoch).
+    pub sent_at: u64,
+    /// When it was first received (ms since the epoch; see [`Message`]).
+    pub first_received_at: u64,
+}
+
+/// A message to enqueue with its body inline.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Outgoing<'a> {
+    pub seq: u64,
+    /// When it can first be received (ms; later than now for a delayed message).
+    pub visible_at: u64,
+    pub body: &'a [u8],
+    /// Encoded attributes (a JSON object), if any.
+    pub attributes: Option<&'a [u8]>,
+}
+
+/// What a change of visibility did to one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisibilityChange {
+    /// The message is invisible until the new time.
+    Changed,
+    /// The handle is not a receipt handle at all.
+    Malformed,
+    /// The message is not in flight under this handle (visible again, received again
+    /// since, or deleted).
+    NotInFlight,
 }
 
 /// Messages of a queue by state.
@@ -189,14 +223,30 @@ pub(crate) struct ReceiveSpec<'a> {
     pub retention_ms: u64,
 }
 
-/// Parses a receipt handle into `(visible_at, seq)`.
-fn parse_handle(handle: &str) -> Option<(u64, u64)> {
-    if handle.len() != 32 || !handle.is_ascii() {
+/// FNV-1a of a queue name: the tag of its receipt handles.
+fn queue_tag(queue: &str) -> u32 {
+    queue.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+}
+
+/// The receipt handle of the `count`th receive of message `seq` of `queue`.
+fn handle(queue: &str, count: u32, seq: u64) -> String {
+    format!("{count:08x}{:08x}{seq:016x}", queue_tag(queue))
+}
+
+/// Parses a receipt handle of `queue` into `(receive_count, seq)`.
+fn parse_handle(queue: &str, handle: &str) -> Option<(u32, u64)> {
+    if handle.len() != 32 || !handle.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    let visible = u64::from_str_radix(&handle[..16], 16).ok()?;
+    let count = u32::from_str_radix(&handle[..8], 16).ok()?;
+    let tag = u32::from_str_radix(&handle[8..16], 16).ok()?;
     let seq = u64::from_str_radix(&handle[16..], 16).ok()?;
-    Some((visible, seq))
+    (tag == queue_tag(queue)).then_some((count, seq))
+}
+
+/// Whether `handle` is shaped as a receipt handle of `queue` (it may still be stale).
+pub(crate) fn wellformed_handle(queue: &str, handle: &str) -> bool {
+    parse_handle(queue, handle).is_some()
 }
 
 impl Store {
@@ -236,9 +286,84 @@ impl Store {
         body: &[u8],
         attributes: Option<&[u8]>,
     ) -> Result<(), StorageError> {
+        self.enqueue_all(queue, &[Outgoing { seq, visible_at: now_ms, body, attributes }], now_ms)
+    }
+
+    /// Adds messages with their bodies inline, in one journal batch (messages sent
+    /// directly, possibly delayed).
+    pub(crate) fn enqueue_all(
+        &self,
+        queue: &str,
+        messages: &[Outgoing<'_>],
+        now_ms: u64,
+    ) -> Result<(), StorageError> {
         let mut writes = EventWrites::default();
-        writes.put_message(queue, seq, Message::fresh(now_ms, attributes.map(Arc::from)), body);
+        for m in messages {
+            let fresh = Message::fresh(now_ms, m.attributes.map(Arc::from));
+            writes.put_message(queue, m.seq, Message { visible_at: m.visible_at, ..fresh }, m.body);
+        }
         self.commit_events(writes, Write::Now).map(drop)
+    }
+
+    /// Deletes every message of a queue and keeps its settings.
+    pub(crate) fn purge_queue(&self, name: &str) -> Result<(), StorageError> {
+        self.room()?;
+        let mut index = self.queue_index.lock();
+        let mut batch = Batch::default();
+        // Replaying a DropQueue forgets the messages before it; the settings are in sled.
+        batch.push(&Record::DropQueue { queue: name });
+        self.journal.append(&batch, Write::Now)?;
+        index.remove(name);
+        Ok(())
+    }
+
+    /// Makes the in-flight messages of these receipt handles invisible until
+    /// `(handle, visible_at)`'s time, keeping their receive counts (so the handles stay
+    /// valid). One outcome per handle, in order.
+    pub(crate) fn change_visibility(
+        &self,
+        queue: &str,
+        changes: &[(String, u64)],
+        now_ms: u64,
+    ) -> Result<Vec<VisibilityChange>, StorageError> {
+        self.room()?;
+        let mut index = self.queue_index.lock();
+        let mut batch = Batch::default();
+        let mut outcomes = Vec::with_capacity(changes.len());
+        let mut undo = Vec::new();
+        let mut messages = index.get_mut(queue);
+        for (h, visible_at) in changes {
+            let Some((count, seq)) = parse_handle(queue, h) else {
+                outcomes.push(VisibilityChange::Malformed);
+                continue;
+            };
+            let in_flight = messages
+                .as_deref()
+                .and_then(|m| m.by_seq.get(&seq))
+                .filter(|m| m.receive_count == count && m.visible_at > now_ms);
+            let Some(old) = in_flight.map(|m| m.visible_at) else {
+                outcomes.push(VisibilityChange::NotInFlight);
+                continue;
+            };
+            if let Some(m) = messages.as_deref_mut() {
+                m.set_visibility(seq, *visible_at, count);
+            }
+            batch.push(&Record::Receive { queue, seq, visible_at: *visible_at, receive_count: count });
+            undo.push((seq, old, count));
+            outcomes.push(VisibilityChange::Changed);
+        }
+        if !batch.is_empty()
+            && let Err(e) = self.journal.append(&batch, Write::Now)
+        {
+            // Not recorded: the messages keep their old times, as the error answer says.
+            if let Some(m) = messages {
+                for (seq, old, count) in undo {
+                    m.set_visibility(seq, old, count);
+                }
+            }
+            return Err(e.into());
+        }
+        Ok(outcomes)
     }
 
     /// Adds to the index the messages of a batch appended at `base`: each with the offset
@@ -307,6 +432,13 @@ impl Store {
                     let visible_at = spec.now_ms.saturating_add(spec.visibility_ms);
                     let count = message.receive_count.saturating_add(1);
                     queue.set_visibility(seq, visible_at, count);
+                    let first = queue.by_seq.get_mut(&seq).map(|m| {
+                        if m.first_received_at == 0 {
+                            m.first_received_at = spec.now_ms;
+                        }
+                        m.first_received_at
+                    });
+                    let message = Message { first_received_at: first.unwrap_or(spec.now_ms), ..message };
                     batch.push(&Record::Receive { queue: spec.queue, seq, visible_at, receive_count: count });
                     picked.push((seq, visible_at, count, message));
                 }
@@ -331,14 +463,16 @@ impl Store {
             }
         }
         let mut out = Vec::with_capacity(picked.len());
-        for (seq, visible_at, count, message) in picked {
+        for (seq, _visible_at, count, message) in picked {
             let body = self.journal.read(message.body_pos, message.body_len)?;
             out.push(ReceivedMessage {
                 message_id: format!("{seq:016x}"),
-                receipt_handle: format!("{visible_at:016x}{seq:016x}"),
+                receipt_handle: handle(spec.queue, count, seq),
                 receive_count: count,
                 body,
                 attributes: message.attributes.map(|a| a.to_vec()),
+                sent_at: message.enqueued_at,
+                first_received_at: message.first_received_at,
             });
         }
         Ok(out)
@@ -352,8 +486,8 @@ impl Store {
         let Some(messages) = index.get_mut(queue) else { return Ok(0) };
         let mut batch = Batch::default();
         let mut deleted = Vec::new();
-        for (visible, seq) in handles.iter().filter_map(|h| parse_handle(h)) {
-            if messages.by_seq.get(&seq).is_some_and(|m| m.visible_at == visible)
+        for (count, seq) in handles.iter().filter_map(|h| parse_handle(queue, h)) {
+            if messages.by_seq.get(&seq).is_some_and(|m| m.receive_count == count)
                 && let Some(message) = messages.remove(seq)
             {
                 batch.push(&Record::Delete { queue, seq });
@@ -419,8 +553,10 @@ mod tests {
 
     #[test]
     fn handles_round_trip_and_refuse_garbage() {
-        assert_eq!(parse_handle(&format!("{:016x}{:016x}", 5u64, 9u64)), Some((5, 9)));
-        assert_eq!(parse_handle("zz"), None);
-        assert_eq!(parse_handle(&"é".repeat(16)), None);
+        assert_eq!(parse_handle("q", &handle("q", 5, 9)), Some((5, 9)));
+        assert_eq!(parse_handle("other", &handle("q", 5, 9)), None, "a handle names its queue");
+        assert_eq!(parse_handle("q", "zz"), None);
+        assert_eq!(parse_handle("q", &"é".repeat(16)), None);
+        assert_eq!(parse_handle("q", &format!("+{}", &handle("q", 5, 9)[1..])), None);
     }
 }

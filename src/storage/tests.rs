@@ -38,6 +38,9 @@ fn queue(store: &Store, name: &str) {
             max_receive_count: None,
             dead_letter_queue: None,
             retention_seconds: 3600,
+            delay_seconds: 0,
+            receive_wait_seconds: 0,
+            tags: std::collections::BTreeMap::new(),
             created_at: "2026-01-01T00:00:00Z".to_owned(),
             updated_at: "2026-01-01T00:00:00Z".to_owned(),
         })
@@ -115,6 +118,57 @@ fn queue_state_survives_a_restart() {
     assert_eq!(again.iter().map(text).collect::<Vec<_>>(), bodies[10..]);
     // A handle of the first receive is stale now.
     assert_eq!(store.ack("q", &[first[15].receipt_handle.clone()]).expect("ack"), 0);
+}
+
+#[test]
+fn visibility_changes_keep_handles_valid_and_purges_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = open(dir.path());
+    queue(&store, "q");
+    put(&store, 3, 1_000);
+    let first = receive_all(&store, 2_000);
+    let handles: Vec<String> = first.iter().map(|m| m.receipt_handle.clone()).collect();
+    // Extend the first, end the second's timeout now; garbage and stale handles say so.
+    let changes = [
+        (handles[0].clone(), 100_000),
+        (handles[1].clone(), 3_000),
+        ("garbage".to_owned(), 9_000),
+        (handles[1].replacen(&handles[1][..8], "00000009", 1), 9_000),
+    ];
+    let outcomes = store.change_visibility("q", &changes, 3_000).expect("changed");
+    assert_eq!(
+        outcomes,
+        [
+            VisibilityChange::Changed,
+            VisibilityChange::Changed,
+            VisibilityChange::Malformed,
+            VisibilityChange::NotInFlight
+        ]
+    );
+    store.flush_blocking().expect("flushed");
+    drop(store);
+
+    let store = open(dir.path());
+    // The changes were journaled: the second is back at 3 s, the first is still hidden.
+    let again = receive_all(&store, 3_000);
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].message_id.clone(), again[0].receive_count), (first[1].message_id.clone(), 2));
+    // The first-receive time is kept in memory only: after the restart it restarts.
+    assert!(again[0].sent_at == 1_000 && again[0].first_received_at == 3_000, "{again:?}");
+    // The first's handle is still its latest receive's: it acknowledges.
+    assert_eq!(store.ack("q", &[handles[0].clone()]).expect("ack"), 1);
+    let third = store.change_visibility("q", &[(handles[2].clone(), 3_000)], 3_000).expect("changed");
+    assert_eq!(third, [VisibilityChange::Changed]);
+
+    store.purge_queue("q").expect("purged");
+    assert_eq!(store.queue_counts("q", 200_000).visible, 0);
+    put(&store, 1, 4_000);
+    store.flush_blocking().expect("flushed");
+    drop(store);
+    let store = open(dir.path());
+    assert!(store.list_queues().expect("listed").iter().any(|q| q.name == "q"), "settings stay");
+    let left = receive_all(&store, 200_000);
+    assert_eq!(left.len(), 1, "only the message sent after the purge: {left:?}");
 }
 
 #[test]

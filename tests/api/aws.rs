@@ -12,11 +12,10 @@ use serde_json::{Value, json};
 use crate::helpers::ServiceProcess;
 
 /// Exact pins (current on PyPI when written; awscli 1.46.3 requires botocore 1.44.18).
-const PINS: &[&str] = &["boto3==1.44.18", "botocore==1.44.18", "awscli==1.46.3"];
+pub(crate) const PINS: &[&str] = &["boto3==1.44.18", "botocore==1.44.18", "awscli==1.46.3"];
 pub(crate) const ADMIN: &str = "sb_aws-admin-key-0123456789abcdefghijklmnopq";
 /// The service models checked against docs/AWS-API.md: (botocore name, section title).
-/// SQS is added here when it is served.
-const MODELS: &[(&str, &str)] = &[("events", "EventBridge"), ("schemas", "Schemas")];
+const MODELS: &[(&str, &str)] = &[("events", "EventBridge"), ("schemas", "Schemas"), ("sqs", "SQS")];
 
 pub(crate) fn venv() -> PathBuf {
     crate::python::pinned_venv_of("aws-venv", PINS)

@@ -8,6 +8,7 @@ mod auth_support;
 mod aws;
 mod aws_js;
 mod aws_schemas;
+mod aws_sqs;
 mod bindings;
 mod bus_durability;
 mod bus_support;

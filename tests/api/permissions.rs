@@ -312,6 +312,14 @@ fn matrix() -> Vec<Row> {
             Some(json!({"receiptHandles": []})),
             &[Admin, Consumer],
         ),
+        // A direct send skips the validation gate: admins only, consumers too are refused.
+        row(
+            M::POST,
+            "/v1/queues/{queue}/messages",
+            "/v1/queues/billing/messages",
+            Some(json!({"messages": [{"body": {"n": 1}}]})),
+            &[Admin],
+        ),
         row(
             M::POST,
             "/v1/keys",

@@ -94,3 +94,50 @@ async fn long_polls_wake_up_when_a_message_arrives() {
     assert_eq!(app.delete("/v1/queues/q").await.status, 204);
     app.get("/v1/queues/q").await.assert_error(404, "queue_not_found");
 }
+
+#[tokio::test]
+async fn messages_sent_directly_keep_their_attributes_and_delays() {
+    let app = spawn_app().await;
+    let reply = app.put("/v1/queues/direct", json!({"delaySeconds": 0, "receiveWaitSeconds": 0})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["delaySeconds"], 0);
+    let sent = app
+        .post(
+            "/v1/queues/direct/messages",
+            json!({"messages": [
+                {"body": {"n": 1}, "messageAttributes": {"color": {"dataType": "String", "stringValue": "red"},
+                                                         "raw": {"dataType": "Binary", "binaryValue": "AAH/"}}},
+                {"body": "later", "delaySeconds": 1},
+            ]}),
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert_eq!(sent.body["messageIds"].as_array().map(Vec::len), Some(2));
+    let now = app.receive("direct", 10, Some(30)).await;
+    assert_eq!(now.len(), 1, "the delayed message is not visible yet");
+    assert_eq!(now[0]["body"], json!({"n": 1}));
+    assert_eq!(now[0]["messageAttributes"]["color"], json!({"dataType": "String", "stringValue": "red"}));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let later = app.receive("direct", 10, Some(30)).await;
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0]["body"], "later");
+
+    // The rules of SQS messages: a number must be a number, at most 10 messages, the
+    // queue must exist; a refused send stores nothing.
+    let bad = app
+        .post(
+            "/v1/queues/direct/messages",
+            json!({"messages": [{"body": 1}, {"body": 2, "messageAttributes": {"n": {"dataType": "Number", "stringValue": "x"}}}]}),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.body["code"], "invalid_request", "{}", bad.body);
+    let many: Vec<_> = (0..11).map(|i| json!({"body": i})).collect();
+    assert_eq!(app.post("/v1/queues/direct/messages", json!({"messages": many})).await.status, 400);
+    // A message is an object, not the array of its fields.
+    assert_eq!(app.post("/v1/queues/direct/messages", json!({"messages": [[{"n": 1}]]})).await.status, 400);
+    assert_eq!(app.post("/v1/queues/absent/messages", json!({"messages": [{"body": 1}]})).await.status, 404);
+    assert_eq!(app.get("/v1/queues/direct").await.body["depth"], 0);
+    let slow = app.put("/v1/queues/slow", json!({"delaySeconds": 901})).await;
+    assert_eq!(slow.status, 400, "{}", slow.body);
+}

@@ -13,6 +13,8 @@
 
 mod events;
 mod schemas;
+mod sqs;
+mod sqs_messages;
 
 pub(crate) use schemas::SchemasServices;
 
@@ -31,8 +33,10 @@ use crate::aws::{Arns, error_name, sigv4};
 use crate::config::AuthMode;
 use crate::error::ApiError;
 
-/// The JSON 1.1 content type.
+/// The JSON 1.1 content type (EventBridge).
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// The JSON 1.0 content type (SQS).
+pub const SQS_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 /// The `X-Amz-Target` prefix of EventBridge.
 pub const EVENTS_PREFIX: &str = "AWSEvents.";
 /// The `X-Amz-Target` prefix of SQS.
@@ -73,6 +77,14 @@ impl Service {
     /// The botocore model name.
     pub fn model(self) -> &'static str {
         self.signing_name()
+    }
+
+    /// The content type of its answers.
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Sqs => SQS_CONTENT_TYPE,
+            Self::Events | Self::Schemas => CONTENT_TYPE,
+        }
     }
 }
 
@@ -126,14 +138,22 @@ impl AwsError {
         }
     }
 
-    /// The error in `service`'s framing: JSON 1.x `{"__type", "message"}`, REST-JSON
-    /// `{"Code", "Message"}`; both with `x-amzn-ErrorType` (what botocore's REST parser
-    /// reads the code from).
+    /// The error in `service`'s framing: JSON 1.x `{"__type", "message"}` (SQS with its
+    /// model's namespaced shape and the legacy query code beside, which botocore reports
+    /// as `Error.Code` and older SDKs match on), REST-JSON `{"Code", "Message"}`; all with
+    /// `x-amzn-ErrorType` (what botocore's REST parser reads the code from).
     pub(crate) fn response(&self, service: Service) -> HttpResponse {
         let (kind, status) = self.framed(service);
+        let (kind, query) = match service {
+            Service::Sqs => {
+                let w = crate::aws::sqs::wire(&kind);
+                (w.shape, Some(format!("{};{}", w.code, w.fault)))
+            }
+            Service::Events | Service::Schemas => (kind, None),
+        };
         let (content_type, body) = match service {
             Service::Schemas => ("application/json", json!({"Code": kind, "Message": self.message})),
-            _ => (CONTENT_TYPE, json!({"__type": kind, "message": self.message})),
+            _ => (service.content_type(), json!({"__type": kind, "message": self.message})),
         };
         let mut res = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST))
             .insert_header((header::CONTENT_TYPE, content_type))
@@ -141,6 +161,9 @@ impl AwsError {
             .json(body);
         if let Ok(v) = HeaderValue::from_str(&kind) {
             res.headers_mut().insert(header::HeaderName::from_static("x-amzn-errortype"), v);
+        }
+        if let Some(v) = query.and_then(|q| HeaderValue::from_str(&q).ok()) {
+            res.headers_mut().insert(header::HeaderName::from_static("x-amzn-query-error"), v);
         }
         res
     }
@@ -207,9 +230,9 @@ pub(crate) fn body<T: DeserializeOwned>(bytes: &[u8]) -> AwsResult<T> {
     })
 }
 
-fn answer(value: &impl Serialize) -> HttpResponse {
+fn answer(value: &impl Serialize, service: Service) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
+        .insert_header((header::CONTENT_TYPE, service.content_type()))
         .insert_header(("x-amzn-RequestId", uuid::Uuid::new_v4().to_string()))
         .json(value)
 }
@@ -263,10 +286,12 @@ pub(crate) async fn dispatch(
     front: web::Data<AwsFront>,
     bus: web::Data<crate::bus::BusService>,
     services: Option<web::Data<schemas::SchemasServices>>,
+    overload: Option<web::Data<super::overload::Overload>>,
 ) -> HttpResponse {
     let started = std::time::Instant::now();
     let target = req.headers().get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    if Service::of(&target) == Service::Schemas {
+    let service = Service::of(&target);
+    if service == Service::Schemas {
         return schemas::dispatch(
             &req,
             &bytes,
@@ -277,12 +302,13 @@ pub(crate) async fn dispatch(
         )
         .await;
     }
-    let outcome = serve(&req, &bytes, &target, &access, &front, &bus).await;
+    let outcome =
+        serve(&req, &bytes, &target, &access, &front, &bus, overload.as_ref().map(|o| o.get_ref())).await;
     let res = match outcome {
-        Ok(value) => answer(&value),
+        Ok(value) => answer(&value, service),
         Err(e) => {
             ::metrics::counter!("schemabus_aws_errors_total", "type" => e.kind.clone()).increment(1);
-            e.response(Service::of(&target))
+            e.response(service)
         }
     };
     tracing::info!(
@@ -303,6 +329,7 @@ async fn serve(
     access: &Access,
     front: &AwsFront,
     bus: &crate::bus::BusService,
+    overload: Option<&super::overload::Overload>,
 ) -> AwsResult<Value> {
     if req.method() != actix_web::http::Method::POST {
         return Err(AwsError::new(
@@ -315,17 +342,29 @@ async fn serve(
         AuthMode::Off => Caller { identity: None },
         AuthMode::Required => authenticate(req, bytes, access, front, service)?,
     };
-    let Some(op) = target.strip_prefix(EVENTS_PREFIX) else {
+    let (out, route, resource) = if let Some(op) = target.strip_prefix(SQS_PREFIX) {
+        // Copied out: the connection info is a RefCell borrow, not to be held over awaits.
+        let (scheme, host) = {
+            let info = req.connection_info();
+            (info.scheme().to_owned(), info.host().to_owned())
+        };
+        let ctx =
+            sqs::Ctx { bus, arns: &front.arns, caller: &caller, scheme: &scheme, host: &host, overload };
+        let out = sqs::call(&ctx, op, bytes).await?;
+        (out, sqs::native_route(op), sqs::written_queue(&front.arns, bytes).map(|q| format!("queue:{q}")))
+    } else if let Some(op) = target.strip_prefix(EVENTS_PREFIX) {
+        let ctx = events::Ctx { bus, arns: &front.arns, caller: &caller };
+        let out = events::call(&ctx, op, bytes).await?;
+        (out, events::native_route(op), written_bus(op, bytes).map(|r| format!("bus:{r}")))
+    } else {
         return Err(AwsError::new(
             "UnknownOperationException",
             format!(
-                "Unknown X-Amz-Target '{target}': this endpoint serves EventBridge (AWSEvents.*) and Schemas (REST-JSON); SQS is not served yet (docs/AWS-API.md)."
+                "Unknown X-Amz-Target '{target}': this endpoint serves EventBridge (AWSEvents.*), SQS (AmazonSQS.*) and Schemas (REST-JSON, no X-Amz-Target) (docs/AWS-API.md)."
             ),
         ));
     };
-    let ctx = events::Ctx { bus, arns: &front.arns, caller: &caller };
-    let out = events::call(&ctx, op, bytes).await?;
-    if let Some((method, pattern)) = events::native_route(op)
+    if let Some((method, pattern)) = route
         && super::access::audited(method, pattern)
     {
         let entry = crate::auth::audit::AuditEntry {
@@ -333,7 +372,7 @@ async fn serve(
             method: "POST".to_owned(),
             path: format!("/ (AWS {target})"),
             status: 200,
-            resource: written_bus(op, bytes).map(|r| format!("bus:{r}")),
+            resource,
         };
         if let Err(e) = access.audit.record(entry).await {
             tracing::error!(error = %e, "audit record not written");
@@ -356,6 +395,7 @@ pub fn served_operations(model: &str) -> &'static [&'static str] {
     match model {
         "events" => events::OPERATIONS,
         "schemas" => schemas::OPERATIONS,
+        "sqs" => sqs::OPERATIONS,
         _ => &[],
     }
 }
