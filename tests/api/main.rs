@@ -9,6 +9,7 @@ mod aws;
 mod aws_js;
 mod aws_schemas;
 mod aws_sqs;
+mod aws_tour;
 mod bindings;
 mod bus_durability;
 mod bus_support;
