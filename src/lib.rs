@@ -28,6 +28,8 @@
 //! - [`aws`]: PURE: SigV4 verification, ARNs and AWS error names of the AWS-compatible API
 //!   (its front end is `http::aws`).
 //! - [`archive`]: archives of accepted events (replays run in [`bus`]).
+//! - [`schedule`]: PURE: `rate(...)` / `cron(...)` expressions of scheduled rules, their
+//!   next fire times and which tick is due (the scheduler task is in [`bus`]).
 //!
 //! Dependency rules (checked by `.ci/run`): `model` and `error` import no other module
 //! of ours; only `storage` names sled; only `http` and `startup` name actix-web.
@@ -53,6 +55,7 @@ pub mod model;
 pub mod pattern;
 pub mod project;
 pub mod registry;
+pub mod schedule;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
