@@ -127,6 +127,7 @@ pub fn error_name(code: Code) -> (&'static str, u16) {
             "ResourceAlreadyExistsException"
         }
         Code::InvalidPattern => "InvalidEventPatternException",
+        Code::InvalidSchedule => "ValidationException",
         Code::TooManyRules => "LimitExceededException",
         Code::Unauthorized => "UnrecognizedClientException",
         Code::Forbidden => "AccessDeniedException",

@@ -70,6 +70,7 @@ impl BusService {
     /// process left unfinished as FAILED. Needs a tokio runtime.
     pub fn start_background(&self) {
         self.delivery.start();
+        self.start_scheduler();
         let period = std::time::Duration::from_secs(self.settings.delivery.sweep_interval_seconds);
         self.archives.start_sweeper(period);
         match self.store.list_replays() {

@@ -172,6 +172,7 @@ impl From<ApiError> for CcError {
             | Code::InvalidName
             | Code::InvalidCursor
             | Code::InvalidPattern
+            | Code::InvalidSchedule
             | Code::InvalidEvent
             | Code::InvalidGrant
             | Code::InvalidTransformer

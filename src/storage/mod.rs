@@ -36,6 +36,7 @@ mod modes;
 mod outbox;
 mod queues;
 mod registries;
+mod schedules;
 mod schema_ids;
 mod schemas;
 mod seal;
@@ -115,6 +116,8 @@ pub(crate) const SCHEMA_IDS: &str = "schema_ids";
 pub(crate) const SCHEMA_ID_VERSIONS: &str = "schema_id_versions";
 /// Confluent registry modes (see `modes.rs`).
 pub(crate) const MODES: &str = "ccompat_modes";
+/// Last tick fired per scheduled rule (key: `bus 0x00 rule`; see `schedules.rs`).
+pub(crate) const SCHEDULE_TICKS: &str = "schedule_ticks";
 
 /// Default of `--min-free-disk-mb`: room for what sled and the journal may still write
 /// from memory after the check (sled's 8 MiB log buffer, up to 8 MiB of deferred journal
@@ -205,6 +208,7 @@ pub struct Store {
     pub(crate) schema_ids: sled::Tree,
     pub(crate) id_versions: sled::Tree,
     pub(crate) modes: sled::Tree,
+    pub(crate) schedule_ticks: sled::Tree,
     /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
     seq: Arc<AtomicU64>,
 }
@@ -282,6 +286,7 @@ impl Store {
             schema_ids: tree(SCHEMA_IDS)?,
             id_versions: tree(SCHEMA_ID_VERSIONS)?,
             modes: tree(MODES)?,
+            schedule_ticks: tree(SCHEDULE_TICKS)?,
             seq: Arc::new(AtomicU64::new(initial_seq())),
             path: dir.to_path_buf(),
             durability: Arc::default(),

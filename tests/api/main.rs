@@ -33,6 +33,7 @@ mod queues;
 mod receiver;
 mod registries;
 mod rules;
+mod schedules;
 mod schemas;
 mod schemathesis;
 mod spec_conformance;
