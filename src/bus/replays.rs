@@ -122,6 +122,30 @@ impl BusService {
         self.archives.list(bus)
     }
 
+    /// The archive of this name on any bus (the AWS API names archives per account).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn find_archive(&self, name: &str) -> ApiResult<Option<ArchiveView>> {
+        self.archives.find(name)
+    }
+
+    /// Every archive of every bus, by bus then name.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn list_all_archives(&self) -> ApiResult<ArchiveList> {
+        self.archives.list_all()
+    }
+
+    /// Every replay, in name order.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn list_replays(&self) -> ApiResult<Vec<ReplayRecord>> {
+        Ok(self.store.list_replays()?)
+    }
+
     /// Deletes an archive and its events.
     ///
     /// # Errors

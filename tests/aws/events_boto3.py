@@ -108,8 +108,24 @@ assert ev.describe_rule(Name="r-0", EventBusName="orders")["State"] == "ENABLED"
 ev.disable_rule(Name="r-0", EventBusName="orders")
 assert ev.describe_rule(Name="r-0", EventBusName="orders")["State"] == "DISABLED"
 fails("InvalidEventPatternException", ev.put_rule, Name="bad", EventBusName="orders", EventPattern='{"source": "x"}')
-e = fails("ValidationException", ev.put_rule, Name="sched", ScheduleExpression="rate(5 minutes)")
-assert "not supported yet" in e["Error"]["Message"], e
+
+# ---- scheduled rules: rate and cron on the default bus; refused elsewhere and when invalid
+arn = ev.put_rule(Name="sched", ScheduleExpression="rate(5 minutes)", Description="every five")["RuleArn"]
+assert arn == f"arn:aws:events:{REGION}:{ACCOUNT}:rule/sched", arn
+r = ev.describe_rule(Name="sched")
+assert r["ScheduleExpression"] == "rate(5 minutes)" and "EventPattern" not in r and r["State"] == "ENABLED", r
+ev.put_rule(Name="sched-cron", ScheduleExpression="cron(0 12 ? * MON-FRI *)", EventPattern=pattern)
+listed = {x["Name"]: x for x in ev.list_rules(NamePrefix="sched")["Rules"]}
+assert listed["sched-cron"]["ScheduleExpression"] == "cron(0 12 ? * MON-FRI *)", listed
+assert json.loads(listed["sched-cron"]["EventPattern"]) == {"source": ["orders"]}, listed
+for bad in ["rate(1 minutes)", "rate(5 seconds)", "cron(0 12 * * * *)", "cron(0 12 * * ?)"]:
+    e = fails("ValidationException", ev.put_rule, Name="bad-sched", ScheduleExpression=bad)
+    assert e["Error"]["Message"] == "Parameter ScheduleExpression is not valid.", e
+e = fails("ValidationException", ev.put_rule, Name="s", EventBusName="orders", ScheduleExpression="rate(5 minutes)")
+assert "only on the default event bus" in e["Error"]["Message"], e
+fails("ValidationException", ev.put_rule, Name="neither")
+ev.delete_rule(Name="sched")
+ev.delete_rule(Name="sched-cron")
 fails("ResourceNotFoundException", ev.put_rule, Name="x", EventBusName="nope", EventPattern=pattern)
 fails("ResourceNotFoundException", ev.describe_rule, Name="absent", EventBusName="orders")
 fails("ResourceNotFoundException", ev.enable_rule, Name="absent", EventBusName="orders")
@@ -151,6 +167,42 @@ assert out["FailedEntryCount"] == 1 and out["FailedEntries"][0]["TargetId"] == "
 ev.delete_rule(Name="r-1", EventBusName="orders")
 fails("ResourceNotFoundException", ev.describe_rule, Name="r-1", EventBusName="orders")
 
+# ---- archives: create (bus ARN), describe, list with prefix and paging, update, errors
+archive_arn = lambda a: f"arn:aws:events:{REGION}:{ACCOUNT}:archive/{a}"
+out = ev.create_archive(ArchiveName="orders-all", EventSourceArn=bus_arn("orders"), Description="every order")
+assert out["ArchiveArn"] == archive_arn("orders-all") and out["State"] == "ENABLED", out
+for i in range(3):
+    ev.create_archive(ArchiveName=f"arc-{i}", EventSourceArn=bus_arn("orders"), EventPattern=pattern, RetentionDays=i)
+fails("ResourceAlreadyExistsException", ev.create_archive, ArchiveName="arc-0", EventSourceArn=bus_arn("default"))
+fails("ResourceNotFoundException", ev.create_archive, ArchiveName="x", EventSourceArn=bus_arn("no-such-bus"))
+fails("ValidationException", ev.create_archive, ArchiveName="x", EventSourceArn="orders")
+fails("InvalidEventPatternException", ev.create_archive, ArchiveName="x", EventSourceArn=bus_arn("orders"),
+      EventPattern='{"source": "x"}')
+fails("ValidationException", ev.create_archive, ArchiveName="bad name!", EventSourceArn=bus_arn("orders"))
+names, token = [], None
+while True:
+    kw = {"NamePrefix": "arc-", "Limit": 2}
+    if token:
+        kw["NextToken"] = token
+    page = ev.list_archives(**kw)
+    names += [a["ArchiveName"] for a in page["Archives"]]
+    assert all(a["State"] == "ENABLED" and a["EventSourceArn"] == bus_arn("orders") for a in page["Archives"]), page
+    token = page.get("NextToken")
+    if not token:
+        break
+assert names == ["arc-0", "arc-1", "arc-2"], names
+assert [a["ArchiveName"] for a in ev.list_archives(EventSourceArn=bus_arn("orders"), NamePrefix="orders")["Archives"]] == ["orders-all"]
+assert not ev.list_archives(State="DISABLED")["Archives"]
+out = ev.update_archive(ArchiveName="arc-1", RetentionDays=30, Description="changed")
+assert out["ArchiveArn"] == archive_arn("arc-1"), out
+d = ev.describe_archive(ArchiveName="arc-1")
+assert d["RetentionDays"] == 30 and d["Description"] == "changed" and json.loads(d["EventPattern"]) == {"source": ["orders"]}, d
+for i in range(3):
+    ev.delete_archive(ArchiveName=f"arc-{i}")
+fails("ResourceNotFoundException", ev.describe_archive, ArchiveName="arc-0")
+fails("ResourceNotFoundException", ev.delete_archive, ArchiveName="arc-0")
+fails("ValidationException", ev.create_archive, ArchiveName="kms", EventSourceArn=bus_arn("orders"), KmsKeyIdentifier="k")
+
 # ---- PutEvents: results in order, the validation gate, bus by name or ARN, Time
 res = ev.put_events(Entries=[
     {"Source": "orders", "DetailType": "Order Placed", "Detail": json.dumps({"id": 7}), "EventBusName": "orders"},
@@ -171,6 +223,42 @@ req = urllib.request.Request(native + "/v1/queues/orders-q/receive", method="POS
 msgs = json.load(urllib.request.urlopen(req))["messages"]
 assert sorted(m["body"]["order"] for m in msgs) == [7, 8], msgs
 fails("ValidationException", ev.put_events, Entries=[{"Source": "a", "DetailType": "b", "Detail": "{}"}] * 11)
+
+# ---- replays: the archive's accepted events back to rule "big" only; describe, list, cancel
+import datetime
+import time as _time
+d = ev.describe_archive(ArchiveName="orders-all")
+assert d["EventCount"] == 2 and d["SizeBytes"] > 0 and d["EventSourceArn"] == bus_arn("orders"), d
+start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+rule_big = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/orders/big"
+out = ev.start_replay(ReplayName="again", EventSourceArn=archive_arn("orders-all"), EventStartTime=start, EventEndTime=end,
+                      Destination={"Arn": bus_arn("orders"), "FilterArns": [rule_big]}, Description="once more")
+assert out["ReplayArn"] == f"arn:aws:events:{REGION}:{ACCOUNT}:replay/again" and out["State"] in ("STARTING", "RUNNING", "COMPLETED"), out
+for _ in range(100):
+    r = ev.describe_replay(ReplayName="again")
+    if r["State"] == "COMPLETED":
+        break
+    _time.sleep(0.1)
+assert r["State"] == "COMPLETED" and r["EventSourceArn"] == archive_arn("orders-all"), r
+assert r["Destination"] == {"Arn": bus_arn("orders"), "FilterArns": [rule_big]} and "ReplayEndTime" in r, r
+msgs = json.load(urllib.request.urlopen(urllib.request.Request(native + "/v1/queues/orders-q/receive", method="POST",
+    data=b'{"maxMessages": 10}', headers={"Authorization": f"Bearer {admin_key}", "Content-Type": "application/json"})))["messages"]
+assert sorted(m["body"]["order"] for m in msgs) == [7, 8], msgs
+fails("ResourceAlreadyExistsException", ev.start_replay, ReplayName="again", EventSourceArn=archive_arn("orders-all"),
+      EventStartTime=start, EventEndTime=end, Destination={"Arn": bus_arn("orders")})
+fails("ResourceNotFoundException", ev.start_replay, ReplayName="r2", EventSourceArn=archive_arn("nope"),
+      EventStartTime=start, EventEndTime=end, Destination={"Arn": bus_arn("orders")})
+fails("ValidationException", ev.start_replay, ReplayName="r2", EventSourceArn=archive_arn("orders-all"),
+      EventStartTime=start, EventEndTime=end, Destination={"Arn": bus_arn("default")})
+fails("ValidationException", ev.start_replay, ReplayName="r2", EventSourceArn=archive_arn("orders-all"),
+      EventStartTime=end, EventEndTime=start, Destination={"Arn": bus_arn("orders")})
+fails("IllegalStatusException", ev.cancel_replay, ReplayName="again")
+fails("ResourceNotFoundException", ev.describe_replay, ReplayName="never")
+listed = ev.list_replays(NamePrefix="ag", State="COMPLETED")["Replays"]
+assert [x["ReplayName"] for x in listed] == ["again"] and listed[0]["EventSourceArn"] == archive_arn("orders-all"), listed
+assert not ev.list_replays(State="RUNNING")["Replays"]
+assert [x["ReplayName"] for x in ev.list_replays(EventSourceArn=archive_arn("orders-all"))["Replays"]] == ["again"]
 
 # ---- TestEventPattern
 event = json.dumps({"id": "1", "account": ACCOUNT, "source": "orders", "time": "2026-01-01T00:00:00Z", "region": REGION,
@@ -193,5 +281,8 @@ fails("AccessDeniedException", pub.create_event_bus, Name="mine")
 fails("AccessDeniedException", pub.put_rule, Name="x", EventBusName="orders", EventPattern=pattern)
 
 # ---- protocol: unknown operation, not-yet-served services
-fails("UnknownOperationException", ev.list_archives)
+fails("AccessDeniedException", pub.list_archives, EventSourceArn=bus_arn("orders"))
+assert not pub.list_archives()["Archives"]  # only the archives of buses the key may manage
+fails("AccessDeniedException", pub.describe_archive, ArchiveName="orders-all")
+fails("UnknownOperationException", ev.list_connections)
 print("ALL OK")

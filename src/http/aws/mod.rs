@@ -286,7 +286,7 @@ async fn serve(
             method: "POST".to_owned(),
             path: format!("/ (AWS {target})"),
             status: 200,
-            resource: written_bus(op, bytes).map(|r| format!("bus:{r}")),
+            resource: written_resource(op, bytes),
         };
         if let Err(e) = access.audit.record(entry).await {
             tracing::error!(error = %e, "audit record not written");
@@ -295,12 +295,19 @@ async fn serve(
     Ok(out)
 }
 
-/// The bus an audited operation wrote (from its request).
-fn written_bus(op: &str, bytes: &[u8]) -> Option<String> {
+/// The resource an audited operation wrote (from its request): `archive:<name>`,
+/// `replay:<name>`, or the bus.
+fn written_resource(op: &str, bytes: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(bytes).ok()?;
+    for (suffix, member, kind) in [("Archive", "ArchiveName", "archive"), ("Replay", "ReplayName", "replay")]
+    {
+        if op.ends_with(suffix) {
+            return v.get(member).and_then(Value::as_str).map(|n| format!("{kind}:{n}"));
+        }
+    }
     let member = if op.ends_with("EventBus") { "Name" } else { "EventBusName" };
     let name = v.get(member).and_then(Value::as_str).unwrap_or("default");
-    Some(name.rsplit('/').next().unwrap_or(name).to_owned())
+    Some(format!("bus:{}", name.rsplit('/').next().unwrap_or(name)))
 }
 
 /// The operations of a botocore model (`events`, `sqs`, `schemas`) served here (for

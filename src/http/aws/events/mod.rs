@@ -7,14 +7,18 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+mod archives;
 mod buses;
 mod put_events;
+mod replays;
 mod rules;
 mod targets;
 mod test_pattern;
 
+use archives::*;
 use buses::*;
 use put_events::*;
+use replays::*;
 use rules::*;
 use targets::*;
 use test_pattern::*;
@@ -54,6 +58,15 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "RemoveTargets",
     "ListTargetsByRule",
     "TestEventPattern",
+    "CreateArchive",
+    "DescribeArchive",
+    "ListArchives",
+    "UpdateArchive",
+    "DeleteArchive",
+    "StartReplay",
+    "DescribeReplay",
+    "ListReplays",
+    "CancelReplay",
 ];
 
 const BUSES: &str = "/v1/buses";
@@ -76,6 +89,13 @@ pub(crate) fn native_route(op: &str) -> Option<(&'static str, &'static str)> {
         "PutRule" | "EnableRule" | "DisableRule" | "PutTargets" | "RemoveTargets" => ("PUT", RULE),
         "DeleteRule" => ("DELETE", RULE),
         "TestEventPattern" => ("POST", "/v1/test-event-pattern"),
+        "CreateArchive" | "UpdateArchive" => ("PUT", "/v1/buses/{bus}/archives/{archive}"),
+        "DescribeArchive" => ("GET", "/v1/buses/{bus}/archives/{archive}"),
+        "ListArchives" => ("GET", "/v1/buses/{bus}/archives"),
+        "DeleteArchive" => ("DELETE", "/v1/buses/{bus}/archives/{archive}"),
+        "StartReplay" => ("POST", "/v1/buses/{bus}/replays"),
+        "DescribeReplay" | "ListReplays" => ("GET", "/v1/replays/{name}"),
+        "CancelReplay" => ("POST", "/v1/replays/{name}/cancel"),
         _ => return None,
     })
 }
@@ -100,6 +120,15 @@ pub(crate) async fn call(ctx: &Ctx<'_>, op: &str, bytes: &[u8]) -> AwsResult<Val
         "RemoveTargets" => remove_targets(ctx, body(bytes)?).await,
         "ListTargetsByRule" => list_targets_by_rule(ctx, body(bytes)?),
         "TestEventPattern" => test_event_pattern(ctx, body(bytes)?),
+        "CreateArchive" => create_archive(ctx, body(bytes)?).await,
+        "DescribeArchive" => describe_archive(ctx, body(bytes)?),
+        "ListArchives" => list_archives(ctx, body(bytes)?),
+        "UpdateArchive" => update_archive(ctx, body(bytes)?).await,
+        "DeleteArchive" => delete_archive(ctx, body(bytes)?).await,
+        "StartReplay" => start_replay(ctx, body(bytes)?).await,
+        "DescribeReplay" => describe_replay(ctx, body(bytes)?),
+        "ListReplays" => list_replays(ctx, body(bytes)?),
+        "CancelReplay" => cancel_replay(ctx, body(bytes)?).await,
         other => Err(AwsError::new(
             "UnknownOperationException",
             format!("The operation {other} is not served (yet); docs/AWS-API.md lists what is."),
@@ -205,4 +234,15 @@ fn as_request(rule: RuleRecord) -> PutRuleRequest {
         state: rule.state,
         targets: rule.targets,
     }
+}
+
+/// A JSON 1.1 timestamp (epoch seconds) as the RFC 3339 text the native entry reads.
+fn time_value(v: Value) -> Value {
+    let Some(secs) = v.as_f64() else { return v };
+    #[allow(clippy::cast_possible_truncation, reason = "epoch milliseconds fit in i128")]
+    let nanos = (secs * 1000.0).round() as i128 * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .map_or(v, Value::String)
 }

@@ -24,17 +24,6 @@ pub(super) struct AwsEntry<'a> {
 /// The model's limit of entries per request.
 pub(super) const MAX_AWS_ENTRIES: usize = 10;
 
-/// A JSON 1.1 timestamp (epoch seconds) as the RFC 3339 text the native entry reads.
-pub(super) fn time_value(v: Value) -> Value {
-    let Some(secs) = v.as_f64() else { return v };
-    #[allow(clippy::cast_possible_truncation, reason = "epoch milliseconds fit in i128")]
-    let nanos = (secs * 1000.0).round() as i128 * 1_000_000;
-    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .map_or(v, Value::String)
-}
-
 pub(super) async fn put_events(ctx: &Ctx<'_>, bytes: &[u8]) -> AwsResult<Value> {
     let input: PutEventsIn<'_> = serde_json::from_slice(if bytes.is_empty() { b"{}" } else { bytes })
         .map_err(|e| {
