@@ -27,6 +27,7 @@
 //!   signatures, address policy) and delivery traces.
 //! - [`aws`]: PURE: SigV4 verification, ARNs and AWS error names of the AWS-compatible API
 //!   (its front end is `http::aws`).
+//! - [`destinations`]: connections (credentials sealed) and API destinations of the AWS API.
 //! - [`archive`]: archives of accepted events (replays run in [`bus`]).
 //! - [`schedule`]: PURE: `rate(...)` / `cron(...)` expressions of scheduled rules, their
 //!   next fire times and which tick is due (the scheduler task is in [`bus`]).
@@ -46,6 +47,7 @@ pub mod codegen;
 pub mod compat;
 pub mod config;
 pub mod delivery;
+pub mod destinations;
 pub mod discovery;
 pub mod error;
 pub mod http;

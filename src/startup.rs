@@ -105,6 +105,7 @@ impl Application {
             crate::auth::aws::MasterKey::load(&settings.data_dir, settings.security.master_key.as_deref())
                 .map_err(StartupError::Settings)?;
         let aws_credentials = crate::auth::aws::AwsCredentials::new(store.clone(), master);
+        let destinations = crate::destinations::Destinations::new(store.clone(), aws_credentials.master());
         let access = web::Data::new(build_access(&settings, &store, &bus, aws_credentials.clone())?);
         let tls = match (&settings.security.tls_cert, &settings.security.tls_key) {
             (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key).map_err(StartupError::Tls)?),
@@ -123,7 +124,8 @@ impl Application {
         let bus = web::Data::new(bus);
         let aws = match settings.security.aws_listen {
             Some(address) => {
-                Some(aws_server(&settings, address, &access, &bus, aws_credentials, tls.clone())?)
+                let services = (aws_credentials, destinations);
+                Some(aws_server(&settings, address, &access, &bus, services, tls.clone())?)
             }
             None => None,
         };
@@ -300,7 +302,7 @@ fn aws_server(
     address: std::net::SocketAddr,
     access: &web::Data<http::access::Access>,
     bus: &web::Data<BusService>,
-    credentials: crate::auth::aws::AwsCredentials,
+    (credentials, destinations): (crate::auth::aws::AwsCredentials, crate::destinations::Destinations),
     tls: Option<rustls::ServerConfig>,
 ) -> Result<(Server, u16), StartupError> {
     let bind_error = |source| StartupError::Bind { address: address.to_string(), source };
@@ -309,6 +311,7 @@ fn aws_server(
     let front = web::Data::new(http::aws::AwsFront {
         arns: crate::aws::Arns { account: settings.bus.account.clone(), region: settings.bus.region.clone() },
         credentials,
+        destinations,
     });
     let (access, bus) = (access.clone(), bus.clone());
     let max_body = settings.max_body_bytes;

@@ -42,6 +42,16 @@ impl Arns {
         format!("arn:aws:events:{}:{}:replay/{replay}", self.region, self.account)
     }
 
+    /// `arn:aws:events:<region>:<account>:connection/<name>/<id>`.
+    pub fn connection(&self, name: &str, id: &str) -> String {
+        format!("arn:aws:events:{}:{}:connection/{name}/{id}", self.region, self.account)
+    }
+
+    /// `arn:aws:events:<region>:<account>:api-destination/<name>/<id>`.
+    pub fn api_destination(&self, name: &str, id: &str) -> String {
+        format!("arn:aws:events:{}:{}:api-destination/{name}/{id}", self.region, self.account)
+    }
+
     /// The `events` resource of an ARN of this account and region that starts with
     /// `kind/` (`archive/`, `rule/`, …): what follows it.
     ///
@@ -149,9 +159,12 @@ pub fn error_name(code: Code) -> (&'static str, u16) {
         | Code::RegistryNotFound
         | Code::SchemaNotFound
         | Code::VersionNotFound => "ResourceNotFoundException",
-        Code::BusExists | Code::RegistryExists | Code::ReplayExists | Code::KeyExists => {
-            "ResourceAlreadyExistsException"
-        }
+        Code::BusExists
+        | Code::RegistryExists
+        | Code::ReplayExists
+        | Code::KeyExists
+        | Code::ConnectionExists
+        | Code::ApiDestinationExists => "ResourceAlreadyExistsException",
         Code::InvalidPattern => "InvalidEventPatternException",
         Code::InvalidSchedule => "ValidationException",
         Code::ReplayNotCancellable => "IllegalStatusException",

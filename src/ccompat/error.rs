@@ -192,6 +192,8 @@ impl From<ApiError> for CcError {
             | Code::KeyExists
             | Code::LastAdminKey
             | Code::ReplayExists
+            | Code::ConnectionExists
+            | Code::ApiDestinationExists
             | Code::ReplayNotCancellable
             | Code::TooManyRules => (409, 40901),
             Code::BusNotFound
@@ -200,6 +202,8 @@ impl From<ApiError> for CcError {
             | Code::KeyNotFound
             | Code::ArchiveNotFound
             | Code::ReplayNotFound
+            | Code::ConnectionNotFound
+            | Code::ApiDestinationNotFound
             | Code::TraceNotFound => (404, 404),
             Code::TooManyEntries => (422, 422),
             Code::StorageUnavailable | Code::Internal => (500, 50001),

@@ -78,6 +78,8 @@ pub struct AwsFront {
     pub arns: Arns,
     /// The credentials.
     pub credentials: AwsCredentials,
+    /// Connections, API destinations and tags.
+    pub destinations: crate::destinations::Destinations,
 }
 
 /// An error as AWS answers it.
@@ -276,7 +278,7 @@ async fn serve(
             ),
         ));
     };
-    let ctx = events::Ctx { bus, arns: &front.arns, caller: &caller };
+    let ctx = events::Ctx { bus, arns: &front.arns, caller: &caller, destinations: &front.destinations };
     let out = events::call(&ctx, op, bytes).await?;
     if let Some((method, pattern)) = events::native_route(op)
         && super::access::audited(method, pattern)
@@ -299,8 +301,13 @@ async fn serve(
 /// `replay:<name>`, or the bus.
 fn written_resource(op: &str, bytes: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(bytes).ok()?;
-    for (suffix, member, kind) in [("Archive", "ArchiveName", "archive"), ("Replay", "ReplayName", "replay")]
-    {
+    let kinds = [
+        ("Archive", "ArchiveName", "archive"),
+        ("Replay", "ReplayName", "replay"),
+        ("Connection", "Name", "connection"),
+        ("ApiDestination", "Name", "api-destination"),
+    ];
+    for (suffix, member, kind) in kinds {
         if op.ends_with(suffix) {
             return v.get(member).and_then(Value::as_str).map(|n| format!("{kind}:{n}"));
         }

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 mod archives;
 mod buses;
+mod connections;
 mod put_events;
 mod replays;
 mod rules;
@@ -17,6 +18,7 @@ mod test_pattern;
 
 use archives::*;
 use buses::*;
+use connections::*;
 use put_events::*;
 use replays::*;
 use rules::*;
@@ -36,6 +38,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) bus: &'a BusService,
     pub(crate) arns: &'a Arns,
     pub(crate) caller: &'a Caller,
+    pub(crate) destinations: &'a crate::destinations::Destinations,
 }
 
 /// The operations of the events model served (the rest answer `UnknownOperationException`
@@ -67,6 +70,17 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "DescribeReplay",
     "ListReplays",
     "CancelReplay",
+    "CreateConnection",
+    "DescribeConnection",
+    "ListConnections",
+    "UpdateConnection",
+    "DeleteConnection",
+    "DeauthorizeConnection",
+    "CreateApiDestination",
+    "DescribeApiDestination",
+    "ListApiDestinations",
+    "UpdateApiDestination",
+    "DeleteApiDestination",
 ];
 
 const BUSES: &str = "/v1/buses";
@@ -96,6 +110,16 @@ pub(crate) fn native_route(op: &str) -> Option<(&'static str, &'static str)> {
         "StartReplay" => ("POST", "/v1/buses/{bus}/replays"),
         "DescribeReplay" | "ListReplays" => ("GET", "/v1/replays/{name}"),
         "CancelReplay" => ("POST", "/v1/replays/{name}/cancel"),
+        "CreateConnection"
+        | "UpdateConnection"
+        | "DeleteConnection"
+        | "DeauthorizeConnection"
+        | "CreateApiDestination"
+        | "UpdateApiDestination"
+        | "DeleteApiDestination" => ("POST", BUSES),
+        "DescribeConnection" | "ListConnections" | "DescribeApiDestination" | "ListApiDestinations" => {
+            ("GET", BUSES)
+        }
         _ => return None,
     })
 }
@@ -129,6 +153,17 @@ pub(crate) async fn call(ctx: &Ctx<'_>, op: &str, bytes: &[u8]) -> AwsResult<Val
         "DescribeReplay" => describe_replay(ctx, body(bytes)?),
         "ListReplays" => list_replays(ctx, body(bytes)?),
         "CancelReplay" => cancel_replay(ctx, body(bytes)?).await,
+        "CreateConnection" => create_connection(ctx, body(bytes)?).await,
+        "DescribeConnection" => describe_connection(ctx, body(bytes)?),
+        "ListConnections" => list_connections(ctx, body(bytes)?),
+        "UpdateConnection" => update_connection(ctx, body(bytes)?).await,
+        "DeleteConnection" => delete_connection(ctx, body(bytes)?).await,
+        "DeauthorizeConnection" => deauthorize_connection(ctx, body(bytes)?).await,
+        "CreateApiDestination" => create_api_destination(ctx, body(bytes)?).await,
+        "DescribeApiDestination" => describe_api_destination(ctx, body(bytes)?),
+        "ListApiDestinations" => list_api_destinations(ctx, body(bytes)?),
+        "UpdateApiDestination" => update_api_destination(ctx, body(bytes)?).await,
+        "DeleteApiDestination" => delete_api_destination(ctx, body(bytes)?).await,
         other => Err(AwsError::new(
             "UnknownOperationException",
             format!("The operation {other} is not served (yet); docs/AWS-API.md lists what is."),

@@ -21,6 +21,72 @@ pub(super) fn target_arn(arns: &Arns, target: &Target) -> String {
     }
 }
 
+/// A target's ARN as ListTargetsByRule shows it: a webhook made from an API destination
+/// shows that destination's ARN (found by endpoint and method), other webhooks their URL.
+fn shown_arn(ctx: &Ctx<'_>, target: &Target) -> String {
+    if let Target::Webhook(w) = target {
+        let method = serde_json::to_value(w.method).ok();
+        let made_from = ctx.destinations.list_api_destinations().ok().and_then(|all| {
+            all.into_iter().find(|d| {
+                d.endpoint == w.url && method.as_ref().and_then(Value::as_str) == Some(d.method.as_str())
+            })
+        });
+        if let Some(d) = made_from {
+            return ctx.arns.api_destination(&d.name, &d.id);
+        }
+    }
+    target_arn(ctx.arns, target)
+}
+
+/// The native webhook an API destination target is: its endpoint, method and rate, the
+/// connection's credentials (opened from their seal), and the target's retry policy and
+/// dead-letter queue.
+fn api_destination_target(
+    ctx: &Ctx<'_>,
+    id: String,
+    resource: &str,
+    t: &Map<String, Value>,
+    (input, input_path, input_transformer): (Option<Value>, Option<String>, Option<InputTransformer>),
+) -> crate::error::ApiResult<Target> {
+    let name = resource.trim_start_matches("api-destination/").split('/').next().unwrap_or_default();
+    let d = ctx.destinations.get_api_destination(name)?;
+    let connection = ctx.destinations.get_connection(&d.connection)?;
+    let auth = ctx.destinations.webhook_auth(&connection)?;
+    let method = serde_json::from_value(Value::String(d.method.clone())).unwrap_or_default();
+    let retry_policy = t.get("RetryPolicy").map(|p| crate::model::RetryPolicy {
+        maximum_retry_attempts: p
+            .get("MaximumRetryAttempts")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(185),
+        maximum_event_age_seconds: p
+            .get("MaximumEventAgeInSeconds")
+            .and_then(Value::as_u64)
+            .unwrap_or(86_400),
+    });
+    let dead_letter_queue = t
+        .get("DeadLetterConfig")
+        .and_then(|c| c.get("Arn"))
+        .and_then(Value::as_str)
+        .and_then(|arn| ctx.arns.parse(arn).ok())
+        .map(|(_, queue)| queue.to_owned());
+    Ok(Target::Webhook(Box::new(crate::model::WebhookTarget {
+        id,
+        url: d.endpoint,
+        method,
+        headers: std::collections::BTreeMap::new(),
+        auth: Some(auth),
+        secret: None,
+        timeout_ms: Some(5000),
+        rate_limit_per_second: Some(d.rate_limit_per_second),
+        retry_policy,
+        dead_letter_queue,
+        input,
+        input_path,
+        input_transformer,
+    })))
+}
+
 pub(super) fn target_view(arns: &Arns, target: &Target) -> Value {
     let (id, input, input_path, transformer) = match target {
         Target::Queue { id, input, input_path, input_transformer, .. }
@@ -123,9 +189,16 @@ pub(super) fn translate_target(ctx: &Ctx<'_>, t: &Map<String, Value>) -> Result<
         ("events", Some(bus)) => {
             Target::Bus { id, bus: bus.to_owned(), input, input_path, input_transformer }
         }
+        ("events", None) if resource.starts_with("api-destination/") => {
+            let options = (input, input_path, input_transformer);
+            api_destination_target(ctx, id, resource, t, options).map_err(|e| {
+                let aws: AwsError = e.into();
+                (aws.kind, aws.message)
+            })?
+        }
         _ => {
             return Err(bad(format!(
-                "Target {id}: {arn} is not a target kind schemabus serves (SQS queue or event bus ARNs)."
+                "Target {id}: {arn} is not a target kind schemabus serves (SQS queue, event bus or API destination ARNs)."
             )));
         }
     };
@@ -205,6 +278,13 @@ pub(super) fn list_targets_by_rule(ctx: &Ctx<'_>, input: TargetsIn) -> AwsResult
     let mut targets = rule.targets;
     targets.sort_by(|a, b| a.id().cmp(b.id()));
     let (targets, token) = paged(targets, |t| t.id(), input.next_token.as_deref(), n)?;
-    let views: Vec<Value> = targets.iter().map(|t| target_view(ctx.arns, t)).collect();
+    let views: Vec<Value> = targets
+        .iter()
+        .map(|t| {
+            let mut v = target_view(ctx.arns, t);
+            v["Arn"] = Value::String(shown_arn(ctx, t));
+            v
+        })
+        .collect();
     Ok(with_token(json!({"Targets": views}), token))
 }
