@@ -306,6 +306,7 @@ fn written_resource(op: &str, bytes: &[u8]) -> Option<String> {
         ("Replay", "ReplayName", "replay"),
         ("Connection", "Name", "connection"),
         ("ApiDestination", "Name", "api-destination"),
+        ("Resource", "ResourceARN", "resource"),
     ];
     for (suffix, member, kind) in kinds {
         if op.ends_with(suffix) {

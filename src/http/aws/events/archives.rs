@@ -167,5 +167,6 @@ pub(super) async fn delete_archive(ctx: &Ctx<'_>, input: ArchiveIn) -> AwsResult
     let a = found(ctx, &name)?;
     ctx.caller.allow("DELETE", ARCHIVE, Some(&a.archive.bus))?;
     ctx.bus.delete_archive(&a.archive.bus, &name).await?;
+    drop_tags(ctx, &ctx.arns.archive(&name)).await?;
     Ok(json!({}))
 }

@@ -8,6 +8,7 @@ pub(super) struct CreateEventBusIn {
     name: Option<String>,
     event_source_name: Option<String>,
     description: Option<String>,
+    tags: Option<Vec<TagIn>>,
 }
 
 pub(super) async fn create_event_bus(ctx: &Ctx<'_>, input: CreateEventBusIn) -> AwsResult<Value> {
@@ -16,6 +17,7 @@ pub(super) async fn create_event_bus(ctx: &Ctx<'_>, input: CreateEventBusIn) -> 
     if input.event_source_name.is_some() {
         return Err(AwsError::validation("Partner event buses (EventSourceName) are not supported."));
     }
+    let tags = read_tags(input.tags.unwrap_or_default())?;
     let record = ctx
         .bus
         .create_bus(CreateBusRequest {
@@ -25,6 +27,7 @@ pub(super) async fn create_event_bus(ctx: &Ctx<'_>, input: CreateEventBusIn) -> 
             bindings: None,
         })
         .await?;
+    add_tags(ctx, &ctx.arns.bus(&record.name), tags).await?;
     let mut out = json!({"EventBusArn": ctx.arns.bus(&record.name)});
     if let Some(d) = record.description {
         out["Description"] = Value::String(d);
@@ -97,7 +100,10 @@ pub(super) async fn delete_event_bus(ctx: &Ctx<'_>, input: NameIn) -> AwsResult<
     match ctx.bus.delete_bus(&name).await {
         // EventBridge answers success for a bus that does not exist (the model lists no
         // ResourceNotFoundException for DeleteEventBus).
-        Ok(()) => Ok(json!({})),
+        Ok(()) => {
+            drop_tags(ctx, &ctx.arns.bus(&name)).await?;
+            Ok(json!({}))
+        }
         Err(e) if e.code == Code::BusNotFound => Ok(json!({})),
         Err(e) if e.code == Code::BusBuiltin => {
             Err(AwsError::validation(format!("Cannot delete event bus {name}.")))

@@ -186,6 +186,7 @@ pub(super) async fn delete_connection(ctx: &Ctx<'_>, input: ConnectionIn) -> Aws
     let name = required(input.name, "name")?;
     ctx.caller.allow(WRITE.0, WRITE.1, None)?;
     let c = ctx.destinations.delete_connection(&name).await?;
+    drop_tags(ctx, &ctx.arns.connection(&c.name, &c.id)).await?;
     Ok(connection_answer(ctx, &c, "DELETING"))
 }
 
@@ -308,6 +309,8 @@ pub(super) async fn update_api_destination(ctx: &Ctx<'_>, input: DestinationIn) 
 pub(super) async fn delete_api_destination(ctx: &Ctx<'_>, input: DestinationIn) -> AwsResult<Value> {
     let name = required(input.name, "name")?;
     ctx.caller.allow(WRITE.0, WRITE.1, None)?;
+    let d = ctx.destinations.get_api_destination(&name)?;
     ctx.destinations.delete_api_destination(&name).await?;
+    drop_tags(ctx, &ctx.arns.api_destination(&d.name, &d.id)).await?;
     Ok(json!({}))
 }

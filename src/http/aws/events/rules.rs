@@ -12,6 +12,7 @@ pub(super) struct PutRuleIn {
     state: Option<String>,
     description: Option<String>,
     event_bus_name: Option<String>,
+    tags: Option<Vec<TagIn>>,
 }
 
 pub(super) fn rule_state(state: &str) -> AwsResult<RuleState> {
@@ -33,6 +34,7 @@ pub(super) async fn put_rule(ctx: &Ctx<'_>, input: PutRuleIn) -> AwsResult<Value
             "Parameter(s) EventPattern or ScheduleExpression must be specified.",
         ));
     }
+    let tags = read_tags(input.tags.unwrap_or_default())?;
     let existing = existing_rule(ctx, &bus, &name)?;
     let state = match input.state.as_deref() {
         Some(s) => rule_state(s)?,
@@ -52,7 +54,9 @@ pub(super) async fn put_rule(ctx: &Ctx<'_>, input: PutRuleIn) -> AwsResult<Value
         targets,
     };
     let record = store_rule(ctx, &bus, &name, request).await?;
-    Ok(json!({"RuleArn": ctx.arns.rule(&bus, &record.name)}))
+    let arn = ctx.arns.rule(&bus, &record.name);
+    add_tags(ctx, &arn, tags).await?;
+    Ok(json!({"RuleArn": arn}))
 }
 
 #[derive(Deserialize)]
@@ -121,7 +125,10 @@ pub(super) async fn delete_rule(ctx: &Ctx<'_>, input: DeleteRuleIn) -> AwsResult
         return Err(AwsError::validation("Rule can't be deleted since it has targets."));
     }
     match ctx.bus.delete_rule(&bus, &name).await {
-        Ok(()) => Ok(json!({})),
+        Ok(()) => {
+            drop_tags(ctx, &ctx.arns.rule(&bus, &name)).await?;
+            Ok(json!({}))
+        }
         Err(e) if e.code == Code::RuleNotFound => Ok(json!({})),
         Err(e) => Err(e.into()),
     }
