@@ -284,5 +284,106 @@ fails("AccessDeniedException", pub.put_rule, Name="x", EventBusName="orders", Ev
 fails("AccessDeniedException", pub.list_archives, EventSourceArn=bus_arn("orders"))
 assert not pub.list_archives()["Archives"]  # only the archives of buses the key may manage
 fails("AccessDeniedException", pub.describe_archive, ArchiveName="orders-all")
-fails("UnknownOperationException", ev.list_connections)
+
+# ---- connections: Basic and API key, secrets never answered, paging, deauthorize; OAuth not yet
+out = ev.create_connection(Name="crm", AuthorizationType="BASIC", Description="the CRM",
+                           AuthParameters={"BasicAuthParameters": {"Username": "svc", "Password": "hunter2-secret"}})
+crm_arn = out["ConnectionArn"]
+assert crm_arn.startswith(f"arn:aws:events:{REGION}:{ACCOUNT}:connection/crm/") and out["ConnectionState"] == "AUTHORIZED", out
+for i in range(3):
+    ev.create_connection(Name=f"conn-{i}", AuthorizationType="API_KEY",
+                         AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "X-Api-Key", "ApiKeyValue": f"key-{i}"}})
+fails("ResourceAlreadyExistsException", ev.create_connection, Name="crm", AuthorizationType="BASIC",
+      AuthParameters={"BasicAuthParameters": {"Username": "a", "Password": "b"}})
+fails("ValidationException", ev.create_connection, Name="oauth", AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
+      AuthParameters={"OAuthParameters": {"ClientParameters": {"ClientID": "i", "ClientSecret": "s"},
+                                          "AuthorizationEndpoint": "https://auth.example.com", "HttpMethod": "POST"}})
+fails("ValidationException", ev.create_connection, Name="mixed", AuthorizationType="BASIC",
+      AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": "v"}})
+d = ev.describe_connection(Name="crm")
+assert d["AuthorizationType"] == "BASIC" and d["AuthParameters"] == {"BasicAuthParameters": {"Username": "svc"}}, d
+assert d["Description"] == "the CRM" and d["ConnectionArn"] == crm_arn, d
+assert "hunter2-secret" not in json.dumps(d, default=str)
+fails("ResourceNotFoundException", ev.describe_connection, Name="nope")
+names, token = [], None
+while True:
+    kw = {"NamePrefix": "conn-", "Limit": 2}
+    if token:
+        kw["NextToken"] = token
+    page = ev.list_connections(**kw)
+    names += [c["Name"] for c in page["Connections"]]
+    token = page.get("NextToken")
+    if not token:
+        break
+assert names == ["conn-0", "conn-1", "conn-2"], names
+assert ev.deauthorize_connection(Name="conn-1")["ConnectionState"] == "DEAUTHORIZED"
+assert [c["Name"] for c in ev.list_connections(ConnectionState="DEAUTHORIZED")["Connections"]] == ["conn-1"]
+out = ev.update_connection(Name="conn-1", AuthorizationType="API_KEY",
+                           AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "X-Key", "ApiKeyValue": "new"}})
+assert out["ConnectionState"] == "AUTHORIZED", out
+assert ev.describe_connection(Name="conn-1")["AuthParameters"]["ApiKeyAuthParameters"]["ApiKeyName"] == "X-Key"
+assert ev.delete_connection(Name="conn-2")["ConnectionState"] == "DELETING"
+fails("ResourceNotFoundException", ev.delete_connection, Name="conn-2")
+
+# ---- API destinations, and a target made from one (a native webhook with the connection's credentials)
+out = ev.create_api_destination(Name="crm-orders", ConnectionArn=crm_arn, InvocationEndpoint="https://crm.example.com/orders",
+                                HttpMethod="POST", InvocationRateLimitPerSecond=20, Description="orders to the CRM")
+dest_arn = out["ApiDestinationArn"]
+assert dest_arn.startswith(f"arn:aws:events:{REGION}:{ACCOUNT}:api-destination/crm-orders/") and out["ApiDestinationState"] == "ACTIVE", out
+ev.create_api_destination(Name="other", ConnectionArn=crm_arn, InvocationEndpoint="https://x.example.com/", HttpMethod="PUT")
+fails("ResourceAlreadyExistsException", ev.create_api_destination, Name="other", ConnectionArn=crm_arn,
+      InvocationEndpoint="https://x.example.com/", HttpMethod="PUT")
+fails("ResourceNotFoundException", ev.create_api_destination, Name="x", ConnectionArn=crm_arn.replace("crm/", "nope/"),
+      InvocationEndpoint="https://x.example.com/", HttpMethod="POST")
+fails("ValidationException", ev.create_api_destination, Name="x", ConnectionArn=crm_arn, InvocationEndpoint="not a url", HttpMethod="POST")
+fails("ValidationException", ev.create_api_destination, Name="x", ConnectionArn=crm_arn, InvocationEndpoint="https://x.example.com/", HttpMethod="GET")
+d = ev.describe_api_destination(Name="crm-orders")
+assert d["ConnectionArn"] == crm_arn and d["InvocationEndpoint"] == "https://crm.example.com/orders" and d["HttpMethod"] == "POST", d
+assert d["InvocationRateLimitPerSecond"] == 20 and d["Description"] == "orders to the CRM", d
+assert [x["Name"] for x in ev.list_api_destinations(ConnectionArn=crm_arn, Limit=1)["ApiDestinations"]] == ["crm-orders"]
+ev.update_api_destination(Name="other", HttpMethod="PATCH")
+assert ev.describe_api_destination(Name="other")["HttpMethod"] == "PATCH"
+out = ev.put_targets(Rule="big", EventBusName="orders", Targets=[
+    {"Id": "crm", "Arn": dest_arn, "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 600},
+     "DeadLetterConfig": {"Arn": q_arn}},
+    {"Id": "gone", "Arn": dest_arn.replace("crm-orders/", "absent/")}])
+assert out["FailedEntryCount"] == 1 and out["FailedEntries"][0]["TargetId"] == "gone", out
+shown = {t["Id"]: t for t in ev.list_targets_by_rule(Rule="big", EventBusName="orders")["Targets"]}
+assert shown["crm"]["Arn"] == dest_arn, shown
+req = urllib.request.Request(native + "/v1/buses/orders/rules/big", headers={"Authorization": f"Bearer {admin_key}"})
+hook = [t for t in json.load(urllib.request.urlopen(req))["targets"] if t["id"] == "crm"][0]
+assert hook["type"] == "webhook" and hook["url"] == "https://crm.example.com/orders" and hook["rateLimitPerSecond"] == 20, hook
+assert hook["auth"] == {"type": "basic", "username": "svc", "password": "<redacted>"} or hook["auth"]["password"] == "<redacted>", hook
+assert hook["retryPolicy"] == {"maximumRetryAttempts": 2, "maximumEventAgeSeconds": 600} and hook["deadLetterQueue"] == "orders-q", hook
+ev.remove_targets(Rule="big", EventBusName="orders", Ids=["crm"])
+ev.deauthorize_connection(Name="crm")
+out = ev.put_targets(Rule="big", EventBusName="orders", Targets=[{"Id": "crm", "Arn": dest_arn}])
+assert out["FailedEntryCount"] == 1 and "deauthorized" in out["FailedEntries"][0]["ErrorMessage"], out
+ev.delete_api_destination(Name="other")
+fails("ResourceNotFoundException", ev.describe_api_destination, Name="other")
+fails("AccessDeniedException", pub.create_connection, Name="p", AuthorizationType="BASIC",
+      AuthParameters={"BasicAuthParameters": {"Username": "a", "Password": "b"}})
+
+# ---- tags: on creation (bus, rule), Tag/Untag/List for each resource kind, errors
+ev.create_event_bus(Name="tagged", Tags=[{"Key": "team", "Value": "shop"}])
+assert ev.list_tags_for_resource(ResourceARN=bus_arn("tagged"))["Tags"] == [{"Key": "team", "Value": "shop"}]
+rule_arn = ev.put_rule(Name="t", EventBusName="tagged", EventPattern=pattern, Tags=[{"Key": "a", "Value": "1"}])["RuleArn"]
+for arn in [bus_arn("tagged"), rule_arn, archive_arn("orders-all"), crm_arn, dest_arn]:
+    ev.tag_resource(ResourceARN=arn, Tags=[{"Key": "env", "Value": "test"}, {"Key": "owner", "Value": "me"}])
+    ev.untag_resource(ResourceARN=arn, TagKeys=["owner", "never-set"])
+    tags = {t["Key"]: t["Value"] for t in ev.list_tags_for_resource(ResourceARN=arn)["Tags"]}
+    assert tags.get("env") == "test" and "owner" not in tags, (arn, tags)
+assert {t["Key"] for t in ev.list_tags_for_resource(ResourceARN=rule_arn)["Tags"]} == {"a", "env"}
+fails("ResourceNotFoundException", ev.list_tags_for_resource, ResourceARN=bus_arn("no-such-bus"))
+fails("ResourceNotFoundException", ev.tag_resource, ResourceARN=archive_arn("none"), Tags=[{"Key": "k", "Value": "v"}])
+fails("ValidationException", ev.tag_resource, ResourceARN=bus_arn("tagged"), Tags=[{"Key": "aws:x", "Value": "v"}])
+fails("ValidationException", ev.tag_resource, ResourceARN=f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders-q", Tags=[{"Key": "k", "Value": "v"}])
+fails("LimitExceededException", ev.tag_resource, ResourceARN=bus_arn("tagged"),
+      Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+fails("AccessDeniedException", pub.tag_resource, ResourceARN=bus_arn("tagged"), Tags=[{"Key": "k", "Value": "v"}])
+ev.delete_rule(Name="t", EventBusName="tagged")
+ev.delete_event_bus(Name="tagged")
+ev.create_event_bus(Name="tagged")
+assert ev.list_tags_for_resource(ResourceARN=bus_arn("tagged"))["Tags"] == []  # deleted with the bus
+fails("UnknownOperationException", ev.list_endpoints)
 print("ALL OK")
