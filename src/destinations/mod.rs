@@ -342,3 +342,65 @@ impl Destinations {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
+
+    use super::*;
+
+    fn service(dir: &std::path::Path) -> Destinations {
+        let store = Store::open(dir, &crate::storage::StoreOptions::default()).unwrap();
+        Destinations::new(store, Arc::new(MasterKey::from_bytes(&[7; 32]).unwrap()))
+    }
+
+    #[tokio::test]
+    async fn a_connection_secret_is_stored_sealed_and_opens_only_for_its_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = service(dir.path());
+        let creds =
+            Credentials { auth: ConnectionAuth::Basic, principal: "svc".into(), secret: "hunter2".into() };
+        let c = d.create_connection("crm", None, creds).await.unwrap();
+        let stored = d.get_connection("crm").unwrap();
+        let sealed = stored.sealed_secret.clone().unwrap();
+        assert!(!sealed.contains("hunter2") && !serde_json::to_string(&stored).unwrap().contains("hunter2"));
+        assert_eq!(
+            d.webhook_auth(&c).unwrap(),
+            WebhookAuth::Basic { username: "svc".into(), password: "hunter2".into() }
+        );
+        // Moved to another connection, the seal does not open.
+        let mut other = stored.clone();
+        other.name = "other".into();
+        assert!(d.webhook_auth(&other).is_err());
+        // Deauthorized: no secret kept, no credentials given.
+        let off = d.deauthorize_connection("crm").await.unwrap();
+        assert!(off.sealed_secret.is_none() && d.webhook_auth(&off).is_err());
+    }
+
+    #[tokio::test]
+    async fn api_destinations_need_an_existing_connection_and_a_body_method() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = service(dir.path());
+        let input = |connection: &str, method: &str| DestinationInput {
+            connection: Some(connection.into()),
+            endpoint: Some("https://x.example.com/hook".into()),
+            method: Some(method.into()),
+            ..DestinationInput::default()
+        };
+        let e = d.create_api_destination("d", input("absent", "POST")).await.unwrap_err();
+        assert_eq!(e.code, Code::ConnectionNotFound);
+        let creds =
+            Credentials { auth: ConnectionAuth::ApiKey, principal: "X-Key".into(), secret: "k".into() };
+        d.create_connection("c", None, creds).await.unwrap();
+        assert_eq!(
+            d.create_api_destination("d", input("c", "GET")).await.unwrap_err().code,
+            Code::InvalidRequest
+        );
+        let made = d.create_api_destination("d", input("c", "PUT")).await.unwrap();
+        assert_eq!((made.method.as_str(), made.rate_limit_per_second), ("PUT", DEFAULT_RATE_LIMIT));
+        assert_eq!(
+            d.create_api_destination("d", input("c", "PUT")).await.unwrap_err().code,
+            Code::ApiDestinationExists
+        );
+    }
+}
