@@ -233,7 +233,7 @@ fn matches(cron: &Cron, at: u64) -> bool {
         DayOfWeek::Last(d) => wd == d && same_weekday_days.last() == Some(&date.day()),
         DayOfWeek::Nth(d, n) => wd == d && same_weekday_days.get(usize::from(n) - 1) == Some(&date.day()),
     };
-    at % 60_000 == 0
+    at.is_multiple_of(60_000)
         && cron.minutes.has(u32::from(t.minute()))
         && cron.hours.has(u32::from(t.hour()))
         && cron.months.has(u32::from(u8::from(t.month())) - 1)
