@@ -86,7 +86,7 @@ error_codes! {
     /// A rule's schedule expression is not valid, or names a bus other than `default`.
     InvalidSchedule => ("invalid_schedule", 400, InvalidRequest, "A rule's `schedule` is not a valid `rate(...)` / `cron(...)` expression, or the rule is not on the `default` bus (the only bus schedules run on, as EventBridge)."),
     /// The connection (AWS API destinations) does not exist.
-    ConnectionNotFound => ("connection_not_found", 404, NotFound, "The connection does not exist."),
+    ConnectionNotFound => ("connection_not_found", 404, NotFound, "The connection (AWS API destinations) does not exist."),
     /// A connection of this name exists.
     ConnectionExists => ("connection_exists", 409, Conflict, "A connection with this name already exists."),
     /// The API destination does not exist.
