@@ -359,6 +359,45 @@ ev.remove_targets(Rule="big", EventBusName="orders", Ids=["crm"])
 ev.deauthorize_connection(Name="crm")
 out = ev.put_targets(Rule="big", EventBusName="orders", Targets=[{"Id": "crm", "Arn": dest_arn}])
 assert out["FailedEntryCount"] == 1 and "deauthorized" in out["FailedEntries"][0]["ErrorMessage"], out
+
+# A delivery end to end: an API_KEY connection, a destination on a local receiver, a rule.
+import http.server
+import threading
+received = []
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_PUT(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        received.append((self.path, self.headers.get("X-Api-Key"), json.loads(body)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+hook_conn = ev.create_connection(Name="hook-conn", AuthorizationType="API_KEY",
+                                 AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "X-Api-Key", "ApiKeyValue": "k-123"}})
+hook_dest = ev.create_api_destination(Name="hook", ConnectionArn=hook_conn["ConnectionArn"], HttpMethod="PUT",
+                                      InvocationEndpoint=f"http://127.0.0.1:{server.server_port}/hook")["ApiDestinationArn"]
+ev.put_rule(Name="to-hook", EventBusName="orders", EventPattern=json.dumps({"source": ["hook-test"]}))
+out = ev.put_targets(Rule="to-hook", EventBusName="orders", Targets=[
+    {"Id": "h", "Arn": hook_dest, "InputTransformer": {"InputPathsMap": {"id": "$.detail.id"}, "InputTemplate": '{"got": <id>}'}}])
+assert out["FailedEntryCount"] == 0, out
+native_call("PATCH", "/v1/buses/orders", {"validation": {"mode": "off"}})
+assert ev.put_events(Entries=[{"Source": "hook-test", "DetailType": "T", "Detail": '{"id": 42}', "EventBusName": "orders"}])["FailedEntryCount"] == 0
+for _ in range(100):
+    if received:
+        break
+    _time.sleep(0.1)
+assert received == [("/hook", "k-123", {"got": 42})], received
+server.shutdown()
+native_call("PATCH", "/v1/buses/orders", {"validation": {"mode": "enforce", "registry": "shop"}})
+ev.remove_targets(Rule="to-hook", EventBusName="orders", Ids=["h"])
+ev.delete_rule(Name="to-hook", EventBusName="orders")
 ev.delete_api_destination(Name="other")
 fails("ResourceNotFoundException", ev.describe_api_destination, Name="other")
 fails("AccessDeniedException", pub.create_connection, Name="p", AuthorizationType="BASIC",
