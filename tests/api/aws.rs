@@ -37,7 +37,19 @@ fn start() -> (tempfile::TempDir, Aws) {
     let aws = format!("127.0.0.1:{port}");
     let service = ServiceProcess::start_with_env(
         &dir.path().join("data"),
-        &["--auth", "required", "--aws-listen", &aws, "--region", "us-east-1", "--account", "123456789012"],
+        // A 200 ms scheduler minute, so the script sees a rate(1 minute) rule fire.
+        &[
+            "--auth",
+            "required",
+            "--aws-listen",
+            &aws,
+            "--region",
+            "us-east-1",
+            "--account",
+            "123456789012",
+            "--schedule-minute-ms",
+            "200",
+        ],
         &[("SCHEMABUS_ADMIN_KEY", ADMIN)],
     );
     (dir, Aws { service, endpoint: format!("http://{aws}") })

@@ -126,6 +126,20 @@ assert "only on the default event bus" in e["Error"]["Message"], e
 fails("ValidationException", ev.put_rule, Name="neither")
 ev.delete_rule(Name="sched")
 ev.delete_rule(Name="sched-cron")
+# A schedule fires to its targets (the server runs with a 200 ms scheduler minute).
+native_call("PUT", "/v1/queues/sched-q", {})
+ev.put_rule(Name="fast", ScheduleExpression="rate(1 minute)")
+ev.put_targets(Rule="fast", Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:sched-q"}])
+import time as _time
+_time.sleep(0.8)
+ev.disable_rule(Name="fast")
+req = urllib.request.Request(native + "/v1/queues/sched-q/receive", method="POST", data=b'{"maxMessages": 100}',
+                             headers={"Authorization": f"Bearer {admin_key}", "Content-Type": "application/json"})
+ticks = [m["body"] for m in json.load(urllib.request.urlopen(req))["messages"]]
+assert ticks and all(t["source"] == "aws.events" and t["detail-type"] == "Scheduled Event" and t["detail"] == {}
+                     and t["resources"] == [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/fast"] for t in ticks), ticks
+ev.remove_targets(Rule="fast", Ids=["q"])
+ev.delete_rule(Name="fast")
 fails("ResourceNotFoundException", ev.put_rule, Name="x", EventBusName="nope", EventPattern=pattern)
 fails("ResourceNotFoundException", ev.describe_rule, Name="absent", EventBusName="orders")
 fails("ResourceNotFoundException", ev.enable_rule, Name="absent", EventBusName="orders")
@@ -226,7 +240,6 @@ fails("ValidationException", ev.put_events, Entries=[{"Source": "a", "DetailType
 
 # ---- replays: the archive's accepted events back to rule "big" only; describe, list, cancel
 import datetime
-import time as _time
 d = ev.describe_archive(ArchiveName="orders-all")
 assert d["EventCount"] == 2 and d["SizeBytes"] > 0 and d["EventSourceArn"] == bus_arn("orders"), d
 start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
