@@ -220,6 +220,12 @@ pub struct BusSettings {
     #[arg(long, env = "SCHEMABUS_MAX_RECEIVE_MESSAGES", default_value_t = 100)]
     pub max_receive_messages: usize,
 
+    /// Length of a minute of the scheduler, in ms: a test knob (hidden from --help) that
+    /// shortens `rate(...)` periods and the one-minute grace of missed ticks, so tests
+    /// need not wait for real minutes. cron expressions keep real minutes.
+    #[arg(long, env = "SCHEMABUS_SCHEDULE_MINUTE_MS", default_value_t = 60_000, hide = true)]
+    pub schedule_minute_ms: u64,
+
     /// Settings of webhook delivery, traces and archives.
     #[command(flatten)]
     pub delivery: DeliverySettings,
@@ -252,6 +258,7 @@ impl Default for BusSettings {
             max_rules_per_bus: 300,
             max_pattern_chars: 4096,
             max_receive_messages: 100,
+            schedule_minute_ms: 60_000,
             delivery: DeliverySettings::default(),
         }
     }
@@ -387,6 +394,9 @@ impl Settings {
         }
         if self.bus.group_commit_delay_us > 100_000 {
             return Err("--group-commit-delay-us must be at most 100000 (100 ms)".into());
+        }
+        if self.bus.schedule_minute_ms < 10 {
+            return Err("--schedule-minute-ms must be at least 10".into());
         }
         if self.bus.flush_interval_ms == 0 {
             return Err("--flush-interval-ms must be at least 1".into());

@@ -83,6 +83,16 @@ error_codes! {
     UnresolvableRef => ("unresolvable_ref", 422, InvalidRequest, "A `$ref` names a schema version this service does not hold, or a location outside it."),
     /// An event pattern is not valid; the message is EventBridge's reason text.
     InvalidPattern => ("invalid_pattern", 400, InvalidRequest, "An event pattern is not valid; the message is the reason, as EventBridge words it."),
+    /// A rule's schedule expression is not valid, or names a bus other than `default`.
+    InvalidSchedule => ("invalid_schedule", 400, InvalidRequest, "A rule's `schedule` is not a valid `rate(...)` / `cron(...)` expression, or the rule is not on the `default` bus (the only bus schedules run on, as EventBridge)."),
+    /// The connection (AWS API destinations) does not exist.
+    ConnectionNotFound => ("connection_not_found", 404, NotFound, "The connection (AWS API destinations) does not exist."),
+    /// A connection of this name exists.
+    ConnectionExists => ("connection_exists", 409, Conflict, "A connection with this name already exists."),
+    /// The API destination does not exist.
+    ApiDestinationNotFound => ("api_destination_not_found", 404, NotFound, "The API destination does not exist."),
+    /// An API destination of this name exists.
+    ApiDestinationExists => ("api_destination_exists", 409, Conflict, "An API destination with this name already exists."),
     /// A test event is not a well-formed event envelope.
     InvalidEvent => ("invalid_event", 400, InvalidRequest, "A test event is not JSON, or lacks a mandatory envelope field (`id`, `account`, `source`, `time`, `region`, `detail-type`)."),
     /// The schema violates the compatibility mode of its schema or registry.

@@ -27,7 +27,10 @@
 //!   signatures, address policy) and delivery traces.
 //! - [`aws`]: PURE: SigV4 verification, ARNs and AWS error names of the AWS-compatible API
 //!   (its front end is `http::aws`).
+//! - [`destinations`]: connections (credentials sealed) and API destinations of the AWS API.
 //! - [`archive`]: archives of accepted events (replays run in [`bus`]).
+//! - [`schedule`]: PURE: `rate(...)` / `cron(...)` expressions of scheduled rules, their
+//!   next fire times and which tick is due (the scheduler task is in [`bus`]).
 //!
 //! Dependency rules (checked by `.ci/run`): `model` and `error` import no other module
 //! of ours; only `storage` names sled; only `http` and `startup` name actix-web.
@@ -44,6 +47,7 @@ pub mod codegen;
 pub mod compat;
 pub mod config;
 pub mod delivery;
+pub mod destinations;
 pub mod discovery;
 pub mod error;
 pub mod http;
@@ -53,6 +57,7 @@ pub mod model;
 pub mod pattern;
 pub mod project;
 pub mod registry;
+pub mod schedule;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -106,6 +106,7 @@ impl Application {
             crate::auth::aws::MasterKey::load(&settings.data_dir, settings.security.master_key.as_deref())
                 .map_err(StartupError::Settings)?;
         let aws_credentials = crate::auth::aws::AwsCredentials::new(store.clone(), master);
+        let destinations = crate::destinations::Destinations::new(store.clone(), aws_credentials.master());
         let access = web::Data::new(build_access(&settings, &store, &bus, aws_credentials.clone())?);
         let tls = match (&settings.security.tls_cert, &settings.security.tls_key) {
             (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key).map_err(StartupError::Tls)?),
@@ -136,7 +137,7 @@ impl Application {
                     address,
                     (&access, &bus, &overload),
                     schemas,
-                    aws_credentials,
+                    (aws_credentials, destinations),
                     tls.clone(),
                 )?)
             }
@@ -341,7 +342,7 @@ fn aws_server(
         &web::Data<http::overload::Overload>,
     ),
     schemas: http::aws::SchemasServices,
-    credentials: crate::auth::aws::AwsCredentials,
+    (credentials, destinations): (crate::auth::aws::AwsCredentials, crate::destinations::Destinations),
     tls: Option<rustls::ServerConfig>,
 ) -> Result<(Server, u16), StartupError> {
     let bind_error = |source| StartupError::Bind { address: address.to_string(), source };
@@ -350,6 +351,7 @@ fn aws_server(
     let front = web::Data::new(http::aws::AwsFront {
         arns: crate::aws::Arns { account: settings.bus.account.clone(), region: settings.bus.region.clone() },
         credentials,
+        destinations,
     });
     let (access, bus, overload, schemas) =
         (access.clone(), bus.clone(), overload.clone(), web::Data::new(schemas));

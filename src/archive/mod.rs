@@ -225,6 +225,22 @@ impl Archives {
         Ok(self.view(record))
     }
 
+    /// The archive of this name on any bus (AWS names archives per account, not per bus).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn find(&self, name: &str) -> ApiResult<Option<ArchiveView>> {
+        Ok(self.store.list_archives(None)?.into_iter().find(|a| a.name == name).map(|a| self.view(a)))
+    }
+
+    /// Every archive of every bus, by bus then name.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn list_all(&self) -> ApiResult<ArchiveList> {
+        Ok(ArchiveList { items: self.store.list_archives(None)?.into_iter().map(|a| self.view(a)).collect() })
+    }
+
     /// A bus's archives.
     ///
     /// # Errors

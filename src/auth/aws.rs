@@ -91,7 +91,11 @@ impl MasterKey {
         }
     }
 
-    fn seal(&self, id: &str, secret: &str) -> ApiResult<String> {
+    /// Seals `secret` bound to `id` (the associated data): base64 of nonce + ciphertext.
+    ///
+    /// # Errors
+    /// `internal` when the OS random generator or the cipher fails.
+    pub(crate) fn seal(&self, id: &str, secret: &str) -> ApiResult<String> {
         let nonce_bytes: [u8; NONCE_LEN] = random()?;
         let mut data = secret.as_bytes().to_vec();
         self.0
@@ -108,7 +112,8 @@ impl MasterKey {
         Ok(base64::engine::general_purpose::STANDARD.encode(out))
     }
 
-    fn open(&self, id: &str, sealed: &str) -> Option<String> {
+    /// Opens what [`Self::seal`] sealed for the same `id` (`None`: another id or key).
+    pub(crate) fn open(&self, id: &str, sealed: &str) -> Option<String> {
         let bytes = base64::engine::general_purpose::STANDARD.decode(sealed).ok()?;
         if bytes.len() < NONCE_LEN {
             return None;
@@ -142,6 +147,11 @@ pub struct AwsCredentials {
 const ID_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 impl AwsCredentials {
+    /// The master key, shared with the other holders of sealed secrets (connections).
+    pub(crate) fn master(&self) -> Arc<MasterKey> {
+        Arc::clone(&self.master)
+    }
+
     /// The service over `store`, sealing with `master`.
     pub fn new(store: Store, master: MasterKey) -> Self {
         Self { store, master: Arc::new(master) }

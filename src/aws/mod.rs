@@ -34,6 +34,42 @@ impl Arns {
         }
     }
 
+    /// `arn:aws:events:<region>:<account>:archive/<archive>`.
+    pub fn archive(&self, archive: &str) -> String {
+        format!("arn:aws:events:{}:{}:archive/{archive}", self.region, self.account)
+    }
+
+    /// `arn:aws:events:<region>:<account>:replay/<replay>`.
+    pub fn replay(&self, replay: &str) -> String {
+        format!("arn:aws:events:{}:{}:replay/{replay}", self.region, self.account)
+    }
+
+    /// `arn:aws:events:<region>:<account>:connection/<name>/<id>`.
+    pub fn connection(&self, name: &str, id: &str) -> String {
+        format!("arn:aws:events:{}:{}:connection/{name}/{id}", self.region, self.account)
+    }
+
+    /// `arn:aws:events:<region>:<account>:api-destination/<name>/<id>`.
+    pub fn api_destination(&self, name: &str, id: &str) -> String {
+        format!("arn:aws:events:{}:{}:api-destination/{name}/{id}", self.region, self.account)
+    }
+
+    /// The `events` resource of an ARN of this account and region that starts with
+    /// `kind/` (`archive/`, `rule/`, …): what follows it.
+    ///
+    /// # Errors
+    /// A message when it is not such an ARN.
+    pub fn events_resource<'a>(&self, arn: &'a str, kind: &str) -> Result<&'a str, String> {
+        match self.parse(arn)? {
+            ("events", resource) => resource
+                .strip_prefix(kind)
+                .and_then(|r| r.strip_prefix('/'))
+                .filter(|r| !r.is_empty())
+                .ok_or_else(|| format!("'{arn}' is not an EventBridge {kind} ARN.")),
+            _ => Err(format!("'{arn}' is not an EventBridge {kind} ARN.")),
+        }
+    }
+
     /// `arn:aws:sqs:<region>:<account>:<queue>`.
     pub fn queue(&self, queue: &str) -> String {
         format!("arn:aws:sqs:{}:{}:{queue}", self.region, self.account)
@@ -170,10 +206,15 @@ pub fn error_name(code: Code) -> (&'static str, u16) {
         | Code::RegistryNotFound
         | Code::SchemaNotFound
         | Code::VersionNotFound => "ResourceNotFoundException",
-        Code::BusExists | Code::RegistryExists | Code::ReplayExists | Code::KeyExists => {
-            "ResourceAlreadyExistsException"
-        }
+        Code::BusExists
+        | Code::RegistryExists
+        | Code::ReplayExists
+        | Code::KeyExists
+        | Code::ConnectionExists
+        | Code::ApiDestinationExists => "ResourceAlreadyExistsException",
         Code::InvalidPattern => "InvalidEventPatternException",
+        Code::InvalidSchedule => "ValidationException",
+        Code::ReplayNotCancellable => "IllegalStatusException",
         Code::TooManyRules => "LimitExceededException",
         Code::Unauthorized => "UnrecognizedClientException",
         Code::Forbidden => "AccessDeniedException",

@@ -160,13 +160,47 @@ impl Default for RuleLimits {
     }
 }
 
-/// A rule's description, pattern and target count; answers the parsed pattern.
+/// A rule's parsed pattern and schedule (each optional; one at least).
+#[derive(Debug)]
+pub struct CheckedRule {
+    /// The pattern, when the rule has one.
+    pub pattern: Option<Pattern>,
+    /// The schedule, when the rule has one.
+    pub schedule: Option<crate::schedule::Schedule>,
+}
+
+/// A rule's description, pattern, schedule and target count; answers them parsed.
 ///
 /// # Errors
-/// `invalid_pattern`, `invalid_request` with a pointer.
-pub fn rule(request: &PutRuleRequest, limits: RuleLimits) -> ApiResult<Pattern> {
+/// `invalid_pattern`, `invalid_schedule`, `invalid_request` with a pointer.
+pub fn rule(request: &PutRuleRequest, limits: RuleLimits) -> ApiResult<CheckedRule> {
     description(request.description.as_deref())?;
-    let chars = request.pattern.to_string().chars().count();
+    let schedule = request.schedule.as_deref().map(schedule).transpose()?;
+    let pattern = match &request.pattern {
+        Some(p) => Some(pattern(p, limits)?),
+        None if schedule.is_some() => None,
+        None => {
+            return Err(bad(
+                "/pattern",
+                "A rule needs a pattern, a schedule, or both (EventBridge: Parameter(s) EventPattern or ScheduleExpression must be specified.). Hint: add \"pattern\": {...} or \"schedule\": \"rate(5 minutes)\".".into(),
+            ));
+        }
+    };
+    if request.targets.len() > limits.max_targets {
+        return Err(bad(
+            "/targets",
+            format!(
+                "A rule has at most {} targets; this one has {}. Hint: split it into several rules.",
+                limits.max_targets,
+                request.targets.len()
+            ),
+        ));
+    }
+    Ok(CheckedRule { pattern, schedule })
+}
+
+fn pattern(value: &serde_json::Value, limits: RuleLimits) -> ApiResult<Pattern> {
+    let chars = value.to_string().chars().count();
     if chars > limits.max_pattern_chars {
         return Err(ApiError::new(
             Code::InvalidPattern,
@@ -178,24 +212,47 @@ pub fn rule(request: &PutRuleRequest, limits: RuleLimits) -> ApiResult<Pattern> 
         )
         .with_details(json!({"pointer": "/pattern", "limit": limits.max_pattern_chars})));
     }
-    let pattern = Pattern::parse(&request.pattern).map_err(|e| {
+    Pattern::parse(value).map_err(|e| {
         ApiError::new(
             Code::InvalidPattern,
             format!("{e}. Hint: see docs/PATTERNS.md for the pattern language."),
         )
         .with_details(json!({"pointer": "/pattern", "reason": e.to_string()}))
-    })?;
-    if request.targets.len() > limits.max_targets {
-        return Err(bad(
-            "/targets",
+    })
+}
+
+/// A schedule expression. The message starts with EventBridge's words (what the AWS
+/// front end answers); the hint says what is wrong.
+///
+/// # Errors
+/// `invalid_schedule` at `/schedule`.
+pub fn schedule(text: &str) -> ApiResult<crate::schedule::Schedule> {
+    crate::schedule::parse(text).map_err(|e| {
+        ApiError::new(
+            Code::InvalidSchedule,
             format!(
-                "A rule has at most {} targets; this one has {}. Hint: split it into several rules.",
-                limits.max_targets,
-                request.targets.len()
+                "{} Hint: {}; write rate(5 minutes) or cron(0 12 * * ? *) (docs/DELIVERY.md#scheduled-rules).",
+                crate::schedule::ScheduleError::MESSAGE,
+                e.reason
             ),
-        ));
+        )
+        .with_details(json!({"pointer": "/schedule", "reason": e.reason}))
+    })
+}
+
+/// Schedules run on the `default` bus only, as EventBridge's.
+///
+/// # Errors
+/// `invalid_schedule` at `/schedule`.
+pub fn schedule_bus(bus: &str, request: &PutRuleRequest) -> ApiResult<()> {
+    if request.schedule.is_some() && bus != crate::model::DEFAULT_BUS {
+        return Err(ApiError::new(
+            Code::InvalidSchedule,
+            "ScheduleExpression is supported only on the default event bus. Hint: put scheduled rules on the bus 'default' and target another bus from them.",
+        )
+        .with_details(json!({"pointer": "/schedule"})));
     }
-    Ok(pattern)
+    Ok(())
 }
 
 /// One target's fields (`at`: its pointer, `/targets/{i}`): input options compile, and a

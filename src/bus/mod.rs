@@ -18,6 +18,7 @@ mod queues;
 pub mod replays;
 pub mod requests;
 pub mod router;
+mod scheduler;
 mod targets;
 pub mod validation;
 
@@ -181,10 +182,17 @@ impl BusService {
         }
         for bus in service.store.list_buses()? {
             for rule in service.store.list_rules(&bus.name)? {
-                match Pattern::parse(&rule.pattern) {
-                    Ok(pattern) => service.router.put(rule, pattern),
-                    Err(e) => {
+                let pattern = rule.pattern.as_ref().map(Pattern::parse).transpose();
+                let schedule = rule.schedule.as_deref().map(crate::schedule::parse).transpose();
+                match (pattern, schedule) {
+                    (Ok(pattern), Ok(schedule)) => {
+                        service.router.put(rule, checks::CheckedRule { pattern, schedule });
+                    }
+                    (Err(e), _) => {
                         tracing::error!(rule = %rule.name, error = %e, "stored rule no longer parses; skipped")
+                    }
+                    (_, Err(e)) => {
+                        tracing::error!(rule = %rule.name, error = %e, "stored schedule no longer parses; skipped")
                     }
                 }
             }
@@ -347,7 +355,8 @@ impl BusService {
     pub async fn put_rule(&self, bus: &str, rule: &str, request: PutRuleRequest) -> ApiResult<RuleRecord> {
         self.get_bus(bus)?;
         check_name("rule", rule)?;
-        let pattern = checks::rule(
+        checks::schedule_bus(bus, &request)?;
+        let checked = checks::rule(
             &request,
             checks::RuleLimits {
                 max_pattern_chars: self.settings.max_pattern_chars,
@@ -393,6 +402,8 @@ impl BusService {
             bus: bus.to_owned(),
             description: request.description.filter(|d| !d.is_empty()),
             pattern: request.pattern,
+            schedule: request.schedule,
+            next_fire_times: Vec::new(),
             state: request.state,
             targets: request.targets,
             created_at: existing.map_or_else(|| now.clone(), |r| r.created_at),
@@ -400,8 +411,8 @@ impl BusService {
         };
         self.store.put_rule(&record)?;
         self.store.flush().await?;
-        let answer = record.redacted();
-        self.router.put(record, pattern);
+        let answer = self.rule_answer(&record);
+        self.router.put(record, checked);
         Ok(answer)
     }
 
@@ -411,7 +422,7 @@ impl BusService {
     /// `bus_not_found`, `rule_not_found`.
     pub fn get_rule(&self, bus: &str, rule: &str) -> ApiResult<RuleRecord> {
         self.get_bus(bus)?;
-        self.store.get_rule(bus, rule)?.map(|r| r.redacted()).ok_or_else(|| rule_not_found(bus, rule))
+        self.store.get_rule(bus, rule)?.map(|r| self.rule_answer(&r)).ok_or_else(|| rule_not_found(bus, rule))
     }
 
     /// A bus's rules.
@@ -420,7 +431,7 @@ impl BusService {
     /// `bus_not_found`.
     pub fn list_rules(&self, bus: &str) -> ApiResult<RuleList> {
         self.get_bus(bus)?;
-        Ok(RuleList { items: self.store.list_rules(bus)?.iter().map(RuleRecord::redacted).collect() })
+        Ok(RuleList { items: self.store.list_rules(bus)?.iter().map(|r| self.rule_answer(r)).collect() })
     }
 
     /// Deletes a rule.
@@ -432,6 +443,7 @@ impl BusService {
         if !self.store.delete_rule(bus, rule)? {
             return Err(rule_not_found(bus, rule));
         }
+        self.store.delete_schedule_tick(bus, rule)?;
         self.router.remove(bus, rule);
         self.store.flush().await?;
         Ok(())
@@ -631,8 +643,24 @@ impl BusService {
         only: Option<&[String]>,
         routed: &mut Routed,
     ) -> ApiResult<()> {
-        let (bytes, logged) = encoded;
         let routes = self.router.route(bus, event, only);
+        self.deliver(bus, id, event, encoded, hops, routes, routed)
+    }
+
+    /// Delivers an event to `routes` (the rules it matched, or a scheduled rule's
+    /// targets) and records its routing trace.
+    #[allow(clippy::too_many_arguments, reason = "one private step of publish, called from two places")]
+    fn deliver(
+        &self,
+        bus: &str,
+        id: &str,
+        event: Routable<'_>,
+        encoded: (&[u8], Option<EventRef>),
+        hops: u32,
+        routes: Vec<router::Route>,
+        routed: &mut Routed,
+    ) -> ApiResult<()> {
+        let (bytes, logged) = encoded;
         let replay_name = event.replay_name();
         let mut matched = crate::delivery::traces::MatchedRules::new();
         let mut trace = crate::delivery::traces::Deliveries::new();

@@ -70,6 +70,7 @@ impl BusService {
     /// process left unfinished as FAILED. Needs a tokio runtime.
     pub fn start_background(&self) {
         self.delivery.start();
+        self.start_scheduler();
         let period = std::time::Duration::from_secs(self.settings.delivery.sweep_interval_seconds);
         self.archives.start_sweeper(period);
         match self.store.list_replays() {
@@ -119,6 +120,30 @@ impl BusService {
     pub fn list_archives(&self, bus: &str) -> ApiResult<ArchiveList> {
         self.get_bus(bus)?;
         self.archives.list(bus)
+    }
+
+    /// The archive of this name on any bus (the AWS API names archives per account).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn find_archive(&self, name: &str) -> ApiResult<Option<ArchiveView>> {
+        self.archives.find(name)
+    }
+
+    /// Every archive of every bus, by bus then name.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn list_all_archives(&self) -> ApiResult<ArchiveList> {
+        self.archives.list_all()
+    }
+
+    /// Every replay, in name order.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn list_replays(&self) -> ApiResult<Vec<ReplayRecord>> {
+        Ok(self.store.list_replays()?)
     }
 
     /// Deletes an archive and its events.

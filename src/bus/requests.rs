@@ -112,9 +112,17 @@ pub struct PutRuleRequest {
     /// What the rule is for.
     #[serde(default)]
     pub description: Option<String>,
-    /// EventBridge event pattern.
-    #[schema(value_type = Object)]
-    pub pattern: Value,
+    /// EventBridge event pattern (docs/PATTERNS.md). A rule has a pattern, a
+    /// `schedule`, or both.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub pattern: Option<Value>,
+    /// Schedule expression, `rate(5 minutes)` or `cron(0 12 * * ? *)` (UTC), as
+    /// EventBridge: the rule then also fires on this schedule, with a `Scheduled Event`
+    /// on the `default` bus (the only bus schedules are allowed on). See docs/DELIVERY.md.
+    #[serde(default)]
+    #[schema(example = "rate(5 minutes)")]
+    pub schedule: Option<String>,
     /// `ENABLED` (default) or `DISABLED`.
     #[serde(default = "enabled")]
     pub state: RuleState,

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::envelope::{Envelope, EnvelopeContext};
 use crate::model::{RuleRecord, RuleState, Target};
-use crate::pattern::{Pattern, PatternMatcher};
+use crate::pattern::PatternMatcher;
 use crate::transform::Transformation;
 
 /// A rule with its targets' compiled input transformations (same order as `targets`).
@@ -25,6 +25,8 @@ pub struct RoutedRule {
     pub record: RuleRecord,
     /// One per target.
     pub transforms: Vec<Transformation>,
+    /// The parsed schedule, when the rule has one.
+    pub schedule: Option<crate::schedule::Schedule>,
 }
 
 /// An event being routed: fresh from PutEvents or a service event (its `detail` read in
@@ -105,12 +107,15 @@ impl std::fmt::Debug for Router {
 }
 
 impl Router {
-    /// Installs (or replaces) a rule whose pattern was already parsed.
-    pub fn put(&self, rule: RuleRecord, pattern: Pattern) {
+    /// Installs (or replaces) a rule whose pattern and schedule were already parsed. A
+    /// rule without a pattern matches no event; only its schedule triggers it.
+    pub fn put(&self, rule: RuleRecord, checked: super::checks::CheckedRule) {
         let mut buses = self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         let routes = buses.entry(rule.bus.clone()).or_default();
         routes.matcher.remove(&rule.name);
-        if rule.state == RuleState::Enabled {
+        if rule.state == RuleState::Enabled
+            && let Some(pattern) = checked.pattern
+        {
             routes.matcher.add(rule.name.clone(), pattern);
         }
         let transforms = rule
@@ -129,7 +134,8 @@ impl Router {
         let (name, target_ids) =
             (rule.name.as_str().into(), rule.targets.iter().map(|t| t.id().into()).collect());
         let matches = super::metrics::rule_matches(&rule.bus, &rule.name);
-        let routed = RoutedRule { name, target_ids, matches, record: rule, transforms };
+        let schedule = checked.schedule;
+        let routed = RoutedRule { name, target_ids, matches, record: rule, transforms, schedule };
         routes.rules.insert(routed.record.name.clone(), Arc::new(routed));
     }
 
@@ -175,6 +181,28 @@ impl Router {
             }
         }
         out
+    }
+
+    /// The enabled rules of `bus` that have a schedule.
+    pub fn scheduled(&self, bus: &str) -> Vec<Arc<RoutedRule>> {
+        let buses = self.buses.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        buses.get(bus).map_or_else(Vec::new, |routes| {
+            routes
+                .rules
+                .values()
+                .filter(|r| r.schedule.is_some() && r.record.state == RuleState::Enabled)
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// Every target of one rule (a scheduled event goes to its rule's targets only,
+    /// whatever the rule's pattern says).
+    pub fn rule_routes(&self, bus: &str, rule: &str) -> Vec<Route> {
+        let buses = self.buses.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        buses.get(bus).and_then(|routes| routes.rules.get(rule)).map_or_else(Vec::new, |rule| {
+            (0..rule.record.targets.len()).map(|index| Route { rule: Arc::clone(rule), index }).collect()
+        })
     }
 
     /// Number of rules installed on a bus.

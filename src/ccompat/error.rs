@@ -172,6 +172,7 @@ impl From<ApiError> for CcError {
             | Code::InvalidName
             | Code::InvalidCursor
             | Code::InvalidPattern
+            | Code::InvalidSchedule
             | Code::InvalidEvent
             | Code::InvalidGrant
             | Code::InvalidTransformer
@@ -191,6 +192,8 @@ impl From<ApiError> for CcError {
             | Code::KeyExists
             | Code::LastAdminKey
             | Code::ReplayExists
+            | Code::ConnectionExists
+            | Code::ApiDestinationExists
             | Code::ReplayNotCancellable
             | Code::TooManyRules => (409, 40901),
             Code::BusNotFound
@@ -201,7 +204,9 @@ impl From<ApiError> for CcError {
             | Code::ReplayNotFound
             | Code::TraceNotFound
             | Code::DiscovererNotFound
-            | Code::PolicyNotFound => (404, 404),
+            | Code::PolicyNotFound
+            | Code::ConnectionNotFound
+            | Code::ApiDestinationNotFound => (404, 404),
             Code::DiscovererExists => (409, 40901),
             Code::RevisionMismatch => (412, 412),
             Code::TooManyEntries => (422, 422),

@@ -11,7 +11,10 @@ use crate::model::RuleRecord;
 
 /// Create or replace a rule.
 ///
-/// `pattern` is an EventBridge event pattern (docs/PATTERNS.md); `targets` are queues
+/// `pattern` is an EventBridge event pattern (docs/PATTERNS.md); on the `default` bus a
+/// rule may have a `schedule` (`rate(5 minutes)`, `cron(0 12 * * ? *)`, UTC) instead or
+/// as well, and answers then show its `nextFireTimes` (docs/DELIVERY.md#scheduled-rules);
+/// `targets` are queues
 /// (`{"type":"queue","id":..,"queue":..}`), other buses (`{"type":"bus","id":..,"bus":..}`)
 /// or webhooks (`{"type":"webhook","id":..,"url":..}`, docs/DELIVERY.md). Queue and webhook
 /// targets take one of `input`, `inputPath`, `inputTransformer`. Webhook secrets and
@@ -26,7 +29,7 @@ use crate::model::RuleRecord;
             ("GetRule" = (operation_id = "getRule", parameters(("bus" = "$response.body#/bus"), ("rule" = "$response.body#/name")))),
             ("DeleteRule" = (operation_id = "deleteRule", parameters(("bus" = "$response.body#/bus"), ("rule" = "$response.body#/name")))),
         )),
-        (status = 400, description = "Malformed body, invalid name, too many targets, invalid pattern (`invalid_pattern`), invalid input transformation (`invalid_transformer`), or a webhook address the policy refuses (`webhook_address_refused`).", body = ErrorBody),
+        (status = 400, description = "Malformed body, invalid name, too many targets, invalid pattern (`invalid_pattern`), invalid schedule or a schedule off the default bus (`invalid_schedule`), invalid input transformation (`invalid_transformer`), or a webhook address the policy refuses (`webhook_address_refused`).", body = ErrorBody),
         (status = 404, description = "No such bus, or a target names a missing queue, bus or dead-letter queue.", body = ErrorBody),
     )
 )]

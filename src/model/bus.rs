@@ -248,9 +248,18 @@ pub struct RuleRecord {
     /// What the rule is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// EventBridge event pattern (see docs/PATTERNS.md).
-    #[schema(value_type = Object)]
-    pub pattern: Value,
+    /// EventBridge event pattern (see docs/PATTERNS.md); absent on a rule that only has
+    /// a schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub pattern: Option<Value>,
+    /// Schedule expression (`rate(...)` / `cron(...)`, UTC): the rule fires on it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// The next three times the schedule fires (RFC 3339), in answers only (computed,
+    /// never stored).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_fire_times: Vec<String>,
     /// `ENABLED` or `DISABLED`.
     pub state: RuleState,
     /// Up to 5 targets (configurable).

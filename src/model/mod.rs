@@ -2,11 +2,13 @@
 
 mod bus;
 mod delivery;
+mod destinations;
 mod ids;
 mod records;
 
 pub use bus::*;
 pub use delivery::*;
+pub use destinations::*;
 pub use ids::{RegistryName, SchemaName, VersionSelector};
 pub use records::{RegistryRecord, SchemaRecord, Tags, VersionRecord};
 

@@ -409,7 +409,9 @@ fn check_names_and_settings(project: &Project, problems: &mut Vec<Problem>) {
             else {
                 continue;
             };
-            if let Err(e) = crate::bus::checks::rule(&rule, crate::bus::checks::RuleLimits::default()) {
+            let checked = crate::bus::checks::rule(&rule, crate::bus::checks::RuleLimits::default())
+                .and_then(|_| crate::bus::checks::schedule_bus(b, &rule));
+            if let Err(e) = checked {
                 api_problem(project, &rat, &e, problems);
             }
             for (i, t) in rule.targets.iter().enumerate() {

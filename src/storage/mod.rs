@@ -24,6 +24,7 @@ mod archives;
 mod buses;
 mod codec;
 mod configs;
+mod destinations;
 mod discovery;
 mod error;
 mod events;
@@ -36,6 +37,7 @@ mod modes;
 mod outbox;
 mod queues;
 mod registries;
+mod schedules;
 mod schema_ids;
 mod schemas;
 mod seal;
@@ -120,6 +122,14 @@ pub(crate) const SCHEMA_IDS: &str = "schema_ids";
 pub(crate) const SCHEMA_ID_VERSIONS: &str = "schema_id_versions";
 /// Confluent registry modes (see `modes.rs`).
 pub(crate) const MODES: &str = "ccompat_modes";
+/// Last tick fired per scheduled rule (key: `bus 0x00 rule`; see `schedules.rs`).
+pub(crate) const SCHEDULE_TICKS: &str = "schedule_ticks";
+/// Connections of API destinations (key: name; secrets sealed, see `destinations.rs`).
+pub(crate) const CONNECTIONS: &str = "connections";
+/// API destinations (key: name).
+pub(crate) const API_DESTINATIONS: &str = "api_destinations";
+/// Tags of AWS-API resources (key: ARN).
+pub(crate) const TAGS: &str = "tags";
 
 /// Default of `--min-free-disk-mb`: room for what sled and the journal may still write
 /// from memory after the check (sled's 8 MiB log buffer, up to 8 MiB of deferred journal
@@ -211,6 +221,10 @@ pub struct Store {
     pub(crate) schema_ids: sled::Tree,
     pub(crate) id_versions: sled::Tree,
     pub(crate) modes: sled::Tree,
+    pub(crate) schedule_ticks: sled::Tree,
+    pub(crate) connections: sled::Tree,
+    pub(crate) api_destinations: sled::Tree,
+    pub(crate) tags: sled::Tree,
     /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
     seq: Arc<AtomicU64>,
 }
@@ -289,6 +303,10 @@ impl Store {
             schema_ids: tree(SCHEMA_IDS)?,
             id_versions: tree(SCHEMA_ID_VERSIONS)?,
             modes: tree(MODES)?,
+            schedule_ticks: tree(SCHEDULE_TICKS)?,
+            connections: tree(CONNECTIONS)?,
+            api_destinations: tree(API_DESTINATIONS)?,
+            tags: tree(TAGS)?,
             seq: Arc::new(AtomicU64::new(initial_seq())),
             path: dir.to_path_buf(),
             durability: Arc::default(),

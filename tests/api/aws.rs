@@ -48,6 +48,9 @@ pub(crate) fn start_with(extra: &[&str]) -> (tempfile::TempDir, Aws) {
         "us-east-1",
         "--account",
         "123456789012",
+        // A 200 ms scheduler minute, so the scripts see a rate(1 minute) rule fire.
+        "--schedule-minute-ms",
+        "200",
     ];
     flags.extend_from_slice(extra);
     let service =

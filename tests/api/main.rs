@@ -38,6 +38,7 @@ mod queues;
 mod receiver;
 mod registries;
 mod rules;
+mod schedules;
 mod schemas;
 mod schemathesis;
 mod spec_conformance;

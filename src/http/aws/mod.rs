@@ -95,6 +95,8 @@ pub struct AwsFront {
     pub arns: Arns,
     /// The credentials.
     pub credentials: AwsCredentials,
+    /// Connections, API destinations and tags.
+    pub destinations: crate::destinations::Destinations,
 }
 
 /// An error as AWS answers it.
@@ -353,9 +355,9 @@ async fn serve(
         let out = sqs::call(&ctx, op, bytes).await?;
         (out, sqs::native_route(op), sqs::written_queue(&front.arns, bytes).map(|q| format!("queue:{q}")))
     } else if let Some(op) = target.strip_prefix(EVENTS_PREFIX) {
-        let ctx = events::Ctx { bus, arns: &front.arns, caller: &caller };
+        let ctx = events::Ctx { bus, arns: &front.arns, caller: &caller, destinations: &front.destinations };
         let out = events::call(&ctx, op, bytes).await?;
-        (out, events::native_route(op), written_bus(op, bytes).map(|r| format!("bus:{r}")))
+        (out, events::native_route(op), written_resource(op, bytes))
     } else {
         return Err(AwsError::new(
             "UnknownOperationException",
@@ -381,12 +383,25 @@ async fn serve(
     Ok(out)
 }
 
-/// The bus an audited operation wrote (from its request).
-fn written_bus(op: &str, bytes: &[u8]) -> Option<String> {
+/// The resource an audited operation wrote (from its request): `archive:<name>`,
+/// `replay:<name>`, or the bus.
+fn written_resource(op: &str, bytes: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(bytes).ok()?;
+    let kinds = [
+        ("Archive", "ArchiveName", "archive"),
+        ("Replay", "ReplayName", "replay"),
+        ("Connection", "Name", "connection"),
+        ("ApiDestination", "Name", "api-destination"),
+        ("Resource", "ResourceARN", "resource"),
+    ];
+    for (suffix, member, kind) in kinds {
+        if op.ends_with(suffix) {
+            return v.get(member).and_then(Value::as_str).map(|n| format!("{kind}:{n}"));
+        }
+    }
     let member = if op.ends_with("EventBus") { "Name" } else { "EventBusName" };
     let name = v.get(member).and_then(Value::as_str).unwrap_or("default");
-    Some(name.rsplit('/').next().unwrap_or(name).to_owned())
+    Some(format!("bus:{}", name.rsplit('/').next().unwrap_or(name)))
 }
 
 /// The operations of a botocore model (`events`, `sqs`, `schemas`) served here (for
