@@ -458,7 +458,7 @@ pub struct SecuritySettings {
     #[arg(long, env = "SCHEMABUS_RATE_LIMIT_BURST", default_value_t = 2000)]
     pub rate_limit_burst: u32,
 
-    /// Address of the AWS-compatible API (EventBridge JSON 1.1 with SigV4,
+    /// Address of the AWS-compatible API (EventBridge, SQS and Schemas with SigV4,
     /// docs/AWS-API.md); off unless set. Shares the services, keys and grants of `--listen`.
     #[arg(long, env = "SCHEMABUS_AWS_LISTEN")]
     pub aws_listen: Option<SocketAddr>,
