@@ -344,7 +344,7 @@ async fn serve(
         AuthMode::Off => Caller { identity: None },
         AuthMode::Required => authenticate(req, bytes, access, front, service)?,
     };
-    let (out, route, resource) = if let Some(op) = target.strip_prefix(SQS_PREFIX) {
+    let (out, route) = if let Some(op) = target.strip_prefix(SQS_PREFIX) {
         // Copied out: the connection info is a RefCell borrow, not to be held over awaits.
         let (scheme, host) = {
             let info = req.connection_info();
@@ -352,12 +352,10 @@ async fn serve(
         };
         let ctx =
             sqs::Ctx { bus, arns: &front.arns, caller: &caller, scheme: &scheme, host: &host, overload };
-        let out = sqs::call(&ctx, op, bytes).await?;
-        (out, sqs::native_route(op), sqs::written_queue(&front.arns, bytes).map(|q| format!("queue:{q}")))
+        (sqs::call(&ctx, op, bytes).await?, sqs::native_route(op))
     } else if let Some(op) = target.strip_prefix(EVENTS_PREFIX) {
         let ctx = events::Ctx { bus, arns: &front.arns, caller: &caller, destinations: &front.destinations };
-        let out = events::call(&ctx, op, bytes).await?;
-        (out, events::native_route(op), written_resource(op, bytes))
+        (events::call(&ctx, op, bytes).await?, events::native_route(op))
     } else {
         return Err(AwsError::new(
             "UnknownOperationException",
@@ -369,6 +367,12 @@ async fn serve(
     if let Some((method, pattern)) = route
         && super::access::audited(method, pattern)
     {
+        // Only now: reading the resource parses the whole body again, which PutEvents and
+        // SendMessage (not audited) must not pay for.
+        let resource = match target.strip_prefix(SQS_PREFIX) {
+            Some(_) => sqs::written_queue(&front.arns, bytes).map(|q| format!("queue:{q}")),
+            None => written_resource(target.trim_start_matches(EVENTS_PREFIX), bytes),
+        };
         let entry = crate::auth::audit::AuditEntry {
             key: caller.identity.as_ref().map_or_else(|| "anonymous".to_owned(), |i| i.name.clone()),
             method: "POST".to_owned(),

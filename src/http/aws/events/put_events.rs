@@ -25,6 +25,9 @@ pub(super) struct AwsEntry<'a> {
 pub(super) const MAX_AWS_ENTRIES: usize = 10;
 
 pub(super) async fn put_events(ctx: &Ctx<'_>, bytes: &[u8]) -> AwsResult<Value> {
+    // Taken before the parse, as the native handler does, so a group commit under way
+    // waits for this request too instead of syncing once per request under load.
+    let mut writer = Some(ctx.bus.preparing_events());
     let input: PutEventsIn<'_> = serde_json::from_slice(if bytes.is_empty() { b"{}" } else { bytes })
         .map_err(|e| {
             AwsError::new("SerializationException", format!("The request body is not valid: {e}"))
@@ -64,7 +67,12 @@ pub(super) async fn put_events(ctx: &Ctx<'_>, bytes: &[u8]) -> AwsResult<Value> 
     for (bus, list) in groups {
         let (indexes, entries): (Vec<usize>, Vec<EntryInput<'_>>) = list.into_iter().unzip();
         let sources = ctx.caller.sources(&bus);
-        match ctx.bus.put_events_as(&bus, PutEventsRequest { entries }, sources.as_deref()).await {
+        let writer = writer.take().unwrap_or_else(|| ctx.bus.preparing_events());
+        match ctx
+            .bus
+            .put_events_prepared(&bus, PutEventsRequest { entries }, sources.as_deref(), writer)
+            .await
+        {
             Ok(answer) => {
                 for (i, r) in indexes.into_iter().zip(answer.entries) {
                     results[i] = if let Some(id) = r.event_id {
