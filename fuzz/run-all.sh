@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 secs=${1:-600}; shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pattern json_doc compat infer codegen transform journal ccompat sigv4)
+[ ${#targets[@]} -gt 0 ] || targets=(pattern json_doc compat infer codegen transform journal ccompat sigv4 aws_wire)
 mkdir -p logs
 for t in "${targets[@]}"; do
   echo "== $t ($secs s)"

@@ -49,3 +49,4 @@ corpus_test!(transform);
 corpus_test!(journal);
 corpus_test!(ccompat);
 corpus_test!(sigv4);
+corpus_test!(aws_wire);

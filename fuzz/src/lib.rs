@@ -623,3 +623,88 @@ fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
 }
+
+// ------------------------------------------------------------------------------------
+// aws_wire: a selector byte, then the rest.
+// ------------------------------------------------------------------------------------
+
+/// The parsers of the AWS front ends past SigV4 (which has its own target): the Schemas
+/// REST routing of a method and path (a path whose segments decode routes the same once
+/// they are encoded again), SQS queue URLs and RedrivePolicy texts (what is read writes
+/// back to the same), batch entry ids, the attribute digest (independent of order), and
+/// the OpenAPI 3 event schema conversion (a converted schema compiles as draft 4 with no
+/// reference left outside it, and the layout it is turned back into converts again).
+pub fn aws_wire(data: &[u8]) {
+    use schemabus::aws::{Arns, sqs, sqs_md5};
+    if data.len() > MAX_INPUT {
+        return;
+    }
+    let Some((selector, rest)) = data.split_first() else { return };
+    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let arns = Arns { account: "123456789012".into(), region: "us-east-1".into() };
+    match selector % 6 {
+        0 => {
+            let method = ["GET", "POST", "PUT", "DELETE", "PATCH"][usize::from(selector / 6) % 5];
+            let op = schemabus::http::aws::schemas_fuzzing::route(method, text);
+            if let Some(segments) = schemabus::http::aws::schemas_fuzzing::decode(text) {
+                let encoded: Vec<String> =
+                    segments.iter().map(|s| schemabus::aws::sigv4::uri_encode(s, false)).collect();
+                let again = format!("/{}", encoded.join("/"));
+                assert_eq!(
+                    schemabus::http::aws::schemas_fuzzing::decode(&again).as_ref(),
+                    Some(&segments),
+                    "{text:?} → {again:?}"
+                );
+                assert_eq!(schemabus::http::aws::schemas_fuzzing::route(method, &again), op, "{text:?}");
+            }
+        }
+        1 => {
+            if let Ok(queue) = sqs::queue_of_url(text, &arns.account) {
+                let url = sqs::queue_url("http", "127.0.0.1:4566", &arns.account, queue);
+                assert_eq!(sqs::queue_of_url(&url, &arns.account), Ok(queue), "{text:?} → {url}");
+            }
+        }
+        2 => {
+            if let Ok(Some(r)) = sqs::parse_redrive(&arns, text) {
+                let written = sqs::redrive_text(&arns, &r.queue, r.max_receive_count);
+                assert_eq!(sqs::parse_redrive(&arns, &written), Ok(Some(r)), "{text:?} → {written}");
+            }
+        }
+        3 => {
+            let ids: Vec<&str> = text.split('\n').collect();
+            let _ = sqs::check_batch(&ids);
+        }
+        4 => {
+            let Ok(Value::Array(items)) = serde_json::from_str::<Value>(text) else { return };
+            let triples: Vec<(&str, &str, sqs_md5::Value<'_>)> = items
+                .iter()
+                .filter_map(|i| {
+                    let [n, t, v] = i.as_array()?.as_slice() else { return None };
+                    let value = match v {
+                        Value::String(s) => sqs_md5::Value::Text(s),
+                        _ => sqs_md5::Value::Bytes(t.as_str()?.as_bytes()),
+                    };
+                    Some((n.as_str()?, t.as_str()?, value))
+                })
+                .collect();
+            let mut reversed = triples.clone();
+            reversed.reverse();
+            let names: std::collections::BTreeSet<&str> = triples.iter().map(|t| t.0).collect();
+            if names.len() == triples.len() {
+                assert_eq!(sqs_md5::attributes(&triples), sqs_md5::attributes(&reversed), "{text}");
+            }
+            let _ = sqs_md5::body(rest);
+        }
+        _ => {
+            let Ok(doc) = serde_json::from_str::<Value>(text) else { return };
+            let Ok(schema) = schemabus::registry::openapi::to_json_schema(&doc) else { return };
+            if let Err(e) = jsonschema::options().with_draft(jsonschema::Draft::Draft4).build(&schema) {
+                panic!("a converted OpenAPI event schema does not compile: {e}\n{doc}\n→ {schema}");
+            }
+            let layout = schemabus::registry::openapi::from_json_schema(&schema, "fuzz", "Fuzz Event");
+            if let Err(e) = schemabus::registry::openapi::to_json_schema(&layout) {
+                panic!("the layout written from a converted schema does not convert: {e:?}\n{layout}");
+            }
+        }
+    }
+}

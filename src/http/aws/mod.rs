@@ -17,6 +17,8 @@ mod sqs;
 mod sqs_messages;
 
 pub(crate) use schemas::SchemasServices;
+#[doc(hidden)]
+pub use schemas::fuzzing as schemas_fuzzing;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};

@@ -332,3 +332,19 @@ async fn serve(
     }
     Ok((op, reply))
 }
+
+/// The Schemas request routing, for the fuzz targets (`fuzz/`): not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// The operation `method` and the raw `path` (percent-encoded) are, as the listener
+    /// routes them; `None` when the path does not decode or names no operation.
+    pub fn route(method: &str, path: &str) -> Option<&'static str> {
+        let segments = decode(path)?;
+        super::route(method, &segments)
+    }
+
+    /// The decoded segments of a raw path, as the listener reads them.
+    pub fn decode(path: &str) -> Option<Vec<String>> {
+        path.trim_start_matches('/').split('/').map(super::percent_decode).collect()
+    }
+}
