@@ -93,6 +93,9 @@ pub(crate) const ROUTES: &[Route] = &[
     open("GET", "/openapi.json"),
     open("GET", "/docs"),
     open("GET", "/docs/{_:.*}"),
+    // the web console's static files (docs/CONSOLE.md): its data comes from /v1 with the user's key
+    open("GET", "/console"),
+    open("GET", "/console/{_:.*}"),
     read("GET", "/metrics", MetricsRead, All),
     // registries, schemas, versions, compatibility, bindings, search
     write("POST", "/v1/registries", RegistryWrite, All),

@@ -9,6 +9,7 @@ mod bindings;
 mod buses;
 pub mod ccompat;
 mod compatibility;
+pub(crate) mod console;
 mod discovery;
 mod error;
 mod events;
