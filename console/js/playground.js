@@ -42,7 +42,7 @@ export async function playground({ query: q }) {
     } catch { /* a new schema: keep the stub */ }
   }
   const draft = area('draft', draftText, 14);
-  const event = area('event', JSON.stringify(SAMPLE_EVENT.detail, null, 2));
+  const event = area('event', JSON.stringify(SAMPLE_EVENT.detail, null, 2), 6);
   const pattern = area('pattern', JSON.stringify({ source: ['shop'], 'detail-type': ['OrderPlaced'] }, null, 2), 6);
   const patternEvent = area('pattern-event', JSON.stringify(SAMPLE_EVENT, null, 2), 12);
 

@@ -24,7 +24,9 @@ const ENTER: &str = "\u{E007}";
 fn with_screenshot(browser: &Browser, name: &str, steps: impl FnOnce()) {
     if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(steps)) {
         // CARGO_TARGET_TMPDIR is target/tmp: the screenshots go next to it.
-        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../console-screenshots").join(format!("{name}.png"));
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join("../console-screenshots")
+            .join(format!("{name}.png"));
         browser.screenshot(&path);
         eprintln!("screenshot of the failing page: {}", path.display());
         std::panic::resume_unwind(panic);
@@ -34,7 +36,8 @@ fn with_screenshot(browser: &Browser, name: &str, steps: impl FnOnce()) {
 /// Saves a README screenshot when `UPDATE_SCREENSHOTS=1`.
 fn readme_screenshot(browser: &Browser, name: &str) {
     if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/images").join(format!("console-{name}.png"));
+        let path =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/images").join(format!("console-{name}.png"));
         browser.screenshot(&path);
     }
 }
@@ -43,6 +46,7 @@ fn order_v1() -> Value {
     json!({
         "type": "object",
         "required": ["orderId", "total"],
+        "additionalProperties": false,
         "properties": {
             "orderId": {"type": "string", "description": "The order's id."},
             "total": {"type": "number", "minimum": 0}
@@ -59,10 +63,20 @@ fn order_v2() -> Value {
 /// A registry with two versions of a schema, a validating bus with a rule to a queue that
 /// has a dead-letter queue, and one accepted and one refused event.
 fn seed(server: &Server) {
-    server.expect(201, "POST", "/v1/registries", Some(json!({"name": "shop", "description": "The shop's events"})));
+    server.expect(
+        201,
+        "POST",
+        "/v1/registries",
+        Some(json!({"name": "shop", "description": "The shop's events"})),
+    );
     let versions = "/v1/registries/shop/schemas/shop@OrderPlaced/versions";
     server.expect(201, "POST", versions, Some(json!({"content": order_v1()})));
-    server.expect(201, "POST", versions, Some(json!({"content": order_v2(), "description": "adds currency"})));
+    server.expect(
+        201,
+        "POST",
+        versions,
+        Some(json!({"content": order_v2(), "description": "adds currency"})),
+    );
     server.expect(
         201,
         "POST",
@@ -113,7 +127,8 @@ fn the_files_are_served_from_the_binary_without_a_key() {
 fn a_tour_of_the_console() {
     let server = Server::start();
     seed(&server);
-    let diff = server.expect(200, "GET", "/v1/registries/shop/schemas/shop@OrderPlaced/diff?from=1&to=2", None);
+    let diff =
+        server.expect(200, "GET", "/v1/registries/shop/schemas/shop@OrderPlaced/diff?from=1&to=2", None);
     let finding = diff["changes"][0]["message"].as_str().unwrap().to_owned();
     let browser = Browser::start();
     let console = format!("{}/console/", server.base);
@@ -153,7 +168,8 @@ fn a_tour_of_the_console() {
         let (name, zip) = browser.downloaded(".zip");
         assert!(name.contains("rust"), "{name}");
         assert!(zip.starts_with(b"PK"), "the download is a zip");
-        browser.goto(&format!("{console}#/registries/shop/schemas/shop@OrderPlaced/versions/2?lang=typescript"));
+        browser
+            .goto(&format!("{console}#/registries/shop/schemas/shop@OrderPlaced/versions/2?lang=typescript"));
         browser.wait_text("#binding-preview", "export interface");
 
         // Playground: a bad event's errors sit on its lines (by JSON Pointer).
@@ -165,6 +181,7 @@ fn a_tour_of_the_console() {
         assert!(browser.text_of(&line2).contains("\"orderId\": 42"));
         browser.wait("#validate-result .row.bad[data-line='3']");
         browser.wait_text("#validate-result", "line 2:");
+        browser.script("document.getElementById('validate-title').scrollIntoView()", json!([]));
         readme_screenshot(&browser, "validate");
         // a draft making `currency` required breaks BACKWARD
         let mut draft = order_v2();

@@ -12,7 +12,7 @@ use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
 /// The W3C key of an element reference.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735a466cec";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// How long a wait for the page lasts before the test fails.
 const PATIENCE: Duration = Duration::from_secs(15);
@@ -80,7 +80,8 @@ impl Browser {
                 },
             },
         }}});
-        let reply: Value = http.post(format!("{base}/session")).json(&capabilities).send().unwrap().json().unwrap();
+        let reply: Value =
+            http.post(format!("{base}/session")).json(&capabilities).send().unwrap().json().unwrap();
         let session = reply["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("chromedriver refused the session: {reply}"))
@@ -131,14 +132,21 @@ impl Browser {
             if let Some(id) = self.try_find(css) {
                 return id;
             }
-            assert!(Instant::now() < deadline, "no element `{css}` after {PATIENCE:?}; page: {}", self.page_text());
+            assert!(
+                Instant::now() < deadline,
+                "no element `{css}` after {PATIENCE:?}; page: {}",
+                self.page_text()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
     /// The visible text of an element.
     pub fn text_of(&self, id: &str) -> String {
-        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None).as_str().unwrap_or_default().to_owned()
+        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// Waits until the element matching `css` shows `needle`, and returns its text.
@@ -146,11 +154,13 @@ impl Browser {
     pub fn wait_text(&self, css: &str, needle: &str) -> String {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            if let Some(id) = self.try_find(css) {
-                let text = self.text_of(&id);
-                if text.contains(needle) {
-                    return text;
-                }
+            // One script call: the page may re-render between a find and a text read.
+            let text = self.script(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;",
+                json!([css]),
+            );
+            if let Some(text) = text.as_str().filter(|t| t.contains(needle)) {
+                return text.to_owned();
             }
             assert!(
                 Instant::now() < deadline,
@@ -193,7 +203,8 @@ impl Browser {
     /// Saves a PNG of the viewport.
     pub fn screenshot(&self, path: &Path) {
         let data = self.cmd(reqwest::Method::GET, "/screenshot", None);
-        let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap_or_default()).unwrap();
+        let png =
+            base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap_or_default()).unwrap();
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).unwrap();
         }
