@@ -1,7 +1,7 @@
 // Buses with their validation settings, and one bus: bindings, rules (patterns, targets)
 // and the first page of its quarantine.
 import { api, query, seg } from './api.js';
-import { errorBox, h, mount, pager } from './dom.js';
+import { errorBox, h, live, mount, pager } from './dom.js';
 import { codeView } from './json.js';
 
 const validation = (v = {}) => `${v.mode || 'off'}${v.registry ? ` against registry ${v.registry}` : ''}; events without a contract: ${v.unknownEventTypes || 'allow'}`;
@@ -46,15 +46,57 @@ export async function bus({ bus: name, query: q }) {
         h('td', {}, r.pattern ? codeView(r.pattern, new Map(), `Pattern of ${r.name}`) : h('code', {}, r.schedule || '')),
         h('td', {}, h('ul', {}, r.targets.map(target))))))),
     h('h2', {}, 'Quarantine'),
-    quarantine instanceof Error ? errorBox(quarantine) : quarantine.items.length === 0 ? h('p', { class: 'muted' }, 'Nothing quarantined.') : [
-      h('table', { id: 'quarantine' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Received'), h('th', {}, 'Outcome'), h('th', {}, 'Why'), h('th', {}, 'Event'))),
-        h('tbody', {}, quarantine.items.map((e) => h('tr', {},
-          h('td', {}, e.receivedAt),
-          h('td', {}, e.outcome),
-          h('td', {}, h('code', {}, e.errorCode), ': ', e.errorMessage, e.contract ? h('div', { class: 'muted' }, `contract ${e.contract}`) : null,
-            (e.errors || []).length ? h('ul', {}, e.errors.map((x) => h('li', {}, `${x.instancePath || x.path || ''} ${x.message}`))) : null),
-          h('td', {}, h('details', {}, h('summary', {}, `${e.event.source || ''} ${e.event['detail-type'] || ''}`), codeView(e.event, new Map(), 'Quarantined event'))))))),
-      pager(q.after, quarantine.nextCursor, (after) => `#/buses/${seg(name)}${query({ after })}`)],
+    quarantine instanceof Error ? errorBox(quarantine) : quarantineTable(name, quarantine, q),
   );
+}
+
+/** Re-submits the checked entries, shows each outcome, and reloads the list. */
+async function resubmit(name, form, out) {
+  const ids = [...form.querySelectorAll('input[name=id]:checked')].map((c) => c.value);
+  if (ids.length === 0) {
+    out.replaceChildren(errorBox({ code: 'nothing_selected', message: 'Select the entries to re-submit first.' }));
+    return;
+  }
+  try {
+    const answer = await api('POST', `/v1/buses/${seg(name)}/quarantine/resubmit`, { ids });
+    const list = h('ul', {}, answer.entries.map((e) => h('li', {}, h('code', {}, e.id), ': ',
+      e.eventId ? `accepted as event ${e.eventId}` : [h('code', {}, e.errorCode), ` ${e.errorMessage}`],
+      e.removed ? ' (left the quarantine)' : ' (still quarantined)')));
+    const accepted = answer.entries.length - answer.failedEntryCount;
+    // Shown once by the re-rendered page, above the reloaded list.
+    outcome = { bus: name, failed: answer.failedEntryCount > 0, text: `${accepted} of ${answer.entries.length} re-submitted entries accepted.`, list };
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  } catch (e) {
+    out.replaceChildren(errorBox(e));
+  }
+}
+
+/** The outcome of the last re-submission, until the page shows it. */
+let outcome = null;
+
+function quarantineTable(name, quarantine, q) {
+  const out = live();
+  if (outcome && outcome.bus === name) {
+    out.append(h('div', { id: 'resubmit-result', class: outcome.failed ? 'error' : 'ok', role: 'status' }, outcome.text, outcome.list));
+    outcome = null;
+  }
+  if (quarantine.items.length === 0) return h('div', { id: 'quarantine-section' }, out, h('p', { class: 'muted' }, 'Nothing quarantined.'));
+  const form = h('form', {
+    id: 'resubmit',
+    onsubmit: (e) => { e.preventDefault(); resubmit(name, form, out); },
+  },
+  h('table', { id: 'quarantine' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Select'), h('th', {}, 'Received'), h('th', {}, 'Outcome'), h('th', {}, 'Why'), h('th', {}, 'Event'))),
+    h('tbody', {}, quarantine.items.map((e) => h('tr', {},
+      // Only refused entries can go again: warned ones were delivered already.
+      h('td', {}, e.outcome === 'refused'
+        ? h('input', { type: 'checkbox', name: 'id', value: e.id, 'aria-label': `Select entry ${e.id}` }) : ''),
+      h('td', {}, e.receivedAt, h('div', { class: 'muted' }, h('code', {}, e.id))),
+      h('td', {}, e.outcome),
+      h('td', {}, h('code', {}, e.errorCode), ': ', e.errorMessage, e.contract ? h('div', { class: 'muted' }, `contract ${e.contract}`) : null,
+        (e.errors || []).length ? h('ul', {}, e.errors.map((x) => h('li', {}, `${x.instancePath || '/'}: ${x.message}`))) : null),
+      h('td', {}, h('details', {}, h('summary', {}, `${e.event.source || ''} ${e.event['detail-type'] || ''}`), codeView(e.event, new Map(), 'Quarantined event'))))))),
+  h('p', {}, h('button', { type: 'submit' }, 'Re-submit selected')),
+  h('p', { class: 'muted' }, 'Re-submitting sends the events through PutEvents again, as you: fix the contract or the producer first.'));
+  return h('div', { id: 'quarantine-section' }, out, form, pager(q.after, quarantine.nextCursor, (after) => `#/buses/${seg(name)}${query({ after })}`));
 }

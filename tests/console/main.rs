@@ -20,6 +20,8 @@ use crate::webdriver::Browser;
 
 const ENTER: &str = "\u{E007}";
 
+const VERSIONS: &str = "/v1/registries/shop/schemas/shop@OrderPlaced/versions";
+
 /// Runs `steps`; on a panic saves a screenshot of the page first.
 fn with_screenshot(browser: &Browser, name: &str, steps: impl FnOnce()) {
     if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(steps)) {
@@ -69,12 +71,11 @@ fn seed(server: &Server) {
         "/v1/registries",
         Some(json!({"name": "shop", "description": "The shop's events"})),
     );
-    let versions = "/v1/registries/shop/schemas/shop@OrderPlaced/versions";
-    server.expect(201, "POST", versions, Some(json!({"content": order_v1()})));
+    server.expect(201, "POST", VERSIONS, Some(json!({"content": order_v1()})));
     server.expect(
         201,
         "POST",
-        versions,
+        VERSIONS,
         Some(json!({"content": order_v2(), "description": "adds currency"})),
     );
     server.expect(
@@ -198,6 +199,17 @@ fn a_tour_of_the_console() {
         browser.wait_text("#rules", "all-orders");
         browser.wait_text("#rules", "queue orders-q");
         browser.wait_text("#quarantine", "SchemaValidationFailed");
+
+        // Fix the contract (v3 allows negative totals), then re-submit the refused event.
+        let mut v3 = order_v2();
+        v3["properties"]["total"] = json!({"type": "number"});
+        server.expect(201, "POST", VERSIONS, Some(json!({"content": v3})));
+        browser.click("#quarantine input[name=id]");
+        browser.click("#resubmit button[type=submit]");
+        browser.wait_text("#resubmit-result", "1 of 1 re-submitted entries accepted.");
+        browser.wait_text("#quarantine-section", "Nothing quarantined.");
+        let queue = server.expect(200, "GET", "/v1/queues/orders-q", None);
+        assert_eq!(queue["depth"], 2, "the re-submitted event was routed: {queue}");
 
         // Queues: the accepted event waits in orders-q, which dead-letters to orders-dlq.
         browser.goto(&format!("{console}#/queues"));
