@@ -60,7 +60,7 @@ async function resubmit(name, form, out) {
   try {
     const answer = await api('POST', `/v1/buses/${seg(name)}/quarantine/resubmit`, { ids });
     const list = h('ul', {}, answer.entries.map((e) => h('li', {}, h('code', {}, e.id), ': ',
-      e.eventId ? `accepted as event ${e.eventId}` : [h('code', {}, e.errorCode), ` ${e.errorMessage}`],
+      e.eventId ? ['accepted as event ', h('a', { href: `#/buses/${seg(name)}/events/${seg(e.eventId)}/trace` }, e.eventId)] : [h('code', {}, e.errorCode), ` ${e.errorMessage}`],
       e.removed ? ' (left the quarantine)' : ' (still quarantined)')));
     const accepted = answer.entries.length - answer.failedEntryCount;
     // Shown once by the re-rendered page, above the reloaded list.

@@ -10,6 +10,7 @@ import { compare } from './compare.js';
 import { playground } from './playground.js';
 import { bus, buses } from './buses.js';
 import { queues } from './queues.js';
+import { trace } from './trace.js';
 
 // [pattern, page]: `:name` captures a (decoded) path segment.
 const ROUTES = [
@@ -22,6 +23,7 @@ const ROUTES = [
   ['playground', playground],
   ['buses', buses],
   ['buses/:bus', bus],
+  ['buses/:bus/events/:event/trace', trace],
   ['queues', queues],
 ];
 

@@ -40,6 +40,7 @@ const ASSETS: &[Asset] = &[
     asset!("js/playground.js", JS),
     asset!("js/buses.js", JS),
     asset!("js/queues.js", JS),
+    asset!("js/trace.js", JS),
 ];
 
 /// Mounts `/console` (redirect) and `/console/{file}` outside the documented API.

@@ -210,6 +210,10 @@ fn a_tour_of_the_console() {
         browser.wait_text("#quarantine-section", "Nothing quarantined.");
         let queue = server.expect(200, "GET", "/v1/queues/orders-q", None);
         assert_eq!(queue["depth"], 2, "the re-submitted event was routed: {queue}");
+        // Its trace: the rule matched, the event enqueued.
+        browser.click("#resubmit-result a");
+        browser.wait_text("#rules-matched", "all-orders");
+        browser.wait_text("#deliveries", "enqueued");
 
         // Queues: the accepted event waits in orders-q, which dead-letters to orders-dlq.
         browser.goto(&format!("{console}#/queues"));
