@@ -165,6 +165,7 @@ impl Application {
                 .configure(http::configure)
                 .split_for_parts();
             app.service(http::ccompat::scope())
+                .configure(http::console::configure)
                 .service(
                     SwaggerUi::new("/docs/{_:.*}")
                         .url("/openapi.json", api.clone())

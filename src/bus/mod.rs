@@ -17,6 +17,7 @@ pub mod metrics;
 mod queues;
 pub mod replays;
 pub mod requests;
+pub mod resubmit;
 pub mod router;
 mod scheduler;
 mod targets;

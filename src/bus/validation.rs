@@ -21,6 +21,12 @@ use crate::registry::{RegistryService, collect_errors};
 use super::envelope::{EntryFailure, Envelope, pascal_case};
 use crate::json::DocJson;
 
+/// The gate's per-entry refusals; the only ones that quarantine an entry (re-submitting
+/// relies on it: an entry refused with one of these again is already quarantined anew).
+pub(crate) const SCHEMA_VALIDATION_FAILED: &str = "SchemaValidationFailed";
+/// See [`SCHEMA_VALIDATION_FAILED`].
+pub(crate) const UNKNOWN_EVENT_TYPE: &str = "UnknownEventType";
+
 /// Most validation findings reported per entry.
 pub const MAX_ENTRY_ERRORS: usize = 10;
 
@@ -144,7 +150,7 @@ impl Gate {
                         .collect();
                     Some(Finding {
                         failure: EntryFailure {
-                            code: "SchemaValidationFailed",
+                            code: SCHEMA_VALIDATION_FAILED,
                             message: format!(
                                 "detail does not match its contract {name}: {} finding(s).",
                                 errors.len()
@@ -158,7 +164,7 @@ impl Gate {
             Contract::Unknown(why) => match bus.validation.unknown_event_types {
                 UnknownEventTypes::Allow => None,
                 UnknownEventTypes::Reject => Some(Finding {
-                    failure: EntryFailure { code: "UnknownEventType", message: why },
+                    failure: EntryFailure { code: UNKNOWN_EVENT_TYPE, message: why },
                     contract: None,
                     errors: Vec::new(),
                 }),

@@ -80,6 +80,9 @@ use Permission::{
 };
 use Res::{All, AllNaming, CcDefault, Path, Query, Subject, SubjectQuery};
 
+/// Re-submitting quarantined events: a manager's route that also publishes.
+const RESUBMIT: &str = "/v1/buses/{bus}/quarantine/resubmit";
+
 const REG: Res = Path("registry");
 const BUS: Res = Path("bus");
 const QUEUE: Res = Path("queue");
@@ -93,6 +96,9 @@ pub(crate) const ROUTES: &[Route] = &[
     open("GET", "/openapi.json"),
     open("GET", "/docs"),
     open("GET", "/docs/{_:.*}"),
+    // the web console's static files (docs/CONSOLE.md): its data comes from /v1 with the user's key
+    open("GET", "/console"),
+    open("GET", "/console/{_:.*}"),
     read("GET", "/metrics", MetricsRead, All),
     // registries, schemas, versions, compatibility, bindings, search
     write("POST", "/v1/registries", RegistryWrite, All),
@@ -132,6 +138,8 @@ pub(crate) const ROUTES: &[Route] = &[
     write("PATCH", "/v1/buses/{bus}", BusManage, BUS),
     write("DELETE", "/v1/buses/{bus}", BusManage, BUS),
     read("GET", "/v1/buses/{bus}/quarantine", BusManage, BUS),
+    // re-submitting publishes as the caller: its publish grants' sources apply too (below)
+    write("POST", RESUBMIT, BusManage, BUS),
     read("POST", "/v1/buses/{bus}/events", BusPublish, BUS),
     write("PUT", "/v1/buses/{bus}/rules/{rule}", BusManage, BUS),
     read("GET", "/v1/buses/{bus}/rules", BusManage, BUS),
@@ -355,7 +363,7 @@ pub(crate) async fn enforce<B: MessageBody + 'static>(
                     return Ok(req.into_response(response).map_into_right_body());
                 }
             };
-            if permission == BusPublish {
+            if permission == BusPublish || pattern == RESUBMIT {
                 let bus = name.clone().unwrap_or_default();
                 req.extensions_mut().insert(AllowedSources(allowed_sources(&identity.grants, &bus)));
             }

@@ -1,4 +1,5 @@
-//! `/v1/buses`: create, list, read, edit and delete buses; read a bus's quarantine.
+//! `/v1/buses`: create, list, read, edit and delete buses; read a bus's quarantine and
+//! re-submit its entries.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
@@ -8,6 +9,7 @@ use super::error::HandlerResult;
 use super::extract::ApiJson;
 use crate::bus::BusService;
 use crate::bus::requests::{BusList, CreateBusRequest, QuarantinePage, UpdateBusRequest};
+use crate::bus::resubmit::{ResubmitRequest, ResubmitResponse};
 use crate::error::ErrorBody;
 use crate::model::BusRecord;
 
@@ -169,4 +171,35 @@ pub(crate) async fn list_quarantine(
     query: web::Query<QuarantineQuery>,
 ) -> HandlerResult<web::Json<QuarantinePage>> {
     Ok(web::Json(service.list_quarantine(&path, query.after.as_deref(), query.limit)?))
+}
+
+/// Re-submit quarantined events.
+///
+/// After the contract or the producer is fixed: the refused events `ids` go through
+/// PutEvents again, with their source, detail-type, detail, time and resources, as the
+/// caller (a key whose publish grants list sources may re-submit only those; a key with no
+/// publish grant on the bus gets `NotAuthorizedForSourceException` per entry). Accepted
+/// entries leave the quarantine; entries refused again by the contract are quarantined
+/// anew with the new reason (under a new id) and leave too; other refusals stay. Entries
+/// accepted in `warn` mode were delivered already and are not re-submitted (`NotRefused`).
+#[utoipa::path(
+    tag = "buses",
+    operation_id = "resubmitQuarantine",
+    params(("bus" = String, Path, description = "Bus name")),
+    request_body = ResubmitRequest,
+    responses(
+        (status = 200, description = "One result per id, in request order.", body = ResubmitResponse),
+        (status = 400, description = "Invalid name or body (no ids, or too many).", body = ErrorBody),
+        (status = 404, description = "No such bus.", body = ErrorBody),
+    )
+)]
+#[post("/buses/{bus}/quarantine/resubmit")]
+pub(crate) async fn resubmit_quarantine(
+    service: web::Data<BusService>,
+    path: web::Path<String>,
+    allowed: Option<web::ReqData<super::access::AllowedSources>>,
+    body: ApiJson<ResubmitRequest>,
+) -> HandlerResult<web::Json<ResubmitResponse>> {
+    let allowed = allowed.and_then(|a| a.into_inner().0);
+    Ok(web::Json(service.resubmit_quarantined(&path, body.0, allowed.as_deref()).await?))
 }

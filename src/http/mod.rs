@@ -9,6 +9,7 @@ mod bindings;
 mod buses;
 pub mod ccompat;
 mod compatibility;
+pub(crate) mod console;
 mod discovery;
 mod error;
 mod events;
@@ -124,6 +125,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(buses::update_bus)
                 .service(buses::delete_bus)
                 .service(buses::list_quarantine)
+                .service(buses::resubmit_quarantine)
                 .service(rules::put_rule)
                 .service(rules::list_rules)
                 .service(rules::get_rule)

@@ -147,6 +147,24 @@ impl Store {
         Ok(items)
     }
 
+    /// One quarantined entry of a bus, by position.
+    pub(crate) fn get_quarantine(
+        &self,
+        bus: &str,
+        seq: u64,
+    ) -> Result<Option<QuarantineRecord>, StorageError> {
+        let key = seq_key(bus, seq);
+        self.quarantine.get(&key)?.map(|value| decode(&key, &value)).transpose()
+    }
+
+    /// Removes a quarantined entry (re-submitted); whether it was there.
+    pub(crate) fn remove_quarantine(&self, bus: &str, seq: u64) -> Result<bool, StorageError> {
+        self.room()?;
+        let removed = self.quarantine.remove(seq_key(bus, seq))?.is_some();
+        self.wrote();
+        Ok(removed)
+    }
+
     /// Number of quarantined entries of a bus.
     pub(crate) fn quarantine_count(&self, bus: &str) -> usize {
         self.quarantine.scan_prefix(registry_prefix(bus)).keys().count()

@@ -306,3 +306,60 @@ async fn details_are_delivered_as_sent_and_read_with_last_value_wins() {
     }
     assert_eq!(messages[1]["body"]["detail"]["total"], 250, "last value wins for consumers too");
 }
+
+#[tokio::test]
+async fn quarantined_events_are_resubmitted_after_the_contract_is_fixed() {
+    let app = spawn_app().await;
+    shop_bus(&app, "enforce").await;
+    app.create_queue("all", 30).await;
+    app.route_to_queue("orders", "everything", json!({"source": ["orders"]}), "all").await;
+    let body = app
+        .put_events(
+            "orders",
+            json!([entry("orders", "Order Placed", json!({"orderId": "o-1", "total": -1}))]),
+        )
+        .await;
+    assert_eq!(body["failedEntryCount"], 1, "{body}");
+    let items = app.get("/v1/buses/orders/quarantine").await.body["items"].as_array().unwrap().clone();
+    let id = items[0]["id"].as_str().unwrap().to_owned();
+
+    // Still refused: quarantined anew with the new reason, the old entry leaves.
+    let again = app.post("/v1/buses/orders/quarantine/resubmit", json!({"ids": [id]})).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body["failedEntryCount"], 1);
+    assert_eq!(again.body["entries"][0]["errorCode"], "SchemaValidationFailed");
+    assert_eq!(again.body["entries"][0]["removed"], true);
+    let items = app.get("/v1/buses/orders/quarantine").await.body["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    let new_id = items[0]["id"].as_str().unwrap().to_owned();
+    assert_ne!(new_id, id);
+
+    // Fixed contract (negative totals allowed): accepted, delivered, gone from the quarantine.
+    let mut fixed = order_schema();
+    fixed["properties"]["total"] = json!({"type": "number"});
+    assert_eq!(app.register("shop", "orders@OrderPlaced", fixed).await.status, 201);
+    let reply = app
+        .post("/v1/buses/orders/quarantine/resubmit", json!({"ids": [new_id, id, "zz", "00000000000000ff"]}))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let entries = reply.body["entries"].as_array().unwrap();
+    assert!(entries[0]["eventId"].is_string(), "{}", reply.body);
+    assert_eq!(entries[0]["removed"], true);
+    for missing in &entries[1..] {
+        assert_eq!(missing["errorCode"], "QuarantineEntryNotFound", "{}", reply.body);
+        assert_eq!(missing["removed"], false);
+    }
+    assert_eq!(reply.body["failedEntryCount"], 3);
+    assert!(app.get("/v1/buses/orders/quarantine").await.body["items"].as_array().unwrap().is_empty());
+    let delivered = app.drain("all").await;
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0]["detail"]["total"], -1);
+    assert_eq!(delivered[0]["id"], entries[0]["eventId"]);
+
+    app.post("/v1/buses/orders/quarantine/resubmit", json!({"ids": []}))
+        .await
+        .assert_error(400, "invalid_request");
+    app.post("/v1/buses/absent/quarantine/resubmit", json!({"ids": ["01"]}))
+        .await
+        .assert_error(404, "bus_not_found");
+}

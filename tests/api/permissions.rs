@@ -209,6 +209,13 @@ fn matrix() -> Vec<Row> {
         row(M::GET, "/v1/buses/{bus}/quarantine", "/v1/buses/orders/quarantine", None, &[Admin, Manager]),
         row(
             M::POST,
+            "/v1/buses/{bus}/quarantine/resubmit",
+            "/v1/buses/orders/quarantine/resubmit",
+            Some(json!({"ids": ["0000000000000001"]})),
+            &[Admin, Manager],
+        ),
+        row(
+            M::POST,
             "/v1/buses/{bus}/events",
             "/v1/buses/orders/events",
             Some(json!({"entries": [{"source": "orders", "detailType": "T", "detail": {}}]})),
