@@ -55,6 +55,7 @@ pub mod infer;
 pub mod json;
 pub mod model;
 pub mod pattern;
+pub mod percent;
 pub mod project;
 pub mod registry;
 pub mod schedule;

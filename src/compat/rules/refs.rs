@@ -63,7 +63,7 @@ fn locate<'a>(root: &'a Value, fragment: &str) -> Option<&'a Value> {
         return Some(root);
     }
     if fragment.starts_with('/') {
-        let decoded = percent_decode(fragment)?;
+        let decoded = crate::percent::decode_strict(fragment)?;
         return root.pointer(&decoded);
     }
     find_anchor(root, fragment)
@@ -82,24 +82,4 @@ fn find_anchor<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
         Value::Array(a) => a.iter().find_map(|c| find_anchor(c, name)),
         Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => None,
     }
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    if !s.contains('%') {
-        return Some(s.to_owned());
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }

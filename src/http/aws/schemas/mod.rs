@@ -31,8 +31,9 @@ use crate::config::AuthMode;
 use crate::discovery::DiscoveryService;
 use crate::http::access::Access;
 use crate::model::{RegistryName, SchemaName, VersionSelector};
+use crate::percent::decode_strict as percent_decode;
 use crate::registry::RegistryService;
-use route::{percent_decode, route};
+use route::route;
 
 /// The services the Schemas operations translate onto.
 #[derive(Clone)]
@@ -345,6 +346,6 @@ pub mod fuzzing {
 
     /// The decoded segments of a raw path, as the listener reads them.
     pub fn decode(path: &str) -> Option<Vec<String>> {
-        path.trim_start_matches('/').split('/').map(super::percent_decode).collect()
+        path.trim_start_matches('/').split('/').map(crate::percent::decode_strict).collect()
     }
 }

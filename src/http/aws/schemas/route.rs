@@ -1,6 +1,6 @@
-//! PURE: the Schemas operation a method and path are (the model's `requestUri`s), and the
-//! decoding of path segments (botocore percent-encodes `/` and `:` inside a label, so an
-//! ARN in `/tags/{resource-arn}` is one segment).
+//! PURE: the Schemas operation a method and path are (the model's `requestUri`s). Path
+//! segments are decoded first (`crate::percent`): botocore percent-encodes `/` and `:`
+//! inside a label, so an ARN in `/tags/{resource-arn}` is one segment.
 
 /// The operation at `method` and the path's segments.
 pub(super) fn route(method: &str, segments: &[String]) -> Option<&'static str> {
@@ -63,27 +63,10 @@ pub(super) fn route(method: &str, segments: &[String]) -> Option<&'static str> {
     })
 }
 
-/// Decodes `%XX` escapes of a path segment (no `+` as space: this is a path).
-pub(super) fn percent_decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = segment.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::percent::decode_strict as percent_decode;
 
     fn segs(path: &str) -> Vec<String> {
         path.trim_start_matches('/').split('/').map(|s| percent_decode(s).unwrap()).collect()
