@@ -75,6 +75,46 @@ pub(crate) fn credentials(base: &str, key: &str) -> (String, String) {
     (c["accessKeyId"].as_str().unwrap().to_owned(), c["secretAccessKey"].as_str().unwrap().to_owned())
 }
 
+/// The pinned aws CLI (of `venv`) against the AWS listener, run in `dir`, signed with
+/// `(id, secret)`, with no retries and none of the machine's profiles.
+pub(crate) fn aws_cli(
+    venv: &Path,
+    aws: &Aws,
+    dir: &Path,
+    (id, secret): (&str, &str),
+    args: &[&str],
+) -> std::process::Output {
+    Command::new(venv.join("bin/aws"))
+        .args(["--endpoint-url", &aws.endpoint, "--region", "us-east-1", "--output", "json"])
+        .args(args)
+        .current_dir(dir)
+        .env("AWS_ACCESS_KEY_ID", id)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap()
+}
+
+/// Creates the key `key` with `grants` and runs the pinned boto3 `script` (under
+/// `tests/aws/`) with the endpoints, the admin key, the admin's AWS credentials and that
+/// key's; asserts it printed `ALL OK`. Returns the admin's and that key's AWS credentials.
+pub(crate) fn boto3_script(aws: &Aws, script: &str, key: &str, grants: &[&str]) -> [(String, String); 2] {
+    let base = aws.service.base.clone();
+    let (admin_id, admin_secret) = credentials(&base, "admin");
+    native(&base, reqwest::Method::POST, "/v1/keys", Some(json!({"name": key, "grants": grants})));
+    let (id, secret) = credentials(&base, key);
+    let out = Command::new(venv().join("bin/python"))
+        .arg(repo(&format!("tests/aws/{script}")))
+        .args([&aws.endpoint, &base, ADMIN, &admin_id, &admin_secret, &id, &secret])
+        .output()
+        .unwrap();
+    let text = output(&out);
+    assert!(out.status.success() && text.contains("ALL OK"), "the boto3 script {script} failed:\n{text}");
+    [(admin_id, admin_secret), (id, secret)]
+}
+
 pub(crate) fn output(out: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
@@ -82,40 +122,21 @@ pub(crate) fn output(out: &std::process::Output) -> String {
 #[test]
 fn boto3_drives_every_served_eventbridge_operation_group() {
     let venv = venv();
-    let (_dir, aws) = start();
+    let (dir, aws) = start();
     let base = aws.service.base.clone();
-    let (admin_id, admin_secret) = credentials(&base, "admin");
-    native(
-        &base,
-        reqwest::Method::POST,
-        "/v1/keys",
-        Some(json!({"name": "publisher", "grants": ["bus:publish:orders:orders"]})),
-    );
-    let (pub_id, pub_secret) = credentials(&base, "publisher");
-    let out = Command::new(venv.join("bin/python"))
-        .arg(repo("tests/aws/events_boto3.py"))
-        .args([&aws.endpoint, &base, ADMIN, &admin_id, &admin_secret, &pub_id, &pub_secret])
-        .output()
-        .unwrap();
-    let text = output(&out);
-    assert!(out.status.success() && text.contains("ALL OK"), "the boto3 script failed:\n{text}");
+    let [(_, admin_secret), (pub_id, pub_secret)] =
+        boto3_script(&aws, "events_boto3.py", "publisher", &["bus:publish:orders:orders"]);
 
     // Revoking the key revokes its AWS credentials at once.
     native(&base, reqwest::Method::DELETE, "/v1/keys/publisher", None);
-    let out = Command::new(venv.join("bin/aws"))
-        .args(["--endpoint-url", &aws.endpoint, "--region", "us-east-1", "events", "list-event-buses"])
-        .env("AWS_ACCESS_KEY_ID", &pub_id)
-        .env("AWS_SECRET_ACCESS_KEY", &pub_secret)
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .output()
-        .unwrap();
+    let out = aws_cli(&venv, &aws, dir.path(), (&pub_id, &pub_secret), &["events", "list-event-buses"]);
     assert!(
         !out.status.success() && output(&out).contains("UnrecognizedClientException"),
         "{}",
         output(&out)
     );
     // The secret is not on disk in plain text.
-    let leaked = Command::new("grep").args(["-rl", &admin_secret]).arg(_dir.path()).output().unwrap();
+    let leaked = Command::new("grep").args(["-rl", &admin_secret]).arg(dir.path()).output().unwrap();
     assert!(leaked.stdout.is_empty(), "the secret is stored in plain text: {}", output(&leaked));
     aws.service.terminate();
 }
@@ -123,21 +144,12 @@ fn boto3_drives_every_served_eventbridge_operation_group() {
 #[test]
 fn the_aws_cli_tour_works_with_the_credentials_of_a_key() {
     let venv = venv();
-    let (_dir, aws) = start();
+    let (dir, aws) = start();
     let base = aws.service.base.clone();
     native(&base, reqwest::Method::PUT, "/v1/queues/orders-queue", Some(json!({})));
     let (id, secret) = credentials(&base, "admin");
     let cli = |args: &[&str], secret: &str| {
-        let out = Command::new(venv.join("bin/aws"))
-            .args(["--endpoint-url", &aws.endpoint, "--region", "us-east-1", "--output", "json", "events"])
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", &id)
-            .env("AWS_SECRET_ACCESS_KEY", secret)
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .output()
-            .unwrap();
+        let out = aws_cli(&venv, &aws, dir.path(), (&id, secret), &[&["events"], args].concat());
         (out.status.success(), output(&out))
     };
     let (ok, text) = cli(&["create-event-bus", "--name", "orders"], &secret);

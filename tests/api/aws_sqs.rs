@@ -3,54 +3,26 @@
 //! (every operation group, paging, batch errors, digests, long polling, visibility,
 //! redrive, the EventBridge -> SQS pipeline, errors and grants) and the aws CLI.
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 
-use crate::aws::{ADMIN, credentials, native, output, repo, start, venv};
+use crate::aws::{aws_cli, boto3_script, credentials, native, output, start, venv};
 
 #[test]
 fn boto3_drives_every_served_sqs_operation_group() {
-    let venv = venv();
     let (_dir, aws) = start();
-    let base = aws.service.base.clone();
-    let (admin_id, admin_secret) = credentials(&base, "admin");
-    native(
-        &base,
-        reqwest::Method::POST,
-        "/v1/keys",
-        Some(json!({"name": "consumer", "grants": ["queue:consume:orders-q"]})),
-    );
-    let (cons_id, cons_secret) = credentials(&base, "consumer");
-    let out = Command::new(venv.join("bin/python"))
-        .arg(repo("tests/aws/sqs_boto3.py"))
-        .args([&aws.endpoint, &base, ADMIN, &admin_id, &admin_secret, &cons_id, &cons_secret])
-        .output()
-        .unwrap();
-    let text = output(&out);
-    assert!(out.status.success() && text.contains("ALL OK"), "the boto3 script failed:\n{text}");
+    boto3_script(&aws, "sqs_boto3.py", "consumer", &["queue:consume:orders-q"]);
     aws.service.terminate();
 }
 
 #[test]
 fn the_aws_cli_sends_and_receives_sqs_messages() {
     let venv = venv();
-    let (_dir, aws) = start();
+    let (dir, aws) = start();
     let base = aws.service.base.clone();
     let (id, secret) = credentials(&base, "admin");
     let cli = |args: &[&str]| {
-        let out = Command::new(venv.join("bin/aws"))
-            .args(["--endpoint-url", &aws.endpoint, "--region", "us-east-1", "--output", "json", "sqs"])
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", &id)
-            .env("AWS_SECRET_ACCESS_KEY", &secret)
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .output()
-            .unwrap();
-        let text = output(&out);
-        assert!(out.status.success(), "aws sqs {args:?}: {text}");
+        let out = aws_cli(&venv, &aws, dir.path(), (&id, &secret), &[&["sqs"], args].concat());
+        assert!(out.status.success(), "aws sqs {args:?}: {}", output(&out));
         serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null)
     };
     let url = cli(&["create-queue", "--queue-name", "cli"])["QueueUrl"].as_str().unwrap().to_owned();

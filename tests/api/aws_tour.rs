@@ -5,11 +5,9 @@
 //! event type. Only the binding of the bus to the registry goes through the native API
 //! (EventBridge has no such setting).
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 
-use crate::aws::{credentials, native, output, start_with, venv};
+use crate::aws::{aws_cli, credentials, native, output, start_with, venv};
 
 #[test]
 fn the_readme_aws_cli_tour_runs_as_written() {
@@ -17,28 +15,18 @@ fn the_readme_aws_cli_tour_runs_as_written() {
     let (dir, aws) = start_with(&["--discovery-min-interval-seconds", "0"]);
     let base = aws.service.base.clone();
     let (id, secret) = credentials(&base, "admin");
-    let aws_cli = |args: &[&str]| -> Value {
-        let out = Command::new(venv.join("bin/aws"))
-            .args(["--endpoint-url", &aws.endpoint, "--region", "us-east-1", "--output", "json"])
-            .args(args)
-            .current_dir(dir.path())
-            .env("AWS_ACCESS_KEY_ID", &id)
-            .env("AWS_SECRET_ACCESS_KEY", &secret)
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .output()
-            .unwrap();
+    let cli = |args: &[&str]| -> Value {
+        let out = aws_cli(&venv, &aws, dir.path(), (&id, &secret), args);
         assert!(out.status.success(), "aws {}: {}", args.join(" "), output(&out));
         let text = String::from_utf8_lossy(&out.stdout);
         if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() }
     };
 
-    let bus = aws_cli(&["events", "create-event-bus", "--name", "orders"]);
+    let bus = cli(&["events", "create-event-bus", "--name", "orders"]);
     assert_eq!(bus["EventBusArn"], "arn:aws:events:us-east-1:123456789012:event-bus/orders");
-    aws_cli(&["schemas", "create-registry", "--registry-name", "shop"]);
+    cli(&["schemas", "create-registry", "--registry-name", "shop"]);
     let content = r#"{"$schema":"http://json-schema.org/draft-04/schema#","type":"object","required":["id"],"properties":{"id":{"type":"integer"}}}"#;
-    let schema = aws_cli(&[
+    let schema = cli(&[
         "schemas",
         "create-schema",
         "--registry-name",
@@ -57,9 +45,9 @@ fn the_readme_aws_cli_tour_runs_as_written() {
         "/v1/buses/orders",
         Some(json!({"validation": {"mode": "enforce", "registry": "shop"}})),
     );
-    let queue = aws_cli(&["sqs", "create-queue", "--queue-name", "orders-queue"]);
+    let queue = cli(&["sqs", "create-queue", "--queue-name", "orders-queue"]);
     let url = queue["QueueUrl"].as_str().unwrap().to_owned();
-    aws_cli(&[
+    cli(&[
         "events",
         "put-rule",
         "--name",
@@ -69,7 +57,7 @@ fn the_readme_aws_cli_tour_runs_as_written() {
         "--event-pattern",
         r#"{"source":["shop"]}"#,
     ]);
-    let targets = aws_cli(&[
+    let targets = cli(&[
         "events",
         "put-targets",
         "--rule",
@@ -81,7 +69,7 @@ fn the_readme_aws_cli_tour_runs_as_written() {
     ]);
     assert_eq!(targets["FailedEntryCount"], 0, "{targets}");
 
-    let put = aws_cli(&[
+    let put = cli(&[
         "events",
         "put-events",
         "--entries",
@@ -92,13 +80,13 @@ fn the_readme_aws_cli_tour_runs_as_written() {
     assert_eq!(put["Entries"][1]["ErrorCode"], "SchemaValidationFailed", "{put}");
     assert!(put["Entries"][1]["ErrorMessage"].as_str().unwrap().contains("/id"), "{put}");
 
-    let received = aws_cli(&["sqs", "receive-message", "--queue-url", &url, "--wait-time-seconds", "5"]);
+    let received = cli(&["sqs", "receive-message", "--queue-url", &url, "--wait-time-seconds", "5"]);
     let message = &received["Messages"][0];
     let envelope: Value = serde_json::from_str(message["Body"].as_str().unwrap()).unwrap();
     assert_eq!(envelope["detail"], json!({"id": 1}), "{received}");
     assert_eq!(envelope["id"], put["Entries"][0]["EventId"], "the envelope of the accepted event");
     assert_eq!(received["Messages"].as_array().unwrap().len(), 1, "only the valid event is routed");
-    aws_cli(&[
+    cli(&[
         "sqs",
         "delete-message",
         "--queue-url",
@@ -106,7 +94,7 @@ fn the_readme_aws_cli_tour_runs_as_written() {
         "--receipt-handle",
         message["ReceiptHandle"].as_str().unwrap(),
     ]);
-    let left = aws_cli(&[
+    let left = cli(&[
         "sqs",
         "get-queue-attributes",
         "--queue-url",
@@ -120,19 +108,19 @@ fn the_readme_aws_cli_tour_runs_as_written() {
 
     let binding =
         ["--registry-name", "shop", "--schema-name", "shop@OrderPlaced", "--language", "TypeScript3"];
-    aws_cli(&[&["schemas", "put-code-binding"][..], &binding[..]].concat());
-    aws_cli(&[&["schemas", "get-code-binding-source"][..], &binding[..], &["binding.zip"][..]].concat());
+    cli(&[&["schemas", "put-code-binding"][..], &binding[..]].concat());
+    cli(&[&["schemas", "get-code-binding-source"][..], &binding[..], &["binding.zip"][..]].concat());
     let zip = std::fs::read(dir.path().join("binding.zip")).unwrap();
     assert!(zip.starts_with(b"PK") && zip.len() > 200, "a zip archive");
 
-    let discoverer = aws_cli(&[
+    let discoverer = cli(&[
         "schemas",
         "create-discoverer",
         "--source-arn",
         "arn:aws:events:us-east-1:123456789012:event-bus/orders",
     ]);
     assert_eq!(discoverer["State"], "STARTED", "{discoverer}");
-    aws_cli(&[
+    cli(&[
         "events",
         "put-events",
         "--entries",
@@ -140,7 +128,7 @@ fn the_readme_aws_cli_tour_runs_as_written() {
     ]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let listed = aws_cli(&["schemas", "list-schemas", "--registry-name", "discovered-schemas"]);
+        let listed = cli(&["schemas", "list-schemas", "--registry-name", "discovered-schemas"]);
         let names: Vec<&str> =
             listed["Schemas"].as_array().unwrap().iter().filter_map(|s| s["SchemaName"].as_str()).collect();
         if names.contains(&"shop@CartFilled") {
