@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 /// working set is normally far below the capacity.
 ///
 /// The capacity alone does not keep memory flat: a schema that gets a new version every
-/// few seconds leaves a compiled validator (20–30 KiB) per old version that nothing uses
+/// few seconds leaves a compiled validator (about 20 KiB for a small schema) per old version that nothing uses
 /// again, up to the capacity (the soak found it, docs/RELIABILITY.md#soak). So every entry
 /// remembers when it was last used and [`Self::evict_idle`] drops the ones idle too long.
 #[derive(Debug)]
