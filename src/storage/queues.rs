@@ -175,7 +175,7 @@ pub struct ReceivedMessage {
     pub attributes: Option<Vec<u8>>,
     /// When it was enqueued (ms since the epoch).
     pub sent_at: u64,
-    /// When it was first received (ms since the epoch; see [`Message`]).
+    /// When it was first received (ms since the epoch; see `Message`).
     pub first_received_at: u64,
 }
 
