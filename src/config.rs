@@ -555,6 +555,11 @@ pub struct HttpLimits {
     #[arg(long, env = "SCHEMABUS_MAX_LONG_POLLS", default_value_t = 256)]
     pub max_long_polls: usize,
 
+    /// Live-tail streams (`GET /v1/buses/{bus}/tail`) open at once, across buses; one
+    /// more answers `503 overloaded`. They hold no `--max-inflight-requests` slot.
+    #[arg(long, env = "SCHEMABUS_MAX_TAIL_STREAMS", default_value_t = 64)]
+    pub max_tail_streams: usize,
+
     /// Seconds a shed request is told to wait (`Retry-After`).
     #[arg(long, env = "SCHEMABUS_OVERLOAD_RETRY_AFTER_SECONDS", default_value_t = 1)]
     pub overload_retry_after_seconds: u64,
@@ -589,6 +594,7 @@ impl Default for HttpLimits {
         Self {
             max_inflight_requests: 1024,
             max_long_polls: 256,
+            max_tail_streams: 64,
             overload_retry_after_seconds: 1,
             header_read_timeout_ms: 5000,
             body_read_timeout_ms: 30_000,
@@ -605,9 +611,13 @@ impl HttpLimits {
     /// # Errors
     /// A message naming the flag.
     pub fn validate(&self) -> Result<(), String> {
-        if self.max_inflight_requests == 0 || self.max_long_polls == 0 || self.max_connections == 0 {
+        if self.max_inflight_requests == 0
+            || self.max_long_polls == 0
+            || self.max_tail_streams == 0
+            || self.max_connections == 0
+        {
             return Err(
-                "--max-inflight-requests, --max-long-polls and --max-connections must be at least 1".into()
+                "--max-inflight-requests, --max-long-polls, --max-tail-streams and --max-connections must be at least 1".into()
             );
         }
         if self.header_read_timeout_ms < 100 || self.body_read_timeout_ms < 100 {

@@ -146,7 +146,7 @@ error_codes! {
     /// The key made more requests than its token bucket allows.
     RateLimited => ("rate_limited", 429, Throttled, "The API key is over its request rate; retry after the `Retry-After` header's seconds."),
     /// The service is at its limit of concurrent requests or long polls (load shedding).
-    Overloaded => ("overloaded", 503, Throttled, "The service is at its limit of concurrent requests (`--max-inflight-requests`) or long polls (`--max-long-polls`); retry after the `Retry-After` header's seconds."),
+    Overloaded => ("overloaded", 503, Throttled, "The service is at its limit of concurrent requests (`--max-inflight-requests`) or long polls (`--max-long-polls`) or live-tail streams (`--max-tail-streams`); retry after the `Retry-After` header's seconds."),
     /// The request body did not arrive in time (a slow or stalled client).
     RequestTimeout => ("request_timeout", 408, InvalidRequest, "The request body did not arrive within `--body-read-timeout-ms`; resend it on a faster connection."),
     /// The request's headers are larger than the configured limit.

@@ -53,6 +53,8 @@ pub struct Application {
     /// The AWS-compatible listener (`--aws-listen`) and its port.
     aws: Option<(Server, u16)>,
     store: Store,
+    /// The live tails, ended when a stop signal arrives.
+    tail: crate::bus::tail::Tail,
 }
 
 impl Application {
@@ -89,6 +91,7 @@ impl Application {
             web::Data::new(crate::bindings::BindingsService::new(registry.clone(), generator, 1000));
         spawn_cache_sweeper(&registry, &bindings, settings.cache_idle_minutes);
         let bus = BusService::new(store.clone(), registry.clone(), settings.bus.clone())?;
+        let tail = bus.tail().clone();
         let publisher = bus.clone();
         registry.set_listener(std::sync::Arc::new(move |detail_type, detail| {
             publisher.registry_changed(detail_type, detail);
@@ -223,7 +226,7 @@ impl Application {
             tls = settings.security.tls_cert.is_some(),
             "schemabus listening"
         );
-        Ok(Self { port, server, aws, store })
+        Ok(Self { port, server, aws, store, tail })
     }
 
     /// The bound port of `--aws-listen`, when set.
@@ -247,6 +250,13 @@ impl Application {
     /// # Errors
     /// I/O errors of the server or of the final flush.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Live-tail streams never end by themselves: end them on the signal that starts
+        // the graceful shutdown, so it does not wait `shutdown_timeout` for them.
+        let tail = self.tail.clone();
+        let closer = tokio::spawn(async move {
+            stop_signal().await;
+            tail.close();
+        });
         let aws_handle = self.aws.as_ref().map(|(s, _)| s.handle());
         let main = async {
             let result = self.server.await;
@@ -262,12 +272,33 @@ impl Application {
             }
         };
         let (main, aws) = futures_util::future::join(main, aws).await;
+        closer.abort();
+        self.tail.close();
         main?;
         aws?;
         self.store.flush_blocking().map_err(std::io::Error::other)?;
         tracing::info!("schemabus stopped; storage flushed");
         Ok(())
     }
+}
+
+/// SIGINT or SIGTERM (the signals actix-web stops on).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => drop(tokio::signal::ctrl_c().await),
+        }
+    }
+    #[cfg(not(unix))]
+    drop(tokio::signal::ctrl_c().await);
 }
 
 /// The access-control state: keys (bootstrapped), audit trail, rate limiter. With auth

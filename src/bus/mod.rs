@@ -20,6 +20,7 @@ pub mod requests;
 pub mod resubmit;
 pub mod router;
 mod scheduler;
+pub mod tail;
 mod targets;
 pub mod validation;
 
@@ -74,6 +75,8 @@ pub struct BusService {
     delivery: Delivery,
     /// Archives, fed on the accepted-event path.
     archives: Archives,
+    /// The live tails: PutEvents outcomes handed to the streams following a bus.
+    tail: tail::Tail,
     /// Cancel flags of the replays running in this process.
     running_replays: Arc<Mutex<HashMap<String, Arc<std::sync::atomic::AtomicBool>>>>,
 }
@@ -155,6 +158,7 @@ impl BusService {
             delivery: Delivery::new(store.clone(), queues.clone(), traces, settings.delivery.clone())?,
             archives: Archives::load(store.clone())?,
             running_replays: Arc::default(),
+            tail: tail::Tail::default(),
             gate: Gate::new(registry),
             router: Router::default(),
             queues,
@@ -204,6 +208,11 @@ impl BusService {
     /// The queues.
     pub fn queues(&self) -> &Queues {
         &self.queues
+    }
+
+    /// The live tails of the buses (docs/BUS.md#the-live-tail).
+    pub fn tail(&self) -> &tail::Tail {
+        &self.tail
     }
 
     /// The discovery sampler PutEvents offers events to.
@@ -532,15 +541,38 @@ impl BusService {
         let mut routed = Routed::default();
         let validation_time = metrics::validation_time();
         let mut contracts = validation::ContractMemo::default();
+        // Built only while a stream follows this bus; handed over once written.
+        let tailing = self.tail.listening(bus);
+        let mut tailed: Vec<tail::TailEntry> = Vec::new();
         for entry in &mut entries {
+            let sent = tailing.then(|| {
+                let text = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(str::to_owned);
+                (text(&entry.entry.source), text(&entry.entry.detail_type))
+            });
             let result = match envelope::build(entry, &now) {
                 Err(failure) => {
                     metrics::refused(bus, failure.code);
+                    if let Some((source, detail_type)) = sent {
+                        tailed.push(tail::TailEntry {
+                            source,
+                            detail_type,
+                            ..tail_refusal(&failure, &received_at)
+                        });
+                    }
                     failure_result(&failure, None)
                 }
                 Ok(envelope) if allowed_sources.is_some_and(|a| !a.contains(&envelope.source)) => {
                     let failure = EntryFailure::not_authorized_for_source(&envelope.source);
                     metrics::refused(bus, failure.code);
+                    if tailing {
+                        tailed.push(tail::TailEntry {
+                            event_id: Some(envelope.id.clone()),
+                            time: Some(envelope.time.clone()),
+                            source: Some(envelope.source.clone()),
+                            detail_type: Some(envelope.detail_type.clone()),
+                            ..tail_refusal(&failure, &received_at)
+                        });
+                    }
                     failure_result(&failure, None)
                 }
                 Ok(envelope) => {
@@ -550,12 +582,12 @@ impl BusService {
                     validation_time.record(gate_started.elapsed());
                     match verdict {
                         Verdict::Accept(event, warning) => {
-                            if let Some(finding) = warning {
+                            if let Some(finding) = &warning {
                                 metrics::warned(bus, finding.failure.code);
                                 self.quarantine(
                                     bus,
                                     QuarantineOutcome::Warned,
-                                    &finding,
+                                    finding,
                                     event.envelope().to_value(&self.context),
                                     &received_at,
                                 )?;
@@ -563,17 +595,51 @@ impl BusService {
                             let id = event.envelope().id.clone();
                             self.publish(bus, &event, 0, &mut routed)?;
                             accepted += 1;
+                            if tailing {
+                                let envelope = event.envelope();
+                                tailed.push(tail::TailEntry {
+                                    outcome: if warning.is_some() {
+                                        tail::TailOutcome::Warned
+                                    } else {
+                                        tail::TailOutcome::Accepted
+                                    },
+                                    event_id: Some(id.clone()),
+                                    time: Some(envelope.time.clone()),
+                                    source: Some(envelope.source.clone()),
+                                    detail_type: Some(envelope.detail_type.clone()),
+                                    received_at: received_at.clone(),
+                                    error_code: warning.as_ref().map(|f| f.failure.code.to_owned()),
+                                    error_message: warning.as_ref().map(|f| f.failure.message.clone()),
+                                    pointer: warning
+                                        .as_ref()
+                                        .and_then(|f| f.errors.first())
+                                        .map(|e| e.instance_path.clone()),
+                                    errors: warning.as_ref().map(|f| f.errors.clone()).unwrap_or_default(),
+                                    contract: warning.as_ref().and_then(|f| f.contract.clone()),
+                                    rules_matched: Some(routed.traces.last_rules()),
+                                    trace: Some(format!("/v1/buses/{bus}/events/{id}/trace")),
+                                    event: Some(envelope.to_value(&self.context)),
+                                });
+                            }
                             PutEventsResultEntry { event_id: Some(id), ..Default::default() }
                         }
                         Verdict::Refuse(envelope, finding) => {
                             metrics::refused(bus, finding.failure.code);
-                            self.quarantine(
-                                bus,
-                                QuarantineOutcome::Refused,
-                                &finding,
-                                envelope.to_value(&self.context),
-                                &received_at,
-                            )?;
+                            let value = envelope.to_value(&self.context);
+                            if tailing {
+                                tailed.push(tail::TailEntry {
+                                    event_id: Some(envelope.id.clone()),
+                                    time: Some(envelope.time.clone()),
+                                    source: Some(envelope.source.clone()),
+                                    detail_type: Some(envelope.detail_type.clone()),
+                                    pointer: finding.errors.first().map(|e| e.instance_path.clone()),
+                                    errors: finding.errors.clone(),
+                                    contract: finding.contract.clone(),
+                                    event: Some(value.clone()),
+                                    ..tail_refusal(&finding.failure, &received_at)
+                                });
+                            }
+                            self.quarantine(bus, QuarantineOutcome::Refused, &finding, value, &received_at)?;
                             failure_result(&finding.failure, Some(finding.errors))
                         }
                     }
@@ -595,6 +661,9 @@ impl BusService {
             self.store.flush().await?;
         }
         self.delivery.wake();
+        if tailing {
+            self.tail.publish(bus, tailed);
+        }
         metrics::put_events_time(bus, started.elapsed());
         Ok(PutEventsResponse { failed_entry_count: failed, entries: results })
     }
@@ -866,6 +935,26 @@ impl BusService {
         crate::delivery::metrics::outbox_depth(self.delivery.outbox_depth());
         metrics::storage_flushes(self.store.flush_count());
         metrics::render()
+    }
+}
+
+/// A refused entry for the live tail, before the event's own fields are filled in.
+fn tail_refusal(failure: &EntryFailure, received_at: &str) -> tail::TailEntry {
+    tail::TailEntry {
+        outcome: tail::TailOutcome::Refused,
+        event_id: None,
+        time: None,
+        source: None,
+        detail_type: None,
+        received_at: received_at.to_owned(),
+        error_code: Some(failure.code.to_owned()),
+        error_message: Some(failure.message.clone()),
+        pointer: None,
+        errors: Vec::new(),
+        contract: None,
+        rules_matched: None,
+        trace: None,
+        event: None,
     }
 }
 

@@ -197,6 +197,12 @@ pub struct TraceBatch {
 }
 
 impl TraceBatch {
+    /// The rules matched by the last event pushed (the top-level visit of an event just
+    /// published: forwards are pushed before it), for the live tail.
+    pub fn last_rules(&self) -> Vec<String> {
+        self.items.last().map(|p| p.rules.iter().map(|r| r.to_string()).collect()).unwrap_or_default()
+    }
+
     /// Adds how an event was routed on a bus; `new` when it is a fresh event at the first
     /// bus it reaches (it then cannot have a trace there yet).
     pub fn push(

@@ -141,6 +141,9 @@ pub(crate) const ROUTES: &[Route] = &[
     // re-submitting publishes as the caller: its publish grants' sources apply too (below)
     write("POST", RESUBMIT, BusManage, BUS),
     read("POST", "/v1/buses/{bus}/events", BusPublish, BUS),
+    // the live tail shows every producer's events and refusals, as the quarantine and
+    // traces do: the bus's managers
+    read("GET", "/v1/buses/{bus}/tail", BusManage, BUS),
     write("PUT", "/v1/buses/{bus}/rules/{rule}", BusManage, BUS),
     read("GET", "/v1/buses/{bus}/rules", BusManage, BUS),
     read("GET", "/v1/buses/{bus}/rules/{rule}", BusManage, BUS),

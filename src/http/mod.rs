@@ -27,6 +27,7 @@ mod rules;
 mod schemas;
 mod search;
 mod spec;
+mod tail;
 mod traces;
 mod versions;
 
@@ -126,6 +127,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(buses::delete_bus)
                 .service(buses::list_quarantine)
                 .service(buses::resubmit_quarantine)
+                .service(tail::tail_bus)
                 .service(rules::put_rule)
                 .service(rules::list_rules)
                 .service(rules::get_rule)

@@ -31,6 +31,7 @@ pub(crate) const NEVER_SHED: &[&str] = &["/healthz", "/readyz", "/metrics"];
 pub struct Overload {
     inflight: Arc<Semaphore>,
     long_polls: Arc<Semaphore>,
+    tail_streams: Arc<Semaphore>,
     retry_after: u64,
     max_header_bytes: usize,
     body_timeout: Duration,
@@ -42,6 +43,7 @@ impl Overload {
         Self {
             inflight: Arc::new(Semaphore::new(limits.max_inflight_requests)),
             long_polls: Arc::new(Semaphore::new(limits.max_long_polls)),
+            tail_streams: Arc::new(Semaphore::new(limits.max_tail_streams)),
             retry_after: limits.overload_retry_after_seconds,
             max_header_bytes: limits.max_header_bytes,
             body_timeout: Duration::from_millis(limits.body_read_timeout_ms),
@@ -67,6 +69,20 @@ impl Overload {
         self.long_polls.clone().try_acquire_owned().map_err(|_| {
             ::metrics::counter!("schemabus_shed_requests_total", "limit" => "long_polls").increment(1);
             self.overloaded("long polls")
+        })
+    }
+
+    /// A slot for one live-tail stream, held until the stream ends, or `overloaded`
+    /// when `--max-tail-streams` are open. A stream holds no in-flight slot: [`shed`]
+    /// releases that once the response head is ready, and a stream's body is an async
+    /// stream that occupies no worker while it waits.
+    ///
+    /// # Errors
+    /// `overloaded`.
+    pub fn tail_stream(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        self.tail_streams.clone().try_acquire_owned().map_err(|_| {
+            ::metrics::counter!("schemabus_shed_requests_total", "limit" => "tail_streams").increment(1);
+            self.overloaded("tail streams")
         })
     }
 }

@@ -42,6 +42,7 @@ mod schedules;
 mod schemas;
 mod schemathesis;
 mod spec_conformance;
+mod tail;
 mod traces;
 mod transform;
 mod validation;

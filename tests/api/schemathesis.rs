@@ -24,6 +24,9 @@ const ADMIN: &str = "sb_schemathesis-admin-key-0123456789abcdefghijkl";
 const CI_EXAMPLES: &str = "30";
 /// The seed of the CI run, so a finding reproduces; a larger local run may set another.
 const CI_SEED: &str = "23";
+/// Operations turned off in `tests/schemathesis/schemathesis.toml` (streams that never
+/// end by themselves; tested elsewhere).
+const NOT_FUZZED: &[&str] = &["tailBus"];
 
 fn setting(name: &str, default: &str) -> String {
     std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
@@ -49,7 +52,8 @@ fn schemathesis_finds_nothing_in_any_operation_of_the_published_document() {
     let spec = root.join("openapi/openapi.json");
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
     let operations: usize =
-        doc["paths"].as_object().unwrap().values().map(|item| item.as_object().unwrap().len()).sum();
+        doc["paths"].as_object().unwrap().values().map(|item| item.as_object().unwrap().len()).sum::<usize>()
+            - NOT_FUZZED.len();
 
     let dir = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start_with_env(
