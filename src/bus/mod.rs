@@ -596,30 +596,14 @@ impl BusService {
                             self.publish(bus, &event, 0, &mut routed)?;
                             accepted += 1;
                             if tailing {
-                                let envelope = event.envelope();
-                                tailed.push(tail::TailEntry {
-                                    outcome: if warning.is_some() {
-                                        tail::TailOutcome::Warned
-                                    } else {
-                                        tail::TailOutcome::Accepted
-                                    },
-                                    event_id: Some(id.clone()),
-                                    time: Some(envelope.time.clone()),
-                                    source: Some(envelope.source.clone()),
-                                    detail_type: Some(envelope.detail_type.clone()),
-                                    received_at: received_at.clone(),
-                                    error_code: warning.as_ref().map(|f| f.failure.code.to_owned()),
-                                    error_message: warning.as_ref().map(|f| f.failure.message.clone()),
-                                    pointer: warning
-                                        .as_ref()
-                                        .and_then(|f| f.errors.first())
-                                        .map(|e| e.instance_path.clone()),
-                                    errors: warning.as_ref().map(|f| f.errors.clone()).unwrap_or_default(),
-                                    contract: warning.as_ref().and_then(|f| f.contract.clone()),
-                                    rules_matched: Some(routed.traces.last_rules()),
-                                    trace: Some(format!("/v1/buses/{bus}/events/{id}/trace")),
-                                    event: Some(envelope.to_value(&self.context)),
-                                });
+                                let rules = routed.traces.last_rules();
+                                tailed.push(self.tail_accepted(
+                                    bus,
+                                    event.envelope(),
+                                    warning.as_ref(),
+                                    rules,
+                                    &received_at,
+                                ));
                             }
                             PutEventsResultEntry { event_id: Some(id), ..Default::default() }
                         }
@@ -913,11 +897,20 @@ impl BusService {
         let envelope = envelope::service_event(source, detail_type, &detail);
         let event = ValidatedEvent::service_event(envelope);
         let mut routed = Routed::default();
-        let committed = self
-            .publish(DEFAULT_BUS, &event, 0, &mut routed)
-            .and_then(|()| routed.commit(&self.store, &self.queues, &self.delivery, Write::Now));
+        let published = self.publish(DEFAULT_BUS, &event, 0, &mut routed);
+        let tailing = self.tail.listening(DEFAULT_BUS);
+        let routed_rules = if tailing { routed.traces.last_rules() } else { Vec::new() };
+        let committed =
+            published.and_then(|()| routed.commit(&self.store, &self.queues, &self.delivery, Write::Now));
         match committed {
-            Ok(()) => metrics::accepted(DEFAULT_BUS, 1),
+            Ok(()) => {
+                metrics::accepted(DEFAULT_BUS, 1);
+                if tailing {
+                    let entry =
+                        self.tail_accepted(DEFAULT_BUS, event.envelope(), None, routed_rules, &now_rfc3339());
+                    self.tail.publish(DEFAULT_BUS, vec![entry]);
+                }
+            }
             Err(e) => tracing::error!(error = %e, detail_type, "service event not published"),
         }
         self.delivery.wake();
@@ -927,6 +920,34 @@ impl BusService {
                 tracing::error!(error = %e, "flush after a service event failed");
             }
         });
+    }
+
+    /// An accepted (or, with a finding, warned) event as the live tail shows it.
+    fn tail_accepted(
+        &self,
+        bus: &str,
+        envelope: &envelope::Envelope<'_>,
+        warning: Option<&Finding>,
+        rules: Vec<String>,
+        received_at: &str,
+    ) -> tail::TailEntry {
+        let id = &envelope.id;
+        tail::TailEntry {
+            outcome: if warning.is_some() { tail::TailOutcome::Warned } else { tail::TailOutcome::Accepted },
+            event_id: Some(id.clone()),
+            time: Some(envelope.time.clone()),
+            source: Some(envelope.source.clone()),
+            detail_type: Some(envelope.detail_type.clone()),
+            received_at: received_at.to_owned(),
+            error_code: warning.map(|f| f.failure.code.to_owned()),
+            error_message: warning.map(|f| f.failure.message.clone()),
+            pointer: warning.and_then(|f| f.errors.first()).map(|e| e.instance_path.clone()),
+            errors: warning.map(|f| f.errors.clone()).unwrap_or_default(),
+            contract: warning.and_then(|f| f.contract.clone()),
+            rules_matched: Some(rules),
+            trace: Some(format!("/v1/buses/{bus}/events/{id}/trace")),
+            event: Some(envelope.to_value(&self.context)),
+        }
     }
 
     /// Refreshes the queue-depth gauges and renders every metric.

@@ -207,6 +207,8 @@ fn matrix() -> Vec<Row> {
         ),
         row(M::DELETE, "/v1/buses/{bus}", "/v1/buses/absent", None, &[Admin]),
         row(M::GET, "/v1/buses/{bus}/quarantine", "/v1/buses/orders/quarantine", None, &[Admin, Manager]),
+        // A bad pattern: a granted key gets 400 at once instead of a stream that never ends.
+        row(M::GET, "/v1/buses/{bus}/tail", "/v1/buses/orders/tail?pattern=x", None, &[Admin, Manager]),
         row(
             M::POST,
             "/v1/buses/{bus}/quarantine/resubmit",
