@@ -35,6 +35,7 @@ export async function bus({ bus: name, query: q }) {
   mount(
     h('p', { class: 'crumbs' }, h('a', { href: '#/buses' }, 'Buses'), ' / ', name),
     h('h1', {}, `Bus ${name}`),
+    h('p', {}, h('a', { id: 'open-tail', href: `#/buses/${seg(name)}/tail` }, 'Live tail'), ': follow the events put on this bus as they are accepted or refused.'),
     h('p', {}, 'Validation: ', h('strong', { id: 'bus-validation' }, validation(record.validation))),
     (record.bindings || []).length ? [h('h2', {}, 'Explicit contracts'), h('ul', {}, record.bindings.map((b) => h('li', {},
       `${b.source} / ${b.detailType} → `, h('a', { href: `#/registries/${seg(b.registry || record.validation?.registry || '')}/schemas/${seg(b.schema)}` }, `${b.schema} v${b.version}`))))] : null,

@@ -11,6 +11,8 @@ import { playground } from './playground.js';
 import { bus, buses } from './buses.js';
 import { queues } from './queues.js';
 import { trace } from './trace.js';
+import { stopTail, tail } from './tail.js';
+import { discovery } from './discovery.js';
 
 // [pattern, page]: `:name` captures a (decoded) path segment.
 const ROUTES = [
@@ -24,6 +26,8 @@ const ROUTES = [
   ['buses', buses],
   ['buses/:bus', bus],
   ['buses/:bus/events/:event/trace', trace],
+  ['buses/:bus/tail', tail],
+  ['discovery', discovery],
   ['queues', queues],
 ];
 
@@ -50,6 +54,7 @@ let generation = 0;
 
 async function route() {
   const mine = ++generation;
+  stopTail(); // a live tail's stream ends with its page
   const nav = document.getElementById('nav');
   const { parts, query } = parse();
   if (!getKey()) {

@@ -226,3 +226,91 @@ fn a_tour_of_the_console() {
         assert!(key.is_null(), "{key}");
     });
 }
+
+#[test]
+fn the_live_tail_shows_events_as_they_come_and_discovery_shows_what_traffic_taught() {
+    let server = Server::start();
+    seed(&server);
+    server.expect(200, "PUT", "/v1/buses/orders/discovery", Some(json!({"enabled": true})));
+    let browser = Browser::start();
+    let console = format!("{}/console/", server.base);
+    with_screenshot(&browser, "the_live_tail_shows_events_as_they_come", || {
+        browser.goto(&format!("{console}#/buses/orders"));
+        browser.type_keys("#key", &format!("{ADMIN_KEY}{ENTER}"));
+        browser.wait_text("main h1", "Bus orders");
+        // The bus page links to its live tail; the stream is open once the page says so.
+        browser.click("#open-tail");
+        browser.wait_text("main h1", "Live tail of bus orders");
+        browser.wait("#tail-status[data-state=open]");
+
+        // Put an accepted and a refused event through the API: both rows appear.
+        let put = server.expect(
+            200,
+            "POST",
+            "/v1/buses/orders/events",
+            Some(json!({"entries": [
+                {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-3", "total": 5}},
+                {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-4", "total": -2}},
+            ]})),
+        );
+        let accepted = put["entries"][0]["eventId"].as_str().unwrap().to_owned();
+        browser.wait_text("#tail tr[data-outcome=refused]", "SchemaValidationFailed");
+        browser.wait_text("#tail tr[data-outcome=refused]", "/total");
+        browser.wait_text("#tail tr[data-outcome=accepted]", &accepted);
+        browser.wait_text("#tail tr[data-outcome=accepted]", "rules: all-orders");
+
+        // A pattern restarts the stream with a shareable URL; only matching events show.
+        browser.fill("#tail-pattern", "{\"detail\": {\"orderId\": [\"o-6\"]}}");
+        browser.click("#tail-form button[type=submit]");
+        browser.wait_text("#tail-status", "matching the pattern");
+        server.expect(
+            200,
+            "POST",
+            "/v1/buses/orders/events",
+            Some(json!({"entries": [
+                {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-5", "total": 1}},
+                {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-6", "total": 2}},
+            ]})),
+        );
+        browser.wait("#tail tr[data-outcome=accepted]");
+        let rows = browser.script("return document.querySelectorAll('#tail tbody tr').length", json!([]));
+        assert_eq!(rows, json!(1), "only the event matching the pattern is shown");
+
+        // Back to the unfiltered tail, then follow the accepted event to its trace.
+        browser.goto(&format!("{console}#/buses/orders/tail"));
+        browser.wait("#tail-status[data-state=open]");
+        let put = server.expect(
+            200,
+            "POST",
+            "/v1/buses/orders/events",
+            Some(json!({"entries": [
+                {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-7", "total": 7}},
+            ]})),
+        );
+        let id = put["entries"][0]["eventId"].as_str().unwrap().to_owned();
+        browser.wait_text("#tail tr[data-outcome=accepted]", &id);
+        browser.click("#tail tr[data-outcome=accepted] a");
+        browser.wait_text("main h1", &format!("Event {id}"));
+        browser.wait_text("#rules-matched", "all-orders");
+        browser.wait_text("#deliveries", "enqueued");
+
+        // Discovery: the traffic's schema appears (the worker runs in the background).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        for attempt in 0.. {
+            // A new URL each time, so the page loads again.
+            browser.goto(&format!("{console}#/discovery?attempt={attempt}"));
+            browser.wait_text("main h1", "Discovery");
+            browser.wait("#discovery-buses");
+            let text = browser.script("return document.getElementById('main').textContent", json!([]));
+            if text.as_str().unwrap_or("").contains("shop@OrderPlaced") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no discovered schema appeared: {text}");
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        browser.wait_text("#discovered", "shop@OrderPlaced");
+        browser.wait_text("#discovery-buses", "on, sample rate 1");
+        browser.click("#discovered a");
+        browser.wait_text("main h1", "shop@OrderPlaced");
+    });
+}
