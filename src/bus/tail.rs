@@ -246,3 +246,58 @@ impl Drop for TailStream {
         self.inner.streams.fetch_sub(1, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(source: &str) -> TailEntry {
+        TailEntry {
+            outcome: TailOutcome::Accepted,
+            event_id: None,
+            time: None,
+            source: Some(source.to_owned()),
+            detail_type: None,
+            received_at: String::new(),
+            error_code: None,
+            error_message: None,
+            pointer: None,
+            errors: Vec::new(),
+            contract: None,
+            rules_matched: None,
+            trace: None,
+            event: Some(serde_json::json!({"source": source})),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_falls_behind_is_told_how_many_entries_it_lost() {
+        let tail = Tail::default();
+        assert!(!tail.listening("b"), "nobody listens before a stream opens");
+        let mut stream = tail.subscribe("b", None);
+        assert!(tail.listening("b"));
+        assert!(!tail.listening("other"));
+        tail.publish("b", (0..TAIL_BUFFER + 10).map(|i| entry(&i.to_string())).collect());
+        assert!(matches!(stream.next().await, TailItem::Lagged(10)));
+        match stream.next().await {
+            TailItem::Entry(p) => assert_eq!(p.entry.source.as_deref(), Some("10")),
+            other => panic!("{other:?}"),
+        }
+        drop(stream);
+        assert!(!tail.listening("b"), "a dropped stream no longer counts");
+    }
+
+    #[tokio::test]
+    async fn a_pattern_keeps_only_matching_entries_and_close_ends_the_stream() {
+        let tail = Tail::default();
+        let pattern = Pattern::parse(&serde_json::json!({"source": ["keep"]})).unwrap();
+        let mut stream = tail.subscribe("b", Some(pattern));
+        tail.publish("b", vec![entry("drop"), entry("keep")]);
+        match stream.next().await {
+            TailItem::Entry(p) => assert_eq!(p.entry.source.as_deref(), Some("keep")),
+            other => panic!("{other:?}"),
+        }
+        tail.close();
+        assert!(matches!(stream.next().await, TailItem::Closed));
+    }
+}

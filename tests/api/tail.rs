@@ -174,3 +174,25 @@ async fn tail_streams_past_the_limit_are_refused_with_retry_after() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[test]
+fn streams_end_cleanly_when_the_service_stops() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    let service = crate::helpers::ServiceProcess::start(dir.path());
+    // The blocking client's default read timeout (30 s) is the deadline.
+    let mut response = reqwest::blocking::Client::new()
+        .get(format!("{}/v1/buses/default/tail", service.base))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut opening = [0u8; 8];
+    response.read_exact(&mut opening).unwrap();
+    assert_eq!(&opening, b": open\n\n");
+    let stopped = std::thread::spawn(move || service.terminate());
+    // The body completes (the chunked encoding's last chunk) rather than being cut when the
+    // graceful shutdown gives up on the connection.
+    let mut rest = Vec::new();
+    response.read_to_end(&mut rest).expect("the stream ends cleanly, not cut");
+    stopped.join().unwrap();
+}
