@@ -101,6 +101,15 @@ pub struct Published {
     pub seq: u64,
     /// The entry.
     pub entry: TailEntry,
+    /// Its JSON, written by the first stream that sends it and shared by the others.
+    json: std::sync::OnceLock<String>,
+}
+
+impl Published {
+    /// The entry as one line of JSON (serialised once, however many streams send it).
+    pub fn json(&self) -> &str {
+        self.json.get_or_init(|| serde_json::to_string(&self.entry).unwrap_or_default())
+    }
 }
 
 /// What a stream reads next.
@@ -163,7 +172,7 @@ impl Tail {
         for entry in entries {
             let seq = self.inner.seq.fetch_add(1, Ordering::Relaxed) + 1;
             // An error means the last stream just ended: nobody to tell.
-            let _ = sender.send(Arc::new(Published { seq, entry }));
+            let _ = sender.send(Arc::new(Published { seq, entry, json: std::sync::OnceLock::new() }));
         }
     }
 

@@ -80,8 +80,8 @@ pub(crate) async fn tail_bus(
         let frame = tokio::select! {
             item = stream.next() => match item {
                 TailItem::Entry(published) => {
-                    let data = serde_json::to_string(&published.entry).unwrap_or_default();
-                    format!("event: {}\nid: {}\ndata: {data}\n\n", published.entry.outcome.name(), published.seq)
+                    let (name, seq, data) = (published.entry.outcome.name(), published.seq, published.json());
+                    format!("event: {name}\nid: {seq}\ndata: {data}\n\n")
                 }
                 TailItem::Lagged(dropped) => format!("event: lagged\ndata: {}\n\n", json!({"dropped": dropped})),
                 TailItem::Closed => return None,
