@@ -73,7 +73,7 @@ impl Overload {
     }
 
     /// A slot for one live-tail stream, held until the stream ends, or `overloaded`
-    /// when `--max-tail-streams` are open. A stream holds no in-flight slot: [`shed`]
+    /// when `--max-tail-streams` are open. A stream holds no in-flight slot: the `shed` middleware
     /// releases that once the response head is ready, and a stream's body is an async
     /// stream that occupies no worker while it waits.
     ///
