@@ -149,7 +149,12 @@ async fn a_bad_pattern_or_an_unknown_bus_is_refused_before_the_stream_starts() {
 
 #[tokio::test]
 async fn tail_streams_past_the_limit_are_refused_with_retry_after() {
-    let app = spawn_app_with(|s| s.http.max_tail_streams = 1).await;
+    let app = spawn_app_with(|s| {
+        s.http.max_tail_streams = 1;
+        // One request slot: an open stream must not keep it.
+        s.http.max_inflight_requests = 1;
+    })
+    .await;
     let first = open_tail(&app, "default", None).await;
     assert_eq!(first.status(), 200);
     let second = open_tail(&app, "default", None).await;
@@ -158,7 +163,7 @@ async fn tail_streams_past_the_limit_are_refused_with_retry_after() {
     let body: Value = second.json().await.unwrap();
     assert_eq!(body["code"], "overloaded");
     assert_eq!(body["details"]["limit"], "tail streams");
-    // Other requests are not held up by the open stream.
+    // An open stream holds no in-flight slot: the one slot still serves other requests.
     assert_eq!(app.get("/v1/buses").await.status, 200);
     // Closing the stream frees its slot (the server notices the client left).
     drop(first);
