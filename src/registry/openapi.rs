@@ -437,10 +437,10 @@ mod tests {
             "I": {"$id": "urn:i", "type": "integer"}
         }}});
         let mut only_d = doc.clone();
-        only_d["components"]["schemas"].as_object_mut().unwrap().insert(
-            "AWSEvent".into(),
-            json!({"properties": {"detail": {"$ref": "#/components/schemas/D"}}}),
-        );
+        only_d["components"]["schemas"]
+            .as_object_mut()
+            .unwrap()
+            .insert("AWSEvent".into(), json!({"properties": {"detail": {"$ref": "#/components/schemas/D"}}}));
         let schema = to_json_schema(&only_d).unwrap();
         assert!(schema.get("id").is_none());
         assert!(schema["properties"]["a"].get("$schema").is_none());
