@@ -90,6 +90,10 @@ pub fn pattern(data: &[u8]) {
 /// (member order included); its own serialisation and its owned form give it back.
 pub fn json_doc(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    // An AWS PutEvents Detail string: unescaped as serde_json reads the literal.
+    if let Ok(s) = serde_json::from_str::<String>(text) {
+        assert_eq!(schemabus::json::string_literal(text.trim()), Some(s), "string_literal on {text:?}");
+    }
     let doc = Doc::parse(text);
     let value = serde_json::from_str::<Value>(text);
     match (doc, value) {

@@ -209,7 +209,7 @@ pub fn measure(entry: EntryInput<'_>) -> Measured<'_> {
         None | Some("null") => SentDetail::Missing,
         Some(raw) if raw.starts_with('{') => SentDetail::Object(raw),
         Some(raw) if raw.starts_with('"') => {
-            serde_json::from_str(raw).map_or(SentDetail::Malformed, SentDetail::Text)
+            crate::json::string_literal(raw).map_or(SentDetail::Malformed, SentDetail::Text)
         }
         Some(_) => SentDetail::Malformed,
     };

@@ -4,6 +4,8 @@
 
 mod doc;
 mod schema;
+mod unescape;
 
 pub use doc::Doc;
 pub use schema::DocJson;
+pub use unescape::string_literal;

@@ -102,9 +102,18 @@ fn root_name(components: &Map<String, Value>) -> Result<String, OpenApiError> {
 }
 
 /// Keywords whose value is a schema.
-const ONE: &[&str] = &["items", "additionalProperties", "not"];
-/// Keywords whose value is a list of schemas.
-const MANY: &[&str] = &["allOf", "anyOf", "oneOf"];
+const ONE: &[&str] = &["items", "additionalItems", "additionalProperties", "not"];
+/// Keywords whose value is a list of schemas (`items` too, as draft-04's tuple form).
+const MANY: &[&str] = &["allOf", "anyOf", "oneOf", "items"];
+/// Keywords whose value maps names to schemas. OpenAPI 3.0 has none of them but
+/// `properties`; draft-04 reads the others, so a `$ref` inside one is rewritten as well:
+/// left as `#/components/…`, it would dangle in the derived document.
+const MAPS: &[&str] = &["properties", "patternProperties", "dependencies", "definitions"];
+/// Keywords that change a draft-04 schema's dialect or base URI. OpenAPI 3.0 schema
+/// objects have none of them (the dialect is the document's), so the derived schema drops
+/// them: a nested `id` would move where `#/definitions/X` resolves, and a nested
+/// `$schema` naming an unknown meta-schema would be looked up. `source` keeps them.
+const IDENTITY: &[&str] = &["$schema", "$id", "id"];
 
 /// One OpenAPI schema object as draft-04.
 fn convert(schema: &Value, pointer: &str, components: &Map<String, Value>) -> Result<Value, OpenApiError> {
@@ -120,18 +129,24 @@ fn convert(schema: &Value, pointer: &str, components: &Map<String, Value>) -> Re
         let converted = match key.as_str() {
             "$ref" => Value::String(local_ref(value, &here, components)?),
             "nullable" => continue,
-            "properties" => {
+            k if IDENTITY.contains(&k) => continue,
+            k if MAPS.contains(&k) => {
                 let Value::Object(props) = value else {
-                    return Err(error(&here, "`properties` must be an object"));
+                    return Err(error(&here, format!("`{k}` must be an object")));
                 };
                 let mut next = Map::new();
                 for (name, sub) in props {
-                    next.insert(name.clone(), convert(sub, &format!("{here}/{}", escape(name)), components)?);
+                    let sub = match (k, sub) {
+                        // a draft-04 property dependency is a list of names, not a schema
+                        ("dependencies", Value::Array(_)) => sub.clone(),
+                        _ => convert(sub, &format!("{here}/{}", escape(name)), components)?,
+                    };
+                    next.insert(name.clone(), sub);
                 }
                 Value::Object(next)
             }
             k if ONE.contains(&k) && value.is_object() => convert(value, &here, components)?,
-            k if MANY.contains(&k) => {
+            k if MANY.contains(&k) && !(k == "items" && value.is_object()) => {
                 let Value::Array(items) = value else {
                     return Err(error(&here, format!("`{k}` must be a list of schemas")));
                 };
@@ -402,6 +417,49 @@ mod tests {
         assert!(doc["components"]["schemas"]["Item"].is_object());
         let back = to_json_schema(&doc).unwrap();
         assert_eq!(back["properties"]["note"]["type"], json!(["string", "null"]));
+    }
+
+    #[test]
+    fn refs_in_every_draft04_schema_keyword_are_rewritten_and_identity_keywords_dropped() {
+        // found by the aws_wire fuzz target: a nested `$schema` naming an unknown
+        // meta-schema (or an `id`, or a `$ref` in a keyword the converter skipped) left
+        // the derived schema pointing outside itself
+        let doc = json!({"openapi": "3.0.0", "components": {"schemas": {
+            "D": {
+                "type": "object",
+                "id": "http://elsewhere.example/",
+                "properties": {"a": {"$schema": "q:", "type": "string"}},
+                "patternProperties": {"^x": {"$ref": "#/components/schemas/I"}},
+                "dependencies": {"z": ["b"], "c": {"$ref": "#/components/schemas/I"}},
+                "additionalItems": {"$ref": "#/components/schemas/I"},
+                "items": [{"$ref": "#/components/schemas/I"}]
+            },
+            "I": {"$id": "urn:i", "type": "integer"}
+        }}});
+        let mut only_d = doc.clone();
+        only_d["components"]["schemas"]
+            .as_object_mut()
+            .unwrap()
+            .insert("AWSEvent".into(), json!({"properties": {"detail": {"$ref": "#/components/schemas/D"}}}));
+        let schema = to_json_schema(&only_d).unwrap();
+        assert!(schema.get("id").is_none());
+        assert!(schema["properties"]["a"].get("$schema").is_none());
+        assert!(schema["definitions"]["I"].get("$id").is_none());
+        assert_eq!(schema["patternProperties"]["^x"]["$ref"], "#/definitions/I");
+        assert_eq!(schema["dependencies"]["z"], json!(["b"]));
+        assert_eq!(schema["dependencies"]["c"]["$ref"], "#/definitions/I");
+        assert_eq!(schema["additionalItems"]["$ref"], "#/definitions/I");
+        assert_eq!(schema["items"][0]["$ref"], "#/definitions/I");
+        let validator = jsonschema::options().with_draft(jsonschema::Draft::Draft4).build(&schema).unwrap();
+        assert!(validator.is_valid(&json!({"a": "s", "x1": 1})));
+        assert!(!validator.is_valid(&json!({"a": "s", "x1": "not an integer"})));
+        let dangling = json!({"openapi": "3.0.0", "components": {"schemas": {
+            "D": {"patternProperties": {"^x": {"$ref": "#/components/schemas/Nope"}}}
+        }}});
+        assert_eq!(
+            to_json_schema(&dangling).unwrap_err().pointer,
+            "/components/schemas/D/patternProperties/^x/$ref"
+        );
     }
 
     #[test]
