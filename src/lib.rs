@@ -41,6 +41,7 @@ pub mod aws;
 pub mod bindings;
 pub mod bus;
 pub mod cache;
+pub mod catalog;
 pub mod ccompat;
 pub mod cli;
 pub mod codegen;

@@ -76,6 +76,8 @@ pub struct BusService {
     archives: Archives,
     /// Cancel flags of the replays running in this process.
     running_replays: Arc<Mutex<HashMap<String, Arc<std::sync::atomic::AtomicBool>>>>,
+    /// The event catalog's traffic counters, fed by PutEvents (docs/CATALOG.md).
+    traffic: Arc<crate::catalog::traffic::Traffic>,
 }
 
 /// The naming rule of buses, rules, queues, targets, replays and keys ([`check_name`]).
@@ -162,6 +164,7 @@ impl BusService {
                 account: settings.account.clone(),
                 region: settings.region.clone(),
             }),
+            traffic: Arc::new(crate::catalog::traffic::Traffic::new(settings.catalog_max_types)),
             settings: Arc::new(settings),
             quarantined: Arc::default(),
             sampler: crate::discovery::Sampler::default(),
@@ -204,6 +207,11 @@ impl BusService {
     /// The queues.
     pub fn queues(&self) -> &Queues {
         &self.queues
+    }
+
+    /// The event catalog's traffic counters.
+    pub fn traffic(&self) -> &Arc<crate::catalog::traffic::Traffic> {
+        &self.traffic
     }
 
     /// The discovery sampler PutEvents offers events to.
@@ -342,6 +350,7 @@ impl BusService {
         self.store.delete_bus_data(name)?;
         self.archives.remove_bus(name)?;
         self.router.remove_bus(name);
+        self.traffic.remove_bus(name);
         self.store.flush().await?;
         Ok(())
     }
@@ -482,7 +491,7 @@ impl BusService {
         request: PutEventsRequest<'_>,
         allowed_sources: Option<&[String]>,
     ) -> ApiResult<PutEventsResponse> {
-        self.put_events_prepared(bus, request, allowed_sources, self.preparing_events()).await
+        self.put_events_prepared(bus, request, allowed_sources, self.preparing_events(), None).await
     }
 
     /// [`Self::put_events_as`] for a request marked as under way by
@@ -493,6 +502,7 @@ impl BusService {
         request: PutEventsRequest<'_>,
         allowed_sources: Option<&[String]>,
         writer: crate::storage::Writer<'_>,
+        producer: Option<&str>,
     ) -> ApiResult<PutEventsResponse> {
         let started = Instant::now();
         let record = self.get_bus(bus)?;
@@ -532,6 +542,7 @@ impl BusService {
         let mut routed = Routed::default();
         let validation_time = metrics::validation_time();
         let mut contracts = validation::ContractMemo::default();
+        let mut traffic = crate::catalog::traffic::Tally::default();
         for entry in &mut entries {
             let result = match envelope::build(entry, &now) {
                 Err(failure) => {
@@ -539,6 +550,7 @@ impl BusService {
                     failure_result(&failure, None)
                 }
                 Ok(envelope) if allowed_sources.is_some_and(|a| !a.contains(&envelope.source)) => {
+                    traffic.refused(&envelope.source, &envelope.detail_type);
                     let failure = EntryFailure::not_authorized_for_source(&envelope.source);
                     metrics::refused(bus, failure.code);
                     failure_result(&failure, None)
@@ -550,6 +562,8 @@ impl BusService {
                     validation_time.record(gate_started.elapsed());
                     match verdict {
                         Verdict::Accept(event, warning) => {
+                            let e = event.envelope();
+                            traffic.accepted(&e.source, &e.detail_type, &e.detail_json);
                             if let Some(finding) = warning {
                                 metrics::warned(bus, finding.failure.code);
                                 self.quarantine(
@@ -566,6 +580,7 @@ impl BusService {
                             PutEventsResultEntry { event_id: Some(id), ..Default::default() }
                         }
                         Verdict::Refuse(envelope, finding) => {
+                            traffic.refused(&envelope.source, &envelope.detail_type);
                             metrics::refused(bus, finding.failure.code);
                             self.quarantine(
                                 bus,
@@ -591,6 +606,8 @@ impl BusService {
         routed.commit(&self.store, &self.queues, &self.delivery, write)?;
         drop(writer); // appended: the next group commit need not wait for this request
         metrics::accepted(bus, accepted);
+        // After the write, under the counters' own short lock (never across I/O).
+        self.traffic.apply(bus, producer, catalog_minute(), traffic);
         if strict {
             self.store.flush().await?;
         }
@@ -867,6 +884,11 @@ impl BusService {
         metrics::storage_flushes(self.store.flush_count());
         metrics::render()
     }
+}
+
+/// Minutes since the epoch, the catalog counters' clock.
+fn catalog_minute() -> u64 {
+    u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp() / 60).unwrap_or_default()
 }
 
 fn failure_result(
