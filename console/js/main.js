@@ -11,6 +11,7 @@ import { playground } from './playground.js';
 import { bus, buses } from './buses.js';
 import { queues } from './queues.js';
 import { trace } from './trace.js';
+import { catalog } from './catalog.js';
 
 // [pattern, page]: `:name` captures a (decoded) path segment.
 const ROUTES = [
@@ -25,6 +26,7 @@ const ROUTES = [
   ['buses/:bus', bus],
   ['buses/:bus/events/:event/trace', trace],
   ['queues', queues],
+  ['catalog', catalog],
 ];
 
 function parse() {

@@ -41,6 +41,7 @@ const ASSETS: &[Asset] = &[
     asset!("js/buses.js", JS),
     asset!("js/queues.js", JS),
     asset!("js/trace.js", JS),
+    asset!("js/catalog.js", JS),
 ];
 
 /// Mounts `/console` (redirect) and `/console/{file}` outside the documented API.
