@@ -175,6 +175,10 @@ impl<'a> Tally<'a> {
 
     /// An accepted event; `detail` is its JSON text (kept as the request's sample
     /// candidate if it is the first of its type).
+    #[allow(
+        clippy::ptr_arg,
+        reason = "cloning a borrowed Cow keeps the request's text; a &str would be copied"
+    )]
     pub fn accepted(&mut self, source: &str, detail_type: &str, detail: &Cow<'a, str>) {
         let row = self.row(source, detail_type);
         row.accepted += 1;
