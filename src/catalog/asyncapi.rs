@@ -231,9 +231,15 @@ mod tests {
 
     #[test]
     fn yaml_reads_back_as_the_same_document() {
-        let doc = json!({"a": [1, 2.5, "x: y", true, null], "b": {"c": "#/ref"}});
+        let doc = json!({"a": [1, 2.5, "x: y", true, null, "0", "true", "null", ""], "b": {"c": "#/ref"}});
         let text = to_yaml(&doc);
         let back = yaml_rust2::YamlLoader::load_from_str(&text).unwrap();
+        // Strings that read as numbers, booleans or null stay strings (the envelope's
+        // `version` is the string "0").
+        for (i, s) in [(5, "0"), (6, "true"), (7, "null"), (8, "")] {
+            assert_eq!(back[0]["a"][i].as_str(), Some(s), "{text}");
+        }
+        assert_eq!(back[0]["a"][0].as_i64(), Some(1));
         assert_eq!(back[0]["b"]["c"].as_str(), Some("#/ref"));
         assert_eq!(back[0]["a"][2].as_str(), Some("x: y"));
     }

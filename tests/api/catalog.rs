@@ -247,4 +247,10 @@ async fn the_asyncapi_export_passes_the_official_parser_in_json_and_yaml() {
     let yaml = response.text().await.unwrap();
     let parsed = parse(&dir, "orders.yaml", &yaml);
     assert_eq!(parsed["operations"], 3, "{parsed}");
+
+    // A bus without any type is a valid, empty document too.
+    let reply = app.call(Some(ADMIN), Method::GET, "/v1/buses/default/asyncapi", None).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let parsed = parse(&dir, "default.json", &reply.body.to_string());
+    assert_eq!(parsed["channels"], 0, "{parsed}");
 }
