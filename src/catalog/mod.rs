@@ -128,6 +128,17 @@ pub struct CatalogDiscovery {
     pub bus_drift_events: u64,
 }
 
+/// The last kept event of a type (docs/CATALOG.md#samples).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogSample {
+    /// When it was kept (RFC 3339, to the minute).
+    pub taken_at: String,
+    /// The event's `source`, `detail-type` and `detail`.
+    #[schema(value_type = Object)]
+    pub event: Value,
+}
+
 /// One event type of one bus.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -160,6 +171,11 @@ pub struct CatalogEntry {
     pub traffic: CatalogTraffic,
     /// Discovery.
     pub discovery: CatalogDiscovery,
+    /// A recent accepted event: only where the contract's registry (or, without one, the
+    /// bus's validation registry) has `catalogSamples` on, and for keys that may manage
+    /// the bus.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<CatalogSample>,
 }
 
 /// A page of the catalog.

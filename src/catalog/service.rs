@@ -12,8 +12,8 @@ use utoipa::IntoParams;
 use super::asyncapi::{self, AsyncType};
 use super::traffic::{Traffic, TypeCounts};
 use super::{
-    CatalogDiscovery, CatalogEntry, CatalogKey, CatalogPage, CatalogProducers, CatalogSchema, CatalogTraffic,
-    ConsumerRule, Filter, minute_time, page,
+    CatalogDiscovery, CatalogEntry, CatalogKey, CatalogPage, CatalogProducers, CatalogSample, CatalogSchema,
+    CatalogTraffic, ConsumerRule, Filter, minute_time, page,
 };
 use crate::auth::{Grant, Permission, allows};
 use crate::bus::BusService;
@@ -160,6 +160,14 @@ impl CatalogService {
         Ok(drafts)
     }
 
+    /// Whether registry `registry` shows catalog samples.
+    fn samples_on(&self, registry: &str) -> bool {
+        RegistryName::parse(registry)
+            .ok()
+            .and_then(|r| self.registry.get_registry(&r).ok())
+            .is_some_and(|r| r.catalog_samples)
+    }
+
     /// The latest version of a schema (`None` when it or its registry is gone).
     fn latest(&self, registry: &str, schema: &str) -> Option<u32> {
         let r = RegistryName::parse(registry).ok()?;
@@ -280,7 +288,18 @@ impl CatalogService {
             first_seen: Some(minute_time(c.first_minute)),
             last_seen: Some(minute_time(c.last_minute)),
         });
+        let sample_registry =
+            d.contract.as_ref().map(|(r, ..)| r.clone()).or_else(|| bus.validation.registry.clone());
+        let shown = manage && sample_registry.as_deref().is_some_and(|r| self.samples_on(r));
+        let shown_sample = match (shown, &sample, d.counts.as_ref().and_then(|c| c.sample.as_ref())) {
+            (true, Some(event), Some(kept)) => Some(CatalogSample {
+                taken_at: minute_time(kept.minute),
+                event: json!({"source": event["source"], "detail-type": event["detail-type"], "detail": event["detail"]}),
+            }),
+            _ => None,
+        };
         CatalogEntry {
+            sample: shown_sample,
             id: format!("{}/{name}", bus.name),
             bus: bus.name.clone(),
             event_type: name.to_owned(),

@@ -125,6 +125,18 @@ async fn the_catalog_counts_producers_and_consumers_of_real_traffic() {
         "every kept sample (totals 250 or 700) is a big order: {e}"
     );
 
+    // No sample until the contract's registry turns them on (events may hold personal data).
+    assert!(e.get("sample").is_none(), "{e}");
+    let reply = app.admin(Method::PATCH, "/v1/registries/shop", json!({"catalogSamples": true})).await;
+    assert_eq!(reply.body["catalogSamples"], true, "{}", reply.body);
+    let shown = catalog(&app, ADMIN, "?bus=orders&prefix=orders@OrderP").await;
+    let sample = &shown["items"][0]["sample"];
+    assert_eq!(sample["event"]["source"], "orders", "{shown}");
+    assert!([json!(250), json!(700)].contains(&sample["event"]["detail"]["total"]), "{sample}");
+    // Still not to a key that may not manage the bus.
+    let page_as_producer = catalog(&app, &producer, "?bus=orders").await;
+    assert!(find(&page_as_producer, "orders/orders@OrderPlaced").get("sample").is_none());
+
     // A contract never used is listed too, without traffic.
     let c = find(&page, "orders/orders@OrderCancelled");
     assert_eq!((c["seen"].clone(), c["registered"].clone()), (json!(false), json!(true)));
