@@ -29,7 +29,9 @@ function eventType(e) {
       : h('p', { class: 'muted' }, e.schemaHidden ? 'contract in a registry this key may not read' : 'no contract'),
     h('p', { class: 'muted' }, traffic(e.traffic)),
     h('p', { class: 'muted' }, `discovery ${e.discovery.enabled ? 'on' : 'off'}`,
-      e.discovery.discoveredVersion ? `, discovered v${e.discovery.discoveredVersion}` : ''));
+      e.discovery.discoveredVersion ? `, discovered v${e.discovery.discoveredVersion}` : ''),
+    e.sample ? h('details', {}, h('summary', {}, `Recent event (${e.sample.takenAt})`),
+      h('pre', { class: 'code', tabindex: '0', 'aria-label': `Recent event of ${e.eventType}` }, JSON.stringify(e.sample.event, null, 2))) : null);
 }
 
 function consumers(e) {

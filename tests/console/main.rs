@@ -221,12 +221,14 @@ fn a_tour_of_the_console() {
 
         // The catalog after that traffic: producer → type → consumer on one row, and the
         // bus's AsyncAPI document downloaded.
+        server.expect(200, "PATCH", "/v1/registries/shop", Some(json!({"catalogSamples": true})));
         browser.goto(&format!("{console}#/catalog?bus=orders"));
         let row = "#catalog tr[data-id='orders/shop@OrderPlaced']";
         browser.wait_text(row, "source shop");
         browser.wait_text(row, "shop/shop@OrderPlaced v3");
         browser.wait_text(row, "all-orders → queue orders-q");
         browser.wait_text(row, "accepted");
+        browser.wait_text(row, "Recent event");
         browser.click("#asyncapi-orders-json");
         browser.wait_text("#asyncapi-status", "Downloaded");
         let (name, document) = browser.downloaded(".asyncapi.json");
