@@ -2,8 +2,9 @@
 //! as a bus's contract, its schema, producers, consumers, traffic and discovery state;
 //! and the AsyncAPI 3.0 document of a bus ([`asyncapi`]).
 //!
-//! [`build_entries`], [`traffic`] and [`asyncapi`] are PURE (plain inputs, no I/O, no
-//! clock); [`service`] gathers the inputs from the bus, registry and discovery services.
+//! This file (entries, consumer matching, paging), [`traffic`] and [`asyncapi`] are PURE
+//! (plain inputs, no I/O, no clock); [`service`] gathers the inputs from the bus, registry
+//! and discovery services.
 
 pub mod asyncapi;
 pub mod service;
