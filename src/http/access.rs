@@ -379,7 +379,7 @@ pub(crate) async fn enforce<B: MessageBody + 'static>(
                 let bus = name.clone().unwrap_or_default();
                 req.extensions_mut().insert(AllowedSources(allowed_sources(&identity.grants, &bus)));
             }
-            if permission == BusPublish || CATALOG.contains(&pattern.as_str()) {
+            if permission == BusPublish || pattern == RESUBMIT || CATALOG.contains(&pattern.as_str()) {
                 req.extensions_mut().insert(Caller(identity.clone()));
             }
             identity.name

@@ -137,6 +137,17 @@ async fn the_catalog_counts_producers_and_consumers_of_real_traffic() {
     let page_as_producer = catalog(&app, &producer, "?bus=orders").await;
     assert!(find(&page_as_producer, "orders/orders@OrderPlaced").get("sample").is_none());
 
+    // A re-submission from the quarantine counts for the key that re-submits: the
+    // producer's refused entry, still without orderId, is refused again as the admin's.
+    let quarantine = app.call(Some(ADMIN), Method::GET, "/v1/buses/orders/quarantine", None).await;
+    let id = quarantine.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let again = app.admin(Method::POST, "/v1/buses/orders/quarantine/resubmit", json!({"ids": [id]})).await;
+    assert_eq!(again.body["failedEntryCount"], 1, "{}", again.body);
+    let after = catalog(&app, ADMIN, "?bus=orders&prefix=orders@OrderP").await;
+    let keys = after["items"][0]["producers"]["keys"].as_array().unwrap().clone();
+    let admin = keys.iter().find(|k| k["key"] != "producer").unwrap();
+    assert_eq!((admin["accepted"].clone(), admin["refused"].clone()), (json!(1), json!(1)), "{keys:?}");
+
     // A contract never used is listed too, without traffic.
     let c = find(&page, "orders/orders@OrderCancelled");
     assert_eq!((c["seen"].clone(), c["registered"].clone()), (json!(false), json!(true)));
