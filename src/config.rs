@@ -226,6 +226,11 @@ pub struct BusSettings {
     #[arg(long, env = "SCHEMABUS_SCHEDULE_MINUTE_MS", default_value_t = 60_000, hide = true)]
     pub schedule_minute_ms: u64,
 
+    /// Most event types (bus, source, detail-type) the event catalog counts traffic for
+    /// (docs/CATALOG.md); entries of further types are counted only as untracked.
+    #[arg(long, env = "SCHEMABUS_CATALOG_MAX_TYPES", default_value_t = 10_000)]
+    pub catalog_max_types: usize,
+
     /// Settings of webhook delivery, traces and archives.
     #[command(flatten)]
     pub delivery: DeliverySettings,
@@ -252,6 +257,7 @@ impl Default for BusSettings {
             max_targets_per_rule: 5,
             quarantine_capacity: 1000,
             max_forward_hops: 4,
+            catalog_max_types: 10_000,
             journal_segment_mb: 64,
             event_retention_hours: 24,
             event_retention_minutes: None,

@@ -13,6 +13,8 @@
 //!   targets, pull queues, metrics).
 //! - [`discovery`]: schema discovery on live traffic (sampling in PutEvents, a background
 //!   worker registering discovered versions, hints, drift events).
+//! - [`catalog`]: the event catalog (types, producers, consumers, traffic counters fed by
+//!   PutEvents) and the AsyncAPI 3.0 export of a bus; its builders are pure.
 //! - [`storage`]: the only module that talks to sled.
 //! - [`json`]: PURE: a JSON document borrowing from its text, and its validation.
 //! - [`pattern`], [`compat`], [`infer`], [`codegen`]: pure cores (no I/O): the EventBridge
@@ -41,6 +43,7 @@ pub mod aws;
 pub mod bindings;
 pub mod bus;
 pub mod cache;
+pub mod catalog;
 pub mod ccompat;
 pub mod cli;
 pub mod codegen;

@@ -105,6 +105,11 @@ impl Application {
             &settings.discovery,
         )?;
         tokio::spawn(worker);
+        let catalog = web::Data::new(crate::catalog::CatalogService::new(
+            bus.clone(),
+            registry.clone(),
+            discovery.clone(),
+        ));
         let master =
             crate::auth::aws::MasterKey::load(&settings.data_dir, settings.security.master_key.as_deref())
                 .map_err(StartupError::Settings)?;
@@ -159,6 +164,7 @@ impl Application {
                 .app_data(bindings.clone())
                 .app_data(bus.clone())
                 .app_data(discovery.clone())
+                .app_data(catalog.clone())
                 .app_data(http_settings.clone())
                 .app_data(access.clone())
                 .app_data(ccompat.clone())

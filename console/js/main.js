@@ -13,6 +13,7 @@ import { queues } from './queues.js';
 import { trace } from './trace.js';
 import { stopTail, tail } from './tail.js';
 import { discovery } from './discovery.js';
+import { catalog } from './catalog.js';
 
 // [pattern, page]: `:name` captures a (decoded) path segment.
 const ROUTES = [
@@ -29,6 +30,7 @@ const ROUTES = [
   ['buses/:bus/tail', tail],
   ['discovery', discovery],
   ['queues', queues],
+  ['catalog', catalog],
 ];
 
 function parse() {

@@ -79,6 +79,8 @@ pub struct BusService {
     tail: tail::Tail,
     /// Cancel flags of the replays running in this process.
     running_replays: Arc<Mutex<HashMap<String, Arc<std::sync::atomic::AtomicBool>>>>,
+    /// The event catalog's traffic counters, fed by PutEvents (docs/CATALOG.md).
+    traffic: Arc<crate::catalog::traffic::Traffic>,
 }
 
 /// The naming rule of buses, rules, queues, targets, replays and keys ([`check_name`]).
@@ -166,6 +168,7 @@ impl BusService {
                 account: settings.account.clone(),
                 region: settings.region.clone(),
             }),
+            traffic: Arc::new(crate::catalog::traffic::Traffic::new(settings.catalog_max_types)),
             settings: Arc::new(settings),
             quarantined: Arc::default(),
             sampler: crate::discovery::Sampler::default(),
@@ -213,6 +216,11 @@ impl BusService {
     /// The live tails of the buses (docs/BUS.md#the-live-tail).
     pub fn tail(&self) -> &tail::Tail {
         &self.tail
+    }
+
+    /// The event catalog's traffic counters.
+    pub fn traffic(&self) -> &Arc<crate::catalog::traffic::Traffic> {
+        &self.traffic
     }
 
     /// The discovery sampler PutEvents offers events to.
@@ -351,6 +359,7 @@ impl BusService {
         self.store.delete_bus_data(name)?;
         self.archives.remove_bus(name)?;
         self.router.remove_bus(name);
+        self.traffic.remove_bus(name);
         self.store.flush().await?;
         Ok(())
     }
@@ -491,7 +500,7 @@ impl BusService {
         request: PutEventsRequest<'_>,
         allowed_sources: Option<&[String]>,
     ) -> ApiResult<PutEventsResponse> {
-        self.put_events_prepared(bus, request, allowed_sources, self.preparing_events()).await
+        self.put_events_prepared(bus, request, allowed_sources, self.preparing_events(), None).await
     }
 
     /// [`Self::put_events_as`] for a request marked as under way by
@@ -502,6 +511,7 @@ impl BusService {
         request: PutEventsRequest<'_>,
         allowed_sources: Option<&[String]>,
         writer: crate::storage::Writer<'_>,
+        producer: Option<&str>,
     ) -> ApiResult<PutEventsResponse> {
         let started = Instant::now();
         let record = self.get_bus(bus)?;
@@ -544,6 +554,7 @@ impl BusService {
         // Built only while a stream follows this bus; handed over once written.
         let tailing = self.tail.listening(bus);
         let mut tailed: Vec<tail::TailEntry> = Vec::new();
+        let mut traffic = crate::catalog::traffic::Tally::default();
         for entry in &mut entries {
             let sent = tailing.then(|| {
                 let text = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(str::to_owned);
@@ -562,6 +573,7 @@ impl BusService {
                     failure_result(&failure, None)
                 }
                 Ok(envelope) if allowed_sources.is_some_and(|a| !a.contains(&envelope.source)) => {
+                    traffic.refused(&envelope.source, &envelope.detail_type);
                     let failure = EntryFailure::not_authorized_for_source(&envelope.source);
                     metrics::refused(bus, failure.code);
                     if tailing {
@@ -582,6 +594,8 @@ impl BusService {
                     validation_time.record(gate_started.elapsed());
                     match verdict {
                         Verdict::Accept(event, warning) => {
+                            let e = event.envelope();
+                            traffic.accepted(&e.source, &e.detail_type, &e.detail_json);
                             if let Some(finding) = &warning {
                                 metrics::warned(bus, finding.failure.code);
                                 self.quarantine(
@@ -608,6 +622,7 @@ impl BusService {
                             PutEventsResultEntry { event_id: Some(id), ..Default::default() }
                         }
                         Verdict::Refuse(envelope, finding) => {
+                            traffic.refused(&envelope.source, &envelope.detail_type);
                             metrics::refused(bus, finding.failure.code);
                             let value = envelope.to_value(&self.context);
                             if tailing {
@@ -641,6 +656,8 @@ impl BusService {
         routed.commit(&self.store, &self.queues, &self.delivery, write)?;
         drop(writer); // appended: the next group commit need not wait for this request
         metrics::accepted(bus, accepted);
+        // After the write, under the counters' own short lock (never across I/O).
+        self.traffic.apply(bus, producer, catalog_minute(), traffic);
         if strict {
             self.store.flush().await?;
         }
@@ -977,6 +994,11 @@ fn tail_refusal(failure: &EntryFailure, received_at: &str) -> tail::TailEntry {
         trace: None,
         event: None,
     }
+}
+
+/// Minutes since the epoch, the catalog counters' clock.
+fn catalog_minute() -> u64 {
+    u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp() / 60).unwrap_or_default()
 }
 
 fn failure_result(

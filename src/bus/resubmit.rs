@@ -68,8 +68,9 @@ fn failed(id: &str, code: &str, message: String) -> ResubmitResultEntry {
 
 impl BusService {
     /// Puts the quarantined events `ids` of `bus` through PutEvents again, as a caller
-    /// allowed `allowed_sources`. Entries accepted in `warn` mode were delivered already
-    /// and are not re-submitted.
+    /// allowed `allowed_sources`, counted in the catalog as published by the key
+    /// `producer`. Entries accepted in `warn` mode were delivered already and are not
+    /// re-submitted.
     ///
     /// # Errors
     /// `bus_not_found`, `invalid_request` (no ids, or more than 10), storage failures.
@@ -78,6 +79,7 @@ impl BusService {
         bus: &str,
         request: ResubmitRequest,
         allowed_sources: Option<&[String]>,
+        producer: Option<&str>,
     ) -> ApiResult<ResubmitResponse> {
         self.get_bus(bus)?;
         let most = MAX_IDS.min(self.settings.max_entries);
@@ -129,7 +131,9 @@ impl BusService {
             let put: PutEventsRequest<'_> = serde_json::from_str(&body).map_err(|e| {
                 invalid(format!("A quarantined event cannot be re-read: {e}. Hint: report this."))
             })?;
-            let answer = self.put_events_as(bus, put, allowed_sources).await?;
+            let answer = self
+                .put_events_prepared(bus, put, allowed_sources, self.preparing_events(), producer)
+                .await?;
             let mut removed = 0;
             for ((index, seq), result) in sent.into_iter().zip(answer.entries) {
                 let out = &mut results[index];

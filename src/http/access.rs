@@ -83,6 +83,9 @@ use Res::{All, AllNaming, CcDefault, Path, Query, Subject, SubjectQuery};
 /// Re-submitting quarantined events: a manager's route that also publishes.
 const RESUBMIT: &str = "/v1/buses/{bus}/quarantine/resubmit";
 
+/// The catalog's routes: their answers are filtered by the caller's grants.
+const CATALOG: [&str; 2] = ["/v1/catalog", "/v1/buses/{bus}/asyncapi"];
+
 const REG: Res = Path("registry");
 const BUS: Res = Path("bus");
 const QUEUE: Res = Path("queue");
@@ -162,6 +165,10 @@ pub(crate) const ROUTES: &[Route] = &[
     read("GET", "/v1/replays/{name}", BusManage, AllNaming("name")),
     write("POST", "/v1/replays/{name}/cancel", BusManage, AllNaming("name")),
     read("GET", "/v1/buses/{bus}/events/{eventId}/trace", BusManage, BUS),
+    // the event catalog (docs/CATALOG.md): any key; the answer holds only the buses and
+    // registries the key may read. The AsyncAPI export lists rules: the bus's managers.
+    read("GET", "/v1/catalog", Authenticated, All),
+    read("GET", "/v1/buses/{bus}/asyncapi", BusManage, BUS),
     // queues: consumers read and receive; creating and deleting them is for admins
     write("PUT", "/v1/queues/{queue}", Admin, QUEUE),
     read("GET", "/v1/queues", QueueConsume, All),
@@ -238,6 +245,11 @@ pub(crate) fn audited(method: &str, pattern: &str) -> bool {
 pub fn table() -> Vec<(&'static str, &'static str, bool)> {
     ROUTES.iter().map(|r| (r.method, r.pattern, r.need == Need::Anonymous)).collect()
 }
+
+/// The caller's key: its name (PutEvents records it as the producer) and grants (the
+/// catalog shows only what they may read). Absent with `--auth off`.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller(pub(crate) Identity);
 
 /// The `source` values the caller may publish (`None`: any), for PutEvents.
 #[derive(Debug, Clone)]
@@ -369,6 +381,9 @@ pub(crate) async fn enforce<B: MessageBody + 'static>(
             if permission == BusPublish || pattern == RESUBMIT {
                 let bus = name.clone().unwrap_or_default();
                 req.extensions_mut().insert(AllowedSources(allowed_sources(&identity.grants, &bus)));
+            }
+            if permission == BusPublish || pattern == RESUBMIT || CATALOG.contains(&pattern.as_str()) {
+                req.extensions_mut().insert(Caller(identity.clone()));
             }
             identity.name
         }

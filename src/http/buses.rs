@@ -198,8 +198,11 @@ pub(crate) async fn resubmit_quarantine(
     service: web::Data<BusService>,
     path: web::Path<String>,
     allowed: Option<web::ReqData<super::access::AllowedSources>>,
+    caller: Option<web::ReqData<super::access::Caller>>,
     body: ApiJson<ResubmitRequest>,
 ) -> HandlerResult<web::Json<ResubmitResponse>> {
     let allowed = allowed.and_then(|a| a.into_inner().0);
-    Ok(web::Json(service.resubmit_quarantined(&path, body.0, allowed.as_deref()).await?))
+    // The re-submitting key is the producer the catalog counts (absent with `--auth off`).
+    let producer = caller.map(|c| c.into_inner().0.name);
+    Ok(web::Json(service.resubmit_quarantined(&path, body.0, allowed.as_deref(), producer.as_deref()).await?))
 }

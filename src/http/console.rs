@@ -43,6 +43,7 @@ const ASSETS: &[Asset] = &[
     asset!("js/trace.js", JS),
     asset!("js/tail.js", JS),
     asset!("js/discovery.js", JS),
+    asset!("js/catalog.js", JS),
 ];
 
 /// Mounts `/console` (redirect) and `/console/{file}` outside the documented API.

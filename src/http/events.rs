@@ -32,6 +32,7 @@ pub(crate) async fn put_events(
     service: web::Data<BusService>,
     path: web::Path<String>,
     allowed: Option<web::ReqData<super::access::AllowedSources>>,
+    caller: Option<web::ReqData<super::access::Caller>>,
     ApiBytes(body): ApiBytes,
 ) -> HandlerResult<web::Json<PutEventsResponse>> {
     // Taken before the parse, so a group commit under way waits for this request too.
@@ -39,5 +40,9 @@ pub(crate) async fn put_events(
     let request: PutEventsRequest<'_> = parse_json(&body)?;
     // Set by the access middleware when the caller's key may publish only some sources.
     let allowed = allowed.and_then(|a| a.into_inner().0);
-    Ok(web::Json(service.put_events_prepared(&path, request, allowed.as_deref(), writer).await?))
+    // The producing key, for the catalog's counters (absent with `--auth off`).
+    let producer = caller.map(|c| c.into_inner().0.name);
+    Ok(web::Json(
+        service.put_events_prepared(&path, request, allowed.as_deref(), writer, producer.as_deref()).await?,
+    ))
 }

@@ -7,6 +7,7 @@
 mod archives;
 mod bindings;
 mod buses;
+mod catalog;
 pub mod ccompat;
 mod compatibility;
 pub(crate) mod console;
@@ -77,6 +78,7 @@ pub struct HttpSettings {
         (name = "audit", description = "The audit trail of writes; admin only."),
         (name = "archives", description = "Archives of a bus's accepted events (docs/DELIVERY.md#archives)."),
         (name = "replays", description = "Replays of an archive's time window to a bus's rules."),
+        (name = "catalog", description = "The event catalog: types, producers, consumers, traffic; AsyncAPI export (docs/CATALOG.md)."),
         (name = "traces", description = "Where an event went: rules, targets, webhook attempts (docs/DELIVERY.md#traces)."),
     )
 )]
@@ -152,7 +154,9 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(replays::start_replay)
                 .service(replays::get_replay)
                 .service(replays::cancel_replay)
-                .service(traces::get_event_trace),
+                .service(traces::get_event_trace)
+                .service(catalog::list_catalog)
+                .service(catalog::get_bus_asyncapi),
         );
 }
 

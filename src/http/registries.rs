@@ -10,6 +10,7 @@ use crate::error::ErrorBody;
 use crate::model::RegistryRecord;
 use crate::registry::{
     CreateRegistryRequest, ListQuery, RegistryPage, RegistryService, UpdateMetadataRequest,
+    UpdateRegistryRequest,
 };
 
 /// Create a registry.
@@ -78,14 +79,16 @@ pub(crate) async fn get_registry(
     Ok(web::Json(service.get_registry(&name)?))
 }
 
-/// Update a registry's description or tags.
+/// Update a registry's description, tags or catalog samples.
 ///
-/// Absent fields stay unchanged; an empty description clears it; `tags` replaces the map.
+/// Absent fields stay unchanged; an empty description clears it; `tags` replaces the map;
+/// `catalogSamples` turns on (or off) the event catalog's recent event of the types whose
+/// contract is here (docs/CATALOG.md#samples).
 #[utoipa::path(
     tag = "registries",
     operation_id = "updateRegistry",
     params(("registry" = String, Path, description = "Registry name")),
-    request_body = UpdateMetadataRequest,
+    request_body = UpdateRegistryRequest,
     responses(
         (status = 200, description = "The updated registry.", body = RegistryRecord),
         (status = 400, description = "Malformed body or invalid name.", body = ErrorBody),
@@ -96,9 +99,10 @@ pub(crate) async fn get_registry(
 pub(crate) async fn update_registry(
     service: web::Data<RegistryService>,
     RegistryParam(name): RegistryParam,
-    ApiJson(request): ApiJson<UpdateMetadataRequest>,
+    ApiJson(request): ApiJson<UpdateRegistryRequest>,
 ) -> HandlerResult<web::Json<RegistryRecord>> {
-    Ok(web::Json(service.update_registry(&name, request).await?))
+    let meta = UpdateMetadataRequest { description: request.description, tags: request.tags };
+    Ok(web::Json(service.update_registry_with(&name, meta, request.catalog_samples).await?))
 }
 
 /// Query of `DELETE /v1/registries/{registry}`.

@@ -29,6 +29,10 @@ pub struct RegistryRecord {
     /// Whether users may register versions here (false for `discovered-schemas`).
     #[serde(default = "yes")]
     pub writable: bool,
+    /// Whether the event catalog shows a recent event of the types whose contract is here
+    /// (docs/CATALOG.md#samples); off unless set, since events may hold personal data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub catalog_samples: bool,
     /// RFC 3339 creation time.
     pub created_at: String,
     /// RFC 3339 time of the last change to the registry's own fields.

@@ -34,6 +34,22 @@ pub struct UpdateMetadataRequest {
     pub tags: Option<Tags>,
 }
 
+/// Body of `PATCH /v1/registries/{registry}`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateRegistryRequest {
+    /// New description; `""` clears it.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// New tags, replacing the old ones.
+    #[serde(default)]
+    pub tags: Option<Tags>,
+    /// Whether the event catalog shows a recent event of the types whose contract is in
+    /// this registry (docs/CATALOG.md#samples).
+    #[serde(default)]
+    pub catalog_samples: Option<bool>,
+}
+
 /// Body of `POST .../versions`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

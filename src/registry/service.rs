@@ -112,6 +112,7 @@ impl RegistryService {
                 tags: Tags::new(),
                 builtin: true,
                 writable: false,
+                catalog_samples: false,
                 created_at: now.clone(),
                 updated_at: now,
             })?;
@@ -182,6 +183,7 @@ impl RegistryService {
             tags,
             builtin: false,
             writable: true,
+            catalog_samples: false,
             created_at: now.clone(),
             updated_at: now,
         };
@@ -225,10 +227,26 @@ impl RegistryService {
         name: &RegistryName,
         request: UpdateMetadataRequest,
     ) -> ApiResult<RegistryRecord> {
+        self.update_registry_with(name, request, None).await
+    }
+
+    /// [`Self::update_registry`], also setting `catalogSamples` when given.
+    ///
+    /// # Errors
+    /// As [`Self::update_registry`].
+    pub async fn update_registry_with(
+        &self,
+        name: &RegistryName,
+        request: UpdateMetadataRequest,
+        catalog_samples: Option<bool>,
+    ) -> ApiResult<RegistryRecord> {
         let record = {
             let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
             let mut record = self.get_registry(name)?;
             apply_metadata(&mut record.description, &mut record.tags, request)?;
+            if let Some(samples) = catalog_samples {
+                record.catalog_samples = samples;
+            }
             record.updated_at = now_rfc3339();
             self.store.put_registry(&record)?;
             record

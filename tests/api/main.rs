@@ -14,6 +14,7 @@ mod bindings;
 mod bus_durability;
 mod bus_support;
 mod buses;
+mod catalog;
 mod ccompat;
 mod ccompat_client;
 mod ccompat_contexts;

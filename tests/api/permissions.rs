@@ -288,6 +288,10 @@ fn matrix() -> Vec<Row> {
             None,
             &[Admin, Manager],
         ),
+        // every key may list the catalog; the answer holds only what its grants read
+        row(M::GET, "/v1/catalog", "/v1/catalog", None, KEYS),
+        row(M::GET, "/v1/buses/{bus}/asyncapi", "/v1/buses/orders/asyncapi", None, &[Admin, Manager]),
+        row(M::GET, "/v1/buses/{bus}/asyncapi", "/v1/buses/secret/asyncapi", None, &[Admin]),
         row(
             M::PUT,
             "/v1/discovery/hints/{schema}",

@@ -219,6 +219,27 @@ fn a_tour_of_the_console() {
         browser.goto(&format!("{console}#/queues"));
         browser.wait_text("#queues", "orders-dlq (after 3 receives)");
 
+        // The catalog after that traffic: producer → type → consumer on one row, and the
+        // bus's AsyncAPI document downloaded.
+        server.expect(200, "PATCH", "/v1/registries/shop", Some(json!({"catalogSamples": true})));
+        browser.goto(&format!("{console}#/catalog?bus=orders"));
+        let row = "#catalog tr[data-id='orders/shop@OrderPlaced']";
+        browser.wait_text(row, "source shop");
+        browser.wait_text(row, "shop/shop@OrderPlaced v3");
+        browser.wait_text(row, "all-orders → queue orders-q");
+        browser.wait_text(row, "accepted");
+        browser.wait_text(row, "Recent event");
+        browser.click("#asyncapi-orders-json");
+        browser.wait_text("#asyncapi-status", "Downloaded");
+        let (name, document) = browser.downloaded(".asyncapi.json");
+        assert_eq!(name, "orders.asyncapi.json");
+        let document: Value = serde_json::from_slice(&document).unwrap();
+        assert_eq!(document["asyncapi"], "3.0.0");
+        // Searched on the server: words that match no type leave an empty page.
+        browser.fill("#main input[name=q]", "");
+        browser.type_keys("#main input[name=q]", &format!("nothing-like-this{ENTER}"));
+        browser.wait_text("main", "No event types.");
+
         // Sign-out forgets the key.
         browser.click("#signout");
         browser.wait("#key");

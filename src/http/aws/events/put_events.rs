@@ -70,7 +70,13 @@ pub(super) async fn put_events(ctx: &Ctx<'_>, bytes: &[u8]) -> AwsResult<Value> 
         let writer = writer.take().unwrap_or_else(|| ctx.bus.preparing_events());
         match ctx
             .bus
-            .put_events_prepared(&bus, PutEventsRequest { entries }, sources.as_deref(), writer)
+            .put_events_prepared(
+                &bus,
+                PutEventsRequest { entries },
+                sources.as_deref(),
+                writer,
+                ctx.caller.identity.as_ref().map(|i| i.name.as_str()),
+            )
             .await
         {
             Ok(answer) => {
