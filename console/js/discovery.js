@@ -1,6 +1,6 @@
 // Discovery: the schemas discovered on live traffic (registry discovered-schemas), their
-// versions, each bus's discovery settings and counters, and the drift events (live, on the
-// default bus's tail).
+// versions, each bus's discovery settings and counters, the drift reported so far, and the
+// drift events live (on the default bus's tail).
 import { api, query, seg } from './api.js';
 import { errorBox, h, mount, pager } from './dom.js';
 
@@ -11,6 +11,27 @@ export const DRIFT_PATTERN = JSON.stringify({ source: ['schemabus.registry'], 'd
 
 async function busStatus(buses) {
   return Promise.all(buses.map((b) => api('GET', `/v1/buses/${seg(b.name)}/discovery`).then((s) => [b.name, s], (e) => [b.name, e])));
+}
+
+/** What each bus's status lists as reported drift (stored, so it outlives restarts). */
+function driftTable(statuses) {
+  if (statuses instanceof Error) return null;
+  const rows = statuses.filter(([, s]) => !(s instanceof Error)).flatMap(([bus, s]) => (s.drift || []).map((d) => [bus, d, s.driftTruncated]));
+  if (rows.length === 0) return h('p', { class: 'muted', id: 'no-drift' }, 'No drift reported.');
+  return h('table', { id: 'drift' },
+    h('caption', {}, 'Where the traffic of a bus left its contract, as reported in drift events'),
+    h('thead', {}, h('tr', {}, h('th', {}, 'Bus'), h('th', {}, 'Event type'), h('th', {}, 'Contract'), h('th', {}, 'Change'), h('th', {}, 'Where'))),
+    h('tbody', {}, rows.map(([bus, d]) => {
+      const [registry, ...rest] = d.contract.split('/');
+      const version = rest.pop();
+      const schema = rest.join('/');
+      return h('tr', {},
+        h('td', {}, h('a', { href: `#/buses/${seg(bus)}` }, bus)),
+        h('td', {}, d.eventType),
+        h('td', {}, h('a', { href: `#/registries/${seg(registry)}/schemas/${seg(schema)}/versions/${seg(version)}` }, `${schema} v${version}`)),
+        h('td', {}, d.type),
+        h('td', {}, h('code', {}, d.path)));
+    })));
 }
 
 export async function discovery({ query: q }) {
@@ -48,7 +69,8 @@ export async function discovery({ query: q }) {
           h('td', {}, (s.counters || {}).driftEvents ?? 0),
           h('td', {}, (s.counters || {}).lastError || '—')])))),
     h('p', { class: 'muted' }, 'Counters count since the service started.'),
-    h('h2', {}, 'Drift events'),
+    h('h2', {}, 'Drift'),
+    driftTable(statuses),
     h('p', {}, 'A drift event is published on the ', h('code', {}, 'default'), ' bus when the traffic of a validating bus no longer fits its contract. ',
       h('a', { id: 'drift-live', href: `#/buses/default/tail${query({ pattern: DRIFT_PATTERN })}` }, 'Watch drift events live'),
       ' (the live tail of default, filtered); an archive on default with the same pattern keeps them.'),

@@ -113,6 +113,45 @@ pub struct DiscoveryStatus {
     pub updated_at: Option<String>,
     /// Counters since the service started.
     pub counters: DiscoveryCounters,
+    /// The drift reported on this bus so far, kept across restarts: each finding that was
+    /// published in a `Schema Drift Detected` event, by event type (at most
+    /// [`MAX_DRIFT_LISTED`], in event-type order; `driftTruncated` says when more exist).
+    pub drift: Vec<DriftFinding>,
+    /// Whether `drift` was cut at [`MAX_DRIFT_LISTED`].
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub drift_truncated: bool,
+}
+
+/// Most drift findings a bus's discovery status lists.
+pub const MAX_DRIFT_LISTED: usize = 500;
+
+/// One drift finding reported for an event type: where the traffic left its contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DriftFinding {
+    /// The discovered event type (`source@DetailType`).
+    pub event_type: String,
+    /// The contract it drifted from, `registry/schema/version`.
+    pub contract: String,
+    /// The kind of change (docs/COMPATIBILITY.md's change types).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Where in the contract, as a JSON Pointer.
+    pub path: String,
+}
+
+/// The findings of one stored drift record (`contract|kind|path` each).
+fn drift_findings(event_type: &str, reported: &BTreeSet<String>) -> impl Iterator<Item = DriftFinding> {
+    reported.iter().filter_map(move |r| {
+        let mut parts = r.splitn(3, '|');
+        let (contract, kind, path) = (parts.next()?, parts.next()?, parts.next()?);
+        Some(DriftFinding {
+            event_type: event_type.to_owned(),
+            contract: contract.to_owned(),
+            kind: kind.to_owned(),
+            path: path.to_owned(),
+        })
+    })
 }
 
 /// Hints of a discovered schema: JSON Pointers into the sampled `detail` documents
@@ -265,6 +304,11 @@ impl DiscoveryService {
         self.bus.get_bus(bus)?;
         let config = self.store.get_discovery_config::<StoredConfig>(bus).map_err(storage)?;
         let c = self.sampler.counters(bus);
+        let stored = self.store.list_discovery_drift::<BTreeSet<String>>(bus).map_err(storage)?;
+        let mut drift: Vec<DriftFinding> =
+            stored.iter().flat_map(|(name, reported)| drift_findings(name, reported)).collect();
+        let drift_truncated = drift.len() > MAX_DRIFT_LISTED;
+        drift.truncate(MAX_DRIFT_LISTED);
         Ok(DiscoveryStatus {
             bus: bus.to_owned(),
             enabled: config.as_ref().is_some_and(|c| c.enabled),
@@ -278,6 +322,8 @@ impl DiscoveryService {
                 drift_events: Counters::get(&c.drift_events),
                 last_error: c.error(),
             },
+            drift,
+            drift_truncated,
         })
     }
 

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::codec::{decode, encode, schema_key};
+use super::codec::{decode, encode, registry_prefix, schema_key};
 use super::{StorageError, Store};
 
 fn get<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option<T>, StorageError> {
@@ -91,6 +91,21 @@ impl Store {
         name: &str,
     ) -> Result<Option<T>, StorageError> {
         get(&self.discovery_drift, &schema_key(bus, name))
+    }
+
+    /// Every event type of a bus with the drift findings reported for it, in name order.
+    pub(crate) fn list_discovery_drift<T: DeserializeOwned>(
+        &self,
+        bus: &str,
+    ) -> Result<Vec<(String, T)>, StorageError> {
+        let prefix = registry_prefix(bus);
+        let mut out = Vec::new();
+        for item in self.discovery_drift.scan_prefix(&prefix) {
+            let (key, value) = item?;
+            let name = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+            out.push((name, decode(&key, &value)?));
+        }
+        Ok(out)
     }
 
     /// Stores the drift findings reported for an event type on a bus.

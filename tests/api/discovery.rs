@@ -280,12 +280,20 @@ async fn drift_is_published_once_when_producers_break_the_contract() {
     assert!(findings[0]["message"].is_string());
     let status = app.get("/v1/buses/orders/discovery").await;
     assert_eq!(status.body["counters"]["driftEvents"], 1, "{}", status.body);
+    // The bus's status lists what was reported (the stored record, not the counter).
+    assert_eq!(
+        status.body["drift"],
+        json!([{"eventType": "orders@OrderPlaced", "contract": "shop/orders@OrderPlaced/1", "type": "REQUIRED_ATTRIBUTE_ADDED", "path": "#/required/total"}]),
+        "{}",
+        status.body
+    );
 
     // Same breakage again, plus a new optional field: a new version, but nothing new to report.
     app.put_events("orders", json!([placed(json!({"orderId": "o-3", "note": "n"}))])).await;
     wait_for(&app, LATEST, |b| b["version"] == 3).await;
     let status = wait_for(&app, "/v1/buses/orders/discovery", |b| b["counters"]["inferred"] == 3).await;
     assert_eq!(status["counters"]["driftEvents"], 1, "{status}");
+    assert_eq!(status["drift"].as_array().map(Vec::len), Some(1), "{status}");
 }
 
 #[tokio::test]

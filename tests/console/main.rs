@@ -331,6 +331,8 @@ fn the_live_tail_shows_events_as_they_come_and_discovery_shows_what_traffic_taug
         }
         browser.wait_text("#discovered", "shop@OrderPlaced");
         browser.wait_text("#discovery-buses", "on, sample rate 1");
+        // The reported drift (a table, or the word that there is none) is on the page.
+        browser.wait("#drift, #no-drift");
         browser.click("#discovered a");
         browser.wait_text("main h1", "shop@OrderPlaced");
     });
