@@ -567,7 +567,7 @@ impl BusService {
                         tailed.push(tail::TailEntry {
                             source,
                             detail_type,
-                            ..tail_refusal(&failure, &received_at)
+                            ..tail_refusal(&failure, None, &received_at)
                         });
                     }
                     failure_result(&failure, None)
@@ -577,13 +577,7 @@ impl BusService {
                     let failure = EntryFailure::not_authorized_for_source(&envelope.source);
                     metrics::refused(bus, failure.code);
                     if tailing {
-                        tailed.push(tail::TailEntry {
-                            event_id: Some(envelope.id.clone()),
-                            time: Some(envelope.time.clone()),
-                            source: Some(envelope.source.clone()),
-                            detail_type: Some(envelope.detail_type.clone()),
-                            ..tail_refusal(&failure, &received_at)
-                        });
+                        tailed.push(tail_refusal(&failure, Some(&envelope), &received_at));
                     }
                     failure_result(&failure, None)
                 }
@@ -627,15 +621,11 @@ impl BusService {
                             let value = envelope.to_value(&self.context);
                             if tailing {
                                 tailed.push(tail::TailEntry {
-                                    event_id: Some(envelope.id.clone()),
-                                    time: Some(envelope.time.clone()),
-                                    source: Some(envelope.source.clone()),
-                                    detail_type: Some(envelope.detail_type.clone()),
                                     pointer: finding.errors.first().map(|e| e.instance_path.clone()),
                                     errors: finding.errors.clone(),
                                     contract: finding.contract.clone(),
                                     event: Some(value.clone()),
-                                    ..tail_refusal(&finding.failure, &received_at)
+                                    ..tail_refusal(&finding.failure, Some(&envelope), &received_at)
                                 });
                             }
                             self.quarantine(bus, QuarantineOutcome::Refused, &finding, value, &received_at)?;
@@ -976,14 +966,18 @@ impl BusService {
     }
 }
 
-/// A refused entry for the live tail, before the event's own fields are filled in.
-fn tail_refusal(failure: &EntryFailure, received_at: &str) -> tail::TailEntry {
+/// A refused entry for the live tail: the envelope's fields when it became one.
+fn tail_refusal(
+    failure: &EntryFailure,
+    envelope: Option<&envelope::Envelope<'_>>,
+    received_at: &str,
+) -> tail::TailEntry {
     tail::TailEntry {
         outcome: tail::TailOutcome::Refused,
-        event_id: None,
-        time: None,
-        source: None,
-        detail_type: None,
+        event_id: envelope.map(|e| e.id.clone()),
+        time: envelope.map(|e| e.time.clone()),
+        source: envelope.map(|e| e.source.clone()),
+        detail_type: envelope.map(|e| e.detail_type.clone()),
         received_at: received_at.to_owned(),
         error_code: Some(failure.code.to_owned()),
         error_message: Some(failure.message.clone()),
