@@ -16,6 +16,10 @@ pub fn pinned_venv_of(name: &str, requirements: &[&str]) -> PathBuf {
     let venv = target.join(name);
     let marker =
         venv.join(format!("installed-{}", requirements.join("+").replace(['/', '[', ']', ',', '='], "_")));
+    // Tests that want the same venv run at once: the first builds it while the others wait
+    // on the lock (two `python3 -m venv` on one directory fail). Released when dropped.
+    let lock = std::fs::File::create(target.join(format!("{name}.lock"))).unwrap();
+    lock.lock().unwrap();
     if !marker.exists() {
         let made = Command::new("python3").arg("-m").arg("venv").arg(&venv).status();
         assert!(
