@@ -64,6 +64,11 @@ fn order_v2() -> Value {
 
 /// A registry with two versions of a schema, a validating bus with a rule to a queue that
 /// has a dead-letter queue, and one accepted and one refused event.
+/// PutEvents of `entries` on the bus `orders`, through the API; the answer.
+fn put_orders(server: &Server, entries: Value) -> Value {
+    server.expect(200, "POST", "/v1/buses/orders/events", Some(json!({"entries": entries})))
+}
+
 fn seed(server: &Server) {
     server.expect(
         201,
@@ -97,14 +102,12 @@ fn seed(server: &Server) {
         "/v1/buses/orders/rules/all-orders",
         Some(json!({"pattern": {"source": ["shop"]}, "targets": [{"id": "q", "type": "queue", "queue": "orders-q"}]})),
     );
-    let put = server.expect(
-        200,
-        "POST",
-        "/v1/buses/orders/events",
-        Some(json!({"entries": [
+    let put = put_orders(
+        server,
+        json!([
             {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-1", "total": 3}},
             {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-2", "total": -1}},
-        ]})),
+        ]),
     );
     assert_eq!(put["failedEntryCount"], 1, "{put}");
 }
@@ -265,14 +268,12 @@ fn the_live_tail_shows_events_as_they_come_and_discovery_shows_what_traffic_taug
         browser.wait("#tail-status[data-state=open]");
 
         // Put an accepted and a refused event through the API: both rows appear.
-        let put = server.expect(
-            200,
-            "POST",
-            "/v1/buses/orders/events",
-            Some(json!({"entries": [
+        let put = put_orders(
+            &server,
+            json!([
                 {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-3", "total": 5}},
                 {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-4", "total": -2}},
-            ]})),
+            ]),
         );
         let accepted = put["entries"][0]["eventId"].as_str().unwrap().to_owned();
         browser.wait_text("#tail tr[data-outcome=refused]", "SchemaValidationFailed");
@@ -284,14 +285,12 @@ fn the_live_tail_shows_events_as_they_come_and_discovery_shows_what_traffic_taug
         browser.fill("#tail-pattern", "{\"detail\": {\"orderId\": [\"o-6\"]}}");
         browser.click("#tail-form button[type=submit]");
         browser.wait_text("#tail-status", "matching the pattern");
-        server.expect(
-            200,
-            "POST",
-            "/v1/buses/orders/events",
-            Some(json!({"entries": [
+        put_orders(
+            &server,
+            json!([
                 {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-5", "total": 1}},
                 {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-6", "total": 2}},
-            ]})),
+            ]),
         );
         browser.wait("#tail tr[data-outcome=accepted]");
         let rows = browser.script("return document.querySelectorAll('#tail tbody tr').length", json!([]));
@@ -300,13 +299,11 @@ fn the_live_tail_shows_events_as_they_come_and_discovery_shows_what_traffic_taug
         // Back to the unfiltered tail, then follow the accepted event to its trace.
         browser.goto(&format!("{console}#/buses/orders/tail"));
         browser.wait("#tail-status[data-state=open]");
-        let put = server.expect(
-            200,
-            "POST",
-            "/v1/buses/orders/events",
-            Some(json!({"entries": [
+        let put = put_orders(
+            &server,
+            json!([
                 {"source": "shop", "detailType": "OrderPlaced", "detail": {"orderId": "o-7", "total": 7}},
-            ]})),
+            ]),
         );
         let id = put["entries"][0]["eventId"].as_str().unwrap().to_owned();
         browser.wait_text("#tail tr[data-outcome=accepted]", &id);
