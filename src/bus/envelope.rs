@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::entry::EntryInput;
+use super::entry::{DetailInput, EntryInput};
 use crate::json::Doc;
 use crate::pattern::EventNode;
 use time::OffsetDateTime;
@@ -194,7 +194,7 @@ pub enum SentDetail<'a> {
     /// A JSON object: its text in the request.
     Object(&'a str),
     /// A string (to hold a JSON object): its text, unescaped.
-    Text(String),
+    Text(Cow<'a, str>),
     /// Anything else.
     Malformed,
 }
@@ -202,16 +202,20 @@ pub enum SentDetail<'a> {
 /// Size of an entry as EventBridge computes it: 14 bytes if `Time` is set, plus the
 /// UTF-8 bytes of `Source`, `DetailType`, `Detail` (the text of a string, or the JSON of
 /// an object as sent) and each of `Resources`.
-pub fn measure(entry: EntryInput<'_>) -> Measured<'_> {
+pub fn measure(mut entry: EntryInput<'_>) -> Measured<'_> {
     let text = |field: &Option<Value>| field.as_ref().and_then(Value::as_str).map_or(0, str::len);
     let time = if entry.time.as_ref().is_some_and(|t| !t.is_null()) { 14 } else { 0 };
-    let sent = match entry.detail.map(|d| d.get().trim()) {
-        None | Some("null") => SentDetail::Missing,
-        Some(raw) if raw.starts_with('{') => SentDetail::Object(raw),
-        Some(raw) if raw.starts_with('"') => {
-            crate::json::string_literal(raw).map_or(SentDetail::Malformed, SentDetail::Text)
-        }
-        Some(_) => SentDetail::Malformed,
+    let sent = match entry.detail.take() {
+        None => SentDetail::Missing,
+        Some(DetailInput::Text(text)) => SentDetail::Text(text),
+        Some(DetailInput::NotText) => SentDetail::Malformed,
+        Some(DetailInput::Raw(raw)) => match raw.get().trim() {
+            "null" => SentDetail::Missing,
+            raw if raw.starts_with('{') => SentDetail::Object(raw),
+            raw if raw.starts_with('"') => crate::json::string_literal(raw)
+                .map_or(SentDetail::Malformed, |text| SentDetail::Text(Cow::Owned(text))),
+            _ => SentDetail::Malformed,
+        },
     };
     let detail = match &sent {
         SentDetail::Object(raw) => raw.len(),

@@ -4,7 +4,6 @@
 //! of the bus is implemented here; only AWS's request shapes and ARNs are.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 mod archives;
@@ -30,7 +29,7 @@ use test_pattern::*;
 use super::{AwsError, AwsResult, Caller, body};
 use crate::aws::{Arns, page};
 use crate::bus::BusService;
-use crate::bus::entry::EntryInput;
+use crate::bus::entry::{DetailInput, EntryInput};
 use crate::bus::requests::{CreateBusRequest, PutEventsRequest, PutRuleRequest, UpdateBusRequest};
 use crate::error::Code;
 use crate::model::{InputTransformer, RuleRecord, RuleState, Target};

@@ -14,8 +14,9 @@ pub(super) struct PutEventsIn<'a> {
 pub(super) struct AwsEntry<'a> {
     source: Option<Value>,
     detail_type: Option<Value>,
+    /// Read as a string while parsing (see [`DetailInput::Text`]).
     #[serde(borrow)]
-    detail: Option<&'a RawValue>,
+    detail: Option<DetailInput<'a>>,
     time: Option<Value>,
     resources: Option<Value>,
     event_bus_name: Option<String>,
