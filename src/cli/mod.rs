@@ -6,6 +6,7 @@ mod codegen;
 pub mod infer;
 mod keys;
 mod project;
+mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +60,11 @@ enum Command {
     Pull(project::PullArgs),
     /// Manage API keys on a data directory (while the service is stopped).
     Keys(keys::KeysArgs),
+    /// Write the control plane of a data directory (registries, schemas, buses, keys,
+    /// audit...; not the event data) as JSON Lines, while the service is stopped.
+    Export(transfer::ExportArgs),
+    /// Read an export into a new data directory, byte for byte.
+    Import(transfer::ImportArgs),
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
@@ -113,6 +119,8 @@ pub fn run() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Export(args) => report(transfer::export(&args)),
+        Command::Import(args) => report(transfer::import(&args)),
         Command::Openapi { out } => {
             let text = crate::http::openapi_json();
             match out {
@@ -142,6 +150,20 @@ fn serve(settings: Settings) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints a command's summary on standard error (standard output may hold its data).
+fn report(outcome: Result<String, String>) -> ExitCode {
+    match outcome {
+        Ok(summary) => {
+            eprintln!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }

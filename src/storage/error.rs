@@ -47,6 +47,10 @@ pub enum StorageError {
         /// The decoder's message.
         reason: String,
     },
+    /// `schemabus export` or `import` cannot go on (see `export.rs`): a file that is not a
+    /// whole export, a target store that is not empty, a write that failed.
+    #[error("{0}")]
+    Transfer(String),
 }
 
 /// Whether an I/O error says the disk (or the quota) is full: ENOSPC or EDQUOT.
@@ -79,9 +83,10 @@ impl From<StorageError> for crate::error::ApiError {
             StorageError::Open { .. } | StorageError::Format { .. } | StorageError::Journal(_) => {
                 crate::error::Code::StorageUnavailable
             }
-            StorageError::Full { .. } | StorageError::Sled(_) | StorageError::Decode { .. } => {
-                crate::error::Code::Internal
-            }
+            StorageError::Full { .. }
+            | StorageError::Sled(_)
+            | StorageError::Decode { .. }
+            | StorageError::Transfer(_) => crate::error::Code::Internal,
         };
         crate::error::ApiError::new(
             code,

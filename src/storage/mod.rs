@@ -28,6 +28,7 @@ mod destinations;
 mod discovery;
 mod error;
 mod events;
+mod export;
 mod journal;
 /// Journal replay over plain files, for the `journal` fuzz target only (not an API).
 #[doc(hidden)]
@@ -59,6 +60,7 @@ pub use archives::ArchivedEvent;
 pub(crate) use aws_schemas::AwsKind;
 pub use error::StorageError;
 pub(crate) use events::{EventRef, EventWrites};
+pub use export::{EXPORT_VERSION, ExportSummary};
 use journal::Journal;
 pub(crate) use journal::{Write, Writer};
 pub use outbox::DueDelivery;

@@ -26,6 +26,7 @@ mod durability;
 mod errors;
 mod eventbridge_layout;
 mod events;
+mod export;
 mod helpers;
 mod inference;
 mod limits;
