@@ -101,7 +101,8 @@ impl Application {
         let (discovery, worker) = crate::discovery::DiscoveryService::new(
             store.clone(),
             registry.clone(),
-            bus.clone(),
+            std::sync::Arc::new(bus.clone()),
+            bus.sampler().clone(),
             &settings.discovery,
         )?;
         tokio::spawn(worker);

@@ -157,7 +157,12 @@ impl BusService {
             Duration::from_secs(settings.delivery.trace_window_seconds),
         );
         let service = Self {
-            delivery: Delivery::new(store.clone(), queues.clone(), traces, settings.delivery.clone())?,
+            delivery: Delivery::new(
+                store.clone(),
+                Arc::new(queues.clone()),
+                traces,
+                settings.delivery.clone(),
+            )?,
             archives: Archives::load(store.clone())?,
             running_replays: Arc::default(),
             tail: tail::Tail::default(),
@@ -582,7 +587,13 @@ impl BusService {
                     failure_result(&failure, None)
                 }
                 Ok(envelope) => {
-                    self.sampler.offer(bus, &envelope);
+                    self.sampler.offer(
+                        bus,
+                        &envelope.id,
+                        &envelope.source,
+                        &envelope.detail_type,
+                        &envelope.detail,
+                    );
                     let gate_started = Instant::now();
                     let verdict = self.gate.check(&record, envelope, &mut contracts);
                     validation_time.record(gate_started.elapsed());
@@ -963,6 +974,27 @@ impl BusService {
         crate::delivery::metrics::outbox_depth(self.delivery.outbox_depth());
         metrics::storage_flushes(self.store.flush_count());
         metrics::render()
+    }
+}
+
+/// Discovery reads buses and their contracts, and publishes drift events, through this
+/// port: it names no bus type, so the bus (which feeds its sampler) stays above it.
+impl crate::discovery::BusPort for BusService {
+    fn get_bus(&self, name: &str) -> ApiResult<BusRecord> {
+        Self::get_bus(self, name)
+    }
+
+    fn contract_for(
+        &self,
+        bus: &BusRecord,
+        source: &str,
+        detail_type: &str,
+    ) -> Option<(String, String, u32)> {
+        self.gate.contract_for(bus, source, detail_type)
+    }
+
+    fn publish_registry_event(&self, detail_type: &str, detail: Value) {
+        self.publish_service_event(REGISTRY_SOURCE, detail_type, detail);
     }
 }
 

@@ -2,7 +2,7 @@
 //! messages in the storage's journal (see `storage/queues.rs`), long polls woken by
 //! enqueues.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::check_name;
 use super::messages::Delivered;
 use super::requests::*;
+use crate::delivery::DeadLetterQueues;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{QueueRecord, now_ms, now_rfc3339};
 use crate::storage::{EventRef, EventWrites, ReceiveSpec, Store};
@@ -173,24 +174,6 @@ impl Queues {
         }
     }
 
-    /// Adds a message with attributes (shown in receive output), outside any PutEvents
-    /// batch (dead-lettered deliveries); false when the queue does not exist. Not synced
-    /// here: the caller flushes before acknowledging.
-    pub(crate) fn enqueue_with_attributes(
-        &self,
-        name: &str,
-        body: &[u8],
-        attributes: &std::collections::BTreeMap<String, String>,
-    ) -> ApiResult<bool> {
-        if !self.exists(name) {
-            return Ok(false);
-        }
-        let encoded = (!attributes.is_empty()).then(|| serde_json::to_vec(attributes).unwrap_or_default());
-        self.store.enqueue(name, self.store.next_seq(), now_ms(), body, encoded.as_deref())?;
-        self.notify(&[name.to_owned()]);
-        Ok(true)
-    }
-
     /// Receives messages, waiting up to `waitSeconds` for the first.
     ///
     /// # Errors
@@ -295,5 +278,23 @@ impl Queues {
             let counts = self.store.queue_counts(&name, now);
             super::metrics::queue_depth(&name, counts.visible, counts.in_flight);
         }
+    }
+}
+
+/// Dead-lettered webhook deliveries land in the queues (delivery names only the port).
+impl DeadLetterQueues for Queues {
+    fn dead_letter(
+        &self,
+        queue: &str,
+        body: &[u8],
+        attributes: &BTreeMap<String, String>,
+    ) -> ApiResult<bool> {
+        if !self.exists(queue) {
+            return Ok(false);
+        }
+        let encoded = (!attributes.is_empty()).then(|| serde_json::to_vec(attributes).unwrap_or_default());
+        self.store.enqueue(queue, self.store.next_seq(), now_ms(), body, encoded.as_deref())?;
+        self.notify(&[queue.to_owned()]);
+        Ok(true)
     }
 }

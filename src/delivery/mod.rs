@@ -11,6 +11,7 @@
 
 pub mod address_policy;
 pub mod backoff;
+mod dead_letters;
 pub mod metrics;
 pub mod signature;
 pub mod traces;
@@ -23,7 +24,6 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{Notify, Semaphore};
 
-use crate::bus::Queues;
 use crate::config::DeliverySettings;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{
@@ -32,6 +32,7 @@ use crate::model::{
 use crate::storage::{DueDelivery, Store};
 use crate::transform::{RuleContext, Transformation};
 use address_policy::{AddressPolicy, CheckedResolver};
+pub use dead_letters::DeadLetterQueues;
 use traces::Traces;
 use webhook::{RequestIds, Verdict};
 
@@ -50,7 +51,8 @@ pub struct Delivery {
 
 struct Inner {
     store: Store,
-    queues: Queues,
+    /// The bus's pull queues, for dead-letter queues.
+    dead_letters: Arc<dyn DeadLetterQueues>,
     traces: Traces,
     settings: DeliverySettings,
     policy: Arc<AddressPolicy>,
@@ -78,7 +80,12 @@ impl Delivery {
     ///
     /// # Errors
     /// `internal` when the HTTP client cannot be built.
-    pub fn new(store: Store, queues: Queues, traces: Traces, settings: DeliverySettings) -> ApiResult<Self> {
+    pub fn new(
+        store: Store,
+        dead_letters: Arc<dyn DeadLetterQueues>,
+        traces: Traces,
+        settings: DeliverySettings,
+    ) -> ApiResult<Self> {
         let policy = Arc::new(AddressPolicy::new(
             settings.webhook_allow_cidrs.clone(),
             settings.webhook_deny_cidrs.clone(),
@@ -101,7 +108,7 @@ impl Delivery {
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
-                queues,
+                dead_letters,
                 traces,
                 permits: Arc::new(Semaphore::new(settings.webhook_workers)),
                 settings,
@@ -397,7 +404,7 @@ impl Delivery {
             |c| format!("{c} exhausted; last error {code}: {message}"),
         );
         if let Some(dlq) = &entry.target.dead_letter_queue {
-            match self.inner.queues.enqueue_with_attributes(dlq, entry.event.as_bytes(), &attributes) {
+            match self.inner.dead_letters.dead_letter(dlq, entry.event.as_bytes(), &attributes) {
                 Ok(true) => {
                     metrics::delivery("webhook", "dead_lettered");
                     return (DeliveryOutcome::DeadLettered, format!("{why} (sent to queue '{dlq}')"));

@@ -14,6 +14,7 @@
 //! - Drift: after a discovered version, each validating bus that saw the type compares it
 //!   with the bus's contract, and publishes `Schema Drift Detected` for new findings.
 
+mod bus_port;
 mod discoverers;
 mod sampler;
 mod worker;
@@ -27,8 +28,6 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
-use crate::bus::BusService;
-use crate::bus::validation::Gate;
 use crate::config::DiscoverySettings;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::infer::{DeriveOptions, Hints, InferenceState, Knowledge, NullPolicy, RegistryKnowledge};
@@ -36,6 +35,7 @@ use crate::model::{SchemaName, now_rfc3339};
 use crate::registry::{DISCOVERED_REGISTRY, RegistryService};
 use crate::storage::Store;
 
+pub use bus_port::BusPort;
 pub use discoverers::{Discoverer, DiscovererRecord, discoverer_id};
 use sampler::Counters;
 pub use sampler::Sampler;
@@ -226,8 +226,8 @@ struct TypeRecord {
 pub struct DiscoveryService {
     store: Store,
     registry: RegistryService,
-    bus: BusService,
-    gate: Gate,
+    /// The buses (the bus service, through its port).
+    bus: Arc<dyn BusPort>,
     sampler: Sampler,
     min_interval: Duration,
     /// The service-wide evidence threshold and null policy (`--discovery-*`).
@@ -247,7 +247,8 @@ fn storage(e: crate::storage::StorageError) -> ApiError {
 }
 
 impl DiscoveryService {
-    /// Loads every bus's settings into the bus's sampler and attaches the sample queue.
+    /// Loads every bus's settings into `sampler` (the one PutEvents offers events to) and
+    /// attaches the sample queue.
     /// Returns the service and the worker, which the caller spawns on its runtime.
     ///
     /// # Errors
@@ -255,17 +256,16 @@ impl DiscoveryService {
     pub fn new(
         store: Store,
         registry: RegistryService,
-        bus: BusService,
+        bus: Arc<dyn BusPort>,
+        sampler: Sampler,
         settings: &DiscoverySettings,
     ) -> ApiResult<(Self, impl std::future::Future<Output = ()> + Send + 'static)> {
-        let sampler = bus.sampler().clone();
         for (name, config) in store.list_discovery_configs::<StoredConfig>().map_err(storage)? {
             sampler.configure(&name, config.enabled, config.sample_rate);
         }
         let (sender, receiver) = mpsc::channel(settings.queue.max(1));
         sampler.attach(sender);
         let service = Self {
-            gate: Gate::new(registry.clone()),
             store,
             registry,
             bus,

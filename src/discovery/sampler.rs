@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use tokio::sync::mpsc;
 
-use crate::bus::envelope::Envelope;
+use crate::json::Doc;
 
 /// One sampled event (before validation), on its way to the worker.
 #[derive(Debug)]
@@ -99,10 +99,11 @@ fn threshold(rate: f64) -> u64 {
 }
 
 impl Sampler {
-    /// Offers one well-formed event put on `bus`. Returns at once: a disabled bus, an
-    /// event the rate leaves out, or a full queue (counted as dropped) cost no more than
-    /// a hash and a map read.
-    pub fn offer(&self, bus: &str, envelope: &Envelope<'_>) {
+    /// Offers one well-formed event put on `bus`, by the envelope fields a sample keeps
+    /// (the fields, not the bus's envelope type: the bus depends on discovery, not the
+    /// reverse). Returns at once: a disabled bus, an event the rate leaves out, or a full
+    /// queue (counted as dropped) cost no more than a hash and a map read.
+    pub fn offer(&self, bus: &str, id: &str, source: &str, detail_type: &str, detail: &Doc<'_>) {
         if self.inner.enabled.load(Ordering::Relaxed) == 0 {
             return;
         }
@@ -114,14 +115,14 @@ impl Sampler {
                 _ => return,
             }
         };
-        if entry.threshold != u64::MAX && hash(&envelope.id) >= entry.threshold {
+        if entry.threshold != u64::MAX && hash(id) >= entry.threshold {
             return;
         }
         let sample = Sample {
             bus: bus.to_owned(),
-            source: envelope.source.clone(),
-            detail_type: envelope.detail_type.clone(),
-            detail: envelope.detail.to_value(),
+            source: source.to_owned(),
+            detail_type: detail_type.to_owned(),
+            detail: detail.to_value(),
         };
         match sender.try_send(sample) {
             Ok(()) => Counters::add(&entry.counters.sampled, 1),

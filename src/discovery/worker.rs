@@ -11,7 +11,6 @@ use tokio::sync::mpsc;
 
 use super::sampler::{Counters, Sample};
 use super::{DRIFT_DETAIL_TYPE, DiscoveryService, TypeRecord};
-use crate::bus::REGISTRY_SOURCE;
 use crate::compat::{self, CompatibilityMode, FindingType, Policy};
 use crate::error::ApiResult;
 use crate::infer::{DeriveOptions, InferenceState, Knowledge, derive_schema_with, event_type_name};
@@ -425,7 +424,7 @@ impl Worker {
             return Ok(());
         }
         let Some((registry, schema, version)) =
-            self.service.gate.contract_for(&record, &entry.record.source, &entry.record.detail_type)
+            self.service.bus.contract_for(&record, &entry.record.source, &entry.record.detail_type)
         else {
             return Ok(()); // no contract: nothing to drift from
         };
@@ -464,8 +463,7 @@ impl Worker {
             return Ok(());
         }
         self.service.store.put_discovery_drift(bus, name, &reported)?;
-        self.service.bus.publish_service_event(
-            REGISTRY_SOURCE,
+        self.service.bus.publish_registry_event(
             DRIFT_DETAIL_TYPE,
             json!({
                 "bus": bus,

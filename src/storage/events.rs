@@ -1,11 +1,19 @@
 //! Accepted events go to the journal (one `Events` record per bus and request, the
 //! queue messages they produce pointing into it); the `quarantine` tree (sled) is keyed
 //! `bus 0x00 seq(u64 be)`, so scans return entries in arrival order.
+//!
+//! Messages sent on their own (SQS sends, dead-lettered deliveries) are appended here
+//! too, as a batch without events: every append of new messages goes through
+//! [`Store::commit_events`], which then hands them to the queue index
+//! (`Store::index_messages` in `queues.rs`). So this file sits above the index, and the
+//! index never calls back here (`.ci/architecture` holds the two files apart).
+
+use std::sync::Arc;
 
 use super::codec::{decode, encode, registry_prefix};
 use super::journal::record::len32;
 use super::journal::{Batch, Body, Record, Write};
-use super::queues::Message;
+use super::message::Message;
 use super::{StorageError, Store};
 use crate::model::QuarantineRecord;
 
@@ -38,6 +46,17 @@ enum PendingBody {
 pub(crate) struct EventWrites {
     buses: Vec<(String, Vec<u8>)>,
     messages: Vec<(String, u64, Message, PendingBody)>,
+}
+
+/// A message to enqueue with its body inline.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Outgoing<'a> {
+    pub seq: u64,
+    /// When it can first be received (ms; later than now for a delayed message).
+    pub visible_at: u64,
+    pub body: &'a [u8],
+    /// Encoded attributes (a JSON object), if any.
+    pub attributes: Option<&'a [u8]>,
 }
 
 impl EventWrites {
@@ -73,6 +92,35 @@ impl EventWrites {
 }
 
 impl Store {
+    /// Adds a message with its body inline, visible at once (for messages that are not an
+    /// event of a PutEvents batch, such as dead-lettered deliveries).
+    pub(crate) fn enqueue(
+        &self,
+        queue: &str,
+        seq: u64,
+        now_ms: u64,
+        body: &[u8],
+        attributes: Option<&[u8]>,
+    ) -> Result<(), StorageError> {
+        self.enqueue_all(queue, &[Outgoing { seq, visible_at: now_ms, body, attributes }], now_ms)
+    }
+
+    /// Adds messages with their bodies inline, in one journal batch (messages sent
+    /// directly, possibly delayed).
+    pub(crate) fn enqueue_all(
+        &self,
+        queue: &str,
+        messages: &[Outgoing<'_>],
+        now_ms: u64,
+    ) -> Result<(), StorageError> {
+        let mut writes = EventWrites::default();
+        for m in messages {
+            let fresh = Message::fresh(now_ms, m.attributes.map(Arc::from));
+            writes.put_message(queue, m.seq, Message { visible_at: m.visible_at, ..fresh }, m.body);
+        }
+        self.commit_events(writes, Write::Now).map(drop)
+    }
+
     /// Appends a request's events and queue messages to the journal as one batch, and
     /// indexes the messages. Returns the queues that got messages. Durable after the next
     /// [`Store::flush`]; `write` says when the bytes reach the file (a caller that

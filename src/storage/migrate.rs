@@ -1,7 +1,7 @@
 //! Migrations between on-disk formats, run at open by `Store::check_format`.
 
 use super::events::EventWrites;
-use super::queues::Message;
+use super::message::Message;
 use super::{StorageError, Store};
 
 /// A format 1 message: key `queue 0x00 visible_at(u64 be) seq(u64 be)`, value

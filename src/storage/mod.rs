@@ -33,6 +33,7 @@ mod journal;
 /// Journal replay over plain files, for the `journal` fuzz target only (not an API).
 #[doc(hidden)]
 pub use journal::fuzzing as journal_fuzzing;
+mod message;
 mod migrate;
 mod modes;
 mod outbox;
@@ -59,14 +60,14 @@ use std::time::{Duration, SystemTime};
 pub use archives::ArchivedEvent;
 pub(crate) use aws_schemas::AwsKind;
 pub use error::StorageError;
-pub(crate) use events::{EventRef, EventWrites};
+pub(crate) use events::{EventRef, EventWrites, Outgoing};
 pub use export::{EXPORT_VERSION, ExportSummary};
 use journal::Journal;
 pub(crate) use journal::{Write, Writer};
 pub use outbox::DueDelivery;
 use queues::QueueIndex;
-pub(crate) use queues::{Outgoing, ReceiveSpec, wellformed_handle};
 pub use queues::{QueueCounts, ReceivedMessage, VisibilityChange};
+pub(crate) use queues::{ReceiveSpec, wellformed_handle};
 pub(crate) use schema_ids::IdRefusal;
 pub(crate) use schemas::{DeleteOutcome, NewVersion, RegisterOutcome};
 

@@ -16,52 +16,10 @@ use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::codec::{decode, encode};
-use super::events::EventWrites;
 use super::journal::{Batch, Body, Record, Replayed, Write};
+use super::message::Message;
 use super::{StorageError, Store};
 use crate::model::QueueRecord;
-
-/// One message's state. The body is `body_len` bytes at journal position `body_pos`.
-#[derive(Debug, Clone)]
-pub(super) struct Message {
-    pub(super) visible_at: u64,
-    pub(super) receive_count: u32,
-    pub(super) enqueued_at: u64,
-    pub(super) body_pos: u64,
-    pub(super) body_len: u32,
-    pub(super) attributes: Option<Arc<[u8]>>,
-    /// When it was first received (ms; 0: not yet). Kept in memory only: the journal's
-    /// records do not carry it, so after a restart it restarts at the next receive.
-    pub(super) first_received_at: u64,
-}
-
-impl Message {
-    /// A new message, visible at once (its body's place is set when it is written).
-    pub(super) fn fresh(now_ms: u64, attributes: Option<Arc<[u8]>>) -> Self {
-        Self {
-            visible_at: now_ms,
-            receive_count: 0,
-            enqueued_at: now_ms,
-            body_pos: 0,
-            body_len: 0,
-            attributes,
-            first_received_at: 0,
-        }
-    }
-
-    /// The record restating this message whole, with its body at `body`.
-    pub(super) fn record<'a>(&'a self, queue: &'a str, seq: u64, body: Body<'a>) -> Record<'a> {
-        Record::Enqueue {
-            queue,
-            seq,
-            visible_at: self.visible_at,
-            receive_count: self.receive_count,
-            enqueued_at: self.enqueued_at,
-            attributes: self.attributes.as_deref().unwrap_or_default(),
-            body,
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 struct QueueMessages {
@@ -179,17 +137,6 @@ pub struct ReceivedMessage {
     pub first_received_at: u64,
 }
 
-/// A message to enqueue with its body inline.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Outgoing<'a> {
-    pub seq: u64,
-    /// When it can first be received (ms; later than now for a delayed message).
-    pub visible_at: u64,
-    pub body: &'a [u8],
-    /// Encoded attributes (a JSON object), if any.
-    pub attributes: Option<&'a [u8]>,
-}
-
 /// What a change of visibility did to one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VisibilityChange {
@@ -274,35 +221,6 @@ impl Store {
     /// Every queue, in name order.
     pub(crate) fn list_queues(&self) -> Result<Vec<QueueRecord>, StorageError> {
         self.queues.iter().map(|e| e.map_err(StorageError::from).and_then(|(k, v)| decode(&k, &v))).collect()
-    }
-
-    /// Adds a message with its body inline, visible at once (for messages that are not an
-    /// event of a PutEvents batch, such as dead-lettered deliveries).
-    pub(crate) fn enqueue(
-        &self,
-        queue: &str,
-        seq: u64,
-        now_ms: u64,
-        body: &[u8],
-        attributes: Option<&[u8]>,
-    ) -> Result<(), StorageError> {
-        self.enqueue_all(queue, &[Outgoing { seq, visible_at: now_ms, body, attributes }], now_ms)
-    }
-
-    /// Adds messages with their bodies inline, in one journal batch (messages sent
-    /// directly, possibly delayed).
-    pub(crate) fn enqueue_all(
-        &self,
-        queue: &str,
-        messages: &[Outgoing<'_>],
-        now_ms: u64,
-    ) -> Result<(), StorageError> {
-        let mut writes = EventWrites::default();
-        for m in messages {
-            let fresh = Message::fresh(now_ms, m.attributes.map(Arc::from));
-            writes.put_message(queue, m.seq, Message { visible_at: m.visible_at, ..fresh }, m.body);
-        }
-        self.commit_events(writes, Write::Now).map(drop)
     }
 
     /// Deletes every message of a queue and keeps its settings.
