@@ -114,9 +114,10 @@ impl Application {
         let master =
             crate::auth::aws::MasterKey::load(&settings.data_dir, settings.security.master_key.as_deref())
                 .map_err(StartupError::Settings)?;
-        let aws_credentials = crate::auth::aws::AwsCredentials::new(store.clone(), master);
+        let aws_credentials =
+            crate::auth::aws::AwsCredentials::new(std::sync::Arc::new(store.clone()), master);
         let destinations = crate::destinations::Destinations::new(store.clone(), aws_credentials.master());
-        let access = web::Data::new(build_access(&settings, &store, &bus, aws_credentials.clone())?);
+        let access = web::Data::new(build_access(&settings, &store, &bus, aws_credentials.clone()).await?);
         let tls = match (&settings.security.tls_cert, &settings.security.tls_key) {
             (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key).map_err(StartupError::Tls)?),
             _ => None,
@@ -311,13 +312,13 @@ async fn stop_signal() {
 /// The access-control state: keys (bootstrapped), audit trail, rate limiter. With auth
 /// off, says so loudly; with auth required and no key yet, prints the generated admin key
 /// once on standard output.
-fn build_access(
+async fn build_access(
     settings: &Settings,
     store: &Store,
     bus: &BusService,
     aws: crate::auth::aws::AwsCredentials,
 ) -> Result<http::access::Access, StartupError> {
-    let keys = crate::auth::KeyService::new(store.clone());
+    let keys = crate::auth::KeyService::new(std::sync::Arc::new(store.clone()));
     match settings.security.auth {
         AuthMode::Off => {
             let banner = format!(
@@ -328,7 +329,7 @@ fn build_access(
             eprintln!("WARNING: {banner}");
         }
         AuthMode::Required => {
-            if let Some(key) = keys.bootstrap(settings.security.admin_key.as_deref())? {
+            if let Some(key) = keys.bootstrap(settings.security.admin_key.as_deref()).await? {
                 println!(
                     "\nCreated the admin API key (shown once; only its digest is stored):\n\n    {key}\n\nUse it as `Authorization: Bearer <key>`, e.g. export SCHEMABUS_KEY={key}\n"
                 );
@@ -338,7 +339,7 @@ fn build_access(
     Ok(http::access::Access {
         mode: settings.security.auth,
         keys,
-        audit: crate::auth::AuditService::new(store.clone(), bus.clone()),
+        audit: crate::auth::AuditService::new(std::sync::Arc::new(store.clone()), bus.clone()),
         limiter: crate::auth::RateLimiter::new(
             settings.security.rate_limit_per_second,
             settings.security.rate_limit_burst,

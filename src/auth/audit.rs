@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::bus::BusService;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{AuditPage, AuditRecord, now_rfc3339};
-use crate::storage::Store;
+use crate::storage::AuditStore;
 
 /// Source of audit events on the `default` bus.
 pub const AUDIT_SOURCE: &str = "schemabus.audit";
@@ -37,13 +37,13 @@ pub struct AuditEntry {
 /// The audit service. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AuditService {
-    store: Store,
+    store: std::sync::Arc<dyn AuditStore>,
     bus: BusService,
 }
 
 impl AuditService {
     /// The service over `store`, publishing on `bus`'s `default` bus.
-    pub fn new(store: Store, bus: BusService) -> Self {
+    pub fn new(store: std::sync::Arc<dyn AuditStore>, bus: BusService) -> Self {
         Self { store, bus }
     }
 
@@ -52,7 +52,7 @@ impl AuditService {
     /// # Errors
     /// Storage failures.
     pub async fn record(&self, entry: AuditEntry) -> ApiResult<AuditRecord> {
-        let mut record = AuditRecord {
+        let record = AuditRecord {
             id: String::new(),
             time: now_rfc3339(),
             key: entry.key,
@@ -61,8 +61,7 @@ impl AuditService {
             status: entry.status,
             resource: entry.resource,
         };
-        self.store.append_audit(&mut record)?;
-        self.store.flush().await?;
+        let record = self.store.append_audit(record).await?;
         let detail = serde_json::to_value(&record).unwrap_or_else(|_| json!({}));
         self.bus.publish_service_event(AUDIT_SOURCE, AUDIT_DETAIL_TYPE, detail);
         Ok(record)
@@ -72,7 +71,7 @@ impl AuditService {
     ///
     /// # Errors
     /// `invalid_cursor`, `invalid_parameter` (limit out of 1–1000), storage failures.
-    pub fn list(&self, before: Option<&str>, limit: Option<usize>) -> ApiResult<AuditPage> {
+    pub async fn list(&self, before: Option<&str>, limit: Option<usize>) -> ApiResult<AuditPage> {
         let limit = limit.unwrap_or(100);
         if !(1..=1000).contains(&limit) {
             return Err(ApiError::new(
@@ -92,7 +91,7 @@ impl AuditService {
                 })
             })
             .transpose()?;
-        let items = self.store.list_audit(before, limit)?;
+        let items = self.store.list_audit(before, limit).await?;
         let next_cursor = (items.len() == limit).then(|| items.last().map(|r| r.id.clone())).flatten();
         Ok(AuditPage { items, next_cursor })
     }

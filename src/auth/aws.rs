@@ -20,7 +20,7 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use super::keys::{Identity, identity_of};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{AwsCredentialRecord, CreatedAwsCredentials, now_rfc3339};
-use crate::storage::Store;
+use crate::storage::AccessStore;
 
 /// File of the generated master key, in the data directory.
 pub const MASTER_KEY_FILE: &str = "aws-master.key";
@@ -140,7 +140,7 @@ pub enum Resolved {
 /// The AWS credential service. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AwsCredentials {
-    store: Store,
+    store: Arc<dyn AccessStore>,
     master: Arc<MasterKey>,
 }
 
@@ -153,7 +153,7 @@ impl AwsCredentials {
     }
 
     /// The service over `store`, sealing with `master`.
-    pub fn new(store: Store, master: MasterKey) -> Self {
+    pub fn new(store: Arc<dyn AccessStore>, master: MasterKey) -> Self {
         Self { store, master: Arc::new(master) }
     }
 
@@ -183,8 +183,7 @@ impl AwsCredentials {
             sealed_secret: self.master.seal(&access_key_id, &secret)?,
             created_at: now_rfc3339(),
         };
-        self.store.put_aws_credential(&record)?;
-        self.store.flush().await?;
+        self.store.put_aws_credential(record).await?;
         Ok(CreatedAwsCredentials { key_name: key.to_owned(), access_key_id, secret_access_key: secret })
     }
 

@@ -7,7 +7,7 @@
 //! keeps authentication at one digest and one lookup per request. Passwords chosen by
 //! people would need a slow salted hash; these are not passwords.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use serde_json::json;
@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::grants::Grant;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{CreatedKey, KeyList, KeyRecord, now_rfc3339};
-use crate::storage::Store;
+use crate::storage::{AccessStore, Revocation};
 
 /// Every key starts with this, so leaked keys are easy to find with secret scanners.
 pub const KEY_PREFIX: &str = "sb_";
@@ -37,9 +37,9 @@ pub struct Identity {
 /// The key service. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct KeyService {
-    store: Store,
-    /// Serialises create/revoke so two creations of one name cannot both succeed.
-    changes: Arc<Mutex<()>>,
+    /// One name, one key; never without an admin key: kept by the store (one atomic
+    /// step, whichever instance writes).
+    store: Arc<dyn AccessStore>,
 }
 
 fn digest(key: &str) -> Vec<u8> {
@@ -87,8 +87,8 @@ pub fn parse_grants(grants: &[String]) -> ApiResult<Vec<Grant>> {
 
 impl KeyService {
     /// The service over `store`.
-    pub fn new(store: Store) -> Self {
-        Self { store, changes: Arc::default() }
+    pub fn new(store: Arc<dyn AccessStore>) -> Self {
+        Self { store }
     }
 
     /// Creates a key and returns it: the only time it is shown.
@@ -106,19 +106,14 @@ impl KeyService {
         }
         parse_grants(&grants)?;
         let key = generate()?;
-        {
-            let _one = self.changes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if self.store.list_keys()?.iter().any(|(_, r)| r.name == name) {
-                return Err(ApiError::new(
-                    Code::KeyExists,
-                    format!(
-                        "An API key named '{name}' exists. Hint: revoke it with DELETE /v1/keys/{name}, or choose another name."
-                    ),
-                ));
-            }
-            self.store.put_key(&digest(&key), &record(name, grants, &key))?;
+        if !self.store.create_key(digest(&key), record(name, grants, &key)).await? {
+            return Err(ApiError::new(
+                Code::KeyExists,
+                format!(
+                    "An API key named '{name}' exists. Hint: revoke it with DELETE /v1/keys/{name}, or choose another name."
+                ),
+            ));
         }
-        self.store.flush().await?;
         Ok(CreatedKey { name: name.to_owned(), key })
     }
 
@@ -138,29 +133,20 @@ impl KeyService {
     /// `key_not_found`.
     pub async fn revoke(&self, name: &str) -> ApiResult<()> {
         crate::bus::check_name("key", name)?;
-        {
-            let _one = self.changes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let keys = self.store.list_keys()?;
-            let found = keys.iter().find(|(_, r)| r.name == name);
-            let Some((digest, record)) = found else { return Err(key_not_found(name)) };
-            let admin = |r: &KeyRecord| r.grants.iter().any(|g| g == "admin");
+        // Its AWS credentials stop working with the key (they name its digest); the store
+        // deletes them with it.
+        match self.store.revoke_key(name.to_owned()).await? {
+            Revocation::Revoked { .. } => Ok(()),
+            Revocation::NotFound => Err(key_not_found(name)),
             // Without an admin key nobody can manage keys again until a restart with
             // SCHEMABUS_ADMIN_KEY: refuse to lock everyone out.
-            if admin(record) && !keys.iter().any(|(d, r)| d != digest && admin(r)) {
-                return Err(ApiError::new(
-                    Code::LastAdminKey,
-                    format!(
-                        "'{name}' is the last key with the admin grant. Hint: create another admin key first, then revoke this one; or restart with SCHEMABUS_ADMIN_KEY to rotate it."
-                    ),
-                ));
-            }
-            let digest = digest.clone();
-            self.store.remove_key(&digest)?;
-            // Its AWS credentials stop working with the key (they name its digest); delete them too.
-            self.store.remove_aws_credentials_of(name)?;
+            Revocation::LastAdmin => Err(ApiError::new(
+                Code::LastAdminKey,
+                format!(
+                    "'{name}' is the last key with the admin grant. Hint: create another admin key first, then revoke this one; or restart with SCHEMABUS_ADMIN_KEY to rotate it."
+                ),
+            )),
         }
-        self.store.flush().await?;
-        Ok(())
     }
 
     /// The identity of a presented key, or `None` when it is unknown or revoked.
@@ -178,32 +164,19 @@ impl KeyService {
     ///
     /// # Errors
     /// Storage failures.
-    pub fn bootstrap(&self, admin_key: Option<&str>) -> ApiResult<Option<String>> {
-        let _one = self.changes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let keys = self.store.list_keys()?;
-        let generated = match admin_key {
+    pub async fn bootstrap(&self, admin_key: Option<&str>) -> ApiResult<Option<String>> {
+        let admin = |key: &str| record(ADMIN_KEY_NAME, vec!["admin".into()], key);
+        match admin_key {
             Some(key) => {
-                let wanted = digest(key);
-                if keys.iter().any(|(d, r)| *d == wanted && r.name == ADMIN_KEY_NAME) {
-                    return Ok(None);
-                }
-                for (d, r) in &keys {
-                    if r.name == ADMIN_KEY_NAME || *d == wanted {
-                        self.store.remove_key(d)?;
-                    }
-                }
-                self.store.put_key(&wanted, &record(ADMIN_KEY_NAME, vec!["admin".into()], key))?;
-                None
+                self.store.replace_key(digest(key), admin(key)).await?;
+                Ok(None)
             }
-            None if keys.is_empty() => {
+            None => {
                 let key = generate()?;
-                self.store.put_key(&digest(&key), &record(ADMIN_KEY_NAME, vec!["admin".into()], &key))?;
-                Some(key)
+                let stored = self.store.create_first_key(digest(&key), admin(&key)).await?;
+                Ok(stored.then_some(key))
             }
-            None => None,
-        };
-        self.store.flush_blocking()?;
-        Ok(generated)
+        }
     }
 }
 

@@ -49,7 +49,7 @@ pub fn run(args: &KeysArgs) -> Result<String, String> {
         &StoreOptions { cache_capacity_bytes: 16 * 1024 * 1024, ..StoreOptions::default() },
     )
     .map_err(|e| e.to_string())?;
-    let keys = KeyService::new(store);
+    let keys = KeyService::new(std::sync::Arc::new(store));
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let text = match &args.command {

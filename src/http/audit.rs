@@ -40,5 +40,5 @@ pub(crate) async fn list_audit(
     access: web::Data<Access>,
     query: web::Query<AuditQuery>,
 ) -> HandlerResult<web::Json<AuditPage>> {
-    Ok(web::Json(access.audit.list(query.before.as_deref(), query.limit)?))
+    Ok(web::Json(access.audit.list(query.before.as_deref(), query.limit).await?))
 }

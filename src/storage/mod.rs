@@ -20,6 +20,7 @@
 //! at open, so a directory written by a newer release, or a directory that is not ours,
 //! is refused with a clear message instead of being misread.
 
+mod access_store;
 mod archives;
 mod buses;
 mod codec;
@@ -37,6 +38,7 @@ mod message;
 mod migrate;
 mod modes;
 mod outbox;
+mod port;
 mod queues;
 mod registries;
 mod schedules;
@@ -57,6 +59,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
+pub use access_store::{AccessStore, AuditStore, Revocation};
 pub use archives::ArchivedEvent;
 pub(crate) use aws_schemas::AwsKind;
 pub use error::StorageError;
@@ -65,6 +68,7 @@ pub use export::{EXPORT_VERSION, ExportSummary};
 use journal::Journal;
 pub(crate) use journal::{Write, Writer};
 pub use outbox::DueDelivery;
+pub use port::StoreFuture;
 use queues::QueueIndex;
 pub use queues::{QueueCounts, ReceivedMessage, VisibilityChange};
 pub(crate) use queues::{ReceiveSpec, wellformed_handle};
@@ -230,6 +234,8 @@ pub struct Store {
     pub(crate) tags: sled::Tree,
     /// Sequence for event, quarantine and message keys (see [`Store::next_seq`]).
     seq: Arc<AtomicU64>,
+    /// Serialises the access aggregate's checked writes (see `access_store.rs`).
+    access_lock: Arc<Mutex<()>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -311,6 +317,7 @@ impl Store {
             api_destinations: tree(API_DESTINATIONS)?,
             tags: tree(TAGS)?,
             seq: Arc::new(AtomicU64::new(initial_seq())),
+            access_lock: Arc::default(),
             path: dir.to_path_buf(),
             durability: Arc::default(),
             db,
@@ -485,6 +492,11 @@ impl Store {
     /// would cost a write per event).
     pub(crate) fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Held while a checked write of keys runs (one name, one key; the last admin key).
+    pub(crate) fn access_changes(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.access_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Flushes that reached the disk since the store was opened (sled flushes and
