@@ -116,7 +116,10 @@ impl Application {
                 .map_err(StartupError::Settings)?;
         let aws_credentials =
             crate::auth::aws::AwsCredentials::new(std::sync::Arc::new(store.clone()), master);
-        let destinations = crate::destinations::Destinations::new(store.clone(), aws_credentials.master());
+        let destinations = crate::destinations::Destinations::new(
+            std::sync::Arc::new(store.clone()),
+            aws_credentials.master(),
+        );
         let access = web::Data::new(build_access(&settings, &store, &bus, aws_credentials.clone()).await?);
         let tls = match (&settings.security.tls_cert, &settings.security.tls_key) {
             (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key).map_err(StartupError::Tls)?),

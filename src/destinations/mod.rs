@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::auth::aws::MasterKey;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{ApiDestinationRecord, ConnectionAuth, ConnectionRecord, WebhookAuth, now_rfc3339};
-use crate::storage::Store;
+use crate::storage::DestinationStore;
 
 pub use checks::{DEFAULT_RATE_LIMIT, check_name};
 
@@ -48,7 +48,7 @@ pub struct DestinationInput {
 /// The connections and API destinations. Cheap to clone.
 #[derive(Clone)]
 pub struct Destinations {
-    store: Store,
+    store: Arc<dyn DestinationStore>,
     master: Arc<MasterKey>,
 }
 
@@ -56,6 +56,10 @@ impl std::fmt::Debug for Destinations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Destinations").finish_non_exhaustive()
     }
+}
+
+fn destination_exists(name: &str) -> ApiError {
+    ApiError::new(Code::ApiDestinationExists, format!("API destination '{name}' already exists."))
 }
 
 fn connection_not_found(name: &str) -> ApiError {
@@ -73,7 +77,7 @@ fn seal_id(record: &ConnectionRecord) -> String {
 
 impl Destinations {
     /// Over `store`, sealing with `master`.
-    pub fn new(store: Store, master: Arc<MasterKey>) -> Self {
+    pub fn new(store: Arc<dyn DestinationStore>, master: Arc<MasterKey>) -> Self {
         Self { store, master }
     }
 
@@ -90,12 +94,6 @@ impl Destinations {
         check_name("connection", name)?;
         checks::description(description.as_deref())?;
         checks::credentials(&credentials)?;
-        if self.store.get_connection(name)?.is_some() {
-            return Err(ApiError::new(
-                Code::ConnectionExists,
-                format!("Connection '{name}' already exists."),
-            ));
-        }
         let now = now_rfc3339();
         let mut record = ConnectionRecord {
             name: name.to_owned(),
@@ -109,8 +107,12 @@ impl Destinations {
             authorized_at: now,
         };
         record.sealed_secret = Some(self.master.seal(&seal_id(&record), &credentials.secret)?);
-        self.store.put_connection(&record)?;
-        self.store.flush().await?;
+        if !self.store.create_connection(record.clone()).await? {
+            return Err(ApiError::new(
+                Code::ConnectionExists,
+                format!("Connection '{name}' already exists."),
+            ));
+        }
         Ok(record)
     }
 
@@ -138,8 +140,7 @@ impl Destinations {
             record.authorized_at = now.clone();
         }
         record.updated_at = now;
-        self.store.put_connection(&record)?;
-        self.store.flush().await?;
+        self.store.put_connection(record.clone()).await?;
         Ok(record)
     }
 
@@ -151,8 +152,7 @@ impl Destinations {
         let mut record = self.get_connection(name)?;
         record.sealed_secret = None;
         record.updated_at = now_rfc3339();
-        self.store.put_connection(&record)?;
-        self.store.flush().await?;
+        self.store.put_connection(record.clone()).await?;
         Ok(record)
     }
 
@@ -178,8 +178,7 @@ impl Destinations {
     /// `connection_not_found`.
     pub async fn delete_connection(&self, name: &str) -> ApiResult<ConnectionRecord> {
         let record = self.get_connection(name)?;
-        self.store.delete_connection(name)?;
-        self.store.flush().await?;
+        self.store.delete_connection(name.to_owned()).await?;
         Ok(record)
     }
 
@@ -226,10 +225,8 @@ impl Destinations {
     ) -> ApiResult<ApiDestinationRecord> {
         check_name("API destination", name)?;
         if self.store.get_api_destination(name)?.is_some() {
-            return Err(ApiError::new(
-                Code::ApiDestinationExists,
-                format!("API destination '{name}' already exists."),
-            ));
+            // Checked early too, so a taken name is reported before the input's errors.
+            return Err(destination_exists(name));
         }
         let now = now_rfc3339();
         let record = ApiDestinationRecord {
@@ -288,8 +285,13 @@ impl Destinations {
         } else {
             record.updated_at = now_rfc3339();
         }
-        self.store.put_api_destination(&record)?;
-        self.store.flush().await?;
+        if new {
+            if !self.store.create_api_destination(record.clone()).await? {
+                return Err(destination_exists(&record.name));
+            }
+        } else {
+            self.store.put_api_destination(record.clone()).await?;
+        }
         Ok(record)
     }
 
@@ -315,8 +317,7 @@ impl Destinations {
     /// `api_destination_not_found`.
     pub async fn delete_api_destination(&self, name: &str) -> ApiResult<()> {
         self.get_api_destination(name)?;
-        self.store.delete_api_destination(name)?;
-        self.store.flush().await?;
+        self.store.delete_api_destination(name.to_owned()).await?;
         Ok(())
     }
 
@@ -337,8 +338,7 @@ impl Destinations {
         arn: &str,
         tags: &std::collections::BTreeMap<String, String>,
     ) -> ApiResult<()> {
-        self.store.put_tags(arn, tags)?;
-        self.store.flush().await?;
+        self.store.put_tags(arn.to_owned(), tags.clone()).await?;
         Ok(())
     }
 }
@@ -350,8 +350,8 @@ mod tests {
     use super::*;
 
     fn service(dir: &std::path::Path) -> Destinations {
-        let store = Store::open(dir, &crate::storage::StoreOptions::default()).unwrap();
-        Destinations::new(store, Arc::new(MasterKey::from_bytes(&[7; 32]).unwrap()))
+        let store = crate::storage::Store::open(dir, &crate::storage::StoreOptions::default()).unwrap();
+        Destinations::new(Arc::new(store), Arc::new(MasterKey::from_bytes(&[7; 32]).unwrap()))
     }
 
     #[tokio::test]

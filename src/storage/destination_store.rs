@@ -1,0 +1,125 @@
+//! The destinations aggregate's storage port: connections and API destinations (the
+//! EventBridge resources behind webhook targets made from the AWS API) and the tags of
+//! AWS-API resources; what `crate::destinations` needs. The sled adapter is at the end.
+//!
+//! Creation is its own operation, not a read then a write: "create unless it exists" must
+//! hold when two instances create the same name at once, which only the store can decide.
+
+use std::collections::BTreeMap;
+
+use super::codec::encode;
+use super::port::StoreFuture;
+use super::{StorageError, Store};
+use crate::model::{ApiDestinationRecord, ConnectionRecord};
+
+/// Connections, API destinations and tags.
+pub trait DestinationStore: Send + Sync + std::fmt::Debug {
+    /// The connection, if it exists.
+    ///
+    /// # Errors
+    /// Storage failures (as for every method).
+    fn get_connection(&self, name: &str) -> Result<Option<ConnectionRecord>, StorageError>;
+    /// Every connection, in name order.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn list_connections(&self) -> Result<Vec<ConnectionRecord>, StorageError>;
+    /// The API destination, if it exists.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn get_api_destination(&self, name: &str) -> Result<Option<ApiDestinationRecord>, StorageError>;
+    /// Every API destination, in name order.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn list_api_destinations(&self) -> Result<Vec<ApiDestinationRecord>, StorageError>;
+    /// The tags of a resource by ARN (empty when it has none).
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn tags_of(&self, arn: &str) -> Result<BTreeMap<String, String>, StorageError>;
+
+    /// Stores a new connection unless one has its name; resolves to false when one has.
+    fn create_connection(&self, record: ConnectionRecord) -> StoreFuture<'_, bool>;
+    /// Replaces a connection's record.
+    fn put_connection(&self, record: ConnectionRecord) -> StoreFuture<'_, ()>;
+    /// Deletes a connection; resolves to whether it existed.
+    fn delete_connection(&self, name: String) -> StoreFuture<'_, bool>;
+    /// Stores a new API destination unless one has its name; false when one has.
+    fn create_api_destination(&self, record: ApiDestinationRecord) -> StoreFuture<'_, bool>;
+    /// Replaces an API destination's record.
+    fn put_api_destination(&self, record: ApiDestinationRecord) -> StoreFuture<'_, ()>;
+    /// Deletes an API destination; resolves to whether it existed.
+    fn delete_api_destination(&self, name: String) -> StoreFuture<'_, bool>;
+    /// Replaces the tags of a resource (none: forgets it).
+    fn put_tags(&self, arn: String, tags: BTreeMap<String, String>) -> StoreFuture<'_, ()>;
+}
+
+// ---- the sled adapter ----------------------------------------------------------------
+
+/// Inserts `value` under `key` unless the key exists (sled's compare-and-swap from
+/// nothing); whether it was inserted.
+fn insert_new(tree: &sled::Tree, key: &[u8], value: Vec<u8>) -> Result<bool, StorageError> {
+    Ok(tree.compare_and_swap(key, None::<&[u8]>, Some(value))?.is_ok())
+}
+
+impl DestinationStore for Store {
+    fn get_connection(&self, name: &str) -> Result<Option<ConnectionRecord>, StorageError> {
+        Store::get_connection(self, name)
+    }
+
+    fn list_connections(&self) -> Result<Vec<ConnectionRecord>, StorageError> {
+        Store::list_connections(self)
+    }
+
+    fn get_api_destination(&self, name: &str) -> Result<Option<ApiDestinationRecord>, StorageError> {
+        Store::get_api_destination(self, name)
+    }
+
+    fn list_api_destinations(&self) -> Result<Vec<ApiDestinationRecord>, StorageError> {
+        Store::list_api_destinations(self)
+    }
+
+    fn tags_of(&self, arn: &str) -> Result<BTreeMap<String, String>, StorageError> {
+        Store::tags_of(self, arn)
+    }
+
+    fn create_connection(&self, record: ConnectionRecord) -> StoreFuture<'_, bool> {
+        self.durably(move |store| {
+            store.room()?;
+            let created = insert_new(&store.connections, record.name.as_bytes(), encode(&record))?;
+            store.wrote();
+            Ok(created)
+        })
+    }
+
+    fn put_connection(&self, record: ConnectionRecord) -> StoreFuture<'_, ()> {
+        self.durably(move |store| Store::put_connection(store, &record))
+    }
+
+    fn delete_connection(&self, name: String) -> StoreFuture<'_, bool> {
+        self.durably(move |store| Store::delete_connection(store, &name))
+    }
+
+    fn create_api_destination(&self, record: ApiDestinationRecord) -> StoreFuture<'_, bool> {
+        self.durably(move |store| {
+            store.room()?;
+            let created = insert_new(&store.api_destinations, record.name.as_bytes(), encode(&record))?;
+            store.wrote();
+            Ok(created)
+        })
+    }
+
+    fn put_api_destination(&self, record: ApiDestinationRecord) -> StoreFuture<'_, ()> {
+        self.durably(move |store| Store::put_api_destination(store, &record))
+    }
+
+    fn delete_api_destination(&self, name: String) -> StoreFuture<'_, bool> {
+        self.durably(move |store| Store::delete_api_destination(store, &name))
+    }
+
+    fn put_tags(&self, arn: String, tags: BTreeMap<String, String>) -> StoreFuture<'_, ()> {
+        self.durably(move |store| Store::put_tags(store, &arn, &tags))
+    }
+}
