@@ -37,10 +37,12 @@ mod modes;
 mod outbox;
 mod queues;
 mod registries;
+mod registry_store;
 mod schedules;
 mod schema_ids;
 mod schemas;
 mod seal;
+mod sled_registry;
 mod space;
 #[cfg(test)]
 mod tests;
@@ -65,8 +67,9 @@ pub use outbox::DueDelivery;
 use queues::QueueIndex;
 pub(crate) use queues::{Outgoing, ReceiveSpec, wellformed_handle};
 pub use queues::{QueueCounts, ReceivedMessage, VisibilityChange};
-pub(crate) use schema_ids::IdRefusal;
-pub(crate) use schemas::{DeleteOutcome, NewVersion, RegisterOutcome};
+pub use registry_store::{
+    DeleteOutcome, IdRefusal, NewVersion, Page, RegisterOutcome, RegistryStore, StoreFuture,
+};
 
 /// The format this build reads and writes (2: queue messages and events in the journal).
 pub const FORMAT_VERSION: u32 = 2;
