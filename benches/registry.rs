@@ -84,8 +84,10 @@ fn order_event() -> String {
 fn validation(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &Default::default()).unwrap();
-    let service = RegistryService::new(store, RegistryConfig::default()).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let service = runtime
+        .block_on(RegistryService::new(std::sync::Arc::new(store.clone()), store, RegistryConfig::default()))
+        .unwrap();
     let (registry, schema) =
         (RegistryName::parse("shop").unwrap(), SchemaName::parse("orders@OrderPlaced").unwrap());
     runtime.block_on(async {

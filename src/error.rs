@@ -119,6 +119,8 @@ error_codes! {
     RegistryReadOnly => ("registry_read_only", 403, InvalidRequest, "Versions in this registry are written by the service itself (for example `discovered-schemas`)."),
     /// An imported (Confluent IMPORT mode) schema id or version cannot be used.
     ImportConflict => ("import_conflict", 409, Conflict, "An imported schema id means other content, the content already has another id, or the imported version number exists."),
+    /// Other instances kept changing the schema's history while a registration was checked.
+    RegistrationContended => ("registration_contended", 409, Conflict, "Other instances registered or deleted versions of the schema while this version was being checked, more times than the service retries; nothing was stored. Retrying is safe."),
     /// Another stored version references the one being deleted.
     SchemaReferenced => ("schema_referenced", 409, Conflict, "Another stored schema version references this one through `$ref`; delete that first."),
     /// The event bus does not exist.

@@ -74,6 +74,7 @@ impl Application {
             },
         )?;
         let registry = RegistryService::new(
+            std::sync::Arc::new(store.clone()),
             store.clone(),
             RegistryConfig {
                 limits: SchemaLimits {
@@ -82,7 +83,8 @@ impl Application {
                 },
                 validator_cache_capacity: settings.validator_cache,
             },
-        )?;
+        )
+        .await?;
         let generator = match &settings.codegen_templates {
             Some(dir) => crate::codegen::Generator::from_dir(dir)?,
             None => crate::codegen::Generator::embedded()?,

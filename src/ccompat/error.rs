@@ -195,7 +195,8 @@ impl From<ApiError> for CcError {
             | Code::ConnectionExists
             | Code::ApiDestinationExists
             | Code::ReplayNotCancellable
-            | Code::TooManyRules => (409, 40901),
+            | Code::TooManyRules
+            | Code::RegistrationContended => (409, 40901),
             Code::BusNotFound
             | Code::RuleNotFound
             | Code::QueueNotFound

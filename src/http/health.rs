@@ -41,7 +41,7 @@ pub(crate) async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub(crate) async fn readyz(service: web::Data<RegistryService>) -> HandlerResult<HttpResponse> {
-    service.store().probe().await.map_err(|e| {
+    service.probe().await.map_err(|e| {
         tracing::error!(error = %e, "readiness probe failed");
         crate::error::ApiError::new(
             crate::error::Code::StorageUnavailable,

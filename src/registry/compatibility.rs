@@ -245,9 +245,8 @@ impl RegistryService {
         schema: Option<&SchemaName>,
     ) -> ApiResult<EffectiveConfig> {
         self.get_registry(registry)?;
-        let store = self.store();
         if let Some(s) = schema
-            && let Some(c) = store.get_config::<CompatibilityConfig>(registry.as_str(), Some(s.as_str()))?
+            && let Some(c) = self.own_config(registry, Some(s))?
         {
             return Ok(EffectiveConfig {
                 compatibility: c.compatibility,
@@ -255,7 +254,7 @@ impl RegistryService {
                 source: "schema".into(),
             });
         }
-        if let Some(c) = store.get_config::<CompatibilityConfig>(registry.as_str(), None)? {
+        if let Some(c) = self.own_config(registry, None)? {
             return Ok(EffectiveConfig {
                 compatibility: c.compatibility,
                 policy: c.policy,
@@ -283,8 +282,13 @@ impl RegistryService {
         config: CompatibilityConfig,
     ) -> ApiResult<EffectiveConfig> {
         self.get_registry(registry)?;
-        self.store().put_config(registry.as_str(), schema.map(SchemaName::as_str), &config)?;
-        self.store().flush().await?;
+        let stored = serde_json::to_value(config).map_err(|e| {
+            ApiError::new(
+                Code::Internal,
+                format!("The configuration cannot be encoded: {e}. Hint: report this."),
+            )
+        })?;
+        self.store().put_config(registry.to_string(), schema.map(SchemaName::to_string), stored).await?;
         self.effective_config(registry, schema)
     }
 
@@ -499,7 +503,15 @@ impl RegistryService {
         registry: &RegistryName,
         schema: Option<&SchemaName>,
     ) -> ApiResult<Option<CompatibilityConfig>> {
-        Ok(self.store().get_config(registry.as_str(), schema.map(SchemaName::as_str))?)
+        self.store()
+            .get_config(registry.as_str(), schema.map(SchemaName::as_str))?
+            .map(|stored| {
+                serde_json::from_value(stored).map_err(|e| {
+                    tracing::error!(error = %e, registry = %registry, "stored compatibility configuration does not decode");
+                    ApiError::new(Code::Internal, "A stored compatibility configuration is damaged. Hint: the service log has the cause; set it again.")
+                })
+            })
+            .transpose()
     }
 
     /// Removes the compatibility configuration of exactly this registry or schema.
@@ -511,8 +523,7 @@ impl RegistryService {
         registry: &RegistryName,
         schema: Option<&SchemaName>,
     ) -> ApiResult<()> {
-        self.store().remove_config(registry.as_str(), schema.map(SchemaName::as_str))?;
-        self.store().flush().await?;
+        self.store().remove_config(registry.to_string(), schema.map(SchemaName::to_string)).await?;
         Ok(())
     }
 

@@ -11,6 +11,7 @@ pub mod openapi;
 mod policies;
 pub mod refs;
 mod requests;
+mod schema_locks;
 mod search;
 mod service;
 pub mod validators;

@@ -66,7 +66,7 @@ impl RegistryService {
     /// `registry_not_found`, `policy_not_found`.
     pub fn resource_policy(&self, registry: Option<&RegistryName>) -> ApiResult<ResourcePolicy> {
         self.check_policy_owner(registry)?;
-        self.store().get_aws(AwsKind::Policy, key(registry))?.ok_or_else(|| not_found(registry))
+        self.local_store().get_aws(AwsKind::Policy, key(registry))?.ok_or_else(|| not_found(registry))
     }
 
     /// Stores a policy; with `revision`, only if it is the stored policy's.
@@ -93,7 +93,8 @@ impl RegistryService {
         }
         let record = {
             let _guard = WRITES.lock().unwrap_or_else(PoisonError::into_inner);
-            let stored: Option<ResourcePolicy> = self.store().get_aws(AwsKind::Policy, key(registry))?;
+            let stored: Option<ResourcePolicy> =
+                self.local_store().get_aws(AwsKind::Policy, key(registry))?;
             if !revision_matches(stored.as_ref(), revision) {
                 return Err(ApiError::new(
                     Code::RevisionMismatch,
@@ -105,10 +106,10 @@ impl RegistryService {
                 revision_id: uuid::Uuid::new_v4().to_string(),
                 updated_at: now_rfc3339(),
             };
-            self.store().put_aws(AwsKind::Policy, key(registry), &record)?;
+            self.local_store().put_aws(AwsKind::Policy, key(registry), &record)?;
             record
         };
-        self.store().flush().await?;
+        self.local_store().flush().await?;
         Ok(record)
     }
 
@@ -118,10 +119,10 @@ impl RegistryService {
     /// `registry_not_found`, `policy_not_found`.
     pub async fn delete_resource_policy(&self, registry: Option<&RegistryName>) -> ApiResult<()> {
         self.check_policy_owner(registry)?;
-        if !self.store().delete_aws(AwsKind::Policy, key(registry))? {
+        if !self.local_store().delete_aws(AwsKind::Policy, key(registry))? {
             return Err(not_found(registry));
         }
-        self.store().flush().await?;
+        self.local_store().flush().await?;
         Ok(())
     }
 }
@@ -135,8 +136,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let store =
             crate::storage::Store::open(dir.path(), &crate::storage::StoreOptions::default()).expect("store");
-        let service =
-            RegistryService::new(store, crate::registry::RegistryConfig::default()).expect("service");
+        let service = RegistryService::new(
+            std::sync::Arc::new(store.clone()),
+            store,
+            crate::registry::RegistryConfig::default(),
+        )
+        .await
+        .expect("service");
         let shop = RegistryName::parse("shop").expect("name");
         let missing = service.resource_policy(Some(&shop)).expect_err("no registry");
         assert_eq!(missing.code, Code::RegistryNotFound);

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::storage::Store;
+use crate::storage::RegistryStore;
 
 /// Scheme and host of every version URI.
 pub const URI_BASE: &str = "https://schemabus.invalid/registries/";
@@ -89,7 +89,7 @@ pub(crate) fn version_key_of_uri(uri: &str) -> Option<Vec<u8>> {
 /// references of a new version.
 #[derive(Clone)]
 pub struct StoreRetriever {
-    store: Store,
+    store: Arc<dyn RegistryStore>,
     resolved: Arc<Mutex<Vec<String>>>,
     /// Reference names (resolved against the version's base URI) → version URI.
     names: Arc<BTreeMap<String, String>>,
@@ -97,14 +97,18 @@ pub struct StoreRetriever {
 
 impl StoreRetriever {
     /// A retriever over `store`.
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Arc<dyn RegistryStore>) -> Self {
         Self { store, resolved: Arc::default(), names: Arc::default() }
     }
 
     /// A retriever that also resolves reference names (Confluent `references`: a `$ref`
     /// to `customer.json` means the version its reference names) for a version compiled
     /// with `base_uri`.
-    pub fn with_names(store: Store, base_uri: &str, names: &BTreeMap<String, String>) -> Self {
+    pub fn with_names(
+        store: Arc<dyn RegistryStore>,
+        base_uri: &str,
+        names: &BTreeMap<String, String>,
+    ) -> Self {
         let names =
             names.iter().map(|(name, target)| (resolve_name(base_uri, name), target.clone())).collect();
         Self { store, resolved: Arc::default(), names: Arc::new(names) }

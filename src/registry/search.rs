@@ -5,10 +5,10 @@
 //! schema's name, its description, or a version's description and content.
 
 use super::requests::SearchHit;
-use crate::storage::{StorageError, Store};
+use crate::storage::{RegistryStore, StorageError};
 
 pub(super) fn search(
-    store: &Store,
+    store: &dyn RegistryStore,
     query: &str,
     registry: Option<&str>,
     limit: usize,

@@ -1,6 +1,8 @@
 //! The registry service's operations.
 
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::RwLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::DISCOVERED_REGISTRY;
 use super::content::{self, SchemaLimits};
-use super::refs::{StoreRetriever, version_key_of_uri, version_uri};
+use super::refs::{StoreRetriever, version_uri};
 use super::requests::*;
 use super::validators::ValidatorCache;
 use crate::error::{ApiError, ApiResult, Code};
@@ -16,7 +18,7 @@ use crate::json::DocJson;
 use crate::model::{
     RegistryName, RegistryRecord, SchemaName, SchemaRecord, Tags, VersionRecord, VersionSelector, now_rfc3339,
 };
-use crate::storage::{DeleteOutcome, NewVersion, RegisterOutcome, Store};
+use crate::storage::{DeleteOutcome, NewVersion, RegisterOutcome, RegistryStore, StorageError, Store};
 use jsonschema::json::Json;
 
 /// Settings of the registry service.
@@ -32,6 +34,14 @@ impl Default for RegistryConfig {
     fn default() -> Self {
         Self { limits: SchemaLimits::default(), validator_cache_capacity: 10_000 }
     }
+}
+
+/// A checked and compiled version waiting for its compatibility check and commit.
+struct Candidate {
+    /// The record to store (number, id and timestamp still to be given).
+    record: VersionRecord,
+    /// The draft it is read with.
+    draft: &'static str,
 }
 
 /// Told of every registry change after it is durable (the bus publishes these as
@@ -56,12 +66,20 @@ const MAX_PAGE: usize = 1000;
 
 /// Registries, schemas and versions. Cheap to clone; clones share state.
 ///
-/// Concurrency: registrations run concurrently with each other (sled transactions
-/// serialise the version counter); deletions take the structure lock exclusively,
-/// because sled transactions cannot scan and a deletion must see every referrer.
+/// Concurrency: registrations of different schemas run concurrently; registrations of
+/// one schema are serialised inside this instance (see `schema_locks.rs`), and across
+/// instances the store refuses a registration whose compatibility check saw an older
+/// history (`expected_latest`), which is then checked again. Deletions take the
+/// structure lock exclusively, because a deletion must see every referrer (sled
+/// transactions cannot scan). The structure lock is a tokio lock: its guards are held
+/// across the store's asynchronous writes.
 #[derive(Clone)]
 pub struct RegistryService {
-    store: Store,
+    store: Arc<dyn RegistryStore>,
+    /// The embedded store, for what is not behind the registry port yet (resource
+    /// policies of the AWS Schemas API).
+    local: Store,
+    schema_locks: Arc<super::schema_locks::SchemaLocks>,
     validators: Arc<ValidatorCache>,
     /// The same versions compiled for the bus's events (their `detail` is a
     /// [`crate::json::Doc`]); compiled on the first event of a version.
@@ -81,23 +99,28 @@ impl std::fmt::Debug for RegistryService {
     }
 }
 
-fn lock_poisoned() -> ApiError {
-    ApiError::new(
-        Code::Internal,
-        "A previous operation failed while holding a lock. Hint: restart the service.",
-    )
+/// How many times a registration is checked again after another instance changed the
+/// schema's history under it, before answering `registration_contended`.
+const MAX_REGISTRATION_ATTEMPTS: usize = 16;
+
+fn task_failed(e: &tokio::task::JoinError) -> ApiError {
+    tracing::error!(error = %e, "registration task failed");
+    ApiError::new(Code::Internal, "The registration did not complete. Hint: retry; nothing was stored.")
 }
 
 impl RegistryService {
-    /// The service over `store`, creating the built-in registries on first start.
+    /// The service over `store` (the registry aggregate) and `local` (the embedded
+    /// store, for resource policies), creating the built-in registries on first start.
     ///
     /// # Errors
     /// Storage failures while creating the built-in registries.
-    pub fn new(store: Store, config: RegistryConfig) -> ApiResult<Self> {
+    pub async fn new(store: Arc<dyn RegistryStore>, local: Store, config: RegistryConfig) -> ApiResult<Self> {
         let service = Self {
             validators: Arc::new(ValidatorCache::new(config.validator_cache_capacity)),
             event_validators: Arc::new(ValidatorCache::new(config.validator_cache_capacity)),
             store,
+            local,
+            schema_locks: Arc::default(),
             config,
             structure: Arc::default(),
             listener: Arc::default(),
@@ -106,22 +129,23 @@ impl RegistryService {
         };
         if service.store.get_registry(DISCOVERED_REGISTRY)?.is_none() {
             let now = now_rfc3339();
-            service.store.create_registry(&RegistryRecord {
-                name: DISCOVERED_REGISTRY.to_owned(),
-                description: Some("Schemas inferred from events by discovery.".to_owned()),
-                tags: Tags::new(),
-                builtin: true,
-                writable: false,
-                catalog_samples: false,
-                created_at: now.clone(),
-                updated_at: now,
-            })?;
-            service.store.flush_blocking()?;
+            service
+                .store
+                .create_registry(RegistryRecord {
+                    name: DISCOVERED_REGISTRY.to_owned(),
+                    description: Some("Schemas inferred from events by discovery.".to_owned()),
+                    tags: Tags::new(),
+                    builtin: true,
+                    writable: false,
+                    catalog_samples: false,
+                    created_at: now.clone(),
+                    updated_at: now,
+                })
+                .await?;
         }
-        let given = service.store.backfill_schema_ids()?;
+        let given = service.store.backfill_schema_ids().await?;
         if given > 0 {
             tracing::info!(versions = given, "schema ids given to versions stored before ids existed");
-            service.store.flush_blocking()?;
         }
         Ok(service)
     }
@@ -144,9 +168,28 @@ impl RegistryService {
         }
     }
 
-    /// The store underneath (for readiness probes).
-    pub fn store(&self) -> &Store {
+    /// The registry store underneath.
+    pub(super) fn store(&self) -> &Arc<dyn RegistryStore> {
         &self.store
+    }
+
+    /// The embedded store (resource policies).
+    pub(super) fn local_store(&self) -> &Store {
+        &self.local
+    }
+
+    /// Proves both stores are reachable and writable (readiness).
+    ///
+    /// # Errors
+    /// The failure of the first store that is not.
+    pub async fn probe(&self) -> Result<(), StorageError> {
+        self.store.probe().await?;
+        self.local.probe().await
+    }
+
+    /// Which adapter serves the registry (`sled` or `postgres`).
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
     }
 
     /// Limits on submitted schemas.
@@ -187,7 +230,7 @@ impl RegistryService {
             created_at: now.clone(),
             updated_at: now,
         };
-        if !self.store.create_registry(&record)? {
+        if !self.store.create_registry(record.clone()).await? {
             return Err(ApiError::new(
                 Code::RegistryExists,
                 format!(
@@ -195,7 +238,6 @@ impl RegistryService {
                 ),
             ));
         }
-        self.store.flush().await?;
         Ok(record)
     }
 
@@ -240,18 +282,14 @@ impl RegistryService {
         request: UpdateMetadataRequest,
         catalog_samples: Option<bool>,
     ) -> ApiResult<RegistryRecord> {
-        let record = {
-            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
-            let mut record = self.get_registry(name)?;
-            apply_metadata(&mut record.description, &mut record.tags, request)?;
-            if let Some(samples) = catalog_samples {
-                record.catalog_samples = samples;
-            }
-            record.updated_at = now_rfc3339();
-            self.store.put_registry(&record)?;
-            record
-        };
-        self.store.flush().await?;
+        let _guard = self.structure.write().await;
+        let mut record = self.get_registry(name)?;
+        apply_metadata(&mut record.description, &mut record.tags, request)?;
+        if let Some(samples) = catalog_samples {
+            record.catalog_samples = samples;
+        }
+        record.updated_at = now_rfc3339();
+        self.store.put_registry(record.clone()).await?;
         Ok(record)
     }
 
@@ -262,7 +300,7 @@ impl RegistryService {
     /// `schema_referenced` when a version outside the registry references one inside.
     pub async fn delete_registry(&self, name: &RegistryName, force: bool) -> ApiResult<()> {
         {
-            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
+            let _guard = self.structure.write().await;
             let record = self.get_registry(name)?;
             if record.builtin {
                 return Err(ApiError::new(
@@ -272,7 +310,7 @@ impl RegistryService {
                     ),
                 ));
             }
-            let count = self.store.schema_count(name.as_str());
+            let count = self.store.schema_count(name.as_str())?;
             if count > 0 && !force {
                 return Err(ApiError::new(
                     Code::RegistryNotEmpty,
@@ -280,11 +318,9 @@ impl RegistryService {
                 )
                 .with_details(json!({ "schemaCount": count })));
             }
-            referenced(self.store.delete_registry(name.as_str())?, &format!("registry '{name}'"))?;
-            self.store.remove_configs(name.as_str(), None)?;
+            referenced(self.store.delete_registry(name.to_string()).await?, &format!("registry '{name}'"))?;
             self.evict(name.as_str(), None, None);
         }
-        self.store.flush().await?;
         Ok(())
     }
 
@@ -327,17 +363,13 @@ impl RegistryService {
         schema: &SchemaName,
         request: UpdateMetadataRequest,
     ) -> ApiResult<SchemaRecord> {
-        let record = {
-            // Exclusive, so a concurrent registration cannot overwrite the edit with the
-            // schema record it read before.
-            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
-            let mut record = self.get_schema(registry, schema)?;
-            apply_metadata(&mut record.description, &mut record.tags, request)?;
-            record.updated_at = now_rfc3339();
-            self.store.put_schema(&record)?;
-            record
-        };
-        self.store.flush().await?;
+        // Exclusive, so a concurrent registration cannot overwrite the edit with the
+        // schema record it read before.
+        let _guard = self.structure.write().await;
+        let mut record = self.get_schema(registry, schema)?;
+        apply_metadata(&mut record.description, &mut record.tags, request)?;
+        record.updated_at = now_rfc3339();
+        self.store.put_schema(record.clone()).await?;
         Ok(record)
     }
 
@@ -347,16 +379,14 @@ impl RegistryService {
     /// `registry_not_found`, `schema_not_found`, `schema_referenced`.
     pub async fn delete_schema(&self, registry: &RegistryName, schema: &SchemaName) -> ApiResult<()> {
         {
-            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
+            let _guard = self.structure.write().await;
             self.get_schema(registry, schema)?;
             referenced(
-                self.store.delete_schema(registry.as_str(), schema.as_str())?,
+                self.store.delete_schema(registry.to_string(), schema.to_string()).await?,
                 &format!("schema '{schema}'"),
             )?;
-            self.store.remove_configs(registry.as_str(), Some(schema.as_str()))?;
             self.evict(registry.as_str(), Some(schema.as_str()), None);
         }
-        self.store.flush().await?;
         self.changed("Schema Deleted", json!({"registry": registry.as_str(), "schema": schema.as_str()}));
         Ok(())
     }
@@ -392,25 +422,90 @@ impl RegistryService {
         origin: WriteOrigin,
         options: RegisterOptions,
     ) -> ApiResult<(bool, VersionCreated)> {
+        // One registration of a schema at a time in this instance, so contention here
+        // queues instead of spinning through `Conflict`s; then shared with other schemas'
+        // registrations, but not with a deletion, so every reference resolved below still
+        // exists when the version commits.
+        let _one = self.schema_locks.lock(registry.as_str(), schema.as_str()).await;
+        let _guard = self.structure.read().await;
+        let record = self.get_registry(registry)?;
+        if !record.writable && origin == WriteOrigin::User {
+            return Err(ApiError::new(
+                Code::RegistryReadOnly,
+                format!(
+                    "Registry '{registry}' is written by schemabus itself. Hint: register the schema in a registry of your own."
+                ),
+            ));
+        }
         let existed = self.store.get_schema(registry.as_str(), schema.as_str())?.is_some();
-        let this = self.clone();
-        let (registry_name, schema_name) = (registry.clone(), schema.clone());
-        let outcome = tokio::task::spawn_blocking(move || {
-            this.register_blocking(&registry_name, &schema_name, request, origin, &options)
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "registration task failed");
-            ApiError::new(
-                Code::Internal,
-                "The registration did not complete. Hint: retry; nothing was stored.",
-            )
-        })??;
-        self.store.flush().await?;
+        let options = Arc::new(options);
+        let mut candidate = {
+            let (this, registry, schema, options) =
+                (self.clone(), registry.clone(), schema.clone(), options.clone());
+            tokio::task::spawn_blocking(move || this.prepare_candidate(&registry, &schema, request, &options))
+                .await
+                .map_err(|e| task_failed(&e))??
+        };
+        let mut attempts = 0;
+        let outcome = loop {
+            attempts += 1;
+            // Compatibility is checked against the history as it is now, on the blocking
+            // pool (CPU-heavy for large schemas); the store commits only if the history
+            // is still the one checked against.
+            let expected_latest = {
+                let (this, registry, schema, options) =
+                    (self.clone(), registry.clone(), schema.clone(), options.clone());
+                let checked;
+                (candidate, checked) = tokio::task::spawn_blocking(move || {
+                    let checked = this.check_candidate_history(&registry, &schema, &candidate, &options);
+                    (candidate, checked)
+                })
+                .await
+                .map_err(|e| task_failed(&e))?;
+                checked?
+            };
+            let now = now_rfc3339();
+            let mut version = candidate.record.clone();
+            version.created_at.clone_from(&now);
+            match self
+                .store
+                .register_version(NewVersion {
+                    registry: registry.to_string(),
+                    schema: schema.to_string(),
+                    record: version,
+                    expected_latest,
+                    now,
+                    import_id: options.import_id,
+                    import_version: options.import_version,
+                })
+                .await?
+            {
+                RegisterOutcome::Conflict { latest } if attempts < MAX_REGISTRATION_ATTEMPTS => {
+                    tracing::debug!(registry = %registry, schema = %schema, ?expected_latest, ?latest, "history moved during registration; checking again");
+                }
+                RegisterOutcome::Conflict { latest } => {
+                    return Err(ApiError::new(
+                        Code::RegistrationContended,
+                        format!(
+                            "Schema '{schema}' changed {attempts} times while this version was being checked (latest is now {}). Hint: retry; nothing was stored.",
+                            latest.map_or_else(|| "none".to_owned(), |l| l.to_string())
+                        ),
+                    )
+                    .with_details(json!({ "attempts": attempts })));
+                }
+                other => break other,
+            }
+        };
         let (created, record) = match outcome {
             RegisterOutcome::Created(r) => (true, r),
             RegisterOutcome::Unchanged(r) => (false, r),
             RegisterOutcome::Refused(refusal) => return Err(import_refused(&refusal)),
+            RegisterOutcome::Conflict { .. } => {
+                return Err(ApiError::new(
+                    Code::Internal,
+                    "The registration did not complete. Hint: retry; nothing was stored.",
+                ));
+            }
         };
         if created {
             let detail = json!({"registry": registry.as_str(), "schema": schema.as_str(), "version": record.version, "fingerprint": record.fingerprint});
@@ -432,27 +527,15 @@ impl RegistryService {
         ))
     }
 
-    fn register_blocking(
+    /// Checks and compiles the submitted content (CPU-heavy: call on the blocking pool).
+    fn prepare_candidate(
         &self,
         registry: &RegistryName,
         schema: &SchemaName,
         request: RegisterVersionRequest,
-        origin: WriteOrigin,
         options: &RegisterOptions,
-    ) -> ApiResult<RegisterOutcome> {
+    ) -> ApiResult<Candidate> {
         let description = check_description(request.description)?;
-        // Shared: many registrations at once, but none while a deletion runs, so every
-        // reference resolved below still exists when the transaction commits.
-        let _guard = self.structure.read().map_err(|_| lock_poisoned())?;
-        let record = self.get_registry(registry)?;
-        if !record.writable && origin == WriteOrigin::User {
-            return Err(ApiError::new(
-                Code::RegistryReadOnly,
-                format!(
-                    "Registry '{registry}' is written by schemabus itself. Hint: register the schema in a registry of your own."
-                ),
-            ));
-        }
         let (content, source) = match request.format {
             ContentFormat::JsonSchema => (request.content, None),
             ContentFormat::OpenApi3 => openapi_content(request.content)?,
@@ -464,14 +547,44 @@ impl RegistryService {
             options.draft_07_by_default,
             &options.ref_names,
         )?;
+        let draft = checked.draft_name;
+        Ok(Candidate {
+            record: VersionRecord {
+                version: 0,
+                content: checked.value,
+                fingerprint: checked.fingerprint,
+                draft: draft.to_owned(),
+                created_at: String::new(),
+                description,
+                references,
+                id: None,
+                deleted: false,
+                ref_names: options.ref_names.clone(),
+                source,
+            },
+            draft,
+        })
+    }
+
+    /// Checks a prepared candidate against the schema's current history; returns the
+    /// latest version it was checked against (CPU-heavy: call on the blocking pool).
+    fn check_candidate_history(
+        &self,
+        registry: &RegistryName,
+        schema: &SchemaName,
+        candidate: &Candidate,
+        options: &RegisterOptions,
+    ) -> ApiResult<Option<u32>> {
+        let record = &candidate.record;
+        let latest =
+            self.store.get_schema(registry.as_str(), schema.as_str())?.and_then(|s| s.latest_version);
         if options.skip_compatibility {
             // Migration (IMPORT mode): the versions were accepted by the source registry.
-        } else if let Some(latest) =
-            self.store.get_schema(registry.as_str(), schema.as_str())?.and_then(|s| s.latest_version)
+        } else if let Some(latest) = latest
             && self.store.get_version(registry.as_str(), schema.as_str(), latest)?.is_some_and(|v| {
-                v.fingerprint == checked.fingerprint
-                    && v.draft == checked.draft_name
-                    && v.ref_names == options.ref_names
+                v.fingerprint == record.fingerprint
+                    && v.draft == record.draft
+                    && v.ref_names == record.ref_names
             })
         {
             // Unchanged content needs no compatibility check; the store answers with the
@@ -480,36 +593,13 @@ impl RegistryService {
             self.enforce_compatibility(
                 registry,
                 schema,
-                &checked.value,
-                checked.draft_name,
-                &references,
+                &record.content,
+                candidate.draft,
+                &record.references,
                 &options.ref_names,
             )?;
         }
-        let reference_keys = references.iter().filter_map(|u| version_key_of_uri(u)).collect();
-        let now = now_rfc3339();
-        let outcome = self.store.register_version(NewVersion {
-            registry: registry.as_str(),
-            schema: schema.as_str(),
-            record: VersionRecord {
-                version: 0,
-                content: checked.value,
-                fingerprint: checked.fingerprint,
-                draft: checked.draft_name.to_owned(),
-                created_at: now.clone(),
-                description,
-                references,
-                id: None,
-                deleted: false,
-                ref_names: options.ref_names.clone(),
-                source,
-            },
-            references: reference_keys,
-            now,
-            import_id: options.import_id,
-            import_version: options.import_version,
-        })?;
-        Ok(outcome)
+        Ok(latest)
     }
 
     /// Versions of a schema, oldest first, without content.
@@ -579,18 +669,17 @@ impl RegistryService {
         selector: VersionSelector,
     ) -> ApiResult<()> {
         let number = {
-            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
+            let _guard = self.structure.write().await;
             let schema_record = self.get_schema(registry, schema)?;
             let record = self.get_version(registry, schema, selector)?;
             let number = record.version;
             referenced(
-                self.store.delete_version(registry.as_str(), &schema_record, record, &now_rfc3339())?,
+                self.store.delete_version(schema_record, record, now_rfc3339()).await?,
                 &format!("version {number} of '{schema}'"),
             )?;
             self.evict(registry.as_str(), Some(schema.as_str()), Some(number));
             number
         };
-        self.store.flush().await?;
         self.changed(
             "Schema Version Deleted",
             json!({"registry": registry.as_str(), "schema": schema.as_str(), "version": number}),
@@ -610,7 +699,7 @@ impl RegistryService {
         numbers: &[u32],
     ) -> ApiResult<()> {
         {
-            let _guard = self.structure.write().map_err(|_| lock_poisoned())?;
+            let _guard = self.structure.write().await;
             let schema_record = self.get_schema(registry, schema)?;
             let mut by = Vec::new();
             for n in numbers {
@@ -622,9 +711,8 @@ impl RegistryService {
                 if by.is_empty() { DeleteOutcome::Deleted } else { DeleteOutcome::Referenced(by) },
                 &format!("versions {numbers:?} of '{schema}'"),
             )?;
-            self.store.soft_delete_versions(registry.as_str(), &schema_record, numbers, &now_rfc3339())?;
+            self.store.soft_delete_versions(schema_record, numbers.to_vec(), now_rfc3339()).await?;
         }
-        self.store.flush().await?;
         for n in numbers {
             self.changed(
                 "Schema Version Deleted",
@@ -682,8 +770,9 @@ impl RegistryService {
         schema: Option<&SchemaName>,
         mode: Option<&str>,
     ) -> ApiResult<()> {
-        self.store.put_mode(registry.as_str(), schema.map(SchemaName::as_str), mode)?;
-        self.store.flush().await?;
+        self.store
+            .put_mode(registry.to_string(), schema.map(SchemaName::to_string), mode.map(str::to_owned))
+            .await?;
         Ok(())
     }
 
@@ -779,8 +868,12 @@ impl RegistryService {
             self.get_registry(r)?;
         }
         let limit = page_limit(query.limit)?;
-        let items =
-            super::search::search(&self.store, &query.q, registry.as_ref().map(RegistryName::as_str), limit)?;
+        let items = super::search::search(
+            self.store.as_ref(),
+            &query.q,
+            registry.as_ref().map(RegistryName::as_str),
+            limit,
+        )?;
         Ok(SearchResults { items })
     }
 }

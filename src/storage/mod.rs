@@ -42,10 +42,12 @@ mod outbox;
 mod port;
 mod queues;
 mod registries;
+mod registry_store;
 mod schedules;
 mod schema_ids;
 mod schemas;
 mod seal;
+mod sled_registry;
 mod space;
 #[cfg(test)]
 mod tests;
@@ -74,8 +76,7 @@ pub use port::StoreFuture;
 use queues::QueueIndex;
 pub use queues::{QueueCounts, ReceivedMessage, VisibilityChange};
 pub(crate) use queues::{ReceiveSpec, wellformed_handle};
-pub(crate) use schema_ids::IdRefusal;
-pub(crate) use schemas::{DeleteOutcome, NewVersion, RegisterOutcome};
+pub use registry_store::{DeleteOutcome, IdRefusal, NewVersion, Page, RegisterOutcome, RegistryStore};
 
 /// The format this build reads and writes (2: queue messages and events in the journal).
 pub const FORMAT_VERSION: u32 = 2;

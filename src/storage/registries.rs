@@ -3,11 +3,9 @@
 use std::ops::Bound;
 
 use super::codec::{decode, encode};
+use super::registry_store::Page;
 use super::{StorageError, Store};
 use crate::model::RegistryRecord;
-
-/// One page of a listing: the items and the key to continue after, if there is more.
-pub(crate) type Page<T> = (Vec<T>, Option<String>);
 
 impl Store {
     /// The registry, if it exists.

@@ -10,7 +10,7 @@
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{decode, encode, version_key};
-use super::{StorageError, Store};
+use super::{IdRefusal, StorageError, Store};
 use crate::model::VersionRecord;
 
 const NEXT_KEY: &[u8] = b"n";
@@ -44,17 +44,6 @@ pub(crate) fn id_version_key(id: u32, version_key: &[u8]) -> Vec<u8> {
 
 fn be_u32(bytes: &[u8]) -> Option<u32> {
     <[u8; 4]>::try_from(bytes).ok().map(u32::from_be_bytes)
-}
-
-/// Why an explicit (imported) id cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum IdRefusal {
-    /// The content already has another id.
-    ContentHasId(u32),
-    /// The id is already given to other content.
-    IdTaken(u32),
-    /// The imported version number exists already in the schema.
-    VersionExists(u32),
 }
 
 /// The id of `identity` inside a transaction: its existing id, else `wanted` (imports)

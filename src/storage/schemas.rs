@@ -13,47 +13,10 @@ use super::codec::{
     decode, encode, referrer_key, referrers_prefix, registry_prefix, schema_key, version_key, version_of_key,
     versions_prefix,
 };
-use super::registries::Page;
-use super::schema_ids::{IdRefusal, assign_in_txn, id_version_key, identity};
+use super::registry_store::{DeleteOutcome, NewVersion, Page, RegisterOutcome};
+use super::schema_ids::{assign_in_txn, id_version_key, identity};
 use super::{StorageError, Store};
 use crate::model::{SchemaRecord, VersionRecord};
-
-/// A version about to be registered.
-#[derive(Debug)]
-pub(crate) struct NewVersion<'a> {
-    pub registry: &'a str,
-    pub schema: &'a str,
-    /// The record to store; its `version` is assigned here.
-    pub record: VersionRecord,
-    /// Version keys (in the `versions` tree) this version references.
-    pub references: Vec<Vec<u8>>,
-    /// Timestamp to use for a new schema record.
-    pub now: String,
-    /// Migration: the schema id to use (refused if it means other content).
-    pub import_id: Option<u32>,
-    /// Migration: the version number to use (refused if it exists).
-    pub import_version: Option<u32>,
-}
-
-/// What registering did.
-#[derive(Debug)]
-pub(crate) enum RegisterOutcome {
-    /// A new version was stored.
-    Created(VersionRecord),
-    /// The content equals the latest version's; nothing was stored.
-    Unchanged(VersionRecord),
-    /// An imported id or version cannot be used; nothing was stored.
-    Refused(IdRefusal),
-}
-
-/// What a deletion did, or why it was refused.
-#[derive(Debug)]
-pub(crate) enum DeleteOutcome {
-    /// Deleted.
-    Deleted,
-    /// Refused: these versions (as `registry/schema/version`) reference what would go.
-    Referenced(Vec<String>),
-}
 
 /// The id identity of a stored record (the same function as for new ones).
 fn identity_of_stored(record: &VersionRecord) -> Vec<u8> {
@@ -175,10 +138,16 @@ impl Store {
     /// Registers a version atomically: assigns the next number, stores the version,
     /// updates the schema record (creating it for a first version) and indexes references.
     /// Content equal to the latest version's (same fingerprint) stores nothing.
-    pub(crate) fn register_version(&self, new: NewVersion<'_>) -> Result<RegisterOutcome, StorageError> {
+    pub(crate) fn register_version(&self, new: &NewVersion) -> Result<RegisterOutcome, StorageError> {
         self.room()?;
-        let skey = schema_key(new.registry, new.schema);
+        let skey = schema_key(&new.registry, &new.schema);
         let identity = identity(&new.record);
+        let reference_keys: Vec<Vec<u8>> = new
+            .record
+            .references
+            .iter()
+            .filter_map(|u| crate::registry::refs::version_key_of_uri(u))
+            .collect();
         let result = self.in_commit(|| {
             (
                 &self.schemas,
@@ -196,10 +165,14 @@ impl Store {
                         },
                         None => None,
                     };
-                    if let Some(latest) = existing.as_ref().and_then(|s| s.latest_version)
+                    let current = existing.as_ref().and_then(|s| s.latest_version);
+                    if current != new.expected_latest {
+                        return Ok(RegisterOutcome::Conflict { latest: current });
+                    }
+                    if let Some(latest) = current
                         && new.import_version.is_none()
                     {
-                        let lkey = version_key(new.registry, new.schema, latest);
+                        let lkey = version_key(&new.registry, &new.schema, latest);
                         if let Some(bytes) = versions.get(&lkey)? {
                             let latest_record: VersionRecord = match decode(&lkey, &bytes) {
                                 Ok(r) => r,
@@ -218,8 +191,8 @@ impl Store {
                     };
                     let next = match new.import_version {
                         Some(v) => {
-                            if versions.get(version_key(new.registry, new.schema, v))?.is_some() {
-                                return Ok(RegisterOutcome::Refused(IdRefusal::VersionExists(v)));
+                            if versions.get(version_key(&new.registry, &new.schema, v))?.is_some() {
+                                return Ok(RegisterOutcome::Refused(super::IdRefusal::VersionExists(v)));
                             }
                             v
                         }
@@ -233,10 +206,10 @@ impl Store {
                     let mut record = new.record.clone();
                     record.version = next;
                     record.id = Some(id);
-                    let vkey = version_key(new.registry, new.schema, next);
+                    let vkey = version_key(&new.registry, &new.schema, next);
                     versions.insert(vkey.as_slice(), encode(&record))?;
                     id_index.insert(id_version_key(id, &vkey), &[])?;
-                    for target in &new.references {
+                    for target in &reference_keys {
                         referrers.insert(referrer_key(target, &vkey), &[])?;
                     }
                     let schema_record = match existing {
@@ -247,8 +220,8 @@ impl Store {
                             s
                         }
                         None => SchemaRecord {
-                            registry: new.registry.to_owned(),
-                            name: new.schema.to_owned(),
+                            registry: new.registry.clone(),
+                            name: new.schema.clone(),
                             description: None,
                             tags: Default::default(),
                             latest_version: Some(next),
