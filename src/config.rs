@@ -56,6 +56,16 @@ pub struct Settings {
     #[arg(long, env = "SCHEMABUS_CODEGEN_TEMPLATES")]
     pub codegen_templates: Option<PathBuf>,
 
+    /// PostgreSQL URL for cluster mode (`postgres://user:pass@host:5432/db`; add
+    /// `?sslmode=require` for TLS): the registry lives in that database, shared by every
+    /// instance given the same URL (docs/CLUSTER.md). Unset: the embedded store.
+    #[arg(long, env = "SCHEMABUS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Connections each instance keeps open to PostgreSQL.
+    #[arg(long, env = "SCHEMABUS_DATABASE_POOL", default_value_t = 16)]
+    pub database_pool: u32,
+
     /// sled page cache, in MiB.
     #[arg(long, env = "SCHEMABUS_STORAGE_CACHE_MB", default_value_t = 64)]
     pub storage_cache_mb: u64,
@@ -352,6 +362,8 @@ impl Settings {
             validator_cache: 10_000,
             cache_idle_minutes: 10,
             codegen_templates: None,
+            database_url: None,
+            database_pool: 16,
             storage_cache_mb: 64,
             min_free_disk_mb: crate::storage::DEFAULT_MIN_FREE_DISK_MB,
             workers: Some(2),
