@@ -149,6 +149,7 @@ impl Application {
         let bus = web::Data::new(bus);
         // One long-poll budget for both listeners (SQS ReceiveMessage waits too).
         let overload = web::Data::new(http::overload::Overload::new(&settings.http));
+        let cluster_mode = web::Data::new(http::cluster::ClusterMode(settings.database_url.is_some()));
         let aws = match settings.security.aws_listen {
             Some(address) => {
                 let schemas = http::aws::SchemasServices {
@@ -185,6 +186,7 @@ impl Application {
                 .app_data(access.clone())
                 .app_data(ccompat.clone())
                 .app_data(overload.clone())
+                .app_data(cluster_mode.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(http::query_config())
                 .configure(http::configure)
@@ -203,6 +205,7 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
+                .wrap(actix_web::middleware::from_fn(http::cluster::refuse_bus))
                 .wrap(actix_web::middleware::from_fn(http::access::enforce))
                 .wrap(actix_web::middleware::from_fn(http::overload::shed))
                 .wrap(
