@@ -80,10 +80,24 @@ pub type TreeEntries = Vec<Entry>;
 pub type RegistrySink<'a> =
     Box<dyn FnOnce(Vec<(&'static str, TreeEntries)>) -> Result<(), StorageError> + 'a>;
 
-/// The trees the registry port holds (PostgreSQL's tables in cluster mode).
-pub const REGISTRY_TREES: [&str; 9] = {
+/// The trees PostgreSQL's tables hold in cluster mode: the registry, keys and the audit
+/// trail.
+pub const SHARED_TREES: [&str; 12] = {
     use super::*;
-    [REGISTRIES, SCHEMAS, VERSIONS, COUNTERS, REFERRERS, CONFIGS, SCHEMA_IDS, SCHEMA_ID_VERSIONS, MODES]
+    [
+        REGISTRIES,
+        SCHEMAS,
+        VERSIONS,
+        COUNTERS,
+        REFERRERS,
+        CONFIGS,
+        SCHEMA_IDS,
+        SCHEMA_ID_VERSIONS,
+        MODES,
+        API_KEYS,
+        AWS_CREDENTIALS,
+        AUDIT,
+    ]
 };
 
 /// An import that cannot proceed: what is wrong, and on which line.
@@ -207,7 +221,7 @@ impl Store {
         registry: Option<RegistrySink<'_>>,
     ) -> Result<ExportSummary, StorageError> {
         let trees = self.exported_trees();
-        let elsewhere = |name: &str| registry.is_some() && REGISTRY_TREES.contains(&name);
+        let elsewhere = |name: &str| registry.is_some() && SHARED_TREES.contains(&name);
         if let Some((name, _)) = trees.iter().find(|(name, t)| !elsewhere(name) && !t.is_empty()) {
             return Err(StorageError::Transfer(format!(
                 "the target store already holds records (tree {name}): import into a new data directory"

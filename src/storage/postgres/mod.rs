@@ -7,6 +7,7 @@
 //! Migrations are embedded in the binary and run under PostgreSQL's advisory lock, so
 //! instances starting together migrate once.
 
+mod access;
 mod listener;
 mod load;
 mod replica;
@@ -21,6 +22,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+pub use self::access::PgAccess;
 use self::replica::{Replica, Scope};
 use self::writes::Doomed;
 use super::StorageError;
@@ -104,6 +106,11 @@ impl PgRegistry {
         tokio::spawn(listener::run(listener, registry.clone()));
         tokio::spawn(report_pool(registry.inner.pool.clone()));
         Ok(registry)
+    }
+
+    /// Names this instance in the cluster (notifications, the `instances` table).
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
     }
 
     /// The pool (metrics, readiness).

@@ -1,4 +1,4 @@
-//! The registry's tables as the embedded store's trees, for `schemabus export` and
+//! The registry's, keys' and audit trail's tables as the embedded store's trees, for `schemabus export` and
 //! `import` in cluster mode.
 //!
 //! An export lists the registry as the embedded store's keys and values (see
@@ -14,8 +14,8 @@ use super::load::number;
 use super::writes::int;
 use crate::storage::codec::{referrer_key, schema_key, version_key};
 use crate::storage::{
-    CONFIGS, COUNTERS, MODES, REFERRERS, REGISTRIES, SCHEMA_ID_VERSIONS, SCHEMA_IDS, SCHEMAS, StorageError,
-    VERSIONS,
+    API_KEYS, AUDIT, AWS_CREDENTIALS, CONFIGS, COUNTERS, MODES, REFERRERS, REGISTRIES, SCHEMA_ID_VERSIONS,
+    SCHEMA_IDS, SCHEMAS, StorageError, VERSIONS,
 };
 
 use crate::storage::TreeEntries;
@@ -107,6 +107,22 @@ pub async fn read_trees(pool: &PgPool) -> Result<Vec<(&'static str, TreeEntries)
         modes.push((keyed(row.try_get(0)?, row.try_get(1)?), row.try_get(2)?));
     }
     trees.push((MODES, modes));
+    let mut keys = Vec::new();
+    for row in rows("SELECT digest, record FROM api_keys").fetch_all(&mut *tx).await? {
+        keys.push((row.try_get(0)?, row.try_get(1)?));
+    }
+    trees.push((API_KEYS, keys));
+    let mut credentials = Vec::new();
+    for row in rows("SELECT access_key_id, record FROM aws_credentials").fetch_all(&mut *tx).await? {
+        credentials.push((row.try_get::<String, _>(0)?.into_bytes(), row.try_get(1)?));
+    }
+    trees.push((AWS_CREDENTIALS, credentials));
+    let mut audit = Vec::new();
+    for row in rows("SELECT id, record FROM audit").fetch_all(&mut *tx).await? {
+        let id: i64 = row.try_get(0)?;
+        audit.push((id.to_be_bytes().to_vec(), row.try_get(1)?));
+    }
+    trees.push((AUDIT, audit));
     tx.commit().await?;
     for (_, entries) in &mut trees {
         entries.sort();
@@ -154,19 +170,34 @@ fn split_keyed(tree: &str, key: &[u8]) -> Result<(String, String), StorageError>
 pub async fn write_trees(pool: &PgPool, trees: &[(&str, TreeEntries)]) -> Result<u64, StorageError> {
     let mut tx = pool.begin().await?;
     let held: i64 = sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM registries) + (SELECT count(*) FROM versions) + (SELECT count(*) FROM schema_ids)",
+        "SELECT (SELECT count(*) FROM registries) + (SELECT count(*) FROM versions)
+              + (SELECT count(*) FROM schema_ids) + (SELECT count(*) FROM api_keys)
+              + (SELECT count(*) FROM audit)",
     )
     .fetch_one(&mut *tx)
     .await?;
     if held > 0 {
         return Err(StorageError::Transfer(
-            "the database already holds registry records: import into a new database".to_owned(),
+            "the database already holds registry, key or audit records: import into a new database"
+                .to_owned(),
         ));
     }
     // Versions first in spirit, but the foreign keys only bind referrers: insert in an
     // order that satisfies them.
-    let order =
-        [REGISTRIES, SCHEMAS, VERSIONS, COUNTERS, CONFIGS, MODES, SCHEMA_IDS, REFERRERS, SCHEMA_ID_VERSIONS];
+    let order = [
+        REGISTRIES,
+        SCHEMAS,
+        VERSIONS,
+        COUNTERS,
+        CONFIGS,
+        MODES,
+        SCHEMA_IDS,
+        REFERRERS,
+        SCHEMA_ID_VERSIONS,
+        API_KEYS,
+        AWS_CREDENTIALS,
+        AUDIT,
+    ];
     let mut written = 0u64;
     for tree in order {
         let Some((_, entries)) = trees.iter().find(|(name, _)| *name == tree) else { continue };
@@ -175,6 +206,12 @@ pub async fn write_trees(pool: &PgPool, trees: &[(&str, TreeEntries)]) -> Result
             written += 1;
         }
     }
+    // New audit records get ids after the imported ones, and every instance reloads
+    // the keys it holds.
+    sqlx::query("SELECT setval('audit_ids', GREATEST((SELECT max(id) FROM audit), nextval('audit_ids')))")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE access_generation SET generation = generation + 1").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(written)
 }
@@ -277,6 +314,32 @@ async fn insert(
         }
         // Rebuilt from the versions' ids.
         SCHEMA_ID_VERSIONS => {}
+        API_KEYS => {
+            let record: crate::model::KeyRecord = crate::storage::codec::decode(key, value)?;
+            sqlx::query("INSERT INTO api_keys (digest, name, record) VALUES ($1, $2, $3)")
+                .bind(key)
+                .bind(record.name)
+                .bind(value)
+                .execute(tx)
+                .await?;
+        }
+        AWS_CREDENTIALS => {
+            let record: crate::model::AwsCredentialRecord = crate::storage::codec::decode(key, value)?;
+            sqlx::query("INSERT INTO aws_credentials (access_key_id, key_name, record) VALUES ($1, $2, $3)")
+                .bind(record.access_key_id)
+                .bind(record.key_name)
+                .bind(value)
+                .execute(tx)
+                .await?;
+        }
+        AUDIT => {
+            let id = i64::from_be_bytes(key.try_into().map_err(|_| malformed(tree, key))?);
+            sqlx::query("INSERT INTO audit (id, record) VALUES ($1, $2)")
+                .bind(id)
+                .bind(value)
+                .execute(tx)
+                .await?;
+        }
         _ => return Err(StorageError::Transfer(format!("tree {tree} is not the registry's"))),
     }
     Ok(())
