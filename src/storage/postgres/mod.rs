@@ -333,10 +333,9 @@ impl RegistryStore for PgRegistry {
         let scope = Scope::RegistryRecord(record.name.clone());
         self.write(scope.clone(), move |mut tx, instance| {
             Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO registries (name, record) VALUES ($1, $2)
-                     ON CONFLICT (name) DO UPDATE SET record = EXCLUDED.record",
-                )
+                // An update only: a registry deleted by another instance meanwhile stays
+                // deleted.
+                sqlx::query("UPDATE registries SET record = $2 WHERE name = $1")
                 .bind(&record.name)
                 .bind(super::codec::encode(&record))
                 .execute(&mut *tx)
