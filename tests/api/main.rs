@@ -21,6 +21,7 @@ mod ccompat;
 mod ccompat_client;
 mod ccompat_contexts;
 mod ccompat_fixtures;
+mod cluster;
 mod compatibility;
 mod concurrency;
 mod discovery;
@@ -47,6 +48,8 @@ mod rules;
 mod schedules;
 mod schemas;
 mod schemathesis;
+#[path = "../common/service.rs"]
+mod service;
 mod spec_conformance;
 mod tail;
 mod traces;
