@@ -73,8 +73,17 @@ impl Application {
                 min_free_disk_bytes: settings.min_free_disk_mb.saturating_mul(1024 * 1024),
             },
         )?;
+        let registry_store: std::sync::Arc<dyn crate::storage::RegistryStore> = match &settings.database_url {
+            Some(url) => {
+                let pool = crate::storage::postgres::connect(url, settings.database_pool).await?;
+                let registry = crate::storage::postgres::PgRegistry::open(pool).await?;
+                tracing::info!("cluster mode: the registry is on PostgreSQL");
+                std::sync::Arc::new(registry)
+            }
+            None => std::sync::Arc::new(store.clone()),
+        };
         let registry = RegistryService::new(
-            std::sync::Arc::new(store.clone()),
+            registry_store,
             store.clone(),
             RegistryConfig {
                 limits: SchemaLimits {

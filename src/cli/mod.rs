@@ -65,6 +65,13 @@ enum Command {
     Export(transfer::ExportArgs),
     /// Read an export into a new data directory, byte for byte.
     Import(transfer::ImportArgs),
+    /// Run the PostgreSQL migrations of cluster mode and exit (`serve` runs them too;
+    /// this is for upgrading ahead of a rolling restart, docs/CLUSTER.md).
+    Migrate {
+        /// PostgreSQL URL.
+        #[arg(long, env = "SCHEMABUS_DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+    },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
@@ -121,6 +128,7 @@ pub fn run() -> ExitCode {
         },
         Command::Export(args) => report(transfer::export(&args)),
         Command::Import(args) => report(transfer::import(&args)),
+        Command::Migrate { database_url } => report(migrate(&database_url)),
         Command::Openapi { out } => {
             let text = crate::http::openapi_json();
             match out {
@@ -154,6 +162,17 @@ fn serve(settings: Settings) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs the cluster-mode migrations on `url`.
+fn migrate(url: &str) -> Result<String, String> {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let pool = crate::storage::postgres::connect(url, 2).await.map_err(|e| e.to_string())?;
+        crate::storage::postgres::migrate(&pool).await.map_err(|e| e.to_string())?;
+        Ok("the database is migrated to this release's schema".to_owned())
+    })
 }
 
 /// Prints a command's summary on standard error (standard output may hold its data).

@@ -13,6 +13,10 @@ use crate::registry::RegistryService;
 pub(crate) struct ProbeStatus {
     /// `ok` or `ready`.
     status: &'static str,
+    /// Readiness only: which store holds the registry, `sled` (embedded) or `postgres`
+    /// (cluster mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registry: Option<&'static str>,
 }
 
 /// Liveness probe.
@@ -25,7 +29,7 @@ pub(crate) struct ProbeStatus {
 )]
 #[get("/healthz")]
 pub(crate) async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(ProbeStatus { status: "ok" })
+    HttpResponse::Ok().json(ProbeStatus { status: "ok", registry: None })
 }
 
 /// Readiness probe.
@@ -45,8 +49,8 @@ pub(crate) async fn readyz(service: web::Data<RegistryService>) -> HandlerResult
         tracing::error!(error = %e, "readiness probe failed");
         crate::error::ApiError::new(
             crate::error::Code::StorageUnavailable,
-            "The storage is not writable. Hint: check disk space and the service log.",
+            "The storage is not writable. Hint: check disk space, the database in cluster mode, and the service log.",
         )
     })?;
-    Ok(HttpResponse::Ok().json(ProbeStatus { status: "ready" }))
+    Ok(HttpResponse::Ok().json(ProbeStatus { status: "ready", registry: Some(service.backend()) }))
 }

@@ -153,7 +153,7 @@ impl RegistryService {
     /// A number that grows with every change (registries, schemas, versions) in this
     /// process.
     pub fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::Acquire)
+        self.generation.load(std::sync::atomic::Ordering::Acquire) + self.store.changes()
     }
 
     /// Sets the listener told of every change (once, at startup).

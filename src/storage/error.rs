@@ -51,6 +51,9 @@ pub enum StorageError {
     /// whole export, a target store that is not empty, a write that failed.
     #[error("{0}")]
     Transfer(String),
+    /// PostgreSQL (cluster mode) failed or is unreachable.
+    #[error("database failure: {0}")]
+    Database(#[from] sqlx::Error),
 }
 
 /// Whether an I/O error says the disk (or the quota) is full: ENOSPC or EDQUOT.
@@ -83,10 +86,20 @@ impl From<StorageError> for crate::error::ApiError {
             StorageError::Open { .. } | StorageError::Format { .. } | StorageError::Journal(_) => {
                 crate::error::Code::StorageUnavailable
             }
+            // An unreachable or overloaded database is worth retrying; a statement the
+            // database refused is not.
+            StorageError::Database(
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed,
+            ) => crate::error::Code::StorageUnavailable,
             StorageError::Full { .. }
             | StorageError::Sled(_)
             | StorageError::Decode { .. }
-            | StorageError::Transfer(_) => crate::error::Code::Internal,
+            | StorageError::Transfer(_)
+            | StorageError::Database(_) => crate::error::Code::Internal,
         };
         crate::error::ApiError::new(
             code,

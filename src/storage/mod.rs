@@ -40,6 +40,7 @@ mod migrate;
 mod modes;
 mod outbox;
 mod port;
+pub mod postgres;
 mod queues;
 mod registries;
 mod registry_store;

@@ -96,6 +96,12 @@ pub trait RegistryStore: Send + Sync + std::fmt::Debug {
     /// Which adapter serves (`sled` or `postgres`), for logs and readiness.
     fn backend(&self) -> &'static str;
 
+    /// Counts changes made by other instances that this one has applied (0 for an
+    /// adapter that no other instance shares), so derived views know when to rebuild.
+    fn changes(&self) -> u64 {
+        0
+    }
+
     // ---- reads ------------------------------------------------------------------------
 
     /// The registry, if it exists.
