@@ -160,6 +160,7 @@ fn start_server() -> String {
 }
 
 /// Stops the server and removes its directory once this process has exited.
+#[allow(clippy::zombie_processes, reason = "the watchdog outlives this process on purpose: init reaps it")]
 fn spawn_watchdog(bin: &Path, dir: &Path, root: bool) {
     let as_user = if root { "runuser -u postgres -- " } else { "" };
     let script = format!(
