@@ -78,6 +78,9 @@ const CONTRACT_TTL: Duration = Duration::from_millis(500);
 
 type ContractKey = (String, String, String);
 
+/// A resolved contract, with when and at which [`RegistryService::generation`].
+type Resolved = (Instant, u64, Contract);
+
 /// The gate. Cheap to clone.
 #[derive(Clone)]
 pub struct Gate {
@@ -85,8 +88,7 @@ pub struct Gate {
     /// Resolved contracts: (registry, schema, selector) → validator or why unknown.
     /// Resolving `latest` costs two reads and decodes in the registry; caching it
     /// keeps the gate a small fraction of parsing the event.
-    /// Each with when and at which [`RegistryService::generation`] it was resolved.
-    resolved: Arc<RwLock<HashMap<ContractKey, (Instant, u64, Contract)>>>,
+    resolved: Arc<RwLock<HashMap<ContractKey, Resolved>>>,
 }
 
 #[derive(Clone)]
