@@ -1,6 +1,6 @@
 //! End-to-end tests of the HTTP API, over real HTTP on loopback ports with real storage
 //! in temporary directories: sled, or with `SCHEMABUS_TEST_BACKEND=postgres` the registry
-//! on a real PostgreSQL (`backend.rs`). `cluster.rs` runs several instances on one database.
+//! on a real PostgreSQL (`backend.rs`). `cluster/` runs several instances on one database.
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
 mod archives;
