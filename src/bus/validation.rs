@@ -70,11 +70,16 @@ pub enum Verdict<'a> {
 }
 
 /// How long a resolved contract is reused. Registry changes clear the cache at once
-/// (see [`Gate::invalidate`]); this bounds staleness for anything that bypasses that
-/// hook, within the "new version applies within a second" promise.
+/// (see [`Gate::invalidate`]), and an entry resolved at another registry generation is
+/// not reused (changes other cluster instances made reach this one's replica without
+/// that hook); this bounds staleness for anything that bypasses both, within the "new
+/// version applies within a second" promise.
 const CONTRACT_TTL: Duration = Duration::from_millis(500);
 
 type ContractKey = (String, String, String);
+
+/// A resolved contract, with when and at which [`RegistryService::generation`].
+type Resolved = (Instant, u64, Contract);
 
 /// The gate. Cheap to clone.
 #[derive(Clone)]
@@ -83,7 +88,7 @@ pub struct Gate {
     /// Resolved contracts: (registry, schema, selector) → validator or why unknown.
     /// Resolving `latest` costs two reads and decodes in the registry; caching it
     /// keeps the gate a small fraction of parsing the event.
-    resolved: Arc<RwLock<HashMap<ContractKey, (Instant, Contract)>>>,
+    resolved: Arc<RwLock<HashMap<ContractKey, Resolved>>>,
 }
 
 #[derive(Clone)]
@@ -222,9 +227,12 @@ impl Gate {
             return unknown("the bus names no validation registry");
         };
         let key = (registry.to_owned(), schema.clone(), selector.to_string());
-        if let Some((at, contract)) =
+        // Read before resolving: a change landing meanwhile leaves the entry outdated.
+        let generation = self.registry.generation();
+        if let Some((at, resolved_at, contract)) =
             self.resolved.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key)
             && at.elapsed() < CONTRACT_TTL
+            && *resolved_at == generation
         {
             return match contract {
                 Contract::Found(..) => contract.clone(),
@@ -239,7 +247,7 @@ impl Gate {
         if cache.len() > 10_000 {
             cache.clear(); // bounded: event types beyond this are resolved again
         }
-        cache.insert(key, (Instant::now(), contract.clone()));
+        cache.insert(key, (Instant::now(), generation, contract.clone()));
         contract
     }
 

@@ -243,6 +243,7 @@ fn the_first_start_prints_a_working_admin_key_once() {
         let child = Command::new(env!("CARGO_BIN_EXE_schemabus"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log-level", "warn", "--data-dir"])
             .arg(dir.path().join("data"))
+            .args(crate::backend::serve_flags(&dir.path().join("data")))
             .env_remove("SCHEMABUS_AUTH")
             .env_remove("SCHEMABUS_ADMIN_KEY")
             .stdout(Stdio::piped())

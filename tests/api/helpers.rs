@@ -1,4 +1,5 @@
-//! TestApp: the real service on a random loopback port over a temporary data directory.
+//! TestApp: the real service on a random loopback port over a temporary data directory,
+//! with its registry on the backend `SCHEMABUS_TEST_BACKEND` chooses (`backend.rs`).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,8 @@ use schemabus::config::Settings;
 use schemabus::startup::Application;
 use serde_json::{Value, json};
 use tempfile::TempDir;
+
+use crate::backend::{Backend, assert_ready_on_backend, backend, migrated_database, serve_flags};
 
 /// A running in-process service.
 pub struct TestApp {
@@ -37,12 +40,22 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::for_data_dir(dir.path().join("data"));
     // Tests not about access control run without keys; tests/api/auth*.rs turn it on.
     settings.security.auth = schemabus::config::AuthMode::Off;
+    // Before `adjust`, so a test may still choose its own database (or none).
+    if backend() == Backend::Postgres {
+        settings.database_url = Some(migrated_database());
+    }
     adjust(&mut settings);
+    // This plain-HTTP client cannot ask a TLS listener; the TLS test checks its own.
+    let plain_http = settings.security.tls_cert.is_none();
     let app = Application::build(settings).await.expect("service builds");
     let base = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    TestApp { base, client: reqwest::Client::new(), _dir: dir, handle }
+    let app = TestApp { base, client: reqwest::Client::new(), _dir: dir, handle };
+    if plain_http {
+        assert_ready_on_backend(&app.get("/readyz").await.body);
+    }
+    app
 }
 
 /// A response: status and JSON body (`Value::Null` when empty).
@@ -171,6 +184,7 @@ impl ServiceProcess {
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)
             .args(["--log-level", "warn"])
+            .args(serve_flags(data_dir))
             .args(flags)
             // Flags win over the environment, so a test can still pass `--auth required`.
             .env("SCHEMABUS_AUTH", "off")
@@ -182,7 +196,10 @@ impl ServiceProcess {
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = reqwest::blocking::Client::new();
         loop {
-            if client.get(format!("{base}/readyz")).send().is_ok_and(|r| r.status().is_success()) {
+            if let Ok(r) = client.get(format!("{base}/readyz")).send()
+                && r.status().is_success()
+            {
+                assert_ready_on_backend(&r.json().unwrap_or_default());
                 break;
             }
             assert!(Instant::now() < deadline, "service did not become ready");
