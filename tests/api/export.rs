@@ -395,20 +395,21 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
     assert_eq!(records(&back), records(&embedded), "the way back changed records");
 
     // The cluster-mode instance serves the moved registry, numbering and ids continuing.
-    let service = ServiceProcess::start_with(&second, &["--database-url", &database]);
-    let calls = Calls { client: Client::new(), base: service.base.clone(), aws: String::new() };
+    let service = crate::service::started(&crate::service::Launch {
+        prefix: Vec::new(),
+        data_dir: second.clone(),
+        flags: vec!["--database-url".to_owned(), database.clone()],
+        log: temp.path().join("cluster.log"),
+    });
     let latest =
-        calls.ok("GET", "/v1/registries/shop/schemas/orders@OrderPlaced/versions/latest", Value::Null);
+        service.expect(200, "GET", "/v1/registries/shop/schemas/orders@OrderPlaced/versions/latest", None);
     assert_eq!(latest["version"], 1, "{latest}");
-    let next = calls.ok(
-        "POST",
-        "/v1/registries/shop/schemas/money/versions",
-        json!({"content": {"type": "object", "properties": {"amount": {"type": "integer"}}}}),
-    );
+    let money = json!({"content": {"type": "object", "properties": {"amount": {"type": "integer"}}}});
+    let next = service.expect(201, "POST", "/v1/registries/shop/schemas/money/versions", Some(&money));
     assert_eq!(next["version"], 2, "version numbers continue: {next}");
-    let keys = calls.ok("GET", "/v1/keys", Value::Null);
+    let keys = service.expect(200, "GET", "/v1/keys", None);
     assert!(keys.to_string().contains(r#""ci""#), "the moved keys are served: {keys}");
-    service.terminate();
+    service.kill_9();
     let fourth = temp.path().join("fourth");
     let (ok, _, stderr) = cli(&[
         "import",
