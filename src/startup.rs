@@ -73,17 +73,9 @@ impl Application {
                 min_free_disk_bytes: settings.min_free_disk_mb.saturating_mul(1024 * 1024),
             },
         )?;
-        let registry_store: std::sync::Arc<dyn crate::storage::RegistryStore> = match &settings.database_url {
-            Some(url) => {
-                let pool = crate::storage::postgres::connect(url, settings.database_pool).await?;
-                let registry = crate::storage::postgres::PgRegistry::open(pool).await?;
-                tracing::info!("cluster mode: the registry is on PostgreSQL");
-                std::sync::Arc::new(registry)
-            }
-            None => std::sync::Arc::new(store.clone()),
-        };
+        let shared = Shared::open(&settings, &store).await?;
         let registry = RegistryService::new(
-            registry_store,
+            shared.registry.clone(),
             store.clone(),
             RegistryConfig {
                 limits: SchemaLimits {
@@ -125,13 +117,12 @@ impl Application {
         let master =
             crate::auth::aws::MasterKey::load(&settings.data_dir, settings.security.master_key.as_deref())
                 .map_err(StartupError::Settings)?;
-        let aws_credentials =
-            crate::auth::aws::AwsCredentials::new(std::sync::Arc::new(store.clone()), master);
+        let aws_credentials = crate::auth::aws::AwsCredentials::new(shared.access.clone(), master);
         let destinations = crate::destinations::Destinations::new(
             std::sync::Arc::new(store.clone()),
             aws_credentials.master(),
         );
-        let access = web::Data::new(build_access(&settings, &store, &bus, aws_credentials.clone()).await?);
+        let access = web::Data::new(build_access(&settings, &shared, &bus, aws_credentials.clone()).await?);
         let tls = match (&settings.security.tls_cert, &settings.security.tls_key) {
             (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key).map_err(StartupError::Tls)?),
             _ => None,
@@ -149,6 +140,7 @@ impl Application {
         let bus = web::Data::new(bus);
         // One long-poll budget for both listeners (SQS ReceiveMessage waits too).
         let overload = web::Data::new(http::overload::Overload::new(&settings.http));
+        let cluster_mode = web::Data::new(http::cluster::ClusterMode(settings.database_url.is_some()));
         let aws = match settings.security.aws_listen {
             Some(address) => {
                 let schemas = http::aws::SchemasServices {
@@ -185,6 +177,7 @@ impl Application {
                 .app_data(access.clone())
                 .app_data(ccompat.clone())
                 .app_data(overload.clone())
+                .app_data(cluster_mode.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(http::query_config())
                 .configure(http::configure)
@@ -203,6 +196,7 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
+                .wrap(actix_web::middleware::from_fn(http::cluster::refuse_bus))
                 .wrap(actix_web::middleware::from_fn(http::access::enforce))
                 .wrap(actix_web::middleware::from_fn(http::overload::shed))
                 .wrap(
@@ -323,16 +317,45 @@ async fn stop_signal() {
     drop(tokio::signal::ctrl_c().await);
 }
 
+/// The stores every instance of a cluster shares: the embedded store's, or PostgreSQL's
+/// with `--database-url` (docs/CLUSTER.md).
+struct Shared {
+    registry: std::sync::Arc<dyn crate::storage::RegistryStore>,
+    access: std::sync::Arc<dyn crate::storage::AccessStore>,
+    audit: std::sync::Arc<dyn crate::storage::AuditStore>,
+}
+
+impl Shared {
+    async fn open(settings: &Settings, store: &Store) -> Result<Self, StartupError> {
+        use std::sync::Arc;
+        let Some(url) = &settings.database_url else {
+            return Ok(Self {
+                registry: Arc::new(store.clone()),
+                access: Arc::new(store.clone()),
+                audit: Arc::new(store.clone()),
+            });
+        };
+        let pool = crate::storage::postgres::connect(url, settings.database_pool).await?;
+        let registry = crate::storage::postgres::PgRegistry::open(pool.clone()).await?;
+        let access = Arc::new(crate::storage::postgres::PgAccess::open(pool, registry.instance()).await?);
+        tracing::info!(
+            instance = registry.instance(),
+            "cluster mode: the registry and access control are on PostgreSQL"
+        );
+        Ok(Self { registry: Arc::new(registry), access: access.clone(), audit: access })
+    }
+}
+
 /// The access-control state: keys (bootstrapped), audit trail, rate limiter. With auth
 /// off, says so loudly; with auth required and no key yet, prints the generated admin key
 /// once on standard output.
 async fn build_access(
     settings: &Settings,
-    store: &Store,
+    shared: &Shared,
     bus: &BusService,
     aws: crate::auth::aws::AwsCredentials,
 ) -> Result<http::access::Access, StartupError> {
-    let keys = crate::auth::KeyService::new(std::sync::Arc::new(store.clone()));
+    let keys = crate::auth::KeyService::new(shared.access.clone());
     match settings.security.auth {
         AuthMode::Off => {
             let banner = format!(
@@ -353,7 +376,7 @@ async fn build_access(
     Ok(http::access::Access {
         mode: settings.security.auth,
         keys,
-        audit: crate::auth::AuditService::new(std::sync::Arc::new(store.clone()), bus.clone()),
+        audit: crate::auth::AuditService::new(shared.audit.clone(), bus.clone()),
         limiter: crate::auth::RateLimiter::new(
             settings.security.rate_limit_per_second,
             settings.security.rate_limit_burst,

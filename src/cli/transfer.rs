@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::storage::{ExportSummary, Store, StoreOptions};
+use crate::storage::postgres::transfer;
+use crate::storage::{ExportSummary, RegistrySink, Store, StoreOptions};
 
 /// `schemabus export`.
 #[derive(Debug, Args)]
@@ -19,6 +20,10 @@ pub struct ExportArgs {
     /// name); standard output when absent.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Cluster mode: take the registry from this PostgreSQL database instead of the data
+    /// directory (the rest of the control plane still comes from the data directory).
+    #[arg(long, env = "SCHEMABUS_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
 }
 
 /// `schemabus import`.
@@ -30,6 +35,25 @@ pub struct ImportArgs {
     data_dir: PathBuf,
     /// The export to read (`-`: standard input).
     file: PathBuf,
+    /// Cluster mode: write the registry into this PostgreSQL database (migrated, and
+    /// holding no registry record yet) instead of the data directory.
+    #[arg(long, env = "SCHEMABUS_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+/// A runtime and a pool on the cluster-mode database, for the commands that run
+/// outside the service.
+fn database(url: &str) -> Result<(tokio::runtime::Runtime, sqlx::PgPool), String> {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let pool = runtime
+        .block_on(async {
+            let pool = crate::storage::postgres::connect(url, 2).await?;
+            crate::storage::postgres::migrate(&pool).await?;
+            Ok::<_, crate::storage::StorageError>(pool)
+        })
+        .map_err(|e| e.to_string())?;
+    Ok((runtime, pool))
 }
 
 fn open(dir: &Path) -> Result<Store, String> {
@@ -49,13 +73,23 @@ fn describe(verb: &str, summary: &ExportSummary) -> String {
 /// The store cannot be opened (the service runs on it) or read; the file cannot be written.
 pub fn export(args: &ExportArgs) -> Result<String, String> {
     let store = open(&args.data_dir)?;
+    let registry = match &args.database_url {
+        Some(url) => {
+            let (runtime, pool) = database(url)?;
+            Some(runtime.block_on(transfer::read_trees(&pool)).map_err(|e| e.to_string())?)
+        }
+        None => None,
+    };
+    let registry = registry.as_deref();
     let summary = match &args.out {
-        None => store.export(&mut BufWriter::new(std::io::stdout().lock())).map_err(|e| e.to_string())?,
+        None => store
+            .export_with(&mut BufWriter::new(std::io::stdout().lock()), registry)
+            .map_err(|e| e.to_string())?,
         Some(path) => {
             let partial = path.with_extension("partial");
             let file = std::fs::File::create(&partial).map_err(|e| format!("{}: {e}", partial.display()))?;
             let mut out = BufWriter::new(file);
-            let summary = store.export(&mut out).map_err(|e| e.to_string())?;
+            let summary = store.export_with(&mut out, registry).map_err(|e| e.to_string())?;
             let file = out.into_inner().map_err(|e| format!("{}: {e}", partial.display()))?;
             file.sync_all().map_err(|e| format!("{}: {e}", partial.display()))?;
             std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -71,11 +105,15 @@ pub fn export(args: &ExportArgs) -> Result<String, String> {
 /// The file is not a whole export, or the store is not empty or cannot be opened.
 pub fn import(args: &ImportArgs) -> Result<String, String> {
     let store = open(&args.data_dir)?;
+    let database = args.database_url.as_deref().map(database).transpose()?;
+    let sink = database.as_ref().map(|(runtime, pool)| -> RegistrySink<'_> {
+        Box::new(move |trees| runtime.block_on(transfer::write_trees(pool, &trees)).map(drop))
+    });
     let summary = if args.file.as_os_str() == "-" {
-        store.import(std::io::stdin().lock())
+        store.import_with(std::io::stdin().lock(), sink)
     } else {
         let file = std::fs::File::open(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
-        store.import(BufReader::new(file))
+        store.import_with(BufReader::new(file), sink)
     }
     .map_err(|e| e.to_string())?;
     Ok(describe("imported", &summary))

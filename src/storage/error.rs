@@ -51,6 +51,10 @@ pub enum StorageError {
     /// whole export, a target store that is not empty, a write that failed.
     #[error("{0}")]
     Transfer(String),
+    /// Cluster mode: this instance's copy of shared state cannot be trusted (the
+    /// database has been out of reach too long).
+    #[error("{0}")]
+    Stale(String),
     /// PostgreSQL (cluster mode) failed or is unreachable.
     #[error("database failure: {0}")]
     Database(#[from] sqlx::Error),
@@ -83,9 +87,10 @@ impl From<StorageError> for crate::error::ApiError {
         }
         tracing::error!(error = %e, "storage error");
         let code = match e {
-            StorageError::Open { .. } | StorageError::Format { .. } | StorageError::Journal(_) => {
-                crate::error::Code::StorageUnavailable
-            }
+            StorageError::Open { .. }
+            | StorageError::Format { .. }
+            | StorageError::Journal(_)
+            | StorageError::Stale(_) => crate::error::Code::StorageUnavailable,
             // An unreachable or overloaded database is worth retrying; a statement the
             // database refused is not.
             StorageError::Database(

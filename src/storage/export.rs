@@ -70,6 +70,36 @@ struct EndCounts {
     sha256: String,
 }
 
+/// One record: key and value bytes.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
+/// One tree's records, in key order.
+pub type TreeEntries = Vec<Entry>;
+
+/// Where an import in cluster mode sends the registry's trees.
+pub type RegistrySink<'a> =
+    Box<dyn FnOnce(Vec<(&'static str, TreeEntries)>) -> Result<(), StorageError> + 'a>;
+
+/// The trees PostgreSQL's tables hold in cluster mode: the registry, keys and the audit
+/// trail.
+pub const SHARED_TREES: [&str; 12] = {
+    use super::*;
+    [
+        REGISTRIES,
+        SCHEMAS,
+        VERSIONS,
+        COUNTERS,
+        REFERRERS,
+        CONFIGS,
+        SCHEMA_IDS,
+        SCHEMA_ID_VERSIONS,
+        MODES,
+        API_KEYS,
+        AWS_CREDENTIALS,
+        AUDIT,
+    ]
+};
+
 /// An import that cannot proceed: what is wrong, and on which line.
 fn bad(line: usize, what: impl std::fmt::Display) -> StorageError {
     StorageError::Transfer(format!("line {line}: {what}"))
@@ -119,6 +149,19 @@ impl Store {
     /// # Errors
     /// Storage failures and write errors on `out`.
     pub fn export(&self, out: &mut impl Write) -> Result<ExportSummary, StorageError> {
+        self.export_with(out, None)
+    }
+
+    /// [`Self::export`], with the registry's trees taken from `registry` (cluster mode:
+    /// the PostgreSQL tables as trees, `postgres/transfer.rs`) instead of this store.
+    ///
+    /// # Errors
+    /// As for [`Self::export`].
+    pub fn export_with(
+        &self,
+        out: &mut impl Write,
+        registry: Option<&[(&str, TreeEntries)]>,
+    ) -> Result<ExportSummary, StorageError> {
         let header = Header {
             schemabus_export: EXPORT_VERSION,
             store_format: FORMAT_VERSION,
@@ -129,7 +172,14 @@ impl Store {
         let mut summary = ExportSummary { records: 0, trees: Vec::new() };
         for (name, tree) in self.exported_trees() {
             let mut count = 0;
-            for entry in tree.iter() {
+            let replaced = registry.and_then(|trees| trees.iter().find(|(n, _)| *n == name));
+            let entries: Box<dyn Iterator<Item = Result<Entry, StorageError>>> = match replaced {
+                Some((_, entries)) => Box::new(entries.iter().map(|(k, v)| Ok((k.clone(), v.clone())))),
+                None => Box::new(
+                    tree.iter().map(|e| e.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(Into::into)),
+                ),
+            };
+            for entry in entries {
                 let (key, value) = entry?;
                 let line = Line { tree: name.to_owned(), key: BASE64.encode(&key), ..exact_value(&value) };
                 let mut text =
@@ -156,8 +206,23 @@ impl Store {
     /// [`StorageError::Transfer`] naming the line for a file that is not a whole export of
     /// this store format, or a store that is not empty; storage failures.
     pub fn import(&self, input: impl BufRead) -> Result<ExportSummary, StorageError> {
+        self.import_with(input, None)
+    }
+
+    /// [`Self::import`], handing the registry's trees to `registry` (cluster mode: it
+    /// writes them into PostgreSQL) instead of this store. It runs once the whole file
+    /// has checked out and before this store is written; if it fails, nothing is.
+    ///
+    /// # Errors
+    /// As for [`Self::import`], and the failure of `registry`.
+    pub fn import_with(
+        &self,
+        input: impl BufRead,
+        registry: Option<RegistrySink<'_>>,
+    ) -> Result<ExportSummary, StorageError> {
         let trees = self.exported_trees();
-        if let Some((name, _)) = trees.iter().find(|(_, t)| !t.is_empty()) {
+        let elsewhere = |name: &str| registry.is_some() && SHARED_TREES.contains(&name);
+        if let Some((name, _)) = trees.iter().find(|(name, t)| !elsewhere(name) && !t.is_empty()) {
             return Err(StorageError::Transfer(format!(
                 "the target store already holds records (tree {name}): import into a new data directory"
             )));
@@ -183,6 +248,7 @@ impl Store {
         }
         let mut batches: Vec<(sled::Batch, u64)> =
             trees.iter().map(|_| (sled::Batch::default(), 0)).collect();
+        let mut moved: Vec<(&'static str, TreeEntries)> = Vec::new();
         let mut hash = Sha256::new();
         let mut records = 0u64;
         let mut ended = false;
@@ -214,7 +280,15 @@ impl Store {
                 (None, Some(b)) => BASE64.decode(&b).map_err(|e| bad(n, format!("bytes: {e}")))?,
                 _ => return Err(bad(n, "a record has exactly one of `value` and `bytes`")),
             };
-            batches[index].0.insert(key, value);
+            let name = trees[index].0;
+            if elsewhere(name) {
+                match moved.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, entries)) => entries.push((key, value)),
+                    None => moved.push((name, vec![(key, value)])),
+                }
+            } else {
+                batches[index].0.insert(key, value);
+            }
             batches[index].1 += 1;
             records += 1;
         }
@@ -224,6 +298,9 @@ impl Store {
             ));
         }
         self.room()?;
+        if let Some(sink) = registry {
+            sink(moved)?;
+        }
         let mut summary = ExportSummary { records, trees: Vec::new() };
         for ((name, tree), (batch, count)) in trees.into_iter().zip(batches) {
             tree.apply_batch(batch)?;

@@ -69,7 +69,7 @@ pub(crate) use aws_schemas::AwsKind;
 pub use destination_store::DestinationStore;
 pub use error::StorageError;
 pub(crate) use events::{EventRef, EventWrites, Outgoing};
-pub use export::{EXPORT_VERSION, ExportSummary};
+pub use export::{EXPORT_VERSION, ExportSummary, RegistrySink, SHARED_TREES, TreeEntries};
 use journal::Journal;
 pub(crate) use journal::{Write, Writer};
 pub use outbox::DueDelivery;

@@ -190,9 +190,10 @@ pub trait RegistryStore: Send + Sync + std::fmt::Debug {
 
     /// Inserts a registry unless one of that name exists; resolves to false when it does.
     fn create_registry(&self, record: RegistryRecord) -> StoreFuture<'_, bool>;
-    /// Replaces a registry's record (metadata edits).
+    /// Replaces a registry's record (metadata edits); nothing if it no longer exists (a
+    /// deletion on another instance wins over an edit).
     fn put_registry(&self, record: RegistryRecord) -> StoreFuture<'_, ()>;
-    /// Replaces a schema's record (metadata edits).
+    /// Replaces a schema's record (metadata edits); nothing if it no longer exists.
     fn put_schema(&self, record: SchemaRecord) -> StoreFuture<'_, ()>;
     /// Registers a version atomically: checks `expected_latest`, assigns the next number
     /// and the content's global id, stores the version, updates (or creates) the schema

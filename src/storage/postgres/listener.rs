@@ -40,6 +40,7 @@ pub(super) async fn run(mut listener: PgListener, registry: PgRegistry) {
             }
             Ok(Ok(None)) => {
                 tracing::warn!("the registry's notification connection was lost; reconnecting");
+                metrics::counter!("schemabus_database_listener_losses_total").increment(1);
                 stale = true;
             }
             Ok(Err(e)) => {

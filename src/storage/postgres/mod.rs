@@ -7,9 +7,11 @@
 //! Migrations are embedded in the binary and run under PostgreSQL's advisory lock, so
 //! instances starting together migrate once.
 
+mod access;
 mod listener;
 mod load;
 mod replica;
+pub mod transfer;
 mod writes;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +22,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+pub use self::access::PgAccess;
 use self::replica::{Replica, Scope};
 use self::writes::Doomed;
 use super::StorageError;
@@ -101,7 +104,13 @@ impl PgRegistry {
         let listener = listener::subscribe(&registry.inner.pool).await?;
         registry.reload(&Scope::All).await?;
         tokio::spawn(listener::run(listener, registry.clone()));
+        tokio::spawn(report_pool(registry.inner.pool.clone()));
         Ok(registry)
+    }
+
+    /// Names this instance in the cluster (notifications, the `instances` table).
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
     }
 
     /// The pool (metrics, readiness).
@@ -117,7 +126,10 @@ impl PgRegistry {
     /// Reads `scope` from the database into the replica.
     async fn reload(&self, scope: &Scope) -> Result<(), StorageError> {
         let _serial = self.inner.reloads.lock().await;
+        let started = std::time::Instant::now();
         let rows = load::load(&self.inner.pool, scope).await?;
+        metrics::histogram!("schemabus_database_reload_seconds", "scope" => scope.kind())
+            .record(started.elapsed().as_secs_f64());
         self.inner.replica.write().unwrap_or_else(std::sync::PoisonError::into_inner).apply(scope, rows);
         self.inner.changes.fetch_add(1, Ordering::AcqRel);
         Ok(())
@@ -140,11 +152,25 @@ impl PgRegistry {
             + 'a,
     {
         Box::pin(async move {
+            let started = std::time::Instant::now();
             let tx = self.inner.pool.begin().await?;
             let value = work(tx, &self.inner.instance).await?;
+            metrics::histogram!("schemabus_database_write_seconds").record(started.elapsed().as_secs_f64());
             self.reload(&scope).await?;
             Ok(value)
         })
+    }
+}
+
+/// Publishes the pool's state as gauges, every second.
+async fn report_pool(pool: PgPool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let (size, idle) = (f64::from(pool.size()), pool.num_idle() as f64);
+        metrics::gauge!("schemabus_database_pool_connections", "state" => "idle").set(idle);
+        metrics::gauge!("schemabus_database_pool_connections", "state" => "in_use").set(size - idle);
+        metrics::gauge!("schemabus_database_pool_max").set(f64::from(pool.options().get_max_connections()));
     }
 }
 
@@ -307,10 +333,9 @@ impl RegistryStore for PgRegistry {
         let scope = Scope::RegistryRecord(record.name.clone());
         self.write(scope.clone(), move |mut tx, instance| {
             Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO registries (name, record) VALUES ($1, $2)
-                     ON CONFLICT (name) DO UPDATE SET record = EXCLUDED.record",
-                )
+                // An update only: a registry deleted by another instance meanwhile stays
+                // deleted.
+                sqlx::query("UPDATE registries SET record = $2 WHERE name = $1")
                 .bind(&record.name)
                 .bind(super::codec::encode(&record))
                 .execute(&mut *tx)

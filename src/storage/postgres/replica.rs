@@ -29,6 +29,16 @@ pub(super) enum Scope {
 }
 
 impl Scope {
+    /// Its name in metrics.
+    pub(super) fn kind(&self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Registry(_) => "registry",
+            Self::RegistryRecord(_) => "registry_record",
+            Self::Schema(..) => "schema",
+        }
+    }
+
     /// The notification payload naming the scope (after the sender's instance id).
     pub(super) fn encode(&self) -> String {
         match self {

@@ -297,11 +297,13 @@ pub(super) async fn put_schema(
     record: &SchemaRecord,
 ) -> Result<(), StorageError> {
     lock_schema(&mut tx, &record.registry, &record.name).await?;
+    // Deleted by another instance meanwhile: the edit loses (it must not resurrect it).
+    let Some(current) = schema_record(&mut tx, &record.registry, &record.name).await? else {
+        return Ok(());
+    };
     let mut updated = record.clone();
-    if let Some(current) = schema_record(&mut tx, &record.registry, &record.name).await? {
-        updated.latest_version = current.latest_version;
-        updated.version_count = current.version_count;
-    }
+    updated.latest_version = current.latest_version;
+    updated.version_count = current.version_count;
     put_schema_row(&mut tx, &updated).await?;
     notify(&mut tx, instance, &Scope::Schema(record.registry.clone(), record.name.clone())).await?;
     tx.commit().await?;
