@@ -56,7 +56,6 @@ fn delete_races_an_edit(cluster: &Cluster, rounds: u64, create: impl Fn(u64) -> 
 }
 
 #[test]
-#[ignore = "cluster-mode bug: an edit racing a deletion on another instance resurrects the schema (PgRegistry::put_schema upserts)"]
 fn a_schema_deleted_on_one_instance_is_not_resurrected_by_an_edit_on_another() {
     skip_under_postgres!("cluster tests run once, in the default run, on PostgreSQL of their own");
     let cluster = Cluster::start();
@@ -69,7 +68,6 @@ fn a_schema_deleted_on_one_instance_is_not_resurrected_by_an_edit_on_another() {
 }
 
 #[test]
-#[ignore = "cluster-mode bug: an edit racing a deletion on another instance resurrects the registry (PgRegistry::put_registry upserts)"]
 fn a_registry_deleted_on_one_instance_is_not_resurrected_by_an_edit_on_another() {
     skip_under_postgres!("cluster tests run once, in the default run, on PostgreSQL of their own");
     let cluster = Cluster::start();
