@@ -324,3 +324,88 @@ fn truncated_edited_or_foreign_files_are_refused_and_nothing_is_written() {
         assert!(ok, "{name}: {stderr}");
     }
 }
+
+/// Cluster mode (docs/CLUSTER.md#moving-between-the-embedded-store-and-postgresql): the
+/// same store moved into PostgreSQL and back gives every record byte for byte, and the
+/// cluster-mode instance serves it with its counters and ids.
+#[test]
+fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
+    skip_under_postgres!("this test moves an embedded store into PostgreSQL itself");
+    let temp = tempfile::tempdir().unwrap();
+    let (first, second, third) =
+        (temp.path().join("first"), temp.path().join("second"), temp.path().join("third"));
+    let aws_listen = format!("127.0.0.1:{}", free_port());
+    let flags = [
+        "--aws-listen",
+        &aws_listen,
+        "--discovery-min-interval-seconds",
+        "0",
+        "--discovery-min-required",
+        "1",
+    ];
+    let service = ServiceProcess::start_with_env(&first, &flags, &[("SCHEMABUS_SCHEDULE_MINUTE_MS", "200")]);
+    let calls =
+        Calls { client: Client::new(), base: service.base.clone(), aws: format!("http://{aws_listen}/") };
+    populate(&calls);
+    service.terminate();
+    let embedded = export(&first, &temp.path().join("embedded.jsonl"));
+
+    let database = crate::backend::migrated_database();
+    let file = temp.path().join("embedded.jsonl");
+    let (ok, _, stderr) = cli(&[
+        "import",
+        "--data-dir",
+        second.to_str().unwrap(),
+        "--database-url",
+        &database,
+        file.to_str().unwrap(),
+    ]);
+    assert!(ok, "import into PostgreSQL: {stderr}");
+    let moved = temp.path().join("postgres.jsonl");
+    let (ok, _, stderr) = cli(&[
+        "export",
+        "--data-dir",
+        second.to_str().unwrap(),
+        "--database-url",
+        &database,
+        "--out",
+        moved.to_str().unwrap(),
+    ]);
+    assert!(ok, "export from PostgreSQL: {stderr}");
+    let from_postgres = std::fs::read_to_string(&moved).unwrap();
+    assert_eq!(records(&from_postgres), records(&embedded), "PostgreSQL changed records");
+    // The registry really is in the database, not in the second data directory.
+    let local = export(&second, &temp.path().join("local.jsonl"));
+    assert!(!local.contains(r#""tree":"versions""#), "versions were written to the data directory");
+
+    let (ok, _, stderr) = cli(&["import", "--data-dir", third.to_str().unwrap(), moved.to_str().unwrap()]);
+    assert!(ok, "import back into an embedded store: {stderr}");
+    let back = export(&third, &temp.path().join("back.jsonl"));
+    assert_eq!(records(&back), records(&embedded), "the way back changed records");
+
+    // The cluster-mode instance serves the moved registry, numbering and ids continuing.
+    let service = ServiceProcess::start_with(&second, &["--database-url", &database]);
+    let calls = Calls { client: Client::new(), base: service.base.clone(), aws: String::new() };
+    let latest =
+        calls.ok("GET", "/v1/registries/shop/schemas/orders@OrderPlaced/versions/latest", Value::Null);
+    assert_eq!(latest["version"], 1, "{latest}");
+    let next = calls.ok(
+        "POST",
+        "/v1/registries/shop/schemas/money/versions",
+        json!({"content": {"type": "object", "properties": {"amount": {"type": "integer"}}}}),
+    );
+    assert_eq!(next["version"], 2, "version numbers continue: {next}");
+    let keys = calls.ok("GET", "/v1/keys", Value::Null);
+    assert!(keys.to_string().contains(r#""ci""#), "the moved keys are served: {keys}");
+    service.terminate();
+    let fourth = temp.path().join("fourth");
+    let (ok, _, stderr) = cli(&[
+        "import",
+        "--data-dir",
+        fourth.to_str().unwrap(),
+        "--database-url",
+        &database,
+        file.to_str().unwrap(),
+    ]);
+    assert!(!ok && stderr.contains("database already holds"), "a second import is refused: {stderr}");
+}

@@ -336,10 +336,10 @@ impl RegistryStore for PgRegistry {
                 // An update only: a registry deleted by another instance meanwhile stays
                 // deleted.
                 sqlx::query("UPDATE registries SET record = $2 WHERE name = $1")
-                .bind(&record.name)
-                .bind(super::codec::encode(&record))
-                .execute(&mut *tx)
-                .await?;
+                    .bind(&record.name)
+                    .bind(super::codec::encode(&record))
+                    .execute(&mut *tx)
+                    .await?;
                 writes::notify(&mut tx, instance, &scope).await?;
                 tx.commit().await?;
                 Ok(())
@@ -460,6 +460,17 @@ impl PgRegistry {
         };
         self.write(scope.clone(), move |mut tx, instance| {
             Box::pin(async move {
+                // A registry deleted by another instance meanwhile keeps no configuration
+                // (it would be inherited by a registry re-created under the name); the
+                // key-share lock holds the deletion off until this commits.
+                let alive = sqlx::query("SELECT 1 FROM registries WHERE name = $1 FOR KEY SHARE")
+                    .bind(&registry)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+                if !alive {
+                    return Ok(());
+                }
                 let schema = schema.unwrap_or_default();
                 match record {
                     Some(bytes) => {
