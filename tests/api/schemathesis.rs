@@ -47,6 +47,7 @@ fn figure(report: &str, label: &str) -> Option<u64> {
 
 #[test]
 fn schemathesis_finds_nothing_in_any_operation_of_the_published_document() {
+    crate::backend::needs_the_bus!();
     let st = pinned_venv("schemathesis-venv", PINNED).join("bin/st");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let spec = root.join("openapi/openapi.json");

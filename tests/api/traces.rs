@@ -6,6 +6,7 @@ use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn a_trace_lists_rules_targets_and_outcomes() {
+    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     app.create_queue("q", 30).await;
     app.post("/v1/buses", json!({"name": "audit"})).await;
@@ -40,6 +41,7 @@ async fn a_trace_lists_rules_targets_and_outcomes() {
 
 #[tokio::test]
 async fn traces_are_bounded_in_count() {
+    crate::backend::needs_the_bus!();
     let app = crate::helpers::spawn_app_with(|s| s.bus.delivery.trace_max_events = 2).await;
     let first = app.put_one("s", json!({})).await;
     app.put_one("s", json!({})).await;
