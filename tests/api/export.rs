@@ -330,7 +330,7 @@ fn truncated_edited_or_foreign_files_are_refused_and_nothing_is_written() {
 /// cluster-mode instance serves it with its counters and ids.
 #[test]
 fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
-    skip_under_postgres!("this test moves an embedded store into PostgreSQL itself");
+    crate::backend::skip_under_postgres!("this test moves an embedded store into PostgreSQL itself");
     let temp = tempfile::tempdir().unwrap();
     let (first, second, third) =
         (temp.path().join("first"), temp.path().join("second"), temp.path().join("third"));
@@ -352,25 +352,11 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
 
     let database = crate::backend::migrated_database();
     let file = temp.path().join("embedded.jsonl");
-    let (ok, _, stderr) = cli(&[
-        "import",
-        "--data-dir",
-        second.to_str().unwrap(),
-        "--database-url",
-        &database,
-        file.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = cli(&second, &["import", "--database-url", &database, file.to_str().unwrap()]);
     assert!(ok, "import into PostgreSQL: {stderr}");
     let moved = temp.path().join("postgres.jsonl");
-    let (ok, _, stderr) = cli(&[
-        "export",
-        "--data-dir",
-        second.to_str().unwrap(),
-        "--database-url",
-        &database,
-        "--out",
-        moved.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) =
+        cli(&second, &["export", "--database-url", &database, "--out", moved.to_str().unwrap()]);
     assert!(ok, "export from PostgreSQL: {stderr}");
     let from_postgres = std::fs::read_to_string(&moved).unwrap();
     assert_eq!(records(&from_postgres), records(&embedded), "PostgreSQL changed records");
@@ -378,7 +364,7 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
     let local = export(&second, &temp.path().join("local.jsonl"));
     assert!(!local.contains(r#""tree":"versions""#), "versions were written to the data directory");
 
-    let (ok, _, stderr) = cli(&["import", "--data-dir", third.to_str().unwrap(), moved.to_str().unwrap()]);
+    let (ok, _, stderr) = cli(&third, &["import", moved.to_str().unwrap()]);
     assert!(ok, "import back into an embedded store: {stderr}");
     let back = export(&third, &temp.path().join("back.jsonl"));
     assert_eq!(records(&back), records(&embedded), "the way back changed records");
@@ -400,13 +386,6 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
     assert!(keys.to_string().contains(r#""ci""#), "the moved keys are served: {keys}");
     service.kill_9();
     let fourth = temp.path().join("fourth");
-    let (ok, _, stderr) = cli(&[
-        "import",
-        "--data-dir",
-        fourth.to_str().unwrap(),
-        "--database-url",
-        &database,
-        file.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = cli(&fourth, &["import", "--database-url", &database, file.to_str().unwrap()]);
     assert!(!ok && stderr.contains("database already holds"), "a second import is refused: {stderr}");
 }
