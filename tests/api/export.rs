@@ -207,6 +207,25 @@ fn export(dir: &Path, out: &Path) -> String {
     std::fs::read_to_string(out).unwrap()
 }
 
+/// Fills the store on `dir` with every kind of record, through a service started for it
+/// (with the AWS front end, discovery and fast schedules) and stopped again.
+fn populated(dir: &Path) {
+    let aws_listen = format!("127.0.0.1:{}", free_port());
+    let flags = [
+        "--aws-listen",
+        &aws_listen,
+        "--discovery-min-interval-seconds",
+        "0",
+        "--discovery-min-required",
+        "1",
+    ];
+    let service = ServiceProcess::start_with_env(dir, &flags, &[("SCHEMABUS_SCHEDULE_MINUTE_MS", "200")]);
+    let calls =
+        Calls { client: Client::new(), base: service.base.clone(), aws: format!("http://{aws_listen}/") };
+    populate(&calls);
+    service.terminate();
+}
+
 /// The record lines of an export (without the header's timestamp).
 fn records(text: &str) -> Vec<&str> {
     text.lines().skip(1).collect()
@@ -218,21 +237,7 @@ fn an_export_imported_into_a_new_directory_gives_back_every_record_byte_for_byte
     crate::backend::needs_the_bus!();
     let temp = tempfile::tempdir().unwrap();
     let (first, second) = (temp.path().join("first"), temp.path().join("second"));
-    let aws_port = free_port();
-    let aws_listen = format!("127.0.0.1:{aws_port}");
-    let flags = [
-        "--aws-listen",
-        &aws_listen,
-        "--discovery-min-interval-seconds",
-        "0",
-        "--discovery-min-required",
-        "1",
-    ];
-    let service = ServiceProcess::start_with_env(&first, &flags, &[("SCHEMABUS_SCHEDULE_MINUTE_MS", "200")]);
-    let calls =
-        Calls { client: Client::new(), base: service.base.clone(), aws: format!("http://{aws_listen}/") };
-    populate(&calls);
-    service.terminate();
+    populated(&first);
 
     let exported = export(&first, &temp.path().join("first.jsonl"));
     // Every kind of record is there: a tree the fixture leaves empty fails here, so a new
@@ -334,20 +339,7 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
     let temp = tempfile::tempdir().unwrap();
     let (first, second, third) =
         (temp.path().join("first"), temp.path().join("second"), temp.path().join("third"));
-    let aws_listen = format!("127.0.0.1:{}", free_port());
-    let flags = [
-        "--aws-listen",
-        &aws_listen,
-        "--discovery-min-interval-seconds",
-        "0",
-        "--discovery-min-required",
-        "1",
-    ];
-    let service = ServiceProcess::start_with_env(&first, &flags, &[("SCHEMABUS_SCHEDULE_MINUTE_MS", "200")]);
-    let calls =
-        Calls { client: Client::new(), base: service.base.clone(), aws: format!("http://{aws_listen}/") };
-    populate(&calls);
-    service.terminate();
+    populated(&first);
     let embedded = export(&first, &temp.path().join("embedded.jsonl"));
 
     let database = crate::backend::migrated_database();
