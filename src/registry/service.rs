@@ -500,6 +500,20 @@ impl RegistryService {
             RegisterOutcome::Created(r) => (true, r),
             RegisterOutcome::Unchanged(r) => (false, r),
             RegisterOutcome::Refused(refusal) => return Err(import_refused(&refusal)),
+            RegisterOutcome::Vanished { registry: true } => {
+                return Err(ApiError::new(
+                    Code::RegistryNotFound,
+                    format!(
+                        "Registry '{registry}' was deleted while this version was being registered; nothing was stored."
+                    ),
+                ));
+            }
+            RegisterOutcome::Vanished { registry: false } => {
+                return Err(ApiError::new(
+                    Code::UnresolvableRef,
+                    "A schema version this one references was deleted while it was being registered; nothing was stored. Hint: register the referenced version again, or reference another.",
+                ));
+            }
             RegisterOutcome::Conflict { .. } => {
                 return Err(ApiError::new(
                     Code::Internal,

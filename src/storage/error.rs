@@ -61,6 +61,25 @@ pub enum StorageError {
 }
 
 /// Whether an I/O error says the disk (or the quota) is full: ENOSPC or EDQUOT.
+/// Database failures worth retrying: the connection, the server going down or starting,
+/// a failover (read-only transaction), contention (deadlock, serialisation, lock not
+/// available) and too many connections.
+fn is_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || ["57P01", "57P02", "57P03", "25006", "40001", "40P01", "53300", "55P03"]
+                    .contains(&code.as_ref())
+        }),
+        _ => false,
+    }
+}
+
 pub(crate) fn is_disk_full(e: &std::io::Error) -> bool {
     matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
 }
@@ -93,13 +112,7 @@ impl From<StorageError> for crate::error::ApiError {
             | StorageError::Stale(_) => crate::error::Code::StorageUnavailable,
             // An unreachable or overloaded database is worth retrying; a statement the
             // database refused is not.
-            StorageError::Database(
-                sqlx::Error::Io(_)
-                | sqlx::Error::Tls(_)
-                | sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::WorkerCrashed,
-            ) => crate::error::Code::StorageUnavailable,
+            StorageError::Database(ref db) if is_transient(db) => crate::error::Code::StorageUnavailable,
             StorageError::Full { .. }
             | StorageError::Sled(_)
             | StorageError::Decode { .. }

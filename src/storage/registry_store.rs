@@ -84,6 +84,12 @@ pub enum RegisterOutcome {
     Unchanged(VersionRecord),
     /// An imported id or version cannot be used; nothing was stored.
     Refused(IdRefusal),
+    /// Another instance deleted the registry, or a version the new one references, while
+    /// it was being checked; nothing was stored.
+    Vanished {
+        /// The registry itself went (else a referenced version did).
+        registry: bool,
+    },
     /// The schema's latest version is no longer `expected_latest`; nothing was stored.
     /// The caller checks compatibility again against the new history and retries.
     Conflict {

@@ -85,6 +85,15 @@ impl PgAccess {
         };
         let mut listener = PgListener::connect_with(&access.inner.pool).await?;
         listener.listen(CHANNEL).await?;
+        // Joined before loading: a revocation committed from here on waits for this
+        // instance's copy too.
+        sqlx::query(
+            "INSERT INTO instances (id, seen_at, access_applied) VALUES ($1, now(), -1)
+             ON CONFLICT (id) DO UPDATE SET seen_at = now(), access_applied = -1",
+        )
+        .bind(&access.inner.instance)
+        .execute(&access.inner.pool)
+        .await?;
         access.reload().await?;
         access.heartbeat().await?;
         let follower = access.clone();
@@ -114,24 +123,27 @@ impl PgAccess {
         Ok(access)
     }
 
-    /// Catches up if the database holds a newer generation, then says this instance is
-    /// alive and which generation it holds.
+    /// Says this instance is alive and which generation it holds, and learns the
+    /// database's generation in the same statement: if it is newer, reloads. The copy
+    /// counts as current from the moment the statement was sent (or the reload began),
+    /// never from when the answer came back.
     async fn heartbeat(&self) -> Result<(), StorageError> {
-        let current: i64 = sqlx::query_scalar("SELECT generation FROM access_generation")
-            .fetch_one(&self.inner.pool)
-            .await?;
-        if current > self.inner.applied.load(Ordering::Acquire) {
-            self.reload().await?;
-        }
-        sqlx::query(
+        let asked = Instant::now();
+        let applied = self.inner.applied.load(Ordering::Acquire);
+        let current: i64 = sqlx::query_scalar(
             "INSERT INTO instances (id, seen_at, access_applied) VALUES ($1, now(), $2)
-             ON CONFLICT (id) DO UPDATE SET seen_at = now(), access_applied = EXCLUDED.access_applied",
+             ON CONFLICT (id) DO UPDATE SET seen_at = now(), access_applied = EXCLUDED.access_applied
+             RETURNING (SELECT generation FROM access_generation)",
         )
         .bind(&self.inner.instance)
-        .bind(self.inner.applied.load(Ordering::Acquire))
-        .execute(&self.inner.pool)
+        .bind(applied)
+        .fetch_one(&self.inner.pool)
         .await?;
-        *self.inner.contact.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+        if current > applied {
+            self.reload().await?;
+        } else {
+            self.touched(asked);
+        }
         // Instances gone for an hour are forgotten (their rows only cost a scan).
         sqlx::query("DELETE FROM instances WHERE seen_at < now() - interval '1 hour'")
             .execute(&self.inner.pool)
@@ -139,8 +151,17 @@ impl PgAccess {
         Ok(())
     }
 
+    /// Records that the copy was current at `at` (if that is later than known).
+    fn touched(&self, at: Instant) {
+        let mut contact = self.inner.contact.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if at > *contact {
+            *contact = at;
+        }
+    }
+
     async fn reload(&self) -> Result<(), StorageError> {
         let _serial = self.inner.reloads.lock().await;
+        let asked = Instant::now();
         let mut tx = self.inner.pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
         let generation: i64 =
@@ -166,6 +187,7 @@ impl PgAccess {
             .bind(generation)
             .execute(&self.inner.pool)
             .await?;
+        self.touched(asked);
         Ok(())
     }
 
@@ -228,8 +250,15 @@ impl PgAccess {
             if behind == 0 {
                 return Ok(());
             }
+            // An instance still behind by now was last current before the change
+            // committed, more than STALE_AFTER ago (its copy counts as current only from a
+            // heartbeat that found no newer generation, or a reload), so it refuses every
+            // key itself already.
             if Instant::now() > deadline {
-                tracing::warn!(behind, "instances did not confirm a key revocation in time");
+                tracing::warn!(
+                    behind,
+                    "instances did not confirm a key revocation in time; they refuse keys meanwhile"
+                );
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(10)).await;

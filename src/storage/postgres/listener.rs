@@ -1,8 +1,15 @@
 //! Changes made by other instances: `LISTEN schemabus_registry`, and a reload of the
 //! scope each notification names.
 //!
-//! Notifications sent while the listening connection is down are lost (PostgreSQL
-//! keeps none), so after the connection comes back the whole replica is reloaded.
+//! Every notification is applied, this instance's own too: a write reloads its scope
+//! before it answers (read-your-writes), but that reload can fail after the commit, or
+//! the request can be dropped in between; applying the notification as well costs one
+//! idempotent reload and leaves no way to miss a change.
+//!
+//! Notifications sent while the listening connection is down are lost (PostgreSQL keeps
+//! none), so after any loss the connection is replaced and the whole replica reloaded.
+//! A connection can also die silently (a half-open TCP connection behind a NAT or a
+//! failover never errors), so an idle listener proves its connection every few seconds.
 
 use std::time::Duration;
 
@@ -14,58 +21,70 @@ use super::replica::Scope;
 use super::writes::CHANNEL;
 use crate::storage::StorageError;
 
-/// How often a lost connection is noticed and repaired while nothing is notified.
+/// How long the listener waits for a notification before it looks at its connection.
 const IDLE_CHECK: Duration = Duration::from_millis(500);
+/// Idle checks between two proofs that the connection is alive (`SELECT 1`).
+const PROBE_EVERY: u32 = 10;
+/// How long that proof may take before the connection counts as dead.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The listening connection, subscribed.
+/// A listening connection, subscribed.
 pub(super) async fn subscribe(pool: &PgPool) -> Result<PgListener, StorageError> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;
     Ok(listener)
 }
 
-/// Applies other instances' changes until the process ends.
+/// Applies every instance's changes until the process ends.
 pub(super) async fn run(mut listener: PgListener, registry: PgRegistry) {
-    // Set when the connection was lost: the replica may have missed changes.
-    let mut stale = false;
+    let mut idle = 0u32;
     loop {
-        match tokio::time::timeout(IDLE_CHECK, listener.try_recv()).await {
+        let lost = match tokio::time::timeout(IDLE_CHECK, listener.try_recv()).await {
             Ok(Ok(Some(notification))) => {
-                let Some((sender, scope)) = notification.payload().split_once(' ') else { continue };
-                if sender == registry.inner.instance && !stale {
-                    continue;
-                }
-                let scope = if stale { Scope::All } else { Scope::decode(scope).unwrap_or(Scope::All) };
-                stale = reload(&registry, &scope).await.is_err();
+                idle = 0;
+                let scope = notification.payload().split_once(' ').and_then(|(_, s)| Scope::decode(s));
+                // A payload that is not ours still says something changed.
+                reload(&registry, &scope.unwrap_or(Scope::All)).await.is_err()
             }
-            Ok(Ok(None)) => {
-                tracing::warn!("the registry's notification connection was lost; reconnecting");
-                metrics::counter!("schemabus_database_listener_losses_total").increment(1);
-                stale = true;
+            Ok(Ok(None)) | Ok(Err(_)) => true,
+            Err(_quiet) => {
+                idle += 1;
+                idle.is_multiple_of(PROBE_EVERY) && !alive(&mut listener).await
             }
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "the registry's notification connection failed; retrying");
-                stale = true;
-                tokio::time::sleep(IDLE_CHECK).await;
-            }
-            // Quiet while a loss is pending: `listen` reconnects (and subscribes) if the
-            // connection is still down; once it is up, a full reload catches up with
-            // whatever was missed meanwhile.
-            Err(_elapsed) if stale => {
-                if listener.listen(CHANNEL).await.is_ok() {
-                    stale = reload(&registry, &Scope::All).await.is_err();
-                    if !stale {
-                        tracing::info!("the registry's replica caught up after the connection came back");
-                    }
-                }
-            }
-            Err(_elapsed) => {}
+        };
+        if lost {
+            tracing::warn!("the registry's notification connection was lost; reconnecting and reloading");
+            metrics::counter!("schemabus_database_listener_losses_total").increment(1);
+            listener = recover(&registry).await;
+            idle = 0;
         }
+    }
+}
+
+/// Whether the listening connection still answers.
+async fn alive(listener: &mut PgListener) -> bool {
+    matches!(
+        tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(&mut *listener)).await,
+        Ok(Ok(_))
+    )
+}
+
+/// A new listening connection and a whole reload after it (in that order: a change
+/// committed in between is then both loaded and notified, never neither).
+async fn recover(registry: &PgRegistry) -> PgListener {
+    loop {
+        if let Ok(listener) = subscribe(registry.pool()).await
+            && reload(registry, &Scope::All).await.is_ok()
+        {
+            tracing::info!("the registry's replica caught up after the connection came back");
+            return listener;
+        }
+        tokio::time::sleep(IDLE_CHECK).await;
     }
 }
 
 async fn reload(registry: &PgRegistry, scope: &Scope) -> Result<(), StorageError> {
     registry.reload(scope).await.inspect_err(|e| {
-        tracing::warn!(error = %e, "reloading the registry's replica failed; retrying");
+        tracing::warn!(error = %e, "reloading the registry's replica failed");
     })
 }

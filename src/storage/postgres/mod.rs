@@ -46,7 +46,7 @@ struct Inner {
     /// Serialises reloads, so a reload that starts later (and so reads a later state of
     /// the tables) is never overwritten by an earlier one that finishes after it.
     reloads: tokio::sync::Mutex<()>,
-    /// Names this process in notifications, so it skips its own (it reloaded already).
+    /// Names this process in notifications and in the `instances` table.
     instance: String,
     /// Counts changes applied to the replica from any instance.
     changes: AtomicU64,
@@ -65,8 +65,10 @@ impl std::fmt::Debug for PgRegistry {
 pub async fn connect(url: &str, pool_size: u32) -> Result<PgPool, StorageError> {
     let options: PgConnectOptions = url.parse()?;
     let options = options.application_name("schemabus");
+    // The two listening connections (registry, keys) are held for good: on top of the
+    // connections the requests share.
     Ok(PgPoolOptions::new()
-        .max_connections(pool_size.max(2))
+        .max_connections(pool_size.max(2) + 2)
         .acquire_timeout(CONNECT_TIMEOUT)
         .connect_with(options)
         .await?)
@@ -156,7 +158,11 @@ impl PgRegistry {
             let tx = self.inner.pool.begin().await?;
             let value = work(tx, &self.inner.instance).await?;
             metrics::histogram!("schemabus_database_write_seconds").record(started.elapsed().as_secs_f64());
-            self.reload(&scope).await?;
+            // Committed: a failed reload must not turn it into an error. The change's
+            // notification reloads the scope again (`listener.rs`).
+            if let Err(e) = self.reload(&scope).await {
+                tracing::warn!(error = %e, "reloading after a committed write failed; the notification will");
+            }
             Ok(value)
         })
     }
@@ -418,9 +424,26 @@ impl RegistryStore for PgRegistry {
     }
 
     fn backfill_schema_ids(&self) -> StoreFuture<'_, usize> {
-        // Versions reach PostgreSQL through registration or import, both of which give
-        // them ids: there is nothing stored from before ids existed.
-        Box::pin(async { Ok(0) })
+        // Registration gives every version its id; an import from a store written before
+        // ids existed can bring versions without one.
+        Box::pin(async move {
+            let missing: Vec<(String, String, i32)> =
+                sqlx::query_as("SELECT registry, schema, version FROM versions WHERE schema_id IS NULL")
+                    .fetch_all(&self.inner.pool)
+                    .await?;
+            let mut given = 0;
+            for (registry, schema, version) in missing {
+                let id = (registry.clone(), schema.clone(), load::number(version));
+                let scope = Scope::Schema(registry, schema);
+                let done = self
+                    .write(scope, move |tx, instance| {
+                        Box::pin(async move { writes::backfill_id(tx, instance, &id).await })
+                    })
+                    .await?;
+                given += usize::from(done);
+            }
+            Ok(given)
+        })
     }
 
     fn probe(&self) -> StoreFuture<'_, ()> {
@@ -468,7 +491,7 @@ impl PgRegistry {
                     .fetch_optional(&mut *tx)
                     .await?
                     .is_some();
-                if !alive {
+                if !alive && record.is_some() {
                     return Ok(());
                 }
                 let schema = schema.unwrap_or_default();

@@ -175,8 +175,8 @@ pub(super) async fn register(
         .await?
         .is_some();
     if !registry_alive {
-        // Deleted on another instance since this one looked: the caller checks again.
-        return Ok(RegisterOutcome::Conflict { latest: None });
+        // Deleted on another instance since this one looked.
+        return Ok(RegisterOutcome::Vanished { registry: true });
     }
     let counter = lock_schema(&mut tx, &new.registry, &new.schema).await?;
     let existing = schema_record(&mut tx, &new.registry, &new.schema).await?;
@@ -258,9 +258,9 @@ pub(super) async fn register(
         match inserted {
             Ok(_) => {}
             // The referenced version was deleted on another instance after the
-            // reference was resolved: the caller resolves (and refuses) it again.
+            // reference was resolved.
             Err(e) if is_foreign_key_violation(&e) => {
-                return Ok(RegisterOutcome::Conflict { latest: current });
+                return Ok(RegisterOutcome::Vanished { registry: false });
             }
             Err(e) => return Err(e.into()),
         }
@@ -402,6 +402,7 @@ pub(super) async fn delete(
         names.dedup();
         return Ok(DeleteOutcome::Referenced(names));
     }
+    let mut removed = 0;
     for sql in [
         // References the doomed versions made, and those made to them (all from inside).
         "DELETE FROM referrers WHERE registry = $1 AND ($2::text IS NULL OR schema = $2)
@@ -413,7 +414,7 @@ pub(super) async fn delete(
     ] {
         let done = sqlx::query(sql).bind(registry).bind(schema).bind(version).execute(&mut *tx).await;
         match done {
-            Ok(_) => {}
+            Ok(done) => removed = done.rows_affected(),
             // A version referencing a doomed one was registered meanwhile on another
             // instance: nothing is deleted; the caller sees it on its next attempt.
             Err(e) if is_foreign_key_violation(&e) => {
@@ -423,6 +424,8 @@ pub(super) async fn delete(
         }
     }
     match doomed {
+        // Deleted already (by another instance, or a retried request): nothing to count.
+        Doomed::Version(..) if removed == 0 => return Ok(DeleteOutcome::Deleted),
         Doomed::Version(r, s, _) => {
             if let Some(mut record) = schema_record(&mut tx, r, s).await? {
                 record.latest_version = latest_live(&versions_of(&mut tx, r, s).await?);
@@ -452,4 +455,39 @@ pub(super) async fn delete(
     notify(&mut tx, instance, &doomed.scope()).await?;
     tx.commit().await?;
     Ok(DeleteOutcome::Deleted)
+}
+
+/// Gives version `registry/schema/version` a global id if it has none (imported from a
+/// store written before ids existed); whether it got one.
+pub(super) async fn backfill_id(
+    mut tx: Transaction<'static, Postgres>,
+    instance: &str,
+    (registry, schema, version): &VersionId,
+) -> Result<bool, StorageError> {
+    lock_schema(&mut tx, registry, schema).await?;
+    let bytes: Option<Vec<u8>> = sqlx::query_scalar(
+        "SELECT record FROM versions
+         WHERE registry = $1 AND schema = $2 AND version = $3 AND schema_id IS NULL",
+    )
+    .bind(registry)
+    .bind(schema)
+    .bind(int(*version)?)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(bytes) = bytes else { return Ok(false) };
+    let mut record: VersionRecord = decode(b"versions/backfill", &bytes)?;
+    let identity = crate::storage::schema_ids::identity(&record);
+    let Ok(id) = assign_id(&mut tx, &identity, None).await? else { return Ok(false) };
+    record.id = Some(id);
+    sqlx::query("UPDATE versions SET schema_id = $4, record = $5 WHERE registry = $1 AND schema = $2 AND version = $3")
+        .bind(registry)
+        .bind(schema)
+        .bind(int(*version)?)
+        .bind(int(id)?)
+        .bind(encode(&record))
+        .execute(&mut *tx)
+        .await?;
+    notify(&mut tx, instance, &Scope::Schema(registry.clone(), schema.clone())).await?;
+    tx.commit().await?;
+    Ok(true)
 }
