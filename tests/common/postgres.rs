@@ -43,7 +43,7 @@ pub fn fresh_database() -> String {
 
 /// Runs one statement. On a thread of its own with its own runtime: callers are plain
 /// `#[test]`s and `#[tokio::test]`s alike, and a runtime cannot be entered from another.
-fn execute(url: &str, sql: &str) {
+pub fn execute(url: &str, sql: &str) {
     let (url, sql) = (url.to_owned(), sql.to_owned());
     let outcome = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");

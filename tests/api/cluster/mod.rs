@@ -8,6 +8,7 @@ mod kill;
 mod numbering;
 mod propagation;
 mod races;
+mod recovery;
 
 use std::time::{Duration, Instant};
 
