@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use super::SNAPSHOT;
 use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool, Row};
 
@@ -162,8 +163,7 @@ impl PgAccess {
     async fn reload(&self) -> Result<(), StorageError> {
         let _serial = self.inner.reloads.lock().await;
         let asked = Instant::now();
-        let mut tx = self.inner.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
+        let mut tx = self.inner.pool.begin_with(SNAPSHOT).await?;
         let generation: i64 =
             sqlx::query_scalar("SELECT generation FROM access_generation").fetch_one(&mut *tx).await?;
         let mut copy = Copy::default();

@@ -1,5 +1,6 @@
 //! Reading one scope of the registry tables into [`Rows`] for the replica.
 
+use super::SNAPSHOT;
 use sqlx::{PgPool, Row};
 
 use super::replica::{Rows, Scope};
@@ -24,8 +25,7 @@ fn key(parts: &[&str]) -> Vec<u8> {
 /// a reload never mixes two states of the tables.
 pub(super) async fn load(pool: &PgPool, scope: &Scope) -> Result<Rows, StorageError> {
     let (registry, schema, schema_level) = filters(scope);
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
+    let mut tx = pool.begin_with(SNAPSHOT).await?;
     let mut rows = Rows::default();
     if !matches!(scope, Scope::Schema(..)) {
         for row in sqlx::query("SELECT name, record FROM registries WHERE $1::text IS NULL OR name = $1")

@@ -31,6 +31,10 @@ use crate::model::{RegistryRecord, SchemaRecord, VersionRecord};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/storage/postgres/migrations");
 
+/// Begins a read-only transaction on one snapshot of the tables (so a reload or an export
+/// never mixes two states).
+pub(crate) const SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
 /// How long start-up waits for the database before it gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -8,6 +8,7 @@
 //! between the two adapters in either direction with nothing lost (version counters,
 //! global ids and the id counter included).
 
+use super::SNAPSHOT;
 use sqlx::{PgPool, Row};
 
 use super::load::number;
@@ -33,8 +34,7 @@ fn be(n: i32) -> Vec<u8> {
 /// # Errors
 /// Database failures.
 pub async fn read_trees(pool: &PgPool) -> Result<Vec<(&'static str, TreeEntries)>, StorageError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
+    let mut tx = pool.begin_with(SNAPSHOT).await?;
     let mut trees: Vec<(&'static str, TreeEntries)> = Vec::new();
     let rows = |sql: &'static str| sqlx::query(sql);
     let mut registries = Vec::new();

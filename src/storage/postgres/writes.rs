@@ -43,16 +43,11 @@ pub(super) async fn notify(tx: &mut PgConnection, instance: &str, scope: &Scope)
 
 /// Locks the schema's counter row (creating it at 1) and returns the next number.
 async fn lock_schema(tx: &mut PgConnection, registry: &str, schema: &str) -> Result<u32, StorageError> {
-    sqlx::query(
-        "INSERT INTO version_counters (registry, schema, next_version) VALUES ($1, $2, 1)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(registry)
-    .bind(schema)
-    .execute(&mut *tx)
-    .await?;
+    // One round trip: the no-op update on conflict takes the row lock like FOR UPDATE.
     let next: i32 = sqlx::query_scalar(
-        "SELECT next_version FROM version_counters WHERE registry = $1 AND schema = $2 FOR UPDATE",
+        "INSERT INTO version_counters (registry, schema, next_version) VALUES ($1, $2, 1)
+         ON CONFLICT (registry, schema) DO UPDATE SET next_version = version_counters.next_version
+         RETURNING next_version",
     )
     .bind(registry)
     .bind(schema)
