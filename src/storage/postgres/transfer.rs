@@ -141,8 +141,11 @@ fn split_schema(tree: &str, key: &[u8]) -> Result<(String, String), StorageError
     Ok((registry.to_owned(), schema.to_owned()))
 }
 
+/// `(registry, schema, version)` as the tables store it.
+type StoredVersion = (String, String, i32);
+
 /// `registry 0x00 schema 0x00 u32be` → names and number.
-fn split_version(tree: &str, key: &[u8]) -> Result<(String, String, i32), StorageError> {
+fn split_version(tree: &str, key: &[u8]) -> Result<StoredVersion, StorageError> {
     let cut = key.len().checked_sub(5).filter(|c| key[*c] == 0).ok_or_else(|| malformed(tree, key))?;
     let (registry, schema) = split_schema(tree, &key[..cut])?;
     let version = u32::from_be_bytes(key[cut + 1..].try_into().map_err(|_| malformed(tree, key))?);
@@ -160,6 +163,16 @@ fn split_keyed(tree: &str, key: &[u8]) -> Result<(String, String), StorageError>
     } else {
         Ok((String::from_utf8(key.to_vec()).map_err(|_| malformed(tree, key))?, String::new()))
     }
+}
+
+/// `target-key 0x01 referrer-key` → both versions. The target key ends in 4 number bytes
+/// after its second 0x00 (names hold no 0x00), so the separator is the first 0x01 five
+/// bytes after a 0x00 that leaves a whole version key before it.
+fn split_referrer(key: &[u8]) -> Result<(StoredVersion, StoredVersion), StorageError> {
+    let cut = (5..key.len())
+        .find(|i| key[*i] == 1 && key[*i - 5] == 0 && split_version(REFERRERS, &key[..*i]).is_ok())
+        .ok_or_else(|| malformed(REFERRERS, key))?;
+    Ok((split_version(REFERRERS, &key[..cut])?, split_version(REFERRERS, &key[cut + 1..])?))
 }
 
 /// Writes the registry trees of an export into an empty database, in one transaction.
@@ -292,13 +305,7 @@ async fn insert(
         REFERRERS => {
             // `target-key 0x01 referrer-key`: the target key ends in 4 number bytes after
             // a 0x00, so the 0x01 separator sits right after the first such tail.
-            let cut = (0..key.len())
-                .find(|i| {
-                    key[*i] == 1 && *i >= 5 && key[*i - 5] == 0 && split_version(tree, &key[..*i]).is_ok()
-                })
-                .ok_or_else(|| malformed(tree, key))?;
-            let (tr, ts, tv) = split_version(tree, &key[..cut])?;
-            let (r, s, v) = split_version(tree, &key[cut + 1..])?;
+            let ((tr, ts, tv), (r, s, v)) = split_referrer(key)?;
             sqlx::query(
                 "INSERT INTO referrers (target_registry, target_schema, target_version, registry, schema, version)
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -343,4 +350,31 @@ async fn insert(
         _ => return Err(StorageError::Transfer(format!("tree {tree} is not the registry's"))),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn referrer_keys_split_whatever_bytes_the_version_numbers_hold() {
+        // Numbers whose bytes are 0x00 and 0x01, names of one character.
+        for (target, referrer) in [(1, 1), (256, 1), (1, 0x0101_0100), (0x0100_0001, 65_536)] {
+            let key = referrer_key(&version_key("r", "a", target), &version_key("s", "b", referrer));
+            let ((tr, ts, tv), (r, s, v)) = split_referrer(&key).unwrap();
+            assert_eq!((tr.as_str(), ts.as_str(), tv), ("r", "a", int(target).unwrap()));
+            assert_eq!((r.as_str(), s.as_str(), v), ("s", "b", int(referrer).unwrap()));
+        }
+        assert!(split_referrer(b"no separators").is_err());
+    }
+
+    #[test]
+    fn configuration_keys_name_a_registry_or_one_of_its_schemas() {
+        assert_eq!(split_keyed(CONFIGS, b"shop").unwrap(), ("shop".to_owned(), String::new()));
+        assert_eq!(
+            split_keyed(CONFIGS, &schema_key("shop", "orders")).unwrap(),
+            ("shop".to_owned(), "orders".to_owned())
+        );
+        assert_eq!(keyed("shop", ""), b"shop".to_vec());
+    }
 }
