@@ -79,7 +79,6 @@ fn a_registry_deleted_on_one_instance_is_not_resurrected_by_an_edit_on_another()
 }
 
 #[test]
-#[ignore = "cluster-mode bug: a configuration written while the registry is deleted outlives it (PgRegistry::put_config upserts; set_config checks the registry before, unlocked), even when the write answered 404; reproduces on one PostgreSQL instance too"]
 fn a_registry_re_created_after_a_deletion_raced_by_a_configuration_starts_from_the_defaults() {
     skip_under_postgres!("cluster tests run once, in the default run, on PostgreSQL of their own");
     let cluster = Cluster::start();
