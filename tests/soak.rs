@@ -8,6 +8,13 @@
 #[path = "api/helpers.rs"]
 #[allow(dead_code, reason = "the soak uses only the process helper")]
 mod helpers;
+// What the helpers start their services on (the soak runs on the default backend).
+#[path = "api/backend.rs"]
+#[allow(dead_code, unused_macros, unused_imports, reason = "the soak uses only the process helper")]
+mod backend;
+#[path = "common/postgres.rs"]
+#[allow(dead_code, reason = "the soak uses only the process helper")]
+mod postgres;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

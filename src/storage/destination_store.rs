@@ -60,8 +60,11 @@ pub trait DestinationStore: Send + Sync + std::fmt::Debug {
 
 /// Inserts `value` under `key` unless the key exists (sled's compare-and-swap from
 /// nothing); whether it was inserted.
-fn insert_new(tree: &sled::Tree, key: &[u8], value: Vec<u8>) -> Result<bool, StorageError> {
-    Ok(tree.compare_and_swap(key, None::<&[u8]>, Some(value))?.is_ok())
+fn insert_new(store: &Store, tree: &sled::Tree, key: &[u8], value: Vec<u8>) -> Result<bool, StorageError> {
+    store.room()?;
+    let created = tree.compare_and_swap(key, None::<&[u8]>, Some(value))?.is_ok();
+    store.wrote();
+    Ok(created)
 }
 
 impl DestinationStore for Store {
@@ -87,10 +90,7 @@ impl DestinationStore for Store {
 
     fn create_connection(&self, record: ConnectionRecord) -> StoreFuture<'_, bool> {
         self.durably(move |store| {
-            store.room()?;
-            let created = insert_new(&store.connections, record.name.as_bytes(), encode(&record))?;
-            store.wrote();
-            Ok(created)
+            insert_new(store, &store.connections, record.name.as_bytes(), encode(&record))
         })
     }
 
@@ -104,10 +104,7 @@ impl DestinationStore for Store {
 
     fn create_api_destination(&self, record: ApiDestinationRecord) -> StoreFuture<'_, bool> {
         self.durably(move |store| {
-            store.room()?;
-            let created = insert_new(&store.api_destinations, record.name.as_bytes(), encode(&record))?;
-            store.wrote();
-            Ok(created)
+            insert_new(store, &store.api_destinations, record.name.as_bytes(), encode(&record))
         })
     }
 

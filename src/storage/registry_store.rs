@@ -45,6 +45,36 @@ pub struct NewVersion {
     pub import_version: Option<u32>,
 }
 
+impl NewVersion {
+    /// The schema's record once version `number` (the stored `record`) is registered:
+    /// `existing` updated, or a new record for a first version. Both adapters write it.
+    pub(crate) fn schema_after(
+        &self,
+        existing: Option<SchemaRecord>,
+        record: &VersionRecord,
+    ) -> SchemaRecord {
+        let number = record.version;
+        match existing {
+            Some(mut s) => {
+                s.latest_version = Some(s.latest_version.map_or(number, |l| l.max(number)));
+                s.version_count = s.version_count.saturating_add(1);
+                s.updated_at.clone_from(&record.created_at);
+                s
+            }
+            None => SchemaRecord {
+                registry: self.registry.clone(),
+                name: self.schema.clone(),
+                description: None,
+                tags: Default::default(),
+                latest_version: Some(number),
+                version_count: 1,
+                created_at: self.now.clone(),
+                updated_at: self.now.clone(),
+            },
+        }
+    }
+}
+
 /// What registering did.
 #[derive(Debug)]
 pub enum RegisterOutcome {

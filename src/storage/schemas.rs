@@ -212,24 +212,7 @@ impl Store {
                     for target in &reference_keys {
                         referrers.insert(referrer_key(target, &vkey), &[])?;
                     }
-                    let schema_record = match existing {
-                        Some(mut s) => {
-                            s.latest_version = Some(s.latest_version.map_or(next, |l| l.max(next)));
-                            s.version_count = s.version_count.saturating_add(1);
-                            s.updated_at.clone_from(&record.created_at);
-                            s
-                        }
-                        None => SchemaRecord {
-                            registry: new.registry.clone(),
-                            name: new.schema.clone(),
-                            description: None,
-                            tags: Default::default(),
-                            latest_version: Some(next),
-                            version_count: 1,
-                            created_at: new.now.clone(),
-                            updated_at: new.now.clone(),
-                        },
-                    };
+                    let schema_record = new.schema_after(existing, &record);
                     schemas.insert(skey.as_slice(), encode(&schema_record))?;
                     Ok(RegisterOutcome::Created(record))
                 })

@@ -211,6 +211,25 @@ fn export(dir: &Path, out: &Path) -> String {
     std::fs::read_to_string(out).unwrap()
 }
 
+/// Fills the store on `dir` with every kind of record, through a service started for it
+/// (with the AWS front end, discovery and fast schedules) and stopped again.
+fn populated(dir: &Path) {
+    let aws_listen = format!("127.0.0.1:{}", free_port());
+    let flags = [
+        "--aws-listen",
+        &aws_listen,
+        "--discovery-min-interval-seconds",
+        "0",
+        "--discovery-min-required",
+        "1",
+    ];
+    let service = ServiceProcess::start_with_env(dir, &flags, &[("SCHEMABUS_SCHEDULE_MINUTE_MS", "200")]);
+    let calls =
+        Calls { client: Client::new(), base: service.base.clone(), aws: format!("http://{aws_listen}/") };
+    populate(&calls);
+    service.terminate();
+}
+
 /// The record lines of an export (without the header's timestamp).
 fn records(text: &str) -> Vec<&str> {
     text.lines().skip(1).collect()
@@ -222,21 +241,7 @@ fn an_export_imported_into_a_new_directory_gives_back_every_record_byte_for_byte
     crate::backend::needs_the_bus!();
     let temp = tempfile::tempdir().unwrap();
     let (first, second) = (temp.path().join("first"), temp.path().join("second"));
-    let aws_port = free_port();
-    let aws_listen = format!("127.0.0.1:{aws_port}");
-    let flags = [
-        "--aws-listen",
-        &aws_listen,
-        "--discovery-min-interval-seconds",
-        "0",
-        "--discovery-min-required",
-        "1",
-    ];
-    let service = ServiceProcess::start_with_env(&first, &flags, &[("SCHEMABUS_SCHEDULE_MINUTE_MS", "200")]);
-    let calls =
-        Calls { client: Client::new(), base: service.base.clone(), aws: format!("http://{aws_listen}/") };
-    populate(&calls);
-    service.terminate();
+    populated(&first);
 
     let exported = export(&first, &temp.path().join("first.jsonl"));
     // Every kind of record is there: a tree the fixture leaves empty fails here, so a new
@@ -334,47 +339,20 @@ fn truncated_edited_or_foreign_files_are_refused_and_nothing_is_written() {
 /// cluster-mode instance serves it with its counters and ids.
 #[test]
 fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
-    skip_under_postgres!("this test moves an embedded store into PostgreSQL itself");
+    crate::backend::skip_under_postgres!("this test moves an embedded store into PostgreSQL itself");
     let temp = tempfile::tempdir().unwrap();
     let (first, second, third) =
         (temp.path().join("first"), temp.path().join("second"), temp.path().join("third"));
-    let aws_listen = format!("127.0.0.1:{}", free_port());
-    let flags = [
-        "--aws-listen",
-        &aws_listen,
-        "--discovery-min-interval-seconds",
-        "0",
-        "--discovery-min-required",
-        "1",
-    ];
-    let service = ServiceProcess::start_with_env(&first, &flags, &[("SCHEMABUS_SCHEDULE_MINUTE_MS", "200")]);
-    let calls =
-        Calls { client: Client::new(), base: service.base.clone(), aws: format!("http://{aws_listen}/") };
-    populate(&calls);
-    service.terminate();
+    populated(&first);
     let embedded = export(&first, &temp.path().join("embedded.jsonl"));
 
     let database = crate::backend::migrated_database();
     let file = temp.path().join("embedded.jsonl");
-    let (ok, _, stderr) = cli(&[
-        "import",
-        "--data-dir",
-        second.to_str().unwrap(),
-        "--database-url",
-        &database,
-        file.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = cli(&second, &["import", "--database-url", &database, file.to_str().unwrap()]);
     assert!(ok, "import into PostgreSQL: {stderr}");
     let moved = temp.path().join("postgres.jsonl");
-    let (ok, _, stderr) = cli(&[
-        "export",
-        "--data-dir",
-        second.to_str().unwrap(),
-        "--database-url",
-        &database,
-        "--out",
-        moved.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) =
+        cli(&second, &["export", "--database-url", &database, "--out", moved.to_str().unwrap()]);
     assert!(ok, "export from PostgreSQL: {stderr}");
     let from_postgres = std::fs::read_to_string(&moved).unwrap();
     assert_eq!(records(&from_postgres), records(&embedded), "PostgreSQL changed records");
@@ -382,34 +360,28 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
     let local = export(&second, &temp.path().join("local.jsonl"));
     assert!(!local.contains(r#""tree":"versions""#), "versions were written to the data directory");
 
-    let (ok, _, stderr) = cli(&["import", "--data-dir", third.to_str().unwrap(), moved.to_str().unwrap()]);
+    let (ok, _, stderr) = cli(&third, &["import", moved.to_str().unwrap()]);
     assert!(ok, "import back into an embedded store: {stderr}");
     let back = export(&third, &temp.path().join("back.jsonl"));
     assert_eq!(records(&back), records(&embedded), "the way back changed records");
 
     // The cluster-mode instance serves the moved registry, numbering and ids continuing.
-    let service = ServiceProcess::start_with(&second, &["--database-url", &database]);
-    let calls = Calls { client: Client::new(), base: service.base.clone(), aws: String::new() };
+    let service = crate::service::started(&crate::service::Launch {
+        prefix: Vec::new(),
+        data_dir: second.clone(),
+        flags: vec!["--database-url".to_owned(), database.clone()],
+        log: temp.path().join("cluster.log"),
+    });
     let latest =
-        calls.ok("GET", "/v1/registries/shop/schemas/orders@OrderPlaced/versions/latest", Value::Null);
+        service.expect(200, "GET", "/v1/registries/shop/schemas/orders@OrderPlaced/versions/latest", None);
     assert_eq!(latest["version"], 1, "{latest}");
-    let next = calls.ok(
-        "POST",
-        "/v1/registries/shop/schemas/money/versions",
-        json!({"content": {"type": "object", "properties": {"amount": {"type": "integer"}}}}),
-    );
+    let money = json!({"content": {"type": "object", "properties": {"amount": {"type": "integer"}}}});
+    let next = service.expect(201, "POST", "/v1/registries/shop/schemas/money/versions", Some(&money));
     assert_eq!(next["version"], 2, "version numbers continue: {next}");
-    let keys = calls.ok("GET", "/v1/keys", Value::Null);
+    let keys = service.expect(200, "GET", "/v1/keys", None);
     assert!(keys.to_string().contains(r#""ci""#), "the moved keys are served: {keys}");
-    service.terminate();
+    service.kill_9();
     let fourth = temp.path().join("fourth");
-    let (ok, _, stderr) = cli(&[
-        "import",
-        "--data-dir",
-        fourth.to_str().unwrap(),
-        "--database-url",
-        &database,
-        file.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = cli(&fourth, &["import", "--database-url", &database, file.to_str().unwrap()]);
     assert!(!ok && stderr.contains("database already holds"), "a second import is refused: {stderr}");
 }

@@ -39,43 +39,25 @@ pub(super) async fn load(pool: &PgPool, scope: &Scope) -> Result<Rows, StorageEr
         }
     }
     if schema_level {
-        for row in sqlx::query(
-            "SELECT registry, name, record FROM schemas
-             WHERE ($1::text IS NULL OR registry = $1) AND ($2::text IS NULL OR name = $2)",
-        )
-        .bind(registry)
-        .bind(schema)
-        .fetch_all(&mut *tx)
-        .await?
-        {
+        let sql = "SELECT registry, name, record FROM schemas
+                   WHERE ($1::text IS NULL OR registry = $1) AND ($2::text IS NULL OR name = $2)";
+        for row in filtered(&mut tx, sql, registry, schema).await? {
             let (r, s): (String, String) = (row.try_get(0)?, row.try_get(1)?);
             let bytes: Vec<u8> = row.try_get(2)?;
             rows.schemas.push(decode(&key(&["schemas", &r, &s]), &bytes)?);
         }
-        for row in sqlx::query(
-            "SELECT registry, schema, record FROM versions
-             WHERE ($1::text IS NULL OR registry = $1) AND ($2::text IS NULL OR schema = $2)",
-        )
-        .bind(registry)
-        .bind(schema)
-        .fetch_all(&mut *tx)
-        .await?
-        {
+        let sql = "SELECT registry, schema, record FROM versions
+                   WHERE ($1::text IS NULL OR registry = $1) AND ($2::text IS NULL OR schema = $2)";
+        for row in filtered(&mut tx, sql, registry, schema).await? {
             let (r, s): (String, String) = (row.try_get(0)?, row.try_get(1)?);
             let bytes: Vec<u8> = row.try_get(2)?;
             let record = decode(&key(&["versions", &r, &s]), &bytes)?;
             rows.versions.push((r, s, record));
         }
-        for row in sqlx::query(
-            "SELECT target_registry, target_schema, target_version, registry, schema, version
-             FROM referrers
-             WHERE ($1::text IS NULL OR registry = $1) AND ($2::text IS NULL OR schema = $2)",
-        )
-        .bind(registry)
-        .bind(schema)
-        .fetch_all(&mut *tx)
-        .await?
-        {
+        let sql = "SELECT target_registry, target_schema, target_version, registry, schema, version
+                   FROM referrers
+                   WHERE ($1::text IS NULL OR registry = $1) AND ($2::text IS NULL OR schema = $2)";
+        for row in filtered(&mut tx, sql, registry, schema).await? {
             let target = (row.try_get(0)?, row.try_get(1)?, number(row.try_get(2)?));
             let referrer = (row.try_get(3)?, row.try_get(4)?, number(row.try_get(5)?));
             rows.referrers.push((target, referrer));
@@ -86,7 +68,7 @@ pub(super) async fn load(pool: &PgPool, scope: &Scope) -> Result<Rows, StorageEr
             "SELECT registry, schema, record FROM {table}
              WHERE ($1::text IS NULL OR registry = $1) AND ($2::text IS NULL OR schema = $2)"
         );
-        for row in sqlx::query(&sql).bind(registry).bind(schema).fetch_all(&mut *tx).await? {
+        for row in filtered(&mut tx, &sql, registry, schema).await? {
             let (r, s): (String, String) = (row.try_get(0)?, row.try_get(1)?);
             let bytes: Vec<u8> = row.try_get(2)?;
             let name = key(&[table, &r, &s]);
@@ -99,6 +81,16 @@ pub(super) async fn load(pool: &PgPool, scope: &Scope) -> Result<Rows, StorageEr
     }
     tx.commit().await?;
     Ok(rows)
+}
+
+/// The rows of `sql`, whose `$1` and `$2` filter by registry and schema (`NULL`: all).
+async fn filtered(
+    tx: &mut sqlx::PgConnection,
+    sql: &str,
+    registry: Option<&str>,
+    schema: Option<&str>,
+) -> Result<Vec<sqlx::postgres::PgRow>, StorageError> {
+    Ok(sqlx::query(sql).bind(registry).bind(schema).fetch_all(tx).await?)
 }
 
 /// A version number as stored (`INTEGER`, never negative: numbers start at 1).

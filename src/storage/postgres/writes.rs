@@ -265,24 +265,7 @@ pub(super) async fn register(
             Err(e) => return Err(e.into()),
         }
     }
-    let schema_record = match existing {
-        Some(mut s) => {
-            s.latest_version = Some(s.latest_version.map_or(next, |l| l.max(next)));
-            s.version_count = s.version_count.saturating_add(1);
-            s.updated_at.clone_from(&record.created_at);
-            s
-        }
-        None => SchemaRecord {
-            registry: new.registry.clone(),
-            name: new.schema.clone(),
-            description: None,
-            tags: Default::default(),
-            latest_version: Some(next),
-            version_count: 1,
-            created_at: new.now.clone(),
-            updated_at: new.now.clone(),
-        },
-    };
+    let schema_record = new.schema_after(existing, &record);
     put_schema_row(&mut tx, &schema_record).await?;
     notify(&mut tx, instance, &Scope::Schema(new.registry.clone(), new.schema.clone())).await?;
     tx.commit().await?;

@@ -3,6 +3,7 @@
 //! `SCHEMABUS_TEST_BACKEND` says, these use PostgreSQL; they run in the default run only,
 //! so the `postgres` run of the suite does not repeat them.
 
+mod keys;
 mod kill;
 mod numbering;
 mod propagation;
