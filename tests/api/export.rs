@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
-use crate::backend::skip_under_postgres;
 use crate::helpers::ServiceProcess;
 
 fn free_port() -> u16 {
@@ -29,9 +28,9 @@ fn cli(args: &[&str]) -> (bool, String, String) {
 }
 
 /// [`cli`] on the store of `dir`: its data directory, and under the `postgres` backend
-/// the database its service uses too.
+/// the database its service uses too (unless `args` name a database of their own).
 fn cli_on(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let flags = crate::backend::serve_flags(dir);
+    let flags = if args.contains(&"--database-url") { Vec::new() } else { crate::backend::serve_flags(dir) };
     let mut all = args.to_vec();
     all.extend(["--data-dir", dir.to_str().unwrap()]);
     all.extend(flags.iter().map(String::as_str));
@@ -348,11 +347,11 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
 
     let database = crate::backend::migrated_database();
     let file = temp.path().join("embedded.jsonl");
-    let (ok, _, stderr) = cli(&second, &["import", "--database-url", &database, file.to_str().unwrap()]);
+    let (ok, _, stderr) = cli_on(&second, &["import", "--database-url", &database, file.to_str().unwrap()]);
     assert!(ok, "import into PostgreSQL: {stderr}");
     let moved = temp.path().join("postgres.jsonl");
     let (ok, _, stderr) =
-        cli(&second, &["export", "--database-url", &database, "--out", moved.to_str().unwrap()]);
+        cli_on(&second, &["export", "--database-url", &database, "--out", moved.to_str().unwrap()]);
     assert!(ok, "export from PostgreSQL: {stderr}");
     let from_postgres = std::fs::read_to_string(&moved).unwrap();
     assert_eq!(records(&from_postgres), records(&embedded), "PostgreSQL changed records");
@@ -360,7 +359,7 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
     let local = export(&second, &temp.path().join("local.jsonl"));
     assert!(!local.contains(r#""tree":"versions""#), "versions were written to the data directory");
 
-    let (ok, _, stderr) = cli(&third, &["import", moved.to_str().unwrap()]);
+    let (ok, _, stderr) = cli_on(&third, &["import", moved.to_str().unwrap()]);
     assert!(ok, "import back into an embedded store: {stderr}");
     let back = export(&third, &temp.path().join("back.jsonl"));
     assert_eq!(records(&back), records(&embedded), "the way back changed records");
@@ -382,6 +381,6 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
     assert!(keys.to_string().contains(r#""ci""#), "the moved keys are served: {keys}");
     service.kill_9();
     let fourth = temp.path().join("fourth");
-    let (ok, _, stderr) = cli(&fourth, &["import", "--database-url", &database, file.to_str().unwrap()]);
+    let (ok, _, stderr) = cli_on(&fourth, &["import", "--database-url", &database, file.to_str().unwrap()]);
     assert!(!ok && stderr.contains("database already holds"), "a second import is refused: {stderr}");
 }
