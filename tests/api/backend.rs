@@ -97,12 +97,11 @@ pub fn serve_flags(data_dir: &Path) -> Vec<String> {
     database_for(data_dir).map(|url| vec!["--database-url".to_owned(), url]).unwrap_or_default()
 }
 
-/// Asserts that a service's `/readyz` body names the chosen backend's registry, so a
-/// service that ignored its database URL cannot pass the `postgres` run on sled.
+/// Asserts that a service's `/readyz` body names the registry it was configured with
+/// (`on_postgres`: it was given a database URL), so a service that ignored its database
+/// URL cannot pass the `postgres` run on sled.
 #[track_caller]
-pub fn assert_ready_on_backend(readyz: &serde_json::Value) {
-    // Before cluster mode `/readyz` named no registry; sled is what it had.
-    if backend() == Backend::Postgres || readyz.get("registry").is_some() {
-        assert_eq!(readyz["registry"], backend().name(), "/readyz: {readyz}");
-    }
+pub fn assert_ready_on_backend(readyz: &serde_json::Value, on_postgres: bool) {
+    let expected = if on_postgres { Backend::Postgres } else { Backend::Sled };
+    assert_eq!(readyz["registry"], expected.name(), "/readyz: {readyz}");
 }

@@ -17,21 +17,24 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Runs `schemabus <args>` on the store of `dir`: its data directory, and under the
-/// `postgres` backend the database its service uses too; (success, stdout, stderr).
-fn cli(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemabus"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(crate::backend::serve_flags(dir))
-        .output()
-        .expect("the binary runs");
+/// Runs `schemabus <args>`; (success, stdout, stderr).
+fn cli(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_schemabus")).args(args).output().expect("the binary runs");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into(),
         String::from_utf8_lossy(&out.stderr).into(),
     )
+}
+
+/// [`cli`] on the store of `dir`: its data directory, and under the `postgres` backend
+/// the database its service uses too (unless `args` name a database of their own).
+fn cli_on(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let flags = if args.contains(&"--database-url") { Vec::new() } else { crate::backend::serve_flags(dir) };
+    let mut all = args.to_vec();
+    all.extend(["--data-dir", dir.to_str().unwrap()]);
+    all.extend(flags.iter().map(String::as_str));
+    cli(&all)
 }
 
 struct Calls {
@@ -202,7 +205,7 @@ fn populate(calls: &Calls) {
 }
 
 fn export(dir: &Path, out: &Path) -> String {
-    let (ok, _, stderr) = cli(dir, &["export", "--out", out.to_str().unwrap()]);
+    let (ok, _, stderr) = cli_on(dir, &["export", "--out", out.to_str().unwrap()]);
     assert!(ok, "export: {stderr}");
     std::fs::read_to_string(out).unwrap()
 }
@@ -279,7 +282,7 @@ fn an_export_imported_into_a_new_directory_gives_back_every_record_byte_for_byte
     // Records are readable JSON where they are JSON.
     assert!(exported.contains(r#""tree":"registries""#) && exported.contains(r#""description":"the shop""#));
 
-    let (ok, _, stderr) = cli(&second, &["import", temp.path().join("first.jsonl").to_str().unwrap()]);
+    let (ok, _, stderr) = cli_on(&second, &["import", temp.path().join("first.jsonl").to_str().unwrap()]);
     assert!(ok, "import: {stderr}");
     assert!(stderr.contains("imported"), "{stderr}");
     let again = export(&second, &temp.path().join("second.jsonl"));
@@ -298,7 +301,7 @@ fn an_export_imported_into_a_new_directory_gives_back_every_record_byte_for_byte
     );
     assert_eq!(next["version"], 2, "version numbers continue: {next}");
     service.terminate();
-    let (ok, _, stderr) = cli(&second, &["import", temp.path().join("first.jsonl").to_str().unwrap()]);
+    let (ok, _, stderr) = cli_on(&second, &["import", temp.path().join("first.jsonl").to_str().unwrap()]);
     assert!(!ok && stderr.contains("already holds records"), "{stderr}");
 }
 
@@ -322,10 +325,10 @@ fn truncated_edited_or_foreign_files_are_refused_and_nothing_is_written() {
         let file = temp.path().join(format!("{name}.jsonl"));
         std::fs::write(&file, content).unwrap();
         let target = temp.path().join(format!("into-{name}"));
-        let (ok, _, stderr) = cli(&target, &["import", file.to_str().unwrap()]);
+        let (ok, _, stderr) = cli_on(&target, &["import", file.to_str().unwrap()]);
         assert!(!ok && stderr.contains(message), "{name}: {stderr}");
         // Nothing was written: the directory still takes the good file.
-        let (ok, _, stderr) = cli(&target, &["import", temp.path().join("good.jsonl").to_str().unwrap()]);
+        let (ok, _, stderr) = cli_on(&target, &["import", temp.path().join("good.jsonl").to_str().unwrap()]);
         assert!(ok, "{name}: {stderr}");
     }
 }
@@ -344,11 +347,11 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
 
     let database = crate::backend::migrated_database();
     let file = temp.path().join("embedded.jsonl");
-    let (ok, _, stderr) = cli(&second, &["import", "--database-url", &database, file.to_str().unwrap()]);
+    let (ok, _, stderr) = cli_on(&second, &["import", "--database-url", &database, file.to_str().unwrap()]);
     assert!(ok, "import into PostgreSQL: {stderr}");
     let moved = temp.path().join("postgres.jsonl");
     let (ok, _, stderr) =
-        cli(&second, &["export", "--database-url", &database, "--out", moved.to_str().unwrap()]);
+        cli_on(&second, &["export", "--database-url", &database, "--out", moved.to_str().unwrap()]);
     assert!(ok, "export from PostgreSQL: {stderr}");
     let from_postgres = std::fs::read_to_string(&moved).unwrap();
     assert_eq!(records(&from_postgres), records(&embedded), "PostgreSQL changed records");
@@ -356,7 +359,7 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
     let local = export(&second, &temp.path().join("local.jsonl"));
     assert!(!local.contains(r#""tree":"versions""#), "versions were written to the data directory");
 
-    let (ok, _, stderr) = cli(&third, &["import", moved.to_str().unwrap()]);
+    let (ok, _, stderr) = cli_on(&third, &["import", moved.to_str().unwrap()]);
     assert!(ok, "import back into an embedded store: {stderr}");
     let back = export(&third, &temp.path().join("back.jsonl"));
     assert_eq!(records(&back), records(&embedded), "the way back changed records");
@@ -378,6 +381,6 @@ fn the_registry_and_keys_move_to_postgresql_and_back_byte_for_byte() {
     assert!(keys.to_string().contains(r#""ci""#), "the moved keys are served: {keys}");
     service.kill_9();
     let fourth = temp.path().join("fourth");
-    let (ok, _, stderr) = cli(&fourth, &["import", "--database-url", &database, file.to_str().unwrap()]);
+    let (ok, _, stderr) = cli_on(&fourth, &["import", "--database-url", &database, file.to_str().unwrap()]);
     assert!(!ok && stderr.contains("database already holds"), "a second import is refused: {stderr}");
 }

@@ -47,13 +47,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     adjust(&mut settings);
     // This plain-HTTP client cannot ask a TLS listener; the TLS test checks its own.
     let plain_http = settings.security.tls_cert.is_none();
+    let on_postgres = settings.database_url.is_some();
     let app = Application::build(settings).await.expect("service builds");
     let base = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     let app = TestApp { base, client: reqwest::Client::new(), _dir: dir, handle };
     if plain_http {
-        assert_ready_on_backend(&app.get("/readyz").await.body);
+        assert_ready_on_backend(&app.get("/readyz").await.body, on_postgres);
     }
     app
 }
@@ -179,12 +180,16 @@ impl ServiceProcess {
     /// [`Self::start_with`] with extra environment variables (such as `SCHEMABUS_ADMIN_KEY`).
     pub fn start_with_env(data_dir: &Path, flags: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
+        // A test that names its own database keeps it; the others get the backend's.
+        let own_database = flags.contains(&"--database-url");
+        let backend_flags = if own_database { Vec::new() } else { serve_flags(data_dir) };
+        let on_postgres = own_database || !backend_flags.is_empty();
         let child = Command::new(env!("CARGO_BIN_EXE_schemabus"))
             .envs(env.iter().copied())
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)
             .args(["--log-level", "warn"])
-            .args(serve_flags(data_dir))
+            .args(backend_flags)
             .args(flags)
             // Flags win over the environment, so a test can still pass `--auth required`.
             .env("SCHEMABUS_AUTH", "off")
@@ -192,20 +197,22 @@ impl ServiceProcess {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("binary starts");
-        let base = format!("http://127.0.0.1:{port}");
+        // Owned before anything can fail, so that a failed start kills it on the way out
+        // instead of leaving it running (and holding the test runner's output pipe).
+        let service = Self { child, base: format!("http://127.0.0.1:{port}") };
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = reqwest::blocking::Client::new();
         loop {
-            if let Ok(r) = client.get(format!("{base}/readyz")).send()
+            if let Ok(r) = client.get(format!("{}/readyz", service.base)).send()
                 && r.status().is_success()
             {
-                assert_ready_on_backend(&r.json().unwrap_or_default());
+                assert_ready_on_backend(&r.json().unwrap_or_default(), on_postgres);
                 break;
             }
             assert!(Instant::now() < deadline, "service did not become ready");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self { child, base }
+        service
     }
 
     /// SIGKILL: no chance to flush or clean up.
