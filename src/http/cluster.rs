@@ -15,7 +15,7 @@ use actix_web::{ResponseError, web};
 use crate::error::{ApiError, Code};
 
 /// Path prefixes of the native API that need the bus.
-pub(crate) const BUS_PATHS: &[&str] =
+pub const BUS_PATHS: &[&str] =
     &["/v1/buses", "/v1/queues", "/v1/replays", "/v1/archives", "/v1/catalog", "/v1/discovery"];
 
 /// Whether this instance runs in cluster mode (app data).
