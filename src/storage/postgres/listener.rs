@@ -3,8 +3,9 @@
 //!
 //! Every notification is applied, this instance's own too: a write reloads its scope
 //! before it answers (read-your-writes), but that reload can fail after the commit, or
-//! the request can be dropped in between; applying the notification as well costs one
-//! idempotent reload and leaves no way to miss a change.
+//! the request can be dropped in between. Its notification names the write, and of the
+//! two reloads for it whichever comes second is skipped (`PgRegistry::reload_own`), so no
+//! change is missed and none is loaded twice.
 //!
 //! Notifications sent while the listening connection is down are lost (PostgreSQL keeps
 //! none), so after any loss the connection is replaced and the whole replica reloaded.
@@ -42,9 +43,16 @@ pub(super) async fn run(mut listener: PgListener, registry: PgRegistry) {
         let lost = match tokio::time::timeout(IDLE_CHECK, listener.try_recv()).await {
             Ok(Ok(Some(notification))) => {
                 idle = 0;
-                let scope = notification.payload().split_once(' ').and_then(|(_, s)| Scope::decode(s));
+                let (sender, scope) = notification.payload().split_once(' ').unwrap_or_default();
                 // A payload that is not ours still says something changed.
-                reload(&registry, &scope.unwrap_or(Scope::All)).await.is_err()
+                let scope = Scope::decode(scope).unwrap_or(Scope::All);
+                let reloaded = match registry.own_write(sender) {
+                    Some(write) => registry.reload_own(&scope, write).await,
+                    None => registry.reload(&scope).await,
+                };
+                reloaded
+                    .inspect_err(|e| tracing::warn!(error = %e, "reloading the registry's replica failed"))
+                    .is_err()
             }
             Ok(Ok(None)) | Ok(Err(_)) => true,
             Err(_quiet) => {

@@ -54,6 +54,10 @@ struct Inner {
     instance: String,
     /// Counts changes applied to the replica from any instance.
     changes: AtomicU64,
+    /// Numbers this instance's writes (in their notifications).
+    writes: AtomicU64,
+    /// Own writes whose scope was reloaded once already (see `reload_own`).
+    own_reloads: std::sync::Mutex<std::collections::HashSet<u64>>,
 }
 
 impl std::fmt::Debug for PgRegistry {
@@ -103,6 +107,8 @@ impl PgRegistry {
                 reloads: tokio::sync::Mutex::default(),
                 instance,
                 changes: AtomicU64::new(0),
+                writes: AtomicU64::new(0),
+                own_reloads: std::sync::Mutex::default(),
             }),
         };
         // Listen first, then load: a change committed in between is then both loaded
@@ -132,6 +138,39 @@ impl PgRegistry {
     /// Reads `scope` from the database into the replica.
     async fn reload(&self, scope: &Scope) -> Result<(), StorageError> {
         let _serial = self.inner.reloads.lock().await;
+        self.load_into_replica(scope).await
+    }
+
+    /// Reloads `scope` for this instance's own write number `write`, unless that was done
+    /// already: both the writer (after its commit) and the listener (on the write's
+    /// notification) call this, and whichever comes second skips. Either may fail or
+    /// never come (a dropped request, a lost notification), and then the other loads.
+    async fn reload_own(&self, scope: &Scope, write: u64) -> Result<(), StorageError> {
+        let _serial = self.inner.reloads.lock().await;
+        if self.own_reloads().remove(&write) {
+            return Ok(());
+        }
+        self.load_into_replica(scope).await?;
+        let mut done = self.own_reloads();
+        // Entries whose second call never comes (a notification lost with its
+        // connection, which reloads everything anyway) must not pile up.
+        if done.len() > 10_000 {
+            done.clear();
+        }
+        done.insert(write);
+        Ok(())
+    }
+
+    fn own_reloads(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<u64>> {
+        self.inner.own_reloads.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether a notification's sender is this instance: its write number, if so.
+    fn own_write(&self, sender: &str) -> Option<u64> {
+        sender.strip_prefix(self.inner.instance.as_str())?.strip_prefix(':')?.parse().ok()
+    }
+
+    async fn load_into_replica(&self, scope: &Scope) -> Result<(), StorageError> {
         let started = std::time::Instant::now();
         let rows = load::load(&self.inner.pool, scope).await?;
         metrics::histogram!("schemabus_database_reload_seconds", "scope" => scope.kind())
@@ -159,12 +198,15 @@ impl PgRegistry {
     {
         Box::pin(async move {
             let started = std::time::Instant::now();
+            let write = self.inner.writes.fetch_add(1, Ordering::Relaxed);
+            // The notification names the write, so the listener knows it for ours.
+            let sender = format!("{}:{write}", self.inner.instance);
             let tx = self.inner.pool.begin().await?;
-            let value = work(tx, &self.inner.instance).await?;
+            let value = work(tx, &sender).await?;
             metrics::histogram!("schemabus_database_write_seconds").record(started.elapsed().as_secs_f64());
             // Committed: a failed reload must not turn it into an error. The change's
-            // notification reloads the scope again (`listener.rs`).
-            if let Err(e) = self.reload(&scope).await {
+            // notification reloads the scope then (`listener.rs`).
+            if let Err(e) = self.reload_own(&scope, write).await {
                 tracing::warn!(error = %e, "reloading after a committed write failed; the notification will");
             }
             Ok(value)
