@@ -166,13 +166,8 @@ fn serve(settings: Settings) -> ExitCode {
 
 /// Runs the cluster-mode migrations on `url`.
 fn migrate(url: &str) -> Result<String, String> {
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let pool = crate::storage::postgres::connect(url, 2).await.map_err(|e| e.to_string())?;
-        crate::storage::postgres::migrate(&pool).await.map_err(|e| e.to_string())?;
-        Ok("the database is migrated to this release's schema".to_owned())
-    })
+    transfer::database(url)?;
+    Ok("the database is migrated to this release's schema".to_owned())
 }
 
 /// Prints a command's summary on standard error (standard output may hold its data).

@@ -41,9 +41,9 @@ pub struct ImportArgs {
     database_url: Option<String>,
 }
 
-/// A runtime and a pool on the cluster-mode database, for the commands that run
-/// outside the service.
-fn database(url: &str) -> Result<(tokio::runtime::Runtime, sqlx::PgPool), String> {
+/// A runtime and a pool on the cluster-mode database, migrated to this release (what
+/// `migrate`, `export` and `import` share), for the commands that run outside the service.
+pub(super) fn database(url: &str) -> Result<(tokio::runtime::Runtime, sqlx::PgPool), String> {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let pool = runtime

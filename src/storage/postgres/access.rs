@@ -10,8 +10,8 @@
 //! instance and a cut-off instance never serves a revoked key.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use super::SNAPSHOT;
@@ -47,8 +47,10 @@ struct Inner {
     applied: AtomicI64,
     /// Serialises reloads (a later one always reads a later state).
     reloads: tokio::sync::Mutex<()>,
-    /// When this instance last reached the database and was up to date.
-    contact: Mutex<Instant>,
+    /// When this instance last reached the database and was up to date, in milliseconds
+    /// since `opened`: an atomic, because every keyed request reads it.
+    contact_ms: AtomicU64,
+    opened: Instant,
 }
 
 /// Keys, AWS credentials and the audit trail on PostgreSQL. Cheap to clone.
@@ -81,7 +83,8 @@ impl PgAccess {
                 copy: RwLock::default(),
                 applied: AtomicI64::new(-1),
                 reloads: tokio::sync::Mutex::default(),
-                contact: Mutex::new(Instant::now()),
+                contact_ms: AtomicU64::new(0),
+                opened: Instant::now(),
             }),
         };
         let mut listener = PgListener::connect_with(&access.inner.pool).await?;
@@ -154,10 +157,9 @@ impl PgAccess {
 
     /// Records that the copy was current at `at` (if that is later than known).
     fn touched(&self, at: Instant) {
-        let mut contact = self.inner.contact.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if at > *contact {
-            *contact = at;
-        }
+        let ms =
+            u64::try_from(at.saturating_duration_since(self.inner.opened).as_millis()).unwrap_or(u64::MAX);
+        self.inner.contact_ms.fetch_max(ms, Ordering::AcqRel);
     }
 
     async fn reload(&self) -> Result<(), StorageError> {
@@ -193,7 +195,8 @@ impl PgAccess {
 
     /// The copy, unless this instance has lost the database for too long to trust it.
     fn copy(&self) -> Result<std::sync::RwLockReadGuard<'_, Copy>, StorageError> {
-        let contact = *self.inner.contact.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let contact =
+            self.inner.opened + Duration::from_millis(self.inner.contact_ms.load(Ordering::Acquire));
         if contact.elapsed() > STALE_AFTER {
             return Err(StorageError::Stale(format!(
                 "the cluster database has not been reachable for {} s: keys are refused until it is",

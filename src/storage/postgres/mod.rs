@@ -130,11 +130,6 @@ impl PgRegistry {
         &self.inner.pool
     }
 
-    /// Changes applied to this instance's replica so far, from any instance.
-    pub fn changes(&self) -> u64 {
-        self.inner.changes.load(Ordering::Acquire)
-    }
-
     /// Reads `scope` from the database into the replica.
     async fn reload(&self, scope: &Scope) -> Result<(), StorageError> {
         let _serial = self.inner.reloads.lock().await;
@@ -247,7 +242,7 @@ impl RegistryStore for PgRegistry {
     }
 
     fn changes(&self) -> u64 {
-        PgRegistry::changes(self)
+        self.inner.changes.load(Ordering::Acquire)
     }
 
     fn get_registry(&self, name: &str) -> Result<Option<RegistryRecord>, StorageError> {
@@ -506,11 +501,7 @@ impl RegistryStore for PgRegistry {
 
 impl PgRegistry {
     fn delete(&self, doomed: Doomed, now: String) -> StoreFuture<'_, DeleteOutcome> {
-        let scope = match &doomed {
-            Doomed::Version(r, s, _) | Doomed::Schema(r, s) => Scope::Schema(r.clone(), s.clone()),
-            Doomed::Registry(r) => Scope::Registry(r.clone()),
-        };
-        self.write(scope, move |tx, instance| {
+        self.write(doomed.scope(), move |tx, instance| {
             Box::pin(async move { writes::delete(tx, instance, &doomed, &now).await })
         })
     }

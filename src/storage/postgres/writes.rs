@@ -342,7 +342,7 @@ impl Doomed {
         }
     }
 
-    fn scope(&self) -> Scope {
+    pub(super) fn scope(&self) -> Scope {
         match self {
             Self::Version(r, s, _) | Self::Schema(r, s) => Scope::Schema(r.clone(), s.clone()),
             Self::Registry(r) => Scope::Registry(r.clone()),
