@@ -1,12 +1,12 @@
-//! Typed access to the `archives`, `archived_events` and `replays` trees.
+//! Archived events, in the `archived_events` tree (archives' and replays' settings are
+//! control-plane documents, `control/archives.rs`).
 //!
-//! Archives are keyed `bus 0x00 archive`. An archived event is keyed
+//! An archived event is keyed
 //! `bus 0x00 archive 0x00 time_ms(u64 be) seq(u64 be)` (event time), so a replay window
 //! and the retention sweep are range scans; the value is the event JSON as accepted.
 
-use super::codec::{decode, encode, registry_prefix, schema_key};
+use super::codec::schema_key;
 use super::{StorageError, Store};
-use crate::model::{ArchiveRecord, ReplayRecord};
 
 /// An archived event: its position (event time ms, seq) and JSON.
 pub type ArchivedEvent = ((u64, u64), Vec<u8>);
@@ -25,38 +25,14 @@ fn event_key(bus: &str, archive: &str, time_ms: u64, seq: u64) -> Vec<u8> {
 }
 
 impl Store {
-    /// Creates or replaces an archive's settings.
-    pub(crate) fn put_archive(&self, record: &ArchiveRecord) -> Result<(), StorageError> {
+    /// Deletes an archive's events (its settings are a control-plane document).
+    pub(crate) fn drop_archived(&self, bus: &str, name: &str) -> Result<(), StorageError> {
         self.room()?;
-        self.archives.insert(schema_key(&record.bus, &record.name), encode(record))?;
-        self.wrote();
-        Ok(())
-    }
-
-    /// The archive, if it exists.
-    pub(crate) fn get_archive(&self, bus: &str, name: &str) -> Result<Option<ArchiveRecord>, StorageError> {
-        let key = schema_key(bus, name);
-        self.archives.get(&key)?.map(|v| decode(&key, &v)).transpose()
-    }
-
-    /// A bus's archives in name order (every archive when `bus` is `None`).
-    pub(crate) fn list_archives(&self, bus: Option<&str>) -> Result<Vec<ArchiveRecord>, StorageError> {
-        let prefix = bus.map(registry_prefix).unwrap_or_default();
-        self.archives
-            .scan_prefix(prefix)
-            .map(|e| e.map_err(StorageError::from).and_then(|(k, v)| decode(&k, &v)))
-            .collect()
-    }
-
-    /// Deletes an archive and its events. Returns whether it existed.
-    pub(crate) fn delete_archive(&self, bus: &str, name: &str) -> Result<bool, StorageError> {
-        self.room()?;
-        let existed = self.archives.remove(schema_key(bus, name))?.is_some();
         for key in self.archived.scan_prefix(event_prefix(bus, name)).keys() {
             self.archived.remove(key?)?;
         }
         self.wrote();
-        Ok(existed)
+        Ok(())
     }
 
     /// Archives one event. Not flushed: the caller's request flushes.
@@ -139,23 +115,5 @@ impl Store {
             self.wrote();
         }
         Ok((n, size))
-    }
-
-    /// Creates or replaces a replay record.
-    pub(crate) fn put_replay(&self, record: &ReplayRecord) -> Result<(), StorageError> {
-        self.room()?;
-        self.replays.insert(record.name.as_bytes(), encode(record))?;
-        self.wrote();
-        Ok(())
-    }
-
-    /// The replay, if it exists.
-    pub(crate) fn get_replay(&self, name: &str) -> Result<Option<ReplayRecord>, StorageError> {
-        self.replays.get(name.as_bytes())?.map(|v| decode(name.as_bytes(), &v)).transpose()
-    }
-
-    /// Every replay, in name order.
-    pub(crate) fn list_replays(&self) -> Result<Vec<ReplayRecord>, StorageError> {
-        self.replays.iter().map(|e| e.map_err(StorageError::from).and_then(|(k, v)| decode(&k, &v))).collect()
     }
 }

@@ -1,15 +1,15 @@
 //! The destinations aggregate's storage port: connections and API destinations (the
 //! EventBridge resources behind webhook targets made from the AWS API) and the tags of
-//! AWS-API resources; what `crate::destinations` needs. The sled adapter is at the end.
+//! AWS-API resources; what `crate::destinations` needs. Its one implementation is over the
+//! control-plane port (`control/destinations.rs`), so it runs on either adapter.
 //!
 //! Creation is its own operation, not a read then a write: "create unless it exists" must
 //! hold when two instances create the same name at once, which only the store can decide.
 
 use std::collections::BTreeMap;
 
-use super::codec::encode;
 use super::port::StoreFuture;
-use super::{StorageError, Store};
+use super::StorageError;
 use crate::model::{ApiDestinationRecord, ConnectionRecord};
 
 /// Connections, API destinations and tags.
@@ -54,69 +54,4 @@ pub trait DestinationStore: Send + Sync + std::fmt::Debug {
     fn delete_api_destination(&self, name: String) -> StoreFuture<'_, bool>;
     /// Replaces the tags of a resource (none: forgets it).
     fn put_tags(&self, arn: String, tags: BTreeMap<String, String>) -> StoreFuture<'_, ()>;
-}
-
-// ---- the sled adapter ----------------------------------------------------------------
-
-/// Inserts `value` under `key` unless the key exists (sled's compare-and-swap from
-/// nothing); whether it was inserted.
-fn insert_new(store: &Store, tree: &sled::Tree, key: &[u8], value: Vec<u8>) -> Result<bool, StorageError> {
-    store.room()?;
-    let created = tree.compare_and_swap(key, None::<&[u8]>, Some(value))?.is_ok();
-    store.wrote();
-    Ok(created)
-}
-
-impl DestinationStore for Store {
-    fn get_connection(&self, name: &str) -> Result<Option<ConnectionRecord>, StorageError> {
-        Store::get_connection(self, name)
-    }
-
-    fn list_connections(&self) -> Result<Vec<ConnectionRecord>, StorageError> {
-        Store::list_connections(self)
-    }
-
-    fn get_api_destination(&self, name: &str) -> Result<Option<ApiDestinationRecord>, StorageError> {
-        Store::get_api_destination(self, name)
-    }
-
-    fn list_api_destinations(&self) -> Result<Vec<ApiDestinationRecord>, StorageError> {
-        Store::list_api_destinations(self)
-    }
-
-    fn tags_of(&self, arn: &str) -> Result<BTreeMap<String, String>, StorageError> {
-        Store::tags_of(self, arn)
-    }
-
-    fn create_connection(&self, record: ConnectionRecord) -> StoreFuture<'_, bool> {
-        self.durably(move |store| {
-            insert_new(store, &store.connections, record.name.as_bytes(), encode(&record))
-        })
-    }
-
-    fn put_connection(&self, record: ConnectionRecord) -> StoreFuture<'_, ()> {
-        self.durably(move |store| Store::put_connection(store, &record))
-    }
-
-    fn delete_connection(&self, name: String) -> StoreFuture<'_, bool> {
-        self.durably(move |store| Store::delete_connection(store, &name))
-    }
-
-    fn create_api_destination(&self, record: ApiDestinationRecord) -> StoreFuture<'_, bool> {
-        self.durably(move |store| {
-            insert_new(store, &store.api_destinations, record.name.as_bytes(), encode(&record))
-        })
-    }
-
-    fn put_api_destination(&self, record: ApiDestinationRecord) -> StoreFuture<'_, ()> {
-        self.durably(move |store| Store::put_api_destination(store, &record))
-    }
-
-    fn delete_api_destination(&self, name: String) -> StoreFuture<'_, bool> {
-        self.durably(move |store| Store::delete_api_destination(store, &name))
-    }
-
-    fn put_tags(&self, arn: String, tags: BTreeMap<String, String>) -> StoreFuture<'_, ()> {
-        self.durably(move |store| Store::put_tags(store, &arn, &tags))
-    }
 }

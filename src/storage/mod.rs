@@ -22,12 +22,10 @@
 
 mod access_store;
 mod archives;
-mod buses;
 mod codec;
 mod configs;
+mod control;
 mod destination_store;
-mod destinations;
-mod discovery;
 mod error;
 mod events;
 mod export;
@@ -44,7 +42,6 @@ pub mod postgres;
 mod queues;
 mod registries;
 mod registry_store;
-mod schedules;
 mod schema_ids;
 mod schemas;
 mod seal;
@@ -55,8 +52,8 @@ mod tests;
 
 use std::collections::HashMap;
 mod audit;
-mod aws_schemas;
 mod keys;
+mod lease;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,7 +62,8 @@ use std::time::{Duration, SystemTime};
 
 pub use access_store::{AccessStore, AuditStore, Revocation};
 pub use archives::ArchivedEvent;
-pub(crate) use aws_schemas::AwsKind;
+pub(crate) use control::AwsKind;
+pub use control::{Applied, Collection, Control, ControlStore, Op};
 pub use destination_store::DestinationStore;
 pub use error::StorageError;
 pub(crate) use events::{EventRef, EventWrites, Outgoing};
@@ -73,6 +71,7 @@ pub use export::{EXPORT_VERSION, ExportSummary, RegistrySink, SHARED_TREES, Tree
 use journal::Journal;
 pub(crate) use journal::{Write, Writer};
 pub use outbox::DueDelivery;
+pub use lease::{LEASE_TTL, Lease, LeaseStore, LocalLeases};
 pub use port::StoreFuture;
 use queues::QueueIndex;
 pub use queues::{QueueCounts, ReceivedMessage, VisibilityChange};
@@ -219,8 +218,8 @@ pub struct Store {
     /// Refuses writes while the disk is (nearly) full.
     space: Arc<space::SpaceGuard>,
     queue_index: Arc<QueueIndex>,
-    /// Decoded records of existing buses (see `buses.rs`).
-    bus_cache: Arc<RwLock<HashMap<String, crate::model::BusRecord>>>,
+    /// Raised after every control-plane write (see `control/`).
+    control_generation: Arc<AtomicU64>,
     pub(crate) api_keys: sled::Tree,
     pub(crate) aws_credentials: sled::Tree,
     pub(crate) audit: sled::Tree,
@@ -304,7 +303,7 @@ impl Store {
             queue_index,
             space: Arc::new(space::SpaceGuard::new(dir, options.min_free_disk_bytes)),
             seal: Arc::new(seal),
-            bus_cache: Arc::default(),
+            control_generation: Arc::default(),
             api_keys: tree(API_KEYS)?,
             aws_credentials: tree(AWS_CREDENTIALS)?,
             audit: tree(AUDIT)?,
@@ -328,9 +327,6 @@ impl Store {
         };
         store.check_seal(sealed)?;
         store.check_format()?;
-        let queues: std::collections::HashSet<String> =
-            store.list_queues()?.into_iter().map(|q| q.name).collect();
-        store.queue_index.retain_queues(|name| queues.contains(name));
         Ok(store)
     }
 

@@ -1,4 +1,5 @@
-//! Queues: settings in the sled `queues` tree; messages in the journal, indexed in memory.
+//! Queue messages: in the journal, indexed in memory. (Queues' settings are control-plane
+//! documents, `control/queues.rs`.)
 //!
 //! Every change of a message's state (enqueue, receive, ack, expiry, redrive) is a
 //! journal record, appended while the index lock is held, so the journal's order is the
@@ -197,38 +198,18 @@ pub(crate) fn wellformed_handle(queue: &str, handle: &str) -> bool {
 }
 
 impl Store {
-    /// Creates or replaces a queue's settings.
-    pub(crate) fn put_queue(&self, record: &QueueRecord) -> Result<(), StorageError> {
-        self.room()?;
-        self.queues.insert(record.name.as_bytes(), encode(record))?;
-        self.wrote();
-        Ok(())
+    /// Forgets the messages of every queue `exists` denies (queues deleted while their
+    /// messages were still in the journal). Called once the queues' settings are known.
+    pub(crate) fn retain_queue_messages(&self, exists: impl Fn(&str) -> bool) {
+        self.queue_index.retain_queues(exists);
     }
 
-    /// Deletes a queue and its messages. Returns whether it existed.
-    pub(crate) fn delete_queue(&self, name: &str) -> Result<bool, StorageError> {
-        self.room()?;
-        let existed = self.queues.remove(name.as_bytes())?.is_some();
-        self.wrote();
-        let mut index = self.queue_index.lock();
-        let mut batch = Batch::default();
-        batch.push(&Record::DropQueue { queue: name });
-        self.journal.append(&batch, Write::Now)?;
-        index.remove(name);
-        Ok(existed)
-    }
-
-    /// Every queue, in name order.
-    pub(crate) fn list_queues(&self) -> Result<Vec<QueueRecord>, StorageError> {
-        self.queues.iter().map(|e| e.map_err(StorageError::from).and_then(|(k, v)| decode(&k, &v))).collect()
-    }
-
-    /// Deletes every message of a queue and keeps its settings.
+    /// Deletes every message of a queue (its settings are not here).
     pub(crate) fn purge_queue(&self, name: &str) -> Result<(), StorageError> {
         self.room()?;
         let mut index = self.queue_index.lock();
         let mut batch = Batch::default();
-        // Replaying a DropQueue forgets the messages before it; the settings are in sled.
+        // Replaying a DropQueue forgets the messages before it.
         batch.push(&Record::DropQueue { queue: name });
         self.journal.append(&batch, Write::Now)?;
         index.remove(name);
