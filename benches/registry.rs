@@ -86,7 +86,12 @@ fn validation(c: &mut Criterion) {
     let store = Store::open(dir.path(), &Default::default()).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let service = runtime
-        .block_on(RegistryService::new(std::sync::Arc::new(store.clone()), store, RegistryConfig::default()))
+        .block_on(RegistryService::new(
+            std::sync::Arc::new(store.clone()),
+            store.clone(),
+            schemabus::storage::Control::new(std::sync::Arc::new(store)),
+            RegistryConfig::default(),
+        ))
         .unwrap();
     let (registry, schema) =
         (RegistryName::parse("shop").unwrap(), SchemaName::parse("orders@OrderPlaced").unwrap());

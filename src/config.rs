@@ -382,9 +382,6 @@ impl Settings {
     /// # Errors
     /// A message naming the flag and the allowed range.
     pub fn validate(&self) -> Result<(), String> {
-        if self.database_url.is_some() && self.security.aws_listen.is_some() {
-            return Err("--aws-listen is not served in cluster mode (--database-url) yet: the AWS front end's buses, queues and Schemas metadata live in one instance's data directory (docs/CLUSTER.md)".into());
-        }
         if self.max_body_bytes < 1024 {
             return Err("--max-body-bytes must be at least 1024".into());
         }

@@ -140,7 +140,6 @@ error_codes! {
     /// The data directory cannot be used (locked, corrupt, or from a newer release).
     StorageUnavailable => ("storage_unavailable", 503, Internal, "The storage is not open or not writable; see the service log."),
     /// Cluster mode serves the registry; the bus needs its event backend (not yet built).
-    BusBackendRequired => ("bus_backend_required", 503, Internal, "This instance runs in cluster mode (`--database-url`), which serves the registry, validation, inference, compatibility and bindings; buses, rules, queues, archives, replays, discovery and the catalog need the cluster's event backend, which is not built yet (docs/CLUSTER.md). Use a single-node instance for them."),
     /// The disk holding the data directory is full (or below `--min-free-disk-mb`).
     StorageFull => ("storage_full", 507, Internal, "The disk holding the data directory is full (or has less free space than `--min-free-disk-mb`); nothing was written. Retry after the `Retry-After` seconds; writes resume by themselves once space is freed."),
     /// No API key was sent, or it is not one this service knows (revoked, mistyped).

@@ -77,6 +77,7 @@ impl Application {
         let registry = RegistryService::new(
             shared.registry.clone(),
             store.clone(),
+            shared.control.clone(),
             RegistryConfig {
                 limits: SchemaLimits {
                     max_schema_bytes: settings.max_schema_bytes,
@@ -93,7 +94,14 @@ impl Application {
         let bindings =
             web::Data::new(crate::bindings::BindingsService::new(registry.clone(), generator, 1000));
         spawn_cache_sweeper(&registry, &bindings, settings.cache_idle_minutes);
-        let bus = BusService::new(store.clone(), registry.clone(), settings.bus.clone())?;
+        let bus = BusService::new(
+            store.clone(),
+            shared.control.clone(),
+            registry.clone(),
+            settings.bus.clone(),
+            shared.leases.clone(),
+        )
+        .await?;
         let tail = bus.tail().clone();
         let publisher = bus.clone();
         registry.set_listener(std::sync::Arc::new(move |detail_type, detail| {
@@ -101,14 +109,17 @@ impl Application {
         }));
         bus.start_background_tasks();
         bus.start_background();
+        bus.follow_remote_changes();
         let (discovery, worker) = crate::discovery::DiscoveryService::new(
-            store.clone(),
+            shared.control.clone(),
+            shared.leases.clone(),
             registry.clone(),
             std::sync::Arc::new(bus.clone()),
             bus.sampler().clone(),
             &settings.discovery,
         )?;
         tokio::spawn(worker);
+        discovery.follow_remote_changes();
         let catalog = web::Data::new(crate::catalog::CatalogService::new(
             bus.clone(),
             registry.clone(),
@@ -119,7 +130,7 @@ impl Application {
                 .map_err(StartupError::Settings)?;
         let aws_credentials = crate::auth::aws::AwsCredentials::new(shared.access.clone(), master);
         let destinations = crate::destinations::Destinations::new(
-            std::sync::Arc::new(store.clone()),
+            std::sync::Arc::new(shared.control.clone()),
             aws_credentials.master(),
         );
         let access = web::Data::new(build_access(&settings, &shared, &bus, aws_credentials.clone()).await?);
@@ -140,7 +151,6 @@ impl Application {
         let bus = web::Data::new(bus);
         // One long-poll budget for both listeners (SQS ReceiveMessage waits too).
         let overload = web::Data::new(http::overload::Overload::new(&settings.http));
-        let cluster_mode = web::Data::new(http::cluster::ClusterMode(settings.database_url.is_some()));
         let aws = match settings.security.aws_listen {
             Some(address) => {
                 let schemas = http::aws::SchemasServices {
@@ -177,7 +187,6 @@ impl Application {
                 .app_data(access.clone())
                 .app_data(ccompat.clone())
                 .app_data(overload.clone())
-                .app_data(cluster_mode.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(http::query_config())
                 .configure(http::configure)
@@ -196,7 +205,6 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
-                .wrap(actix_web::middleware::from_fn(http::cluster::refuse_bus))
                 .wrap(actix_web::middleware::from_fn(http::access::enforce))
                 .wrap(actix_web::middleware::from_fn(http::overload::shed))
                 .wrap(
@@ -323,6 +331,8 @@ struct Shared {
     registry: std::sync::Arc<dyn crate::storage::RegistryStore>,
     access: std::sync::Arc<dyn crate::storage::AccessStore>,
     audit: std::sync::Arc<dyn crate::storage::AuditStore>,
+    control: crate::storage::Control,
+    leases: std::sync::Arc<dyn crate::storage::LeaseStore>,
 }
 
 impl Shared {
@@ -333,16 +343,27 @@ impl Shared {
                 registry: Arc::new(store.clone()),
                 access: Arc::new(store.clone()),
                 audit: Arc::new(store.clone()),
+                control: crate::storage::Control::new(Arc::new(store.clone())),
+                leases: Arc::new(crate::storage::LocalLeases::default()),
             });
         };
         let pool = crate::storage::postgres::connect(url, settings.database_pool).await?;
         let registry = crate::storage::postgres::PgRegistry::open(pool.clone()).await?;
-        let access = Arc::new(crate::storage::postgres::PgAccess::open(pool, registry.instance()).await?);
+        let access =
+            Arc::new(crate::storage::postgres::PgAccess::open(pool.clone(), registry.instance()).await?);
+        let control = crate::storage::postgres::PgControl::open(pool.clone(), registry.instance()).await?;
+        let leases = crate::storage::postgres::PgLeases::new(pool, registry.instance());
         tracing::info!(
             instance = registry.instance(),
-            "cluster mode: the registry and access control are on PostgreSQL"
+            "cluster mode: the registry, access control and bus definitions are on PostgreSQL"
         );
-        Ok(Self { registry: Arc::new(registry), access: access.clone(), audit: access })
+        Ok(Self {
+            registry: Arc::new(registry),
+            access: access.clone(),
+            audit: access,
+            control: crate::storage::Control::new(Arc::new(control)),
+            leases: Arc::new(leases),
+        })
     }
 }
 

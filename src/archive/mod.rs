@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{ArchiveRecord, now_rfc3339};
 use crate::pattern::{Pattern, PatternMatcher};
-use crate::storage::{ArchivedEvent, Store};
+use crate::storage::{ArchivedEvent, Control, Store};
 
 /// (bus, archive) → (event count, bytes).
 type Totals = HashMap<(String, String), (u64, u64)>;
@@ -111,7 +111,10 @@ struct BusArchives {
 /// The archives. Cheap to clone; clones share state.
 #[derive(Clone)]
 pub struct Archives {
+    /// The archived events (event data, on this instance).
     store: Store,
+    /// The archives' settings.
+    control: Control,
     buses: Arc<RwLock<HashMap<String, BusArchives>>>,
     /// Whether any archive exists (the PutEvents hook's fast path).
     any: Arc<AtomicBool>,
@@ -122,6 +125,17 @@ pub struct Archives {
 impl std::fmt::Debug for Archives {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Archives").finish_non_exhaustive()
+    }
+}
+
+/// Adds an archive to its bus's routes.
+fn route(routes: &mut BusArchives, record: &ArchiveRecord) {
+    match record.pattern.as_ref().map(Pattern::parse) {
+        None => routes.all.push(record.name.clone()),
+        Some(Ok(p)) => routes.matcher.add(record.name.clone(), p),
+        Some(Err(e)) => {
+            tracing::error!(archive = %record.name, error = %e, "stored archive pattern no longer parses")
+        }
     }
 }
 
@@ -145,14 +159,39 @@ impl Archives {
     ///
     /// # Errors
     /// Storage failures.
-    pub fn load(store: Store) -> ApiResult<Self> {
-        let this = Self { store, buses: Arc::default(), any: Arc::default(), totals: Arc::default() };
-        for record in this.store.list_archives(None)? {
-            let totals = this.store.archive_totals(&record.bus, &record.name);
-            this.lock_totals().insert((record.bus.clone(), record.name.clone()), totals);
-            this.install(&record);
-        }
+    pub fn load(store: Store, control: Control) -> ApiResult<Self> {
+        let this =
+            Self { store, control, buses: Arc::default(), any: Arc::default(), totals: Arc::default() };
+        this.resync()?;
         Ok(this)
+    }
+
+    /// Installs the archives as stored now, forgetting any other (after a change another
+    /// instance made). Counts the events of archives not counted yet.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn resync(&self) -> ApiResult<()> {
+        let records = self.control.list_archives(None)?;
+        let mut fresh: HashMap<String, BusArchives> = HashMap::new();
+        for record in &records {
+            let routes = fresh.entry(record.bus.clone()).or_default();
+            route(routes, record);
+        }
+        {
+            let mut totals = self.lock_totals();
+            totals.retain(|(bus, name), _| records.iter().any(|r| &r.bus == bus && &r.name == name));
+            for record in &records {
+                let key = (record.bus.clone(), record.name.clone());
+                if !totals.contains_key(&key) {
+                    totals.insert(key, self.store.archive_totals(&record.bus, &record.name));
+                }
+            }
+        }
+        let mut buses = self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.any.store(!fresh.is_empty(), Ordering::Release);
+        *buses = fresh;
+        Ok(())
     }
 
     fn lock_totals(&self) -> std::sync::MutexGuard<'_, Totals> {
@@ -164,13 +203,7 @@ impl Archives {
         let routes = buses.entry(record.bus.clone()).or_default();
         routes.matcher.remove(&record.name);
         routes.all.retain(|n| n != &record.name);
-        match record.pattern.as_ref().map(Pattern::parse) {
-            None => routes.all.push(record.name.clone()),
-            Some(Ok(p)) => routes.matcher.add(record.name.clone(), p),
-            Some(Err(e)) => {
-                tracing::error!(archive = %record.name, error = %e, "stored archive pattern no longer parses")
-            }
-        }
+        route(routes, record);
         self.any.store(true, Ordering::Release);
     }
 
@@ -198,7 +231,7 @@ impl Archives {
     /// `invalid_name`, `invalid_pattern`, `invalid_request`.
     pub async fn put(&self, bus: &str, name: &str, request: PutArchiveRequest) -> ApiResult<ArchiveView> {
         check_request(name, &request)?;
-        let existing = self.store.get_archive(bus, name)?;
+        let existing = self.control.get_archive(bus, name)?;
         let now = now_rfc3339();
         let record = ArchiveRecord {
             name: name.to_owned(),
@@ -209,8 +242,7 @@ impl Archives {
             created_at: existing.map_or_else(|| now.clone(), |a| a.created_at),
             updated_at: now,
         };
-        self.store.put_archive(&record)?;
-        self.store.flush().await?;
+        self.control.put_archive(&record).await?;
         self.lock_totals().entry((bus.to_owned(), name.to_owned())).or_default();
         self.install(&record);
         Ok(self.view(record))
@@ -221,7 +253,7 @@ impl Archives {
     /// # Errors
     /// `archive_not_found`.
     pub fn get(&self, bus: &str, name: &str) -> ApiResult<ArchiveView> {
-        let record = self.store.get_archive(bus, name)?.ok_or_else(|| archive_not_found(bus, name))?;
+        let record = self.control.get_archive(bus, name)?.ok_or_else(|| archive_not_found(bus, name))?;
         Ok(self.view(record))
     }
 
@@ -230,7 +262,7 @@ impl Archives {
     /// # Errors
     /// Storage failures.
     pub fn find(&self, name: &str) -> ApiResult<Option<ArchiveView>> {
-        Ok(self.store.list_archives(None)?.into_iter().find(|a| a.name == name).map(|a| self.view(a)))
+        Ok(self.control.list_archives(None)?.into_iter().find(|a| a.name == name).map(|a| self.view(a)))
     }
 
     /// Every archive of every bus, by bus then name.
@@ -238,7 +270,9 @@ impl Archives {
     /// # Errors
     /// Storage failures.
     pub fn list_all(&self) -> ApiResult<ArchiveList> {
-        Ok(ArchiveList { items: self.store.list_archives(None)?.into_iter().map(|a| self.view(a)).collect() })
+        Ok(ArchiveList {
+            items: self.control.list_archives(None)?.into_iter().map(|a| self.view(a)).collect(),
+        })
     }
 
     /// A bus's archives.
@@ -247,7 +281,7 @@ impl Archives {
     /// Storage failures.
     pub fn list(&self, bus: &str) -> ApiResult<ArchiveList> {
         Ok(ArchiveList {
-            items: self.store.list_archives(Some(bus))?.into_iter().map(|a| self.view(a)).collect(),
+            items: self.control.list_archives(Some(bus))?.into_iter().map(|a| self.view(a)).collect(),
         })
     }
 
@@ -258,8 +292,9 @@ impl Archives {
     pub async fn delete(&self, bus: &str, name: &str) -> ApiResult<()> {
         self.get(bus, name)?;
         self.uninstall(bus, name);
-        self.store.delete_archive(bus, name)?;
+        self.control.delete_archive(bus, name).await?;
         self.lock_totals().remove(&(bus.to_owned(), name.to_owned()));
+        self.store.drop_archived(bus, name)?;
         self.store.flush().await?;
         Ok(())
     }
@@ -268,10 +303,11 @@ impl Archives {
     ///
     /// # Errors
     /// Storage failures.
-    pub fn remove_bus(&self, bus: &str) -> ApiResult<()> {
-        for record in self.store.list_archives(Some(bus))? {
+    pub async fn remove_bus(&self, bus: &str) -> ApiResult<()> {
+        for record in self.control.list_archives(Some(bus))? {
             self.uninstall(bus, &record.name);
-            self.store.delete_archive(bus, &record.name)?;
+            self.control.delete_archive(bus, &record.name).await?;
+            self.store.drop_archived(bus, &record.name)?;
             self.lock_totals().remove(&(bus.to_owned(), record.name));
         }
         Ok(())
@@ -317,7 +353,7 @@ impl Archives {
     /// Storage failures.
     pub fn sweep(&self, now_ms: u64) -> ApiResult<u64> {
         let mut removed = 0;
-        for record in self.store.list_archives(None)? {
+        for record in self.control.list_archives(None)? {
             if record.retention_days == 0 {
                 continue;
             }

@@ -41,7 +41,7 @@ use crate::model::{
 };
 use crate::pattern::Pattern;
 use crate::registry::RegistryService;
-use crate::storage::{EventRef, EventWrites, Store, Write};
+use crate::storage::{Control, EventRef, EventWrites, Store, Write};
 
 use envelope::{EntryFailure, EnvelopeContext};
 use requests::*;
@@ -61,7 +61,16 @@ const COMPACTION_PERIOD: Duration = Duration::from_secs(60);
 /// The bus service. Cheap to clone; clones share state.
 #[derive(Clone, Debug)]
 pub struct BusService {
+    /// Event data on this instance: the journal (events, queue messages), quarantine.
     store: Store,
+    /// Definitions: buses, rules, queues' settings, archives, replays.
+    control: Control,
+    /// Held while the router is changed from the stored rules (a [`Self::resync`]) and
+    /// while a rule just written is installed, so a resync that read the rules before the
+    /// write cannot undo its installation.
+    routing: Arc<Mutex<()>>,
+    /// Where scheduled rules and replays take the leases that keep them on one instance.
+    leases: Arc<dyn crate::storage::LeaseStore>,
     gate: Gate,
     router: Router,
     queues: Queues,
@@ -150,8 +159,14 @@ impl BusService {
     ///
     /// # Errors
     /// Storage failures.
-    pub fn new(store: Store, registry: RegistryService, settings: BusSettings) -> ApiResult<Self> {
-        let queues = Queues::load(store.clone())?;
+    pub async fn new(
+        store: Store,
+        control: Control,
+        registry: RegistryService,
+        settings: BusSettings,
+        leases: Arc<dyn crate::storage::LeaseStore>,
+    ) -> ApiResult<Self> {
+        let queues = Queues::load(store.clone(), control.clone())?;
         let traces = Traces::new(
             settings.delivery.trace_max_events,
             Duration::from_secs(settings.delivery.trace_window_seconds),
@@ -163,7 +178,7 @@ impl BusService {
                 traces,
                 settings.delivery.clone(),
             )?,
-            archives: Archives::load(store.clone())?,
+            archives: Archives::load(store.clone(), control.clone())?,
             running_replays: Arc::default(),
             tail: tail::Tail::default(),
             gate: Gate::new(registry),
@@ -178,28 +193,57 @@ impl BusService {
             quarantined: Arc::default(),
             sampler: crate::discovery::Sampler::default(),
             store,
+            control,
+            routing: Arc::default(),
+            leases,
         };
         metrics::install(); // before rules are loaded: the router keeps counter handles
-        if service.store.get_bus(DEFAULT_BUS)?.is_none() {
+        if service.control.get_bus(DEFAULT_BUS)?.is_none() {
             let now = now_rfc3339();
-            service.store.create_bus(&BusRecord {
-                name: DEFAULT_BUS.to_owned(),
-                description: Some("The default bus; receives schemabus.registry events.".to_owned()),
-                validation: ValidationConfig::default(),
-                bindings: Vec::new(),
-                builtin: true,
-                created_at: now.clone(),
-                updated_at: now,
-            })?;
-            service.store.flush_blocking()?;
+            // Several instances may start at once: creation decides, and losing is fine.
+            service
+                .control
+                .create_bus(&BusRecord {
+                    name: DEFAULT_BUS.to_owned(),
+                    description: Some("The default bus; receives schemabus.registry events.".to_owned()),
+                    validation: ValidationConfig::default(),
+                    bindings: Vec::new(),
+                    builtin: true,
+                    created_at: now.clone(),
+                    updated_at: now,
+                })
+                .await?;
         }
-        for bus in service.store.list_buses()? {
-            for rule in service.store.list_rules(&bus.name)? {
+        service.resync_rules()?;
+        Ok(service)
+    }
+
+    /// Brings what this instance holds in memory (the router's rules, the queues'
+    /// settings, the archives' matchers) up to the stored definitions, after another
+    /// instance changed them.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn resync(&self) -> ApiResult<()> {
+        self.resync_rules()?;
+        self.queues.resync()?;
+        self.archives.resync()
+    }
+
+    fn resync_rules(&self) -> ApiResult<()> {
+        let _routing = self.routing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut stored = std::collections::HashSet::new();
+        for bus in self.control.list_buses()? {
+            for rule in self.control.list_rules(&bus.name)? {
+                stored.insert((rule.bus.clone(), rule.name.clone()));
+                if self.router.holds(&rule) {
+                    continue;
+                }
                 let pattern = rule.pattern.as_ref().map(Pattern::parse).transpose();
                 let schedule = rule.schedule.as_deref().map(crate::schedule::parse).transpose();
                 match (pattern, schedule) {
                     (Ok(pattern), Ok(schedule)) => {
-                        service.router.put(rule, checks::CheckedRule { pattern, schedule });
+                        self.router.put(rule, checks::CheckedRule { pattern, schedule });
                     }
                     (Err(e), _) => {
                         tracing::error!(rule = %rule.name, error = %e, "stored rule no longer parses; skipped")
@@ -210,7 +254,23 @@ impl BusService {
                 }
             }
         }
-        Ok(service)
+        self.router.retain(|bus, rule| stored.contains(&(bus.to_owned(), rule.to_owned())));
+        Ok(())
+    }
+
+    /// Follows the definitions other instances change (cluster mode): every change is
+    /// applied within the time its notification takes to arrive, plus one resync.
+    pub fn follow_remote_changes(&self) {
+        let Some(mut changes) = self.control.remote_changes() else { return };
+        let this = self.clone();
+        tokio::spawn(async move {
+            while changes.changed().await.is_ok() {
+                changes.borrow_and_update();
+                if let Err(e) = this.resync() {
+                    tracing::warn!(error = %e.message, "cannot apply another instance's bus changes");
+                }
+            }
+        });
     }
 
     /// The queues.
@@ -293,7 +353,7 @@ impl BusService {
             created_at: now.clone(),
             updated_at: now,
         };
-        if !self.store.create_bus(&record)? {
+        if !self.control.create_bus(&record).await? {
             return Err(ApiError::new(
                 Code::BusExists,
                 format!(
@@ -302,7 +362,6 @@ impl BusService {
                 ),
             ));
         }
-        self.store.flush().await?;
         Ok(record)
     }
 
@@ -311,7 +370,7 @@ impl BusService {
     /// # Errors
     /// Storage failures.
     pub fn list_buses(&self, prefix: &str) -> ApiResult<BusList> {
-        let mut items = self.store.list_buses()?;
+        let mut items = self.control.list_buses()?;
         items.retain(|b| b.name.starts_with(prefix));
         Ok(BusList { items })
     }
@@ -322,7 +381,7 @@ impl BusService {
     /// `invalid_name`, `bus_not_found`.
     pub fn get_bus(&self, name: &str) -> ApiResult<BusRecord> {
         check_name("bus", name)?;
-        self.store.get_bus(name)?.ok_or_else(|| bus_not_found(name))
+        self.control.get_bus(name)?.ok_or_else(|| bus_not_found(name))
     }
 
     /// Changes a bus's description, validation or bindings.
@@ -343,8 +402,7 @@ impl BusService {
             record.bindings = b;
         }
         record.updated_at = now_rfc3339();
-        self.store.put_bus(&record)?;
-        self.store.flush().await?;
+        self.control.put_bus(&record).await?;
         Ok(record)
     }
 
@@ -360,10 +418,13 @@ impl BusService {
                 format!("Bus '{name}' is built in and cannot be deleted. Hint: delete its rules instead."),
             ));
         }
-        self.store.delete_bus(name)?;
+        self.archives.remove_bus(name).await?;
+        self.control.delete_bus(name).await?;
         self.store.delete_bus_data(name)?;
-        self.archives.remove_bus(name)?;
-        self.router.remove_bus(name);
+        {
+            let _routing = self.routing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.router.remove_bus(name);
+        }
         self.traffic.remove_bus(name);
         self.store.flush().await?;
         Ok(())
@@ -407,8 +468,8 @@ impl BusService {
                 Target::Webhook(_) => {}
             }
         }
-        let existing = self.store.get_rule(bus, rule)?;
-        if existing.is_none() && self.store.list_rules(bus)?.len() >= self.settings.max_rules_per_bus {
+        let existing = self.control.get_rule(bus, rule)?;
+        if existing.is_none() && self.control.list_rules(bus)?.len() >= self.settings.max_rules_per_bus {
             return Err(ApiError::new(
                 Code::TooManyRules,
                 format!(
@@ -433,9 +494,9 @@ impl BusService {
             created_at: existing.map_or_else(|| now.clone(), |r| r.created_at),
             updated_at: now,
         };
-        self.store.put_rule(&record)?;
-        self.store.flush().await?;
+        self.control.put_rule(&record).await?;
         let answer = self.rule_answer(&record);
+        let _routing = self.routing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.router.put(record, checked);
         Ok(answer)
     }
@@ -446,7 +507,10 @@ impl BusService {
     /// `bus_not_found`, `rule_not_found`.
     pub fn get_rule(&self, bus: &str, rule: &str) -> ApiResult<RuleRecord> {
         self.get_bus(bus)?;
-        self.store.get_rule(bus, rule)?.map(|r| self.rule_answer(&r)).ok_or_else(|| rule_not_found(bus, rule))
+        self.control
+            .get_rule(bus, rule)?
+            .map(|r| self.rule_answer(&r))
+            .ok_or_else(|| rule_not_found(bus, rule))
     }
 
     /// A bus's rules.
@@ -455,7 +519,7 @@ impl BusService {
     /// `bus_not_found`.
     pub fn list_rules(&self, bus: &str) -> ApiResult<RuleList> {
         self.get_bus(bus)?;
-        Ok(RuleList { items: self.store.list_rules(bus)?.iter().map(|r| self.rule_answer(r)).collect() })
+        Ok(RuleList { items: self.control.list_rules(bus)?.iter().map(|r| self.rule_answer(r)).collect() })
     }
 
     /// Deletes a rule.
@@ -464,12 +528,11 @@ impl BusService {
     /// `bus_not_found`, `rule_not_found`.
     pub async fn delete_rule(&self, bus: &str, rule: &str) -> ApiResult<()> {
         self.get_bus(bus)?;
-        if !self.store.delete_rule(bus, rule)? {
+        if !self.control.delete_rule(bus, rule).await? {
             return Err(rule_not_found(bus, rule));
         }
-        self.store.delete_schedule_tick(bus, rule)?;
+        let _routing = self.routing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.router.remove(bus, rule);
-        self.store.flush().await?;
         Ok(())
     }
 
@@ -783,7 +846,7 @@ impl BusService {
                             DeliveryOutcome::Dropped,
                             Some(format!("hop limit ({}) reached", self.settings.max_forward_hops)),
                         )
-                    } else if self.store.get_bus(next)?.is_some() {
+                    } else if self.control.get_bus(next)?.is_some() {
                         self.publish_value(next, id, event, bytes, hops + 1, routed)?;
                         routed.tally.delivery("bus", "succeeded");
                         (DeliveryOutcome::Forwarded, Some(format!("bus '{next}'")))

@@ -15,7 +15,7 @@ use super::requests::*;
 use crate::delivery::DeadLetterQueues;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::model::{QueueRecord, now_ms, now_rfc3339};
-use crate::storage::{EventRef, EventWrites, ReceiveSpec, Store};
+use crate::storage::{Control, EventRef, EventWrites, ReceiveSpec, Store};
 
 use super::checks::{MAX_VISIBILITY, MAX_WAIT};
 const MAX_MESSAGES: usize = 100;
@@ -34,7 +34,10 @@ struct QueueState {
 /// The queues. Cheap to clone; clones share state.
 #[derive(Debug, Clone)]
 pub struct Queues {
+    /// The messages (event data, on this instance).
     pub(super) store: Store,
+    /// The queues' settings.
+    control: Control,
     records: Arc<RwLock<HashMap<String, QueueRecord>>>,
     states: Arc<Mutex<HashMap<String, Arc<QueueState>>>>,
 }
@@ -55,9 +58,35 @@ impl Queues {
     ///
     /// # Errors
     /// Storage failures.
-    pub fn load(store: Store) -> ApiResult<Self> {
-        let records = store.list_queues()?.into_iter().map(|q| (q.name.clone(), q)).collect();
-        Ok(Self { store, records: Arc::new(RwLock::new(records)), states: Arc::default() })
+    pub fn load(store: Store, control: Control) -> ApiResult<Self> {
+        let this = Self { store, control, records: Arc::default(), states: Arc::default() };
+        this.resync()?;
+        // Messages of queues deleted before their messages were compacted away.
+        let records = this.records.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        this.store.retain_queue_messages(|name| records.contains_key(name));
+        drop(records);
+        Ok(this)
+    }
+
+    /// Loads the queues' settings as stored now (after a change another instance made).
+    ///
+    /// # Errors
+    /// Storage failures.
+    /// The messages this instance holds for queues deleted elsewhere are dropped, as the
+    /// deleting instance dropped its own.
+    pub fn resync(&self) -> ApiResult<()> {
+        let records: HashMap<String, QueueRecord> =
+            self.control.list_queues()?.into_iter().map(|q| (q.name.clone(), q)).collect();
+        let gone: Vec<String> = {
+            let mut held = self.records.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let gone = held.keys().filter(|name| !records.contains_key(*name)).cloned().collect();
+            *held = records;
+            gone
+        };
+        for name in gone {
+            self.store.purge_queue(&name)?;
+        }
+        Ok(())
     }
 
     fn state(&self, name: &str) -> Arc<QueueState> {
@@ -121,8 +150,7 @@ impl Queues {
             created_at,
             updated_at: now_rfc3339(),
         };
-        self.store.put_queue(&record)?;
-        self.store.flush().await?;
+        self.control.put_queue(&record).await?;
         self.records
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -137,7 +165,8 @@ impl Queues {
     pub async fn delete(&self, name: &str) -> ApiResult<()> {
         self.get(name)?;
         self.records.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(name);
-        self.store.delete_queue(name)?;
+        self.control.delete_queue(name).await?;
+        self.store.purge_queue(name)?;
         self.store.flush().await?;
         Ok(())
     }

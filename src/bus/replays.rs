@@ -5,6 +5,12 @@
 //! when given) exactly as a new event, but without logging or archiving it again. Its
 //! record is persisted after every batch; a replay interrupted by a restart is marked
 //! FAILED (start a new one: names are never reused).
+//!
+//! In a cluster, the instance that starts a replay runs it, holding the lease
+//! `replay:<name>` while it does; a replay whose lease nobody holds is one whose instance
+//! died, and any instance marks it FAILED. Progress is written only over the record the
+//! runner wrote last, so a cancellation made on another instance is seen by the runner
+//! (its next write is refused) rather than overwritten.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,6 +64,18 @@ fn parse_time(text: &str, pointer: &str) -> ApiResult<u64> {
         })
 }
 
+fn replay_exists(name: &str) -> ApiError {
+    ApiError::new(
+        Code::ReplayExists,
+        format!("Replay '{name}' already exists. Hint: replay names are never reused; pick another."),
+    )
+}
+
+/// The lease its runner holds while a replay runs.
+fn replay_lease(name: &str) -> String {
+    format!("replay:{name}")
+}
+
 fn replay_not_found(name: &str) -> ApiError {
     ApiError::new(
         Code::ReplayNotFound,
@@ -66,28 +84,56 @@ fn replay_not_found(name: &str) -> ApiError {
 }
 
 impl BusService {
-    /// Starts delivery, the archive retention sweeper, and marks replays a previous
-    /// process left unfinished as FAILED. Needs a tokio runtime.
+    /// Starts delivery, the scheduler, the archive retention sweeper, and the watch that
+    /// marks as FAILED the replays whose instance stopped (a previous process of this
+    /// one, or another instance of the cluster). Needs a tokio runtime.
     pub fn start_background(&self) {
         self.delivery.start();
         self.start_scheduler();
         let period = std::time::Duration::from_secs(self.settings.delivery.sweep_interval_seconds);
         self.archives.start_sweeper(period);
-        match self.store.list_replays() {
-            Ok(replays) => {
-                for mut r in replays {
-                    if matches!(r.state, ReplayState::Starting | ReplayState::Running) {
-                        r.state = ReplayState::Failed;
-                        r.state_reason = Some("interrupted by a restart; start a new replay".into());
-                        r.ended_at = Some(now_rfc3339());
-                        if let Err(e) = self.store.put_replay(&r) {
-                            tracing::error!(error = %e, "cannot mark an interrupted replay");
-                        }
-                    }
-                }
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(crate::storage::LEASE_TTL);
+            loop {
+                ticker.tick().await;
+                this.fail_orphaned_replays().await;
             }
-            Err(e) => tracing::error!(error = %e, "cannot read replays"),
+        });
+    }
+
+    /// Marks FAILED every unfinished replay that no instance runs: one not running here
+    /// whose lease this instance could take.
+    async fn fail_orphaned_replays(&self) {
+        let replays = match self.control.list_replays() {
+            Ok(replays) => replays,
+            Err(e) => return tracing::error!(error = %e, "cannot read replays"),
+        };
+        for r in replays {
+            if !matches!(r.state, ReplayState::Starting | ReplayState::Running) || self.runs_replay(&r.name) {
+                continue;
+            }
+            let lease = replay_lease(&r.name);
+            match self.leases.acquire(&lease, crate::storage::LEASE_TTL).await {
+                Ok(true) => {}
+                Ok(false) => continue, // its instance is alive and running it
+                Err(e) => return tracing::warn!(error = %e, "cannot check a replay's lease"),
+            }
+            let mut failed = r.clone();
+            failed.state = ReplayState::Failed;
+            failed.state_reason = Some("interrupted: its instance stopped; start a new replay".into());
+            failed.ended_at = Some(now_rfc3339());
+            if let Err(e) = self.control.replace_replay(&r, &failed).await {
+                tracing::error!(error = %e, "cannot mark an interrupted replay");
+            }
+            if let Err(e) = self.leases.release(&lease).await {
+                tracing::warn!(error = %e, "cannot release a replay's lease");
+            }
         }
+    }
+
+    fn runs_replay(&self, name: &str) -> bool {
+        self.running_replays.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(name)
     }
 
     /// Creates or replaces an archive of a bus.
@@ -143,7 +189,7 @@ impl BusService {
     /// # Errors
     /// Storage failures.
     pub fn list_replays(&self) -> ApiResult<Vec<ReplayRecord>> {
-        Ok(self.store.list_replays()?)
+        Ok(self.control.list_replays()?)
     }
 
     /// Deletes an archive and its events.
@@ -184,7 +230,7 @@ impl BusService {
         }
         let rules = request.rules.unwrap_or_default();
         for (i, rule) in rules.iter().enumerate() {
-            if self.store.get_rule(bus, rule)?.is_none() {
+            if self.control.get_rule(bus, rule)?.is_none() {
                 return Err(rule_not_found(bus, rule).with_details(json!({"pointer": format!("/rules/{i}")})));
             }
         }
@@ -206,30 +252,55 @@ impl BusService {
         let cancel = Arc::new(AtomicBool::new(false));
         {
             let mut running = self.running_replays.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if running.contains_key(&record.name) || self.store.get_replay(&record.name)?.is_some() {
-                return Err(ApiError::new(
-                    Code::ReplayExists,
-                    format!(
-                        "Replay '{}' already exists. Hint: replay names are never reused; pick another.",
-                        record.name
-                    ),
-                ));
+            if running.contains_key(&record.name) || self.control.get_replay(&record.name)?.is_some() {
+                return Err(replay_exists(&record.name));
             }
             running.insert(record.name.clone(), Arc::clone(&cancel));
         }
-        self.store.put_replay(&record)?;
-        self.store.flush().await?;
+        let forget = || {
+            self.running_replays
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(&record.name);
+        };
+        // The lease first: another instance seeing the record must find it held.
+        let lease = replay_lease(&record.name);
+        match self.leases.acquire(&lease, crate::storage::LEASE_TTL).await {
+            Ok(true) => {}
+            Ok(false) => {
+                forget();
+                return Err(replay_exists(&record.name));
+            }
+            Err(e) => {
+                forget();
+                return Err(e.into());
+            }
+        }
+        match self.control.create_replay(&record).await {
+            Ok(true) => {}
+            Ok(false) => {
+                forget();
+                return Err(replay_exists(&record.name));
+            }
+            Err(e) => {
+                forget();
+                return Err(e.into());
+            }
+        }
+        let lease = crate::storage::Lease::keep(self.leases.clone(), &lease, crate::storage::LEASE_TTL);
         let this = self.clone();
         let task_record = record.clone();
         tokio::spawn(async move {
             let name = task_record.name.clone();
             this.run_replay(task_record, (from, to), &cancel).await;
+            drop(lease);
             this.running_replays.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&name);
         });
         Ok(record)
     }
 
     async fn run_replay(&self, mut record: ReplayRecord, window: (u64, u64), cancel: &AtomicBool) {
+        let mut written = record.clone();
         record.state = ReplayState::Running;
         record.events_total = Some(self.archives.count(&record.bus, &record.archive, window));
         let only = (!record.rules.is_empty()).then(|| record.rules.clone());
@@ -239,8 +310,13 @@ impl BusService {
                 record.state = ReplayState::Cancelled;
                 break;
             }
-            if let Err(e) = self.store.put_replay(&record) {
-                tracing::error!(error = %e, "cannot save replay progress");
+            match self.control.replace_replay(&written, &record).await {
+                Ok(true) => written = record.clone(),
+                // Changed elsewhere: only a cancellation does that.
+                Ok(false) => {
+                    return tracing::info!(replay = %record.name, "replay cancelled on another instance");
+                }
+                Err(e) => tracing::error!(error = %e, "cannot save replay progress"),
             }
             let batch = match self.archives.window(&record.bus, &record.archive, window, after, REPLAY_BATCH)
             {
@@ -279,11 +355,13 @@ impl BusService {
             self.delivery.wake();
         }
         record.ended_at = Some(now_rfc3339());
-        if let Err(e) = self.store.put_replay(&record) {
-            tracing::error!(error = %e, "cannot save the end of a replay");
+        if cancel.load(Ordering::Acquire) {
+            return; // the cancelling request wrote the record
         }
-        if let Err(e) = self.store.flush().await {
-            tracing::error!(error = %e, "flush after a replay failed");
+        match self.control.replace_replay(&written, &record).await {
+            Ok(true) => {}
+            Ok(false) => tracing::info!(replay = %record.name, "replay cancelled on another instance"),
+            Err(e) => tracing::error!(error = %e, "cannot save the end of a replay"),
         }
     }
 
@@ -311,7 +389,7 @@ impl BusService {
     /// `invalid_name`, `replay_not_found`.
     pub fn get_replay(&self, name: &str) -> ApiResult<ReplayRecord> {
         check_name("replay", name)?;
-        self.store.get_replay(name)?.ok_or_else(|| replay_not_found(name))
+        self.control.get_replay(name)?.ok_or_else(|| replay_not_found(name))
     }
 
     /// Cancels a replay that is STARTING or RUNNING.
@@ -319,26 +397,36 @@ impl BusService {
     /// # Errors
     /// `replay_not_found`, `replay_not_cancellable`.
     pub async fn cancel_replay(&self, name: &str) -> ApiResult<ReplayRecord> {
-        let mut record = self.get_replay(name)?;
-        let flag =
-            self.running_replays.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(name).cloned();
-        let Some(flag) =
-            flag.filter(|_| matches!(record.state, ReplayState::Starting | ReplayState::Running))
-        else {
-            return Err(ApiError::new(
-                Code::ReplayNotCancellable,
-                format!("Replay '{name}' is {:?} and cannot be cancelled. Hint: only STARTING or RUNNING replays can.", record.state)
-                    .replace("Completed", "COMPLETED")
-                    .replace("Cancelled", "CANCELLED")
-                    .replace("Failed", "FAILED"),
-            ));
-        };
-        flag.store(true, Ordering::Release);
-        record.state = ReplayState::Cancelled;
-        record.ended_at = Some(now_rfc3339());
-        self.store.put_replay(&record)?;
-        self.store.flush().await?;
-        Ok(record)
+        loop {
+            let record = self.get_replay(name)?;
+            if !matches!(record.state, ReplayState::Starting | ReplayState::Running) {
+                return Err(ApiError::new(
+                    Code::ReplayNotCancellable,
+                    format!("Replay '{name}' is {:?} and cannot be cancelled. Hint: only STARTING or RUNNING replays can.", record.state)
+                        .replace("Completed", "COMPLETED")
+                        .replace("Cancelled", "CANCELLED")
+                        .replace("Failed", "FAILED"),
+                ));
+            }
+            let flag = self
+                .running_replays
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(name)
+                .cloned();
+            if let Some(flag) = flag {
+                flag.store(true, Ordering::Release);
+            }
+            let mut cancelled = record.clone();
+            cancelled.state = ReplayState::Cancelled;
+            cancelled.ended_at = Some(now_rfc3339());
+            // Running on another instance, its runner sees the change when its next write
+            // of progress is refused.
+            if self.control.replace_replay(&record, &cancelled).await? {
+                return Ok(cancelled);
+            }
+            // The runner saved progress meanwhile: look again.
+        }
     }
 
     /// The delivery trace of an event: rules matched, targets, webhook attempts, and

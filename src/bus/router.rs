@@ -148,6 +148,28 @@ impl Router {
         }
     }
 
+    /// Whether exactly this record is installed.
+    pub fn holds(&self, rule: &RuleRecord) -> bool {
+        let buses = self.buses.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        buses
+            .get(&rule.bus)
+            .and_then(|routes| routes.rules.get(&rule.name))
+            .is_some_and(|r| &r.record == rule)
+    }
+
+    /// Removes every rule `keep` refuses (by bus and rule name), and buses left empty.
+    pub fn retain(&self, keep: impl Fn(&str, &str) -> bool) {
+        let mut buses = self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (bus, routes) in buses.iter_mut() {
+            let gone: Vec<String> = routes.rules.keys().filter(|rule| !keep(bus, rule)).cloned().collect();
+            for rule in gone {
+                routes.matcher.remove(&rule);
+                routes.rules.remove(&rule);
+            }
+        }
+        buses.retain(|_, routes| !routes.rules.is_empty());
+    }
+
     /// Forgets a bus.
     pub fn remove_bus(&self, bus: &str) {
         self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(bus);

@@ -7,7 +7,10 @@
 //! logged on the `default` bus and delivered to that rule's targets only, whatever its
 //! pattern (as EventBridge: the schedule triggers that rule, not the bus). So a tick
 //! fires at most once across restarts: a crash between the two steps loses that tick,
-//! it never sends it twice. Scheduled events are not archived (a replay would send them
+//! it never sends it twice. The tick is stored only if the stored one is still the one
+//! the scheduler read, so of two instances firing one tick (a lease changing hands), one
+//! does; and the scheduler runs only on the instance holding the `scheduler` lease.
+//! Scheduled events are not archived (a replay would send them
 //! to pattern rules, which they never reached).
 
 use std::time::Duration;
@@ -17,7 +20,7 @@ use super::{BusService, Routed, metrics};
 use crate::error::ApiResult;
 use crate::model::{DEFAULT_BUS, RuleRecord, rfc3339_of_ms};
 use crate::schedule::Clock;
-use crate::storage::Write;
+use crate::storage::{LEASE_TTL, Lease, Write};
 
 /// Source and detail-type of the events schedules emit (EventBridge's).
 pub const SCHEDULED_SOURCE: &str = "aws.events";
@@ -37,7 +40,7 @@ impl BusService {
     pub(super) fn rule_answer(&self, rule: &RuleRecord) -> RuleRecord {
         let mut out = rule.redacted();
         if let Some(schedule) = rule.schedule.as_deref().and_then(|s| crate::schedule::parse(s).ok()) {
-            let last = self.store.schedule_tick(&rule.bus, &rule.name).ok().flatten().unwrap_or(0);
+            let last = self.control.schedule_tick(&rule.bus, &rule.name).ok().flatten().unwrap_or(0);
             let after = crate::model::now_ms().max(last);
             out.next_fire_times = schedule
                 .upcoming(after, self.schedule_clock(rule), SHOWN_FIRE_TIMES)
@@ -48,16 +51,20 @@ impl BusService {
         out
     }
 
-    /// Starts the scheduler task (needs a tokio runtime).
+    /// Starts the scheduler task (needs a tokio runtime). It fires ticks only while this
+    /// instance holds the `scheduler` lease, so in a cluster one instance fires them.
     pub(super) fn start_scheduler(&self) {
         let service = self.clone();
         let period = Duration::from_millis((self.settings.schedule_minute_ms / 4).clamp(5, 1000));
         tokio::spawn(async move {
+            let lease = Lease::keep(service.leases.clone(), "scheduler", LEASE_TTL);
             let mut ticker = tokio::time::interval(period);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
                 ticker.tick().await;
-                service.run_schedules(crate::model::now_ms()).await;
+                if lease.held() {
+                    service.run_schedules(crate::model::now_ms()).await;
+                }
             }
         });
     }
@@ -69,7 +76,7 @@ impl BusService {
         for rule in self.router.scheduled(DEFAULT_BUS) {
             let Some(schedule) = &rule.schedule else { continue };
             let record = &rule.record;
-            let last = match self.store.schedule_tick(DEFAULT_BUS, &record.name) {
+            let stored = match self.control.schedule_tick(DEFAULT_BUS, &record.name) {
                 Ok(last) => last,
                 Err(e) => {
                     tracing::error!(rule = %record.name, error = %e, "cannot read the rule's last tick");
@@ -77,21 +84,24 @@ impl BusService {
                 }
             };
             let clock = self.schedule_clock(record);
-            let last = last.unwrap_or_else(|| crate::archive::event_time_ms(Some(&record.created_at)));
+            let last = stored.unwrap_or_else(|| crate::archive::event_time_ms(Some(&record.created_at)));
             let Some(tick) = crate::schedule::due(schedule, clock, last, now_ms) else { continue };
-            match self.fire(&rule, tick).await {
-                Ok(()) => fired += 1,
+            match self.fire(&rule, stored, tick).await {
+                Ok(true) => fired += 1,
+                Ok(false) => {}
                 Err(e) => tracing::error!(rule = %record.name, tick, error = %e, "scheduled event not sent"),
             }
         }
         fired
     }
 
-    /// Stores the tick, then emits its event to the rule's targets (see the module docs).
-    async fn fire(&self, rule: &RoutedRule, tick: u64) -> ApiResult<()> {
+    /// Stores the tick, then emits its event to the rule's targets (see the module docs);
+    /// false when the stored tick was no longer `last` (another instance fired it).
+    async fn fire(&self, rule: &RoutedRule, last: Option<u64>, tick: u64) -> ApiResult<bool> {
         let name = &rule.record.name;
-        self.store.put_schedule_tick(DEFAULT_BUS, name, tick)?;
-        self.store.flush().await?;
+        if !self.control.advance_schedule_tick(DEFAULT_BUS, name, last, tick).await? {
+            return Ok(false);
+        }
         let mut envelope =
             super::envelope::service_event(SCHEDULED_SOURCE, SCHEDULED_DETAIL_TYPE, &serde_json::json!({}));
         envelope.time = rfc3339_of_ms(tick);
@@ -107,6 +117,6 @@ impl BusService {
         metrics::accepted(DEFAULT_BUS, 1);
         self.delivery.wake();
         tracing::debug!(rule = %name, tick = %envelope.time, "scheduled event sent");
-        Ok(())
+        Ok(true)
     }
 }

@@ -211,7 +211,7 @@ impl From<ApiError> for CcError {
             Code::DiscovererExists => (409, 40901),
             Code::RevisionMismatch => (412, 412),
             Code::TooManyEntries => (422, 422),
-            Code::StorageUnavailable | Code::BusBackendRequired | Code::Internal => (500, 50001),
+            Code::StorageUnavailable | Code::Internal => (500, 50001),
             Code::Overloaded => (503, 503),
             Code::RequestTimeout => (408, 408),
             Code::HeadersTooLarge => (431, 431),

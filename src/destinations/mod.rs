@@ -351,7 +351,10 @@ mod tests {
 
     fn service(dir: &std::path::Path) -> Destinations {
         let store = crate::storage::Store::open(dir, &crate::storage::StoreOptions::default()).unwrap();
-        Destinations::new(Arc::new(store), Arc::new(MasterKey::from_bytes(&[7; 32]).unwrap()))
+        Destinations::new(
+            Arc::new(crate::storage::Control::new(Arc::new(store))),
+            Arc::new(MasterKey::from_bytes(&[7; 32]).unwrap()),
+        )
     }
 
     #[tokio::test]

@@ -59,7 +59,11 @@ fn not_found(id: &str) -> ApiError {
 
 impl DiscoveryService {
     fn started(&self, bus: &str) -> ApiResult<bool> {
-        Ok(self.store.get_discovery_config::<StoredConfig>(bus).map_err(storage)?.is_some_and(|c| c.enabled))
+        Ok(self
+            .control
+            .get_discovery_config::<StoredConfig>(bus)
+            .map_err(storage)?
+            .is_some_and(|c| c.enabled))
     }
 
     fn with_state(&self, record: DiscovererRecord) -> ApiResult<Discoverer> {
@@ -89,7 +93,7 @@ impl DiscoveryService {
             created_at: now_rfc3339(),
         };
         // Insert-if-absent, so two concurrent creations cannot both succeed.
-        if !self.store.insert_aws(AwsKind::Discoverer, &id, &record).map_err(storage)? {
+        if !self.control.insert_aws(AwsKind::Discoverer, &id, &record).await.map_err(storage)? {
             return Err(ApiError::new(
                 Code::DiscovererExists,
                 format!("Bus '{bus}' already has the discoverer '{id}'. Hint: update, start or stop it."),
@@ -104,7 +108,7 @@ impl DiscoveryService {
     /// `discoverer_not_found`.
     pub fn discoverer(&self, id: &str) -> ApiResult<Discoverer> {
         let record =
-            self.store.get_aws(AwsKind::Discoverer, id).map_err(storage)?.ok_or_else(|| not_found(id))?;
+            self.control.get_aws(AwsKind::Discoverer, id).map_err(storage)?.ok_or_else(|| not_found(id))?;
         self.with_state(record)
     }
 
@@ -113,7 +117,7 @@ impl DiscoveryService {
     /// # Errors
     /// Storage failures.
     pub fn discoverers(&self) -> ApiResult<Vec<Discoverer>> {
-        let records = self.store.list_aws::<DiscovererRecord>(AwsKind::Discoverer).map_err(storage)?;
+        let records = self.control.list_aws::<DiscovererRecord>(AwsKind::Discoverer).map_err(storage)?;
         records.into_iter().map(|(_, r)| self.with_state(r)).collect()
     }
 
@@ -138,8 +142,7 @@ impl DiscoveryService {
         if let Some(t) = tags {
             record.tags = check_tags(t)?;
         }
-        self.store.put_aws(AwsKind::Discoverer, id, &record).map_err(storage)?;
-        self.store.flush().await?;
+        self.control.put_aws(AwsKind::Discoverer, id, &record).await.map_err(storage)?;
         self.with_state(record)
     }
 
@@ -150,7 +153,7 @@ impl DiscoveryService {
     pub async fn set_discoverer_state(&self, id: &str, started: bool) -> ApiResult<Discoverer> {
         let record = self.discoverer(id)?.record;
         let rate = self
-            .store
+            .control
             .get_discovery_config::<StoredConfig>(&record.bus)
             .map_err(storage)?
             .map(|c| c.sample_rate);
@@ -167,8 +170,7 @@ impl DiscoveryService {
         if self.bus.get_bus(&record.bus).is_ok() {
             self.configure(&record.bus, DiscoveryConfigRequest { enabled: false, sample_rate: None }).await?;
         }
-        self.store.delete_aws(AwsKind::Discoverer, id).map_err(storage)?;
-        self.store.flush().await?;
+        self.control.delete_aws(AwsKind::Discoverer, id).await.map_err(storage)?;
         Ok(())
     }
 }

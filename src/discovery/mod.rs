@@ -33,7 +33,7 @@ use crate::error::{ApiError, ApiResult, Code};
 use crate::infer::{DeriveOptions, Hints, InferenceState, Knowledge, NullPolicy, RegistryKnowledge};
 use crate::model::{SchemaName, now_rfc3339};
 use crate::registry::{DISCOVERED_REGISTRY, RegistryService};
-use crate::storage::Store;
+use crate::storage::{Control, LeaseStore};
 
 pub use bus_port::BusPort;
 pub use discoverers::{Discoverer, DiscovererRecord, discoverer_id};
@@ -224,7 +224,9 @@ struct TypeRecord {
 /// Discovery: settings per bus, hints per schema, and the background worker.
 #[derive(Clone)]
 pub struct DiscoveryService {
-    store: Store,
+    control: Control,
+    /// Where the worker takes the `discovery` lease.
+    leases: Arc<dyn LeaseStore>,
     registry: RegistryService,
     /// The buses (the bus service, through its port).
     bus: Arc<dyn BusPort>,
@@ -254,19 +256,18 @@ impl DiscoveryService {
     /// # Errors
     /// Storage failures.
     pub fn new(
-        store: Store,
+        control: Control,
+        leases: Arc<dyn LeaseStore>,
         registry: RegistryService,
         bus: Arc<dyn BusPort>,
         sampler: Sampler,
         settings: &DiscoverySettings,
     ) -> ApiResult<(Self, impl std::future::Future<Output = ()> + Send + 'static)> {
-        for (name, config) in store.list_discovery_configs::<StoredConfig>().map_err(storage)? {
-            sampler.configure(&name, config.enabled, config.sample_rate);
-        }
         let (sender, receiver) = mpsc::channel(settings.queue.max(1));
         sampler.attach(sender);
         let service = Self {
-            store,
+            control,
+            leases,
             registry,
             bus,
             sampler,
@@ -278,8 +279,35 @@ impl DiscoveryService {
             },
             rederive: Arc::default(),
         };
+        service.resync()?;
         let worker = worker::Worker::new(service.clone()).run(receiver);
         Ok((service, worker))
+    }
+
+    /// Loads every bus's discovery settings into the sampler (at start, and after another
+    /// instance changed them).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn resync(&self) -> ApiResult<()> {
+        for (name, config) in self.control.list_discovery_configs::<StoredConfig>().map_err(storage)? {
+            self.sampler.configure(&name, config.enabled, config.sample_rate);
+        }
+        Ok(())
+    }
+
+    /// Follows the settings other instances change (cluster mode).
+    pub fn follow_remote_changes(&self) {
+        let Some(mut changes) = self.control.remote_changes() else { return };
+        let this = self.clone();
+        tokio::spawn(async move {
+            while changes.changed().await.is_ok() {
+                changes.borrow_and_update();
+                if let Err(e) = this.resync() {
+                    tracing::warn!(error = %e.message, "cannot apply another instance's discovery settings");
+                }
+            }
+        });
     }
 
     /// Turns discovery on or off for a bus and sets its sample rate.
@@ -290,8 +318,7 @@ impl DiscoveryService {
         self.bus.get_bus(bus)?;
         let rate = check_request(&request)?;
         let config = StoredConfig { enabled: request.enabled, sample_rate: rate, updated_at: now_rfc3339() };
-        self.store.put_discovery_config(bus, &config).map_err(storage)?;
-        self.store.flush().await?;
+        self.control.put_discovery_config(bus, &config).await.map_err(storage)?;
         self.sampler.configure(bus, config.enabled, config.sample_rate);
         self.status(bus)
     }
@@ -302,9 +329,9 @@ impl DiscoveryService {
     /// `invalid_name`, `bus_not_found`.
     pub fn status(&self, bus: &str) -> ApiResult<DiscoveryStatus> {
         self.bus.get_bus(bus)?;
-        let config = self.store.get_discovery_config::<StoredConfig>(bus).map_err(storage)?;
+        let config = self.control.get_discovery_config::<StoredConfig>(bus).map_err(storage)?;
         let c = self.sampler.counters(bus);
-        let stored = self.store.list_discovery_drift::<BTreeSet<String>>(bus).map_err(storage)?;
+        let stored = self.control.list_discovery_drift::<BTreeSet<String>>(bus).map_err(storage)?;
         let mut drift: Vec<DriftFinding> =
             stored.iter().flat_map(|(name, reported)| drift_findings(name, reported)).collect();
         let drift_truncated = drift.len() > MAX_DRIFT_LISTED;
@@ -352,8 +379,7 @@ impl DiscoveryService {
             )
             .with_details(json!({"pointer": "/minRequired"})));
         }
-        self.store.put_discovery_hints(schema, &hints).map_err(storage)?;
-        self.store.flush().await?;
+        self.control.put_discovery_hints(schema, &hints).await.map_err(storage)?;
         self.rederive.lock().unwrap_or_else(PoisonError::into_inner).insert(schema.to_owned());
         Ok(hints)
     }
@@ -361,7 +387,7 @@ impl DiscoveryService {
     /// A type's hints document; hints stored before the per-type settings existed read as
     /// the same document with the settings absent.
     fn load_hints(&self, schema: &str) -> ApiResult<HintsDocument> {
-        Ok(self.store.get_discovery_hints::<HintsDocument>(schema).map_err(storage)?.unwrap_or_default())
+        Ok(self.control.get_discovery_hints::<HintsDocument>(schema).map_err(storage)?.unwrap_or_default())
     }
 
     /// The derivation options of a type: the service's, overridden by its hints document,

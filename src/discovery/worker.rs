@@ -17,6 +17,7 @@ use crate::infer::{DeriveOptions, InferenceState, Knowledge, derive_schema_with,
 use crate::model::{RegistryName, SchemaName, ValidationMode, VersionSelector};
 use crate::registry::refs::version_uri;
 use crate::registry::{DISCOVERED_REGISTRY, RegisterVersionRequest, WriteOrigin, with_base};
+use crate::storage::{LEASE_TTL, Lease};
 
 /// How often pending versions (held back by the minimum interval) and hint changes are
 /// looked at when no sample arrives.
@@ -120,6 +121,10 @@ impl Worker {
     }
 
     pub(super) async fn run(mut self, mut receiver: mpsc::Receiver<Sample>) {
+        // One instance of a cluster discovers at a time (docs/CLUSTER.md): the others drop
+        // their samples, and forget what they held, since the holder changes it.
+        let lease = Lease::keep(self.service.leases.clone(), "discovery", LEASE_TTL);
+        lease.tried().await;
         loop {
             let mut batch = Vec::new();
             match tokio::time::timeout(TICK, receiver.recv()).await {
@@ -133,13 +138,20 @@ impl Worker {
                     Err(_) => break,
                 }
             }
+            if !lease.held() {
+                for sample in &batch {
+                    Counters::add(&self.counters(&sample.bus).dropped, 1);
+                }
+                self.types.clear();
+                continue;
+            }
             if !batch.is_empty() {
-                self.absorb(batch);
+                self.absorb(batch).await;
             }
             self.rederive_hinted();
             self.refresh_knowledge();
             self.register_due().await;
-            self.check_new_buses();
+            self.check_new_buses().await;
         }
     }
 
@@ -158,7 +170,7 @@ impl Worker {
             Slot::Occupied(slot) => Ok(slot.into_mut()),
             Slot::Vacant(slot) => {
                 let record =
-                    self.service.store.get_discovery_type::<TypeRecord>(name)?.unwrap_or_else(|| {
+                    self.service.control.get_discovery_type::<TypeRecord>(name)?.unwrap_or_else(|| {
                         TypeRecord {
                             source: sample.source.clone(),
                             detail_type: sample.detail_type.clone(),
@@ -181,7 +193,7 @@ impl Worker {
     }
 
     /// Merges a batch, writes the touched states, and derives their schemas.
-    fn absorb(&mut self, batch: Vec<Sample>) {
+    async fn absorb(&mut self, batch: Vec<Sample>) {
         let mut touched: HashMap<String, Vec<String>> = HashMap::new();
         for sample in batch {
             let name = event_type_name(&sample.source, &sample.detail_type);
@@ -199,7 +211,7 @@ impl Worker {
         }
         for (name, buses) in touched {
             let written = match self.types.get(&name) {
-                Some(entry) => self.service.store.put_discovery_type(&name, &entry.record),
+                Some(entry) => self.service.control.put_discovery_type(&name, &entry.record).await,
                 None => continue,
             };
             match written {
@@ -292,7 +304,7 @@ impl Worker {
         .collect();
         for name in names {
             if !self.types.contains_key(&name) {
-                match self.service.store.get_discovery_type::<TypeRecord>(&name) {
+                match self.service.control.get_discovery_type::<TypeRecord>(&name) {
                     Ok(Some(record)) => {
                         let last_bus = record.buses.iter().next().cloned().unwrap_or_default();
                         self.types.insert(
@@ -372,28 +384,28 @@ impl Worker {
                     Counters::add(&self.counters(&bus).versions_created, 1);
                     metrics::counter!("schemabus_discovery_versions_total").increment(1);
                 }
-                self.persist(name, &bus);
+                self.persist(name, &bus).await;
                 for b in buses {
-                    self.check_drift(&b, name, version.version);
+                    self.check_drift(&b, name, version.version).await;
                 }
             }
             Err(e) => {
-                self.persist(name, &bus);
+                self.persist(name, &bus).await;
                 self.error(&bus, &format!("cannot register {name}"), &e);
             }
         }
     }
 
-    fn persist(&self, name: &str, bus: &str) {
+    async fn persist(&self, name: &str, bus: &str) {
         if let Some(entry) = self.types.get(name)
-            && let Err(e) = self.service.store.put_discovery_type(name, &entry.record)
+            && let Err(e) = self.service.control.put_discovery_type(name, &entry.record).await
         {
             self.error(bus, "cannot store the inference state", &e);
         }
     }
 
     /// Buses new to an already registered, unchanged type are checked for drift too.
-    fn check_new_buses(&mut self) {
+    async fn check_new_buses(&mut self) {
         let mut work = Vec::new();
         for (name, entry) in &mut self.types {
             if entry.new_buses.is_empty() || entry.pending {
@@ -405,19 +417,19 @@ impl Worker {
             }
         }
         for (bus, name, version) in work {
-            self.check_drift(&bus, &name, version);
+            self.check_drift(&bus, &name, version).await;
         }
     }
 
-    fn check_drift(&self, bus: &str, name: &str, discovered_version: u32) {
-        if let Err(e) = self.drift(bus, name, discovered_version) {
+    async fn check_drift(&self, bus: &str, name: &str, discovered_version: u32) {
+        if let Err(e) = self.drift(bus, name, discovered_version).await {
             self.error(bus, &format!("cannot check {name} for drift"), &e);
         }
     }
 
     /// Compares the discovered version with the contract the bus's gate applies to the
     /// type, and publishes the incompatible findings not reported before.
-    fn drift(&self, bus: &str, name: &str, discovered_version: u32) -> ApiResult<()> {
+    async fn drift(&self, bus: &str, name: &str, discovered_version: u32) -> ApiResult<()> {
         let Some(entry) = self.types.get(name) else { return Ok(()) };
         let Ok(record) = self.service.bus.get_bus(bus) else { return Ok(()) }; // deleted
         if record.validation.mode == ValidationMode::Off {
@@ -451,7 +463,7 @@ impl Worker {
             compat::check(&observed, &contract_doc, CompatibilityMode::Backward, Policy::Strict, &refs);
         let contract_id = format!("{registry}/{schema}/{version}");
         let mut reported: BTreeSet<String> =
-            self.service.store.get_discovery_drift(bus, name)?.unwrap_or_default();
+            self.service.control.get_discovery_drift(bus, name)?.unwrap_or_default();
         let fresh: Vec<Value> = report
             .findings
             .iter()
@@ -462,7 +474,7 @@ impl Worker {
         if fresh.is_empty() {
             return Ok(());
         }
-        self.service.store.put_discovery_drift(bus, name, &reported)?;
+        self.service.control.put_discovery_drift(bus, name, &reported).await?;
         self.service.bus.publish_registry_event(
             DRIFT_DETAIL_TYPE,
             json!({

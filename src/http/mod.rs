@@ -9,7 +9,6 @@ mod bindings;
 mod buses;
 mod catalog;
 pub mod ccompat;
-pub mod cluster;
 mod compatibility;
 pub(crate) mod console;
 mod discovery;

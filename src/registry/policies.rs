@@ -2,8 +2,6 @@
 //! documents stored per registry, or for the account, with a `RevisionId` for optimistic
 //! concurrency. Stored and returned, **not enforced**: schemabus grants govern access.
 
-use std::sync::{Mutex, PoisonError};
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -16,7 +14,6 @@ use crate::storage::AwsKind;
 const MAX_POLICY_BYTES: usize = 20 * 1024;
 
 /// Serialises read-modify-write of policies (a revision check and the write it guards).
-static WRITES: Mutex<()> = Mutex::new(());
 
 /// A stored policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,7 +63,7 @@ impl RegistryService {
     /// `registry_not_found`, `policy_not_found`.
     pub fn resource_policy(&self, registry: Option<&RegistryName>) -> ApiResult<ResourcePolicy> {
         self.check_policy_owner(registry)?;
-        self.local_store().get_aws(AwsKind::Policy, key(registry))?.ok_or_else(|| not_found(registry))
+        self.control().get_aws(AwsKind::Policy, key(registry))?.ok_or_else(|| not_found(registry))
     }
 
     /// Stores a policy; with `revision`, only if it is the stored policy's.
@@ -91,25 +88,32 @@ impl RegistryService {
                 ),
             ));
         }
-        let record = {
-            let _guard = WRITES.lock().unwrap_or_else(PoisonError::into_inner);
-            let stored: Option<ResourcePolicy> =
-                self.local_store().get_aws(AwsKind::Policy, key(registry))?;
-            if !revision_matches(stored.as_ref(), revision) {
-                return Err(ApiError::new(
-                    Code::RevisionMismatch,
-                    "The RevisionId is not the stored policy's. Hint: get the policy again and retry with its RevisionId.",
-                ));
-            }
-            let record = ResourcePolicy {
-                policy,
-                revision_id: uuid::Uuid::new_v4().to_string(),
-                updated_at: now_rfc3339(),
-            };
-            self.local_store().put_aws(AwsKind::Policy, key(registry), &record)?;
-            record
+        let stored: Option<ResourcePolicy> = self.control().get_aws(AwsKind::Policy, key(registry))?;
+        let mismatch = || {
+            ApiError::new(
+                Code::RevisionMismatch,
+                "The RevisionId is not the stored policy's. Hint: get the policy again and retry with its RevisionId.",
+            )
         };
-        self.local_store().flush().await?;
+        if !revision_matches(stored.as_ref(), revision) {
+            return Err(mismatch());
+        }
+        let record = ResourcePolicy {
+            policy,
+            revision_id: uuid::Uuid::new_v4().to_string(),
+            updated_at: now_rfc3339(),
+        };
+        // The check above holds only if nobody replaced the policy since it was read, on
+        // any instance: the store decides.
+        if revision.is_none() {
+            self.control().put_aws(AwsKind::Policy, key(registry), &record).await?;
+        } else if !self
+            .control()
+            .replace_aws(AwsKind::Policy, key(registry), stored.as_ref(), &record)
+            .await?
+        {
+            return Err(mismatch());
+        }
         Ok(record)
     }
 
@@ -119,10 +123,9 @@ impl RegistryService {
     /// `registry_not_found`, `policy_not_found`.
     pub async fn delete_resource_policy(&self, registry: Option<&RegistryName>) -> ApiResult<()> {
         self.check_policy_owner(registry)?;
-        if !self.local_store().delete_aws(AwsKind::Policy, key(registry))? {
+        if !self.control().delete_aws(AwsKind::Policy, key(registry)).await? {
             return Err(not_found(registry));
         }
-        self.local_store().flush().await?;
         Ok(())
     }
 }
@@ -138,7 +141,8 @@ mod tests {
             crate::storage::Store::open(dir.path(), &crate::storage::StoreOptions::default()).expect("store");
         let service = RegistryService::new(
             std::sync::Arc::new(store.clone()),
-            store,
+            store.clone(),
+            crate::storage::Control::new(std::sync::Arc::new(store)),
             crate::registry::RegistryConfig::default(),
         )
         .await

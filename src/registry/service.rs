@@ -79,6 +79,8 @@ pub struct RegistryService {
     /// The embedded store, for what is not behind the registry port yet (resource
     /// policies of the AWS Schemas API).
     local: Store,
+    /// The control plane (resource policies).
+    control: crate::storage::Control,
     schema_locks: Arc<super::schema_locks::SchemaLocks>,
     validators: Arc<ValidatorCache>,
     /// The same versions compiled for the bus's events (their `detail` is a
@@ -109,17 +111,24 @@ fn task_failed(e: &tokio::task::JoinError) -> ApiError {
 }
 
 impl RegistryService {
-    /// The service over `store` (the registry aggregate) and `local` (the embedded
-    /// store, for resource policies), creating the built-in registries on first start.
+    /// The service over `store` (the registry aggregate), `local` (the embedded store,
+    /// probed for readiness) and `control` (resource policies), creating the built-in
+    /// registries on first start.
     ///
     /// # Errors
     /// Storage failures while creating the built-in registries.
-    pub async fn new(store: Arc<dyn RegistryStore>, local: Store, config: RegistryConfig) -> ApiResult<Self> {
+    pub async fn new(
+        store: Arc<dyn RegistryStore>,
+        local: Store,
+        control: crate::storage::Control,
+        config: RegistryConfig,
+    ) -> ApiResult<Self> {
         let service = Self {
             validators: Arc::new(ValidatorCache::new(config.validator_cache_capacity)),
             event_validators: Arc::new(ValidatorCache::new(config.validator_cache_capacity)),
             store,
             local,
+            control,
             schema_locks: Arc::default(),
             config,
             structure: Arc::default(),
@@ -173,9 +182,9 @@ impl RegistryService {
         &self.store
     }
 
-    /// The embedded store (resource policies).
-    pub(super) fn local_store(&self) -> &Store {
-        &self.local
+    /// The control plane (resource policies).
+    pub(super) fn control(&self) -> &crate::storage::Control {
+        &self.control
     }
 
     /// Proves both stores are reachable and writable (readiness).

@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use super::port::StoreFuture;
 use super::StorageError;
+use super::port::StoreFuture;
 use crate::model::{ApiDestinationRecord, ConnectionRecord};
 
 /// Connections, API destinations and tags.

@@ -76,13 +76,12 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 /// One tree's records, in key order.
 pub type TreeEntries = Vec<Entry>;
 
-/// Where an import in cluster mode sends the registry's trees.
+/// Where an import in cluster mode sends the shared trees ([`SHARED_TREES`]).
 pub type RegistrySink<'a> =
     Box<dyn FnOnce(Vec<(&'static str, TreeEntries)>) -> Result<(), StorageError> + 'a>;
 
-/// The trees PostgreSQL's tables hold in cluster mode: the registry, keys and the audit
-/// trail.
-pub const SHARED_TREES: [&str; 12] = {
+/// The registry's, keys' and the audit trail's trees.
+const REGISTRY_TREES: [&str; 12] = {
     use super::*;
     [
         REGISTRIES,
@@ -98,6 +97,24 @@ pub const SHARED_TREES: [&str; 12] = {
         AWS_CREDENTIALS,
         AUDIT,
     ]
+};
+
+/// The trees PostgreSQL's tables hold in cluster mode: the registry, keys, the audit
+/// trail and every collection of the control plane (`postgres/transfer.rs` reads and
+/// writes exactly these).
+pub const SHARED_TREES: [&str; REGISTRY_TREES.len() + super::Collection::ALL.len()] = {
+    let mut all = [""; REGISTRY_TREES.len() + super::Collection::ALL.len()];
+    let mut i = 0;
+    while i < REGISTRY_TREES.len() {
+        all[i] = REGISTRY_TREES[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < super::Collection::ALL.len() {
+        all[i + j] = super::Collection::ALL[j].name();
+        j += 1;
+    }
+    all
 };
 
 /// An import that cannot proceed: what is wrong, and on which line.
@@ -152,7 +169,7 @@ impl Store {
         self.export_with(out, None)
     }
 
-    /// [`Self::export`], with the registry's trees taken from `registry` (cluster mode:
+    /// [`Self::export`], with the trees `registry` holds taken from it (cluster mode:
     /// the PostgreSQL tables as trees, `postgres/transfer.rs`) instead of this store.
     ///
     /// # Errors
@@ -209,7 +226,7 @@ impl Store {
         self.import_with(input, None)
     }
 
-    /// [`Self::import`], handing the registry's trees to `registry` (cluster mode: it
+    /// [`Self::import`], handing the [`SHARED_TREES`] to `registry` (cluster mode: it
     /// writes them into PostgreSQL) instead of this store. It runs once the whole file
     /// has checked out and before this store is written; if it fails, nothing is.
     ///

@@ -67,6 +67,8 @@ struct LeaseState {
     stopped: AtomicBool,
     /// Woken when the lease is taken after not being held.
     taken: tokio::sync::Notify,
+    /// Whether the first attempt to take the lease has ended (either way).
+    tried: tokio::sync::watch::Sender<bool>,
 }
 
 impl Lease {
@@ -77,6 +79,7 @@ impl Lease {
             until: Mutex::new(None),
             stopped: AtomicBool::new(false),
             taken: tokio::sync::Notify::new(),
+            tried: tokio::sync::watch::Sender::new(false),
         });
         let keeper = Arc::clone(&state);
         tokio::spawn(async move {
@@ -105,6 +108,7 @@ impl Lease {
                     tracing::info!(lease = %keeper.name, "lease taken");
                     keeper.taken.notify_waiters();
                 }
+                keeper.tried.send_replace(true);
                 tokio::time::sleep(period).await;
             }
             if let Err(e) = store.release(&keeper.name).await {
@@ -117,6 +121,14 @@ impl Lease {
     /// Whether this instance holds the lease now.
     pub fn held(&self) -> bool {
         self.state.until.lock().unwrap_or_else(PoisonError::into_inner).is_some_and(|u| u > Instant::now())
+    }
+
+    /// Waits until the first attempt to take the lease has ended, so [`Self::held`] says
+    /// what the store decided rather than "not yet asked".
+    pub async fn tried(&self) {
+        let mut tried = self.state.tried.subscribe();
+        // An error means the keeper ended: nothing more to wait for.
+        let _ = tried.wait_for(|t| *t).await;
     }
 
     /// Waits until this instance holds the lease.

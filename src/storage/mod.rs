@@ -50,7 +50,6 @@ mod space;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 mod audit;
 mod keys;
 mod lease;
@@ -70,8 +69,8 @@ pub(crate) use events::{EventRef, EventWrites, Outgoing};
 pub use export::{EXPORT_VERSION, ExportSummary, RegistrySink, SHARED_TREES, TreeEntries};
 use journal::Journal;
 pub(crate) use journal::{Write, Writer};
-pub use outbox::DueDelivery;
 pub use lease::{LEASE_TTL, Lease, LeaseStore, LocalLeases};
+pub use outbox::DueDelivery;
 pub use port::StoreFuture;
 use queues::QueueIndex;
 pub use queues::{QueueCounts, ReceivedMessage, VisibilityChange};
@@ -220,6 +219,8 @@ pub struct Store {
     queue_index: Arc<QueueIndex>,
     /// Raised after every control-plane write (see `control/`).
     control_generation: Arc<AtomicU64>,
+    /// Serialises control-plane batches (see `control/sled_adapter.rs`).
+    control_lock: Arc<Mutex<()>>,
     pub(crate) api_keys: sled::Tree,
     pub(crate) aws_credentials: sled::Tree,
     pub(crate) audit: sled::Tree,
@@ -304,6 +305,7 @@ impl Store {
             space: Arc::new(space::SpaceGuard::new(dir, options.min_free_disk_bytes)),
             seal: Arc::new(seal),
             control_generation: Arc::default(),
+            control_lock: Arc::default(),
             api_keys: tree(API_KEYS)?,
             aws_credentials: tree(AWS_CREDENTIALS)?,
             audit: tree(AUDIT)?,

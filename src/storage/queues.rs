@@ -16,11 +16,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::codec::{decode, encode};
 use super::journal::{Batch, Body, Record, Replayed, Write};
 use super::message::Message;
 use super::{StorageError, Store};
-use crate::model::QueueRecord;
 
 #[derive(Debug, Default)]
 struct QueueMessages {

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::*;
-use crate::model::QueueRecord;
 
 const SMALL_SEGMENTS: StoreOptions = StoreOptions {
     cache_capacity_bytes: 8 * 1024 * 1024,
@@ -28,23 +27,6 @@ fn open(dir: &Path) -> Store {
             opened => return opened.expect("store opens"),
         }
     }
-}
-
-fn queue(store: &Store, name: &str) {
-    store
-        .put_queue(&QueueRecord {
-            name: name.to_owned(),
-            visibility_timeout_seconds: 30,
-            max_receive_count: None,
-            dead_letter_queue: None,
-            retention_seconds: 3600,
-            delay_seconds: 0,
-            receive_wait_seconds: 0,
-            tags: std::collections::BTreeMap::new(),
-            created_at: "2026-01-01T00:00:00Z".to_owned(),
-            updated_at: "2026-01-01T00:00:00Z".to_owned(),
-        })
-        .expect("queue stored");
 }
 
 /// Puts `n` events on bus `b`, each enqueued in `q`; returns the event bodies.
@@ -98,7 +80,6 @@ fn text(m: &ReceivedMessage) -> String {
 fn queue_state_survives_a_restart() {
     let dir = tempfile::tempdir().expect("dir");
     let store = open(dir.path());
-    queue(&store, "q");
     let bodies = put(&store, 30, 1_000);
     let first = receive_all(&store, 2_000);
     assert_eq!(first.iter().map(text).collect::<Vec<_>>(), bodies);
@@ -124,7 +105,6 @@ fn queue_state_survives_a_restart() {
 fn visibility_changes_keep_handles_valid_and_purges_survive_a_restart() {
     let dir = tempfile::tempdir().expect("dir");
     let store = open(dir.path());
-    queue(&store, "q");
     put(&store, 3, 1_000);
     let first = receive_all(&store, 2_000);
     let handles: Vec<String> = first.iter().map(|m| m.receipt_handle.clone()).collect();
@@ -166,7 +146,6 @@ fn visibility_changes_keep_handles_valid_and_purges_survive_a_restart() {
     store.flush_blocking().expect("flushed");
     drop(store);
     let store = open(dir.path());
-    assert!(store.list_queues().expect("listed").iter().any(|q| q.name == "q"), "settings stay");
     let left = receive_all(&store, 200_000);
     assert_eq!(left.len(), 1, "only the message sent after the purge: {left:?}");
 }
@@ -175,7 +154,6 @@ fn visibility_changes_keep_handles_valid_and_purges_survive_a_restart() {
 fn compaction_keeps_live_messages_and_deletes_old_segments() {
     let dir = tempfile::tempdir().expect("dir");
     let store = open(dir.path());
-    queue(&store, "q");
     let bodies = put(&store, 60, 1_000);
     // Acknowledge all but three messages spread over the journal.
     let received = receive_all(&store, 2_000);
@@ -208,8 +186,6 @@ fn compaction_keeps_live_messages_and_deletes_old_segments() {
 fn redrive_and_queue_deletion_replay() {
     let dir = tempfile::tempdir().expect("dir");
     let store = open(dir.path());
-    queue(&store, "q");
-    queue(&store, "dlq");
     put(&store, 2, 1_000);
     let spec = |now_ms| ReceiveSpec {
         queue: "q",
@@ -227,7 +203,7 @@ fn redrive_and_queue_deletion_replay() {
     let store = open(dir.path());
     assert_eq!(store.queue_counts("dlq", 5_000).visible, 2);
     assert_eq!(store.queue_counts("q", 5_000).visible, 0);
-    store.delete_queue("dlq").expect("deleted");
+    store.purge_queue("dlq").expect("deleted");
     store.flush_blocking().expect("flushed");
     drop(store);
     let store = open(dir.path());
@@ -239,7 +215,6 @@ fn format_1_messages_move_to_the_journal() {
     let dir = tempfile::tempdir().expect("dir");
     {
         let store = open(dir.path());
-        queue(&store, "q");
         let mut key = b"q\0".to_vec();
         key.extend_from_slice(&5u64.to_be_bytes());
         key.extend_from_slice(&77u64.to_be_bytes());
@@ -264,7 +239,6 @@ fn format_1_messages_move_to_the_journal() {
 fn a_receive_takes_each_due_message_once_even_with_no_visibility_timeout() {
     let dir = tempfile::tempdir().expect("dir");
     let store = open(dir.path());
-    queue(&store, "q");
     put(&store, 25, 1_000);
     let spec = |max| ReceiveSpec {
         queue: "q",
@@ -283,22 +257,32 @@ fn a_receive_takes_each_due_message_once_even_with_no_visibility_timeout() {
     assert_eq!((all.len(), ids.len()), (25, 25), "every message once, across chunks");
 }
 
-#[test]
-fn aws_schemas_records_are_kept_by_kind_across_a_restart() {
+#[tokio::test]
+async fn aws_schemas_records_are_kept_by_kind_across_a_restart() {
+    use crate::storage::Control;
     let dir = tempfile::tempdir().expect("dir");
     {
-        let store = open(dir.path());
-        store.put_aws(AwsKind::Discoverer, "events-event-bus-b", &"second").expect("put");
-        assert!(store.insert_aws(AwsKind::Discoverer, "events-event-bus-a", &"first").expect("insert"));
-        assert!(!store.insert_aws(AwsKind::Discoverer, "events-event-bus-a", &"again").expect("insert"));
-        store.put_aws(AwsKind::Policy, "", &"account").expect("put");
-        assert!(store.delete_aws(AwsKind::Policy, "").expect("delete"));
-        assert!(!store.delete_aws(AwsKind::Policy, "").expect("delete"));
-        store.put_aws(AwsKind::Policy, "shop", &"shop's").expect("put");
-        store.db.flush().expect("flush");
+        let control = Control::new(std::sync::Arc::new(open(dir.path())));
+        control.put_aws(AwsKind::Discoverer, "events-event-bus-b", &"second").await.expect("put");
+        assert!(
+            control.insert_aws(AwsKind::Discoverer, "events-event-bus-a", &"first").await.expect("insert")
+        );
+        assert!(
+            !control.insert_aws(AwsKind::Discoverer, "events-event-bus-a", &"again").await.expect("insert")
+        );
+        control.put_aws(AwsKind::Policy, "", &"account").await.expect("put");
+        assert!(control.delete_aws(AwsKind::Policy, "").await.expect("delete"));
+        assert!(!control.delete_aws(AwsKind::Policy, "").await.expect("delete"));
+        control.put_aws(AwsKind::Policy, "shop", &"shop's").await.expect("put");
+        assert!(
+            !control.replace_aws(AwsKind::Policy, "shop", Some(&"stale"), &"lost").await.expect("refused")
+        );
+        assert!(
+            control.replace_aws(AwsKind::Policy, "shop", Some(&"shop's"), &"shop's too").await.expect("ok")
+        );
     }
-    let store = open(dir.path());
-    let discoverers: Vec<(String, String)> = store.list_aws(AwsKind::Discoverer).expect("list");
+    let control = Control::new(std::sync::Arc::new(open(dir.path())));
+    let discoverers: Vec<(String, String)> = control.list_aws(AwsKind::Discoverer).expect("list");
     assert_eq!(
         discoverers,
         [
@@ -306,7 +290,10 @@ fn aws_schemas_records_are_kept_by_kind_across_a_restart() {
             ("events-event-bus-b".to_owned(), "second".to_owned())
         ]
     );
-    assert_eq!(store.get_aws::<String>(AwsKind::Policy, "shop").expect("get").as_deref(), Some("shop's"));
-    assert_eq!(store.get_aws::<String>(AwsKind::Policy, "").expect("get"), None);
-    assert_eq!(store.get_aws::<String>(AwsKind::Discoverer, "shop").expect("get"), None);
+    assert_eq!(
+        control.get_aws::<String>(AwsKind::Policy, "shop").expect("get").as_deref(),
+        Some("shop's too")
+    );
+    assert_eq!(control.get_aws::<String>(AwsKind::Policy, "").expect("get"), None);
+    assert_eq!(control.get_aws::<String>(AwsKind::Discoverer, "shop").expect("get"), None);
 }

@@ -27,7 +27,6 @@ async fn wait_replay(app: &crate::helpers::TestApp, name: &str, state: &str) -> 
 
 #[tokio::test]
 async fn archives_keep_matching_events_with_counts() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|_| {}).await;
     let reply = app
         .put(
@@ -71,7 +70,6 @@ fn not_service_events() -> serde_json::Value {
 
 #[tokio::test]
 async fn retention_is_enforced_by_event_time() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| s.bus.delivery.sweep_interval_seconds = 1).await;
     app.put("/v1/buses/default/archives/week", json!({"retentionDays": 7, "pattern": not_service_events()}))
         .await;
@@ -101,7 +99,6 @@ async fn retention_is_enforced_by_event_time() {
 
 #[tokio::test]
 async fn a_replay_delivers_the_window_once_marked_and_not_archived_again() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|_| {}).await;
     app.create_queue("q", 30).await;
     app.create_queue("q2", 30).await;

@@ -13,7 +13,6 @@ use crate::helpers::spawn_app_with;
 
 #[tokio::test]
 async fn a_key_publishes_only_its_sources_entry_by_entry() {
-    crate::backend::needs_the_bus!();
     let app = spawn_secure_app().await;
     app.admin(Method::POST, "/v1/buses", json!({"name": "orders"})).await;
     let key = app.create_key("orders-producer", &["bus:publish:orders:orders,orders.v2"]).await;
@@ -154,7 +153,6 @@ async fn key_values_are_never_echoed_after_creation() {
 
 #[tokio::test]
 async fn writes_are_audited_with_the_key_and_published_on_the_default_bus() {
-    crate::backend::needs_the_bus!();
     let app = spawn_secure_app().await;
     app.admin(Method::PUT, "/v1/queues/audit-log", json!({})).await;
     app.admin(

@@ -121,7 +121,6 @@ pub(crate) fn output(out: &std::process::Output) -> String {
 
 #[test]
 fn boto3_drives_every_served_eventbridge_operation_group() {
-    crate::backend::needs_aws_listen!();
     let venv = venv();
     let (dir, aws) = start();
     let base = aws.service.base.clone();
@@ -144,7 +143,6 @@ fn boto3_drives_every_served_eventbridge_operation_group() {
 
 #[test]
 fn the_aws_cli_tour_works_with_the_credentials_of_a_key() {
-    crate::backend::needs_aws_listen!();
     let venv = venv();
     let (dir, aws) = start();
     let base = aws.service.base.clone();

@@ -56,7 +56,6 @@ fn step(dir: &Path, name: &str, env: &[(&str, &str)]) -> Vec<Value> {
 
 #[test]
 fn the_aws_sdk_for_javascript_v3_works_unchanged() {
-    crate::backend::needs_aws_listen!();
     let dir = sdk_dir();
     let (_data, aws) = start();
     let base = aws.service.base.clone();

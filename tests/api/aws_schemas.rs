@@ -10,7 +10,6 @@ use crate::aws::{aws_cli, boto3_script, credentials, output, start_with, venv};
 
 #[test]
 fn boto3_drives_every_schemas_operation_group() {
-    crate::backend::needs_aws_listen!();
     let (_dir, aws) = start_with(&["--discovery-min-interval-seconds", "0"]);
     boto3_script(&aws, "schemas_boto3.py", "reader", &["registry:read:shop"]);
     aws.service.terminate();
@@ -18,7 +17,6 @@ fn boto3_drives_every_schemas_operation_group() {
 
 #[test]
 fn the_aws_cli_creates_a_registry_and_downloads_a_code_binding() {
-    crate::backend::needs_aws_listen!();
     let venv = venv();
     let (dir, aws) = start_with(&[]);
     let base = aws.service.base.clone();

@@ -9,7 +9,6 @@ use crate::aws::{aws_cli, boto3_script, credentials, native, output, start, venv
 
 #[test]
 fn boto3_drives_every_served_sqs_operation_group() {
-    crate::backend::needs_aws_listen!();
     let (_dir, aws) = start();
     boto3_script(&aws, "sqs_boto3.py", "consumer", &["queue:consume:orders-q"]);
     aws.service.terminate();
@@ -17,7 +16,6 @@ fn boto3_drives_every_served_sqs_operation_group() {
 
 #[test]
 fn the_aws_cli_sends_and_receives_sqs_messages() {
-    crate::backend::needs_aws_listen!();
     let venv = venv();
     let (dir, aws) = start();
     let base = aws.service.base.clone();

@@ -11,7 +11,6 @@ use crate::aws::{aws_cli, credentials, native, output, start_with, venv};
 
 #[test]
 fn the_readme_aws_cli_tour_runs_as_written() {
-    crate::backend::needs_aws_listen!();
     let venv = venv();
     let (dir, aws) = start_with(&["--discovery-min-interval-seconds", "0"]);
     let base = aws.service.base.clone();

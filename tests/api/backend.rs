@@ -48,27 +48,6 @@ macro_rules! skip_under_postgres {
 }
 pub(crate) use skip_under_postgres;
 
-/// Skips the calling test under `postgres`: cluster mode answers the bus's endpoints
-/// (buses, rules, queues, archives, replays, discovery, the catalog) with
-/// `503 bus_backend_required` until the event data has a cluster backend (docs/CLUSTER.md).
-macro_rules! needs_the_bus {
-    () => {
-        crate::backend::skip_under_postgres!(
-            "cluster mode does not serve the bus yet (503 bus_backend_required)"
-        )
-    };
-}
-pub(crate) use needs_the_bus;
-
-/// Skips the calling test under `postgres`: cluster mode refuses `--aws-listen`, whose
-/// buses, queues and Schemas metadata live in one instance's data directory.
-macro_rules! needs_aws_listen {
-    () => {
-        crate::backend::skip_under_postgres!("cluster mode refuses --aws-listen")
-    };
-}
-pub(crate) use needs_aws_listen;
-
 /// A fresh database with the schema migrated, as an operator prepares one with
 /// `schemabus migrate` before the first `serve`.
 pub fn migrated_database() -> String {

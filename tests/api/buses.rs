@@ -4,7 +4,6 @@ use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn the_default_bus_exists_and_buses_can_be_managed() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     let list = app.get("/v1/buses").await;
     assert_eq!(list.body["items"][0]["name"], "default");
@@ -43,7 +42,6 @@ async fn the_default_bus_exists_and_buses_can_be_managed() {
 /// Issue 23, found already: a body that is not an object, and a binding to version 0.
 #[tokio::test]
 async fn non_object_bodies_and_version_zero_bindings_are_refused() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     app.create_registry("shop").await;
     assert_eq!(app.post("/v1/buses", json!({"name": "orders", "description": "Orders"})).await.status, 201);

@@ -86,7 +86,6 @@ fn find<'a>(page: &'a Value, id: &str) -> &'a Value {
 
 #[tokio::test]
 async fn the_catalog_counts_producers_and_consumers_of_real_traffic() {
-    crate::backend::needs_the_bus!();
     let app = spawn_secure_app().await;
     let producer = shop(&app).await;
     // Three accepted and one refused (no orderId) from the producer, one from the admin.
@@ -168,7 +167,6 @@ async fn the_catalog_counts_producers_and_consumers_of_real_traffic() {
 
 #[tokio::test]
 async fn a_key_sees_only_what_its_grants_let_it_read() {
-    crate::backend::needs_the_bus!();
     let app = spawn_secure_app().await;
     let producer = shop(&app).await;
     put(&app, &producer, json!([placed(1)])).await;
@@ -188,7 +186,6 @@ async fn a_key_sees_only_what_its_grants_let_it_read() {
 
 #[tokio::test]
 async fn bad_catalog_parameters_are_refused_with_their_codes() {
-    crate::backend::needs_the_bus!();
     let app = spawn_secure_app().await;
     let reply = app.call(Some(ADMIN), Method::GET, "/v1/catalog?limit=0", None).await;
     assert_eq!(reply.assert_error(400, "invalid_request")["details"]["pointer"], "/limit");
@@ -236,7 +233,6 @@ fn parse(dir: &Path, name: &str, text: &str) -> Value {
 
 #[tokio::test]
 async fn the_asyncapi_export_passes_the_official_parser_in_json_and_yaml() {
-    crate::backend::needs_the_bus!();
     let dir = parser_dir();
     let app = spawn_secure_app().await;
     let producer = shop(&app).await;

@@ -57,7 +57,6 @@ fn placed(detail: Value) -> Value {
 
 #[tokio::test]
 async fn discovery_registers_a_schema_and_a_new_version_when_a_field_appears() {
-    crate::backend::needs_the_bus!();
     let app = app().await;
     let reply = app.post("/v1/buses", json!({"name": "shop"})).await;
     assert_eq!(reply.status, 201);
@@ -97,7 +96,6 @@ async fn discovery_registers_a_schema_and_a_new_version_when_a_field_appears() {
 
 #[tokio::test]
 async fn sampling_rate_zero_samples_nothing_and_settings_are_checked() {
-    crate::backend::needs_the_bus!();
     let app = app().await;
     discovering_bus(&app, "quiet", None, 0.0).await;
     discovering_bus(&app, "loud", None, 1.0).await;
@@ -150,7 +148,6 @@ fn blocking_put_events(client: &Client, base: &str, entries: Value) {
 
 #[test]
 fn discovery_state_survives_a_restart() {
-    crate::backend::needs_the_bus!();
     let dir = tempfile::tempdir().unwrap();
     let flags = [
         "--discovery-min-interval-seconds",
@@ -197,7 +194,6 @@ fn discovery_state_survives_a_restart() {
 
 #[tokio::test]
 async fn hints_change_the_discovered_schema() {
-    crate::backend::needs_the_bus!();
     let app = app().await;
     let hints_path = "/v1/discovery/hints/orders@OrderPlaced";
     let empty = app.get(hints_path).await;
@@ -235,7 +231,6 @@ async fn hints_change_the_discovered_schema() {
 
 #[tokio::test]
 async fn drift_is_published_once_when_producers_break_the_contract() {
-    crate::backend::needs_the_bus!();
     let app = app().await;
     app.create_unchecked_registry("shop").await;
     let contract = json!({
@@ -303,7 +298,6 @@ async fn drift_is_published_once_when_producers_break_the_contract() {
 
 #[tokio::test]
 async fn a_change_inside_the_minimum_interval_is_registered_when_it_ends() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| {
         s.discovery.min_interval_seconds = 2;
         s.discovery.min_required = 1;
@@ -328,7 +322,6 @@ async fn a_change_inside_the_minimum_interval_is_registered_when_it_ends() {
 
 #[tokio::test]
 async fn a_full_queue_drops_and_counts_samples_without_failing_put_events() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| {
         s.discovery.min_interval_seconds = 0;
         s.discovery.queue = 1;
@@ -351,7 +344,6 @@ async fn a_full_queue_drops_and_counts_samples_without_failing_put_events() {
 
 #[tokio::test]
 async fn refused_events_are_discovered_too() {
-    crate::backend::needs_the_bus!();
     let app = app().await;
     app.create_unchecked_registry("shop").await;
     let contract =
@@ -372,7 +364,6 @@ async fn refused_events_are_discovered_too() {
 /// contract that does not take nulls everywhere is in force.
 #[tokio::test]
 async fn defaults_learn_a_schema_that_accepts_later_events_without_false_drift() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| s.discovery.min_interval_seconds = 0).await;
     app.create_unchecked_registry("shop").await;
     let contract = json!({"type": "object", "required": ["orderId", "total"], "properties": {
@@ -456,7 +447,6 @@ async fn defaults_learn_a_schema_that_accepts_later_events_without_false_drift()
 
 #[tokio::test]
 async fn a_types_hints_override_the_evidence_threshold_and_null_policy() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| s.discovery.min_interval_seconds = 0).await;
     discovering_bus(&app, "shop", None, 1.0).await;
     app.put_events(
@@ -492,7 +482,6 @@ async fn a_types_hints_override_the_evidence_threshold_and_null_policy() {
 /// even while its requiredness was still short of evidence in the discovered version.
 #[tokio::test]
 async fn a_required_field_left_out_before_its_evidence_settles_is_drift() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| s.discovery.min_interval_seconds = 0).await;
     app.create_unchecked_registry("shop").await;
     let contract = json!({"type": "object", "required": ["orderId", "coupon"],
@@ -518,7 +507,6 @@ async fn a_required_field_left_out_before_its_evidence_settles_is_drift() {
 /// discovered version without another sample of that type.
 #[tokio::test]
 async fn knowledge_registered_later_reaches_types_already_learned() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| s.discovery.min_interval_seconds = 0).await;
     let hints = app.put("/v1/discovery/hints/orders@OrderPlaced", json!({"nulls": "observed"})).await;
     assert_eq!(hints.status, 200, "{}", hints.body);

@@ -22,7 +22,6 @@ fn envelope_validator() -> jsonschema::Validator {
 
 #[tokio::test]
 async fn malformed_entries_fail_alone_with_invalid_argument() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     shop_bus(&app, "off").await;
     let body = app
@@ -57,7 +56,6 @@ async fn malformed_entries_fail_alone_with_invalid_argument() {
 
 #[tokio::test]
 async fn enforce_mode_answers_per_entry_and_quarantines_refusals() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     shop_bus(&app, "enforce").await;
     app.create_queue("all", 30).await;
@@ -123,7 +121,6 @@ async fn enforce_mode_answers_per_entry_and_quarantines_refusals() {
 
 #[tokio::test]
 async fn warn_mode_accepts_and_records_and_off_mode_does_not_look() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     shop_bus(&app, "warn").await;
     let body = app
@@ -150,7 +147,6 @@ async fn warn_mode_accepts_and_records_and_off_mode_does_not_look() {
 
 #[tokio::test]
 async fn explicit_bindings_win_and_new_versions_apply_at_once() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     app.create_unchecked_registry("shop").await;
     app.register("shop", "legacy-thing", json!({"type": "object", "required": ["a"]})).await;
@@ -185,7 +181,6 @@ async fn explicit_bindings_win_and_new_versions_apply_at_once() {
 
 #[tokio::test]
 async fn request_limits_are_clear_errors() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| s.bus.max_entries_bytes = 2000).await;
     let many: Vec<Value> = (0..101).map(|_| entry("s", "t", json!({}))).collect();
     app.post("/v1/buses/default/events", json!({"entries": many}))
@@ -201,7 +196,6 @@ async fn request_limits_are_clear_errors() {
 
 #[tokio::test]
 async fn registry_changes_are_events_on_the_default_bus() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     app.create_queue("contracts", 30).await;
     app.route_to_queue("default", "registry", json!({"source": ["schemabus.registry"]}), "contracts").await;
@@ -233,7 +227,6 @@ async fn registry_changes_are_events_on_the_default_bus() {
 
 #[tokio::test]
 async fn metrics_count_events_per_bus_and_reason() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     shop_bus(&app, "enforce").await;
     app.put_events(
@@ -260,7 +253,6 @@ async fn metrics_count_events_per_bus_and_reason() {
 /// pretty-printed; every delivered event is a valid envelope.
 #[tokio::test]
 async fn details_are_delivered_as_sent_and_read_with_last_value_wins() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     shop_bus(&app, "enforce").await;
     app.create_queue("big", 30).await;
@@ -317,7 +309,6 @@ async fn details_are_delivered_as_sent_and_read_with_last_value_wins() {
 
 #[tokio::test]
 async fn quarantined_events_are_resubmitted_after_the_contract_is_fixed() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     shop_bus(&app, "enforce").await;
     app.create_queue("all", 30).await;

@@ -7,7 +7,6 @@ use crate::helpers::spawn_app_with;
 
 #[tokio::test]
 async fn rules_per_bus_pattern_size_and_receive_batch_are_configurable() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| {
         s.bus.max_rules_per_bus = 2;
         s.bus.max_pattern_chars = 64;

@@ -48,7 +48,6 @@ fn status_of(r: &reqwest::blocking::Response) -> (u16, Option<String>) {
 
 #[test]
 fn past_its_budgets_the_service_sheds_with_retry_after_and_probes_keep_answering() {
-    crate::backend::needs_the_bus!();
     let tmp = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start_with(
         &tmp.path().join("data"),
@@ -98,7 +97,6 @@ fn past_its_budgets_the_service_sheds_with_retry_after_and_probes_keep_answering
 
 #[test]
 fn ten_times_more_clients_than_slots_get_answers_not_timeouts_and_memory_stays_bounded() {
-    crate::backend::needs_the_bus!();
     let tmp = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start_with(&tmp.path().join("data"), &["--max-inflight-requests", "16"]);
     let base = service.base.clone();
@@ -151,7 +149,6 @@ fn ten_times_more_clients_than_slots_get_answers_not_timeouts_and_memory_stays_b
 
 #[test]
 fn slow_heads_slow_bodies_and_oversized_headers_are_cut() {
-    crate::backend::needs_the_bus!();
     let tmp = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start_with(
         &tmp.path().join("data"),

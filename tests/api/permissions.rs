@@ -356,7 +356,6 @@ fn matrix() -> Vec<Row> {
 
 #[tokio::test]
 async fn every_operation_answers_every_role_as_the_matrix_says() {
-    crate::backend::needs_the_bus!();
     let app = spawn_secure_app().await;
     // Fixtures, as admin.
     app.admin(Method::POST, "/v1/registries", json!({"name": "shop"})).await;

@@ -64,7 +64,6 @@ fn get(base: &str, path: &str) -> (u16, Value) {
 
 #[test]
 fn plan_apply_prune_and_pull_keep_a_service_in_step_with_the_project() {
-    crate::backend::needs_the_bus!();
     let tmp = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start(&tmp.path().join("data"));
     let url = service.base.clone();
@@ -198,7 +197,6 @@ fn plan_apply_prune_and_pull_keep_a_service_in_step_with_the_project() {
 
 #[test]
 fn the_built_in_bus_can_carry_project_rules_and_keeps_its_own_description() {
-    crate::backend::needs_the_bus!();
     let (_tmp, service, project) = with_project(
         "version: 1\nqueues:\n  drift: {}\nbuses:\n  default:\n    rules:\n      drift:\n        pattern: {source: [schemabus.registry]}\n        targets: [{type: queue, id: q, queue: drift}]\n",
     );
@@ -215,7 +213,6 @@ fn the_built_in_bus_can_carry_project_rules_and_keeps_its_own_description() {
 
 #[test]
 fn dead_letter_chains_and_forwarding_rules_apply_in_dependency_order() {
-    crate::backend::needs_the_bus!();
     let (_tmp, service, project) = with_project(
         "version: 1\nqueues:\n  a: {deadLetterQueue: b, maxReceiveCount: 3}\n  b: {deadLetterQueue: c, maxReceiveCount: 3}\n  c: {}\nbuses:\n  aa:\n    rules:\n      fwd:\n        pattern: {source: [x]}\n        targets: [{type: bus, id: t, bus: zz}]\n  zz: {}\n",
     );
@@ -235,7 +232,6 @@ fn put(base: &str, path: &str, body: &Value) -> u16 {
 /// project setting only a policy keeps the service's compatibility mode.
 #[test]
 fn plans_check_under_the_mode_the_service_will_use_and_a_policy_alone_keeps_the_mode() {
-    crate::backend::needs_the_bus!();
     let tmp = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start(&tmp.path().join("data"));
     let url = service.base.clone();
@@ -282,7 +278,6 @@ fn plans_check_under_the_mode_the_service_will_use_and_a_policy_alone_keeps_the_
 /// transformer without paths, empty headers, no method) plans no change once applied.
 #[test]
 fn a_rule_relying_on_target_defaults_plans_no_change_once_applied() {
-    crate::backend::needs_the_bus!();
     let (_tmp, service, project) = with_project(
         "version: 1
 queues:
@@ -328,7 +323,6 @@ fn post(base: &str, path: &str, body: &Value) -> u16 {
 /// webhook header: the pulled project checks, plans no change and holds no credential.
 #[test]
 fn pull_keeps_colon_names_disabled_discovery_rates_and_header_credentials_out_of_git() {
-    crate::backend::needs_the_bus!();
     use serde_json::json;
     let tmp = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start(&tmp.path().join("data"));

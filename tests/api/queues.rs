@@ -7,7 +7,6 @@ use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn receive_ack_and_visibility_timeouts() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     app.create_queue("q", 30).await;
     app.route_to_queue("default", "all", json!({"source": ["s"]}), "q").await;
@@ -44,7 +43,6 @@ async fn receive_ack_and_visibility_timeouts() {
 
 #[tokio::test]
 async fn messages_move_to_the_dead_letter_queue_after_max_receives() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     app.create_queue("dlq", 30).await;
     let reply = app
@@ -78,7 +76,6 @@ async fn messages_move_to_the_dead_letter_queue_after_max_receives() {
 
 #[tokio::test]
 async fn long_polls_wake_up_when_a_message_arrives() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     app.create_queue("q", 30).await;
     app.route_to_queue("default", "all", json!({"source": ["s"]}), "q").await;
@@ -100,7 +97,6 @@ async fn long_polls_wake_up_when_a_message_arrives() {
 
 #[tokio::test]
 async fn messages_sent_directly_keep_their_attributes_and_delays() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     let reply = app.put("/v1/queues/direct", json!({"delaySeconds": 0, "receiveWaitSeconds": 0})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);

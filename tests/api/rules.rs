@@ -5,7 +5,6 @@ use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn rules_route_exactly_the_matching_events_and_disabled_rules_never_deliver() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     app.create_queue("big", 30).await;
     app.create_queue("eu", 30).await;
@@ -59,7 +58,6 @@ async fn rules_route_exactly_the_matching_events_and_disabled_rules_never_delive
 
 #[tokio::test]
 async fn invalid_rules_are_refused_with_reasons() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     app.create_queue("q", 30).await;
     let bad = app.put("/v1/buses/default/rules/r", json!({"pattern": {"source": []}, "targets": []})).await;
@@ -89,7 +87,6 @@ async fn invalid_rules_are_refused_with_reasons() {
 
 #[tokio::test]
 async fn bus_targets_forward_and_loops_stop_at_the_hop_limit() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     app.post("/v1/buses", json!({"name": "a"})).await;
     app.post("/v1/buses", json!({"name": "b"})).await;

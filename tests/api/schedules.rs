@@ -16,7 +16,6 @@ fn queue_target(queue: &str) -> Value {
 
 #[tokio::test]
 async fn a_schedule_sends_scheduled_events_to_its_rule_only_and_shows_its_next_times() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| s.bus.schedule_minute_ms = 200).await;
     for q in ["ticks", "aws", "both"] {
         app.create_queue(q, 30).await;
@@ -93,7 +92,6 @@ async fn a_schedule_sends_scheduled_events_to_its_rule_only_and_shows_its_next_t
 
 #[tokio::test]
 async fn bad_schedules_and_schedules_off_the_default_bus_are_refused_with_pointers() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|_| {}).await;
     app.create_queue("q", 30).await;
     for bad in
@@ -126,7 +124,6 @@ async fn bad_schedules_and_schedules_off_the_default_bus_are_refused_with_pointe
 /// sends a tick twice.
 #[test]
 fn a_tick_fires_at_most_once_across_a_kill_and_a_restart() {
-    crate::backend::needs_the_bus!();
     let dir = tempfile::tempdir().unwrap();
     let data = data_dir(&dir);
     let flags = ["--schedule-minute-ms", "150"];

@@ -27,8 +27,6 @@ const CI_SEED: &str = "23";
 /// Operations turned off in `tests/schemathesis/schemathesis.toml` (streams that never
 /// end by themselves; tested elsewhere).
 const NOT_FUZZED: &[&str] = &["tailBus"];
-/// The bus's paths (`schemabus::http::cluster::BUS_PATHS`) as schemathesis's exclusion.
-const BUS_PATHS_REGEX: &str = "^/v1/(buses|queues|replays|archives|catalog|discovery)";
 
 fn setting(name: &str, default: &str) -> String {
     std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
@@ -53,22 +51,9 @@ fn schemathesis_finds_nothing_in_any_operation_of_the_published_document() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let spec = root.join("openapi/openapi.json");
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
-    // Cluster mode answers the bus's operations 503 until part 2 (docs/CLUSTER.md): under
-    // the postgres backend every other operation is fuzzed, the registry's on PostgreSQL.
-    let cluster = crate::backend::backend() == crate::backend::Backend::Postgres;
-    for path in schemabus::http::cluster::BUS_PATHS {
-        assert!(BUS_PATHS_REGEX.contains(&path["/v1/".len()..]), "{path} is missing from BUS_PATHS_REGEX");
-    }
-    let fuzzed =
-        |path: &str| !cluster || !schemabus::http::cluster::BUS_PATHS.iter().any(|p| path.starts_with(p));
-    let operations: usize = doc["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(path, _)| fuzzed(path))
-        .map(|(_, item)| item.as_object().unwrap().len())
-        .sum::<usize>()
-        - if cluster { 0 } else { NOT_FUZZED.len() };
+    let operations: usize =
+        doc["paths"].as_object().unwrap().values().map(|item| item.as_object().unwrap().len()).sum::<usize>()
+            - NOT_FUZZED.len();
 
     let dir = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start_with_env(
@@ -91,7 +76,6 @@ fn schemathesis_finds_nothing_in_any_operation_of_the_published_document() {
         // parses lambdas with it ("AST constructor recursion depth mismatch", a runtime
         // error of the tool, not a finding, seen once with two workers).
         .args(["--workers", "1", "--no-color", "--generation-database", "none"])
-        .args(if cluster { vec!["--exclude-path-regex", BUS_PATHS_REGEX] } else { Vec::new() })
         .current_dir(dir.path())
         .output()
         .unwrap();

@@ -77,7 +77,6 @@ async fn enforcing_bus(app: &TestApp) {
 
 #[tokio::test]
 async fn the_tail_streams_accepted_and_refused_events_that_match_its_pattern() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     enforcing_bus(&app).await;
     let response = open_tail(&app, "orders", Some(&json!({"source": ["orders"]}))).await;
@@ -128,7 +127,6 @@ async fn the_tail_streams_accepted_and_refused_events_that_match_its_pattern() {
 
 #[tokio::test]
 async fn without_a_pattern_the_tail_also_shows_entries_that_never_became_events() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     let mut tail = SseReader { response: open_tail(&app, "default", None).await, buffer: String::new() };
     app.put_events("default", json!([{"source": "s", "detail": {"a": 1}}])).await;
@@ -141,7 +139,6 @@ async fn without_a_pattern_the_tail_also_shows_entries_that_never_became_events(
 
 #[tokio::test]
 async fn a_bad_pattern_or_an_unknown_bus_is_refused_before_the_stream_starts() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     let reply = app.get(&format!("/v1/buses/default/tail?pattern={}", encoded(&json!({"source": []})))).await;
     reply.assert_error(400, "invalid_pattern");
@@ -152,7 +149,6 @@ async fn a_bad_pattern_or_an_unknown_bus_is_refused_before_the_stream_starts() {
 
 #[tokio::test]
 async fn tail_streams_past_the_limit_are_refused_with_retry_after() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| {
         s.http.max_tail_streams = 1;
         // One request slot: an open stream must not keep it.
@@ -186,7 +182,6 @@ async fn tail_streams_past_the_limit_are_refused_with_retry_after() {
 
 #[test]
 fn streams_end_cleanly_when_the_service_stops() {
-    crate::backend::needs_the_bus!();
     use std::io::Read as _;
     let dir = tempfile::tempdir().unwrap();
     let service = crate::helpers::ServiceProcess::start(dir.path());

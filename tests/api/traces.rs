@@ -6,7 +6,6 @@ use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn a_trace_lists_rules_targets_and_outcomes() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app().await;
     app.create_queue("q", 30).await;
     app.post("/v1/buses", json!({"name": "audit"})).await;
@@ -41,7 +40,6 @@ async fn a_trace_lists_rules_targets_and_outcomes() {
 
 #[tokio::test]
 async fn traces_are_bounded_in_count() {
-    crate::backend::needs_the_bus!();
     let app = crate::helpers::spawn_app_with(|s| s.bus.delivery.trace_max_events = 2).await;
     let first = app.put_one("s", json!({})).await;
     app.put_one("s", json!({})).await;

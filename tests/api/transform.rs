@@ -11,7 +11,6 @@ use crate::webhooks::fast_app;
 
 #[tokio::test]
 async fn queue_and_webhook_targets_get_the_transformed_value() {
-    crate::backend::needs_the_bus!();
     let app = fast_app().await;
     app.create_queue("q", 30).await;
     let receiver = Receiver::start(Script::default()).await;
@@ -47,7 +46,6 @@ async fn queue_and_webhook_targets_get_the_transformed_value() {
 
 #[tokio::test]
 async fn invalid_options_are_refused_when_the_rule_is_saved() {
-    crate::backend::needs_the_bus!();
     let app = fast_app().await;
     app.create_queue("q", 30).await;
     let cases = [

@@ -11,7 +11,6 @@ use crate::receiver::{Receiver, Script};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pending_deliveries_survive_kill_9() {
-    crate::backend::needs_the_bus!();
     let dir = tempfile::tempdir().unwrap();
     let receiver = Receiver::start(Script { failing: true, fail_status: 503, ..Script::default() }).await;
     let flags = ["--webhook-retry-base-ms", "20", "--webhook-retry-max-ms", "100"];

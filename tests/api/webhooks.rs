@@ -57,7 +57,6 @@ fn outcome(trace: &Value) -> &str {
 
 #[tokio::test]
 async fn failing_first_attempts_are_retried_traced_and_signed() {
-    crate::backend::needs_the_bus!();
     let app = fast_app().await;
     let receiver = Receiver::start(Script { fail_first: 2, fail_status: 503, ..Script::default() }).await;
     let reply = app
@@ -126,7 +125,6 @@ async fn failing_first_attempts_are_retried_traced_and_signed() {
 
 #[tokio::test]
 async fn a_receiver_that_is_down_for_a_while_gets_everything_when_back() {
-    crate::backend::needs_the_bus!();
     let app = fast_app().await;
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}/hook");
@@ -156,7 +154,6 @@ async fn a_receiver_that_is_down_for_a_while_gets_everything_when_back() {
 
 #[tokio::test]
 async fn a_400_is_dead_lettered_at_once_with_its_attributes() {
-    crate::backend::needs_the_bus!();
     let app = fast_app().await;
     app.create_queue("dlq", 30).await;
     let receiver = Receiver::start(Script { failing: true, fail_status: 400, ..Script::default() }).await;
@@ -187,7 +184,6 @@ async fn a_400_is_dead_lettered_at_once_with_its_attributes() {
 
 #[tokio::test]
 async fn exhausted_retries_are_dead_lettered_and_without_a_queue_dropped() {
-    crate::backend::needs_the_bus!();
     let app = fast_app().await;
     app.create_queue("dlq", 30).await;
     let receiver = Receiver::start(Script { failing: true, fail_status: 500, ..Script::default() }).await;
@@ -221,7 +217,6 @@ async fn exhausted_retries_are_dead_lettered_and_without_a_queue_dropped() {
 
 #[tokio::test]
 async fn retry_after_is_honoured() {
-    crate::backend::needs_the_bus!();
     let app = fast_app().await;
     let receiver = Receiver::start(Script {
         fail_first: 1,
@@ -243,7 +238,6 @@ async fn retry_after_is_honoured() {
 
 #[tokio::test]
 async fn secrets_are_write_only_and_kept_when_sent_back_redacted() {
-    crate::backend::needs_the_bus!();
     let app = fast_app().await;
     let receiver = Receiver::start(Script::default()).await;
     let target = json!({"type": "webhook", "id": "w", "url": receiver.url, "secret": "s3cret",
@@ -289,7 +283,6 @@ async fn secrets_are_write_only_and_kept_when_sent_back_redacted() {
 
 #[tokio::test]
 async fn metadata_and_denied_addresses_are_refused() {
-    crate::backend::needs_the_bus!();
     let app = spawn_app_with(|s| {
         s.bus.delivery.webhook_retry_base_ms = 10;
         s.bus.delivery.webhook_retry_max_ms = 50;
@@ -331,7 +324,6 @@ async fn metadata_and_denied_addresses_are_refused() {
 
 #[tokio::test]
 async fn webhook_fields_are_checked_when_the_rule_is_saved() {
-    crate::backend::needs_the_bus!();
     let app = fast_app().await;
     for (target, pointer) in [
         (json!({"type": "webhook", "id": "w", "url": "ftp://x/"}), "/targets/0/url"),
@@ -365,7 +357,6 @@ async fn webhook_fields_are_checked_when_the_rule_is_saved() {
 
 #[tokio::test]
 async fn a_rate_limit_spaces_requests_to_one_target() {
-    crate::backend::needs_the_bus!();
     let app = fast_app().await;
     let receiver = Receiver::start(Script::default()).await;
     app.route_to(

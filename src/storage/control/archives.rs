@@ -1,10 +1,10 @@
 //! Archives' settings (key `bus 0x00 archive`) and replays (key: name). The archived
 //! events themselves are event data, kept by the embedded store (`storage/archives.rs`).
 
-use super::{Collection, Control};
+use super::{Collection, Control, Op};
 use crate::model::{ArchiveRecord, ReplayRecord};
 use crate::storage::StorageError;
-use crate::storage::codec::{registry_prefix, schema_key};
+use crate::storage::codec::{encode, registry_prefix, schema_key};
 
 impl Control {
     /// The archive, if it exists.
@@ -54,6 +54,40 @@ impl Control {
     /// Storage failures.
     pub fn list_replays(&self) -> Result<Vec<ReplayRecord>, StorageError> {
         Ok(self.scan_docs(Collection::Replays, b"")?.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Stores a new replay unless one has its name (names are never reused); whether it
+    /// stored it.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn create_replay(&self, record: &ReplayRecord) -> Result<bool, StorageError> {
+        self.create_doc(Collection::Replays, record.name.as_bytes().to_vec(), record).await
+    }
+
+    /// Replaces a replay record only if it is still `expected`; whether it did (a replay
+    /// cancelled on another instance is not overwritten by its runner's progress).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn replace_replay(
+        &self,
+        expected: &ReplayRecord,
+        record: &ReplayRecord,
+    ) -> Result<bool, StorageError> {
+        let key = record.name.as_bytes().to_vec();
+        let applied = self
+            .store
+            .apply(vec![
+                Op::Expect {
+                    collection: Collection::Replays,
+                    key: key.clone(),
+                    value: Some(encode(expected)),
+                },
+                Op::Put { collection: Collection::Replays, key, value: encode(record) },
+            ])
+            .await?;
+        Ok(!applied.refused)
     }
 
     /// Creates or replaces a replay record.

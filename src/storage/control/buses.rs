@@ -118,18 +118,31 @@ impl Control {
             .map(u64::from_be_bytes))
     }
 
-    /// Records the last tick fired of a scheduled rule.
+    /// Records `tick` as the last fired of a scheduled rule, only if the last stored is
+    /// still `last` (`None`: none stored); whether it recorded it. The store decides, so
+    /// of two instances firing one tick, one does.
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn put_schedule_tick(&self, bus: &str, rule: &str, tick: u64) -> Result<(), StorageError> {
-        let op = Op::Put {
-            collection: Collection::ScheduleTicks,
-            key: schema_key(bus, rule),
-            value: tick.to_be_bytes().to_vec(),
-        };
-        self.store.apply(vec![op]).await?;
-        Ok(())
+    pub async fn advance_schedule_tick(
+        &self,
+        bus: &str,
+        rule: &str,
+        last: Option<u64>,
+        tick: u64,
+    ) -> Result<bool, StorageError> {
+        let key = schema_key(bus, rule);
+        let applied = self
+            .store
+            .apply(vec![
+                Op::Expect {
+                    collection: Collection::ScheduleTicks,
+                    key: key.clone(),
+                    value: last.map(|t| t.to_be_bytes().to_vec()),
+                },
+                Op::Put { collection: Collection::ScheduleTicks, key, value: tick.to_be_bytes().to_vec() },
+            ])
+            .await?;
+        Ok(!applied.refused)
     }
 }
-

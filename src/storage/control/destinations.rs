@@ -31,11 +31,15 @@ impl DestinationStore for Control {
     }
 
     fn create_connection(&self, record: ConnectionRecord) -> StoreFuture<'_, bool> {
-        Box::pin(async move { self.create_doc(Collection::Connections, record.name.as_bytes().to_vec(), &record).await })
+        Box::pin(async move {
+            self.create_doc(Collection::Connections, record.name.as_bytes().to_vec(), &record).await
+        })
     }
 
     fn put_connection(&self, record: ConnectionRecord) -> StoreFuture<'_, ()> {
-        Box::pin(async move { self.put_doc(Collection::Connections, record.name.as_bytes().to_vec(), &record).await })
+        Box::pin(async move {
+            self.put_doc(Collection::Connections, record.name.as_bytes().to_vec(), &record).await
+        })
     }
 
     fn delete_connection(&self, name: String) -> StoreFuture<'_, bool> {

@@ -30,7 +30,11 @@ impl Control {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn put_discovery_config<T: Serialize>(&self, bus: &str, config: &T) -> Result<(), StorageError> {
+    pub async fn put_discovery_config<T: Serialize>(
+        &self,
+        bus: &str,
+        config: &T,
+    ) -> Result<(), StorageError> {
         self.put_doc(Collection::DiscoveryConfigs, bus.as_bytes().to_vec(), config).await
     }
 
@@ -62,7 +66,11 @@ impl Control {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn put_discovery_hints<T: Serialize>(&self, schema: &str, hints: &T) -> Result<(), StorageError> {
+    pub async fn put_discovery_hints<T: Serialize>(
+        &self,
+        schema: &str,
+        hints: &T,
+    ) -> Result<(), StorageError> {
         self.put_doc(Collection::DiscoveryHints, schema.as_bytes().to_vec(), hints).await
     }
 
@@ -70,7 +78,11 @@ impl Control {
     ///
     /// # Errors
     /// Storage failures.
-    pub fn get_discovery_drift<T: DeserializeOwned>(&self, bus: &str, name: &str) -> Result<Option<T>, StorageError> {
+    pub fn get_discovery_drift<T: DeserializeOwned>(
+        &self,
+        bus: &str,
+        name: &str,
+    ) -> Result<Option<T>, StorageError> {
         self.get_doc(Collection::DiscoveryDrift, &schema_key(bus, name))
     }
 
@@ -78,7 +90,10 @@ impl Control {
     ///
     /// # Errors
     /// Storage failures.
-    pub fn list_discovery_drift<T: DeserializeOwned>(&self, bus: &str) -> Result<Vec<(String, T)>, StorageError> {
+    pub fn list_discovery_drift<T: DeserializeOwned>(
+        &self,
+        bus: &str,
+    ) -> Result<Vec<(String, T)>, StorageError> {
         self.scan_docs(Collection::DiscoveryDrift, &registry_prefix(bus))
     }
 

@@ -121,6 +121,10 @@ pub enum Op {
     /// Stores `value` under `key` unless the key exists; if it exists, the whole batch is
     /// refused and nothing is written ([`Applied::refused`]).
     Create { collection: Collection, key: Vec<u8>, value: Vec<u8> },
+    /// Writes nothing; the whole batch is refused unless `key` holds exactly `value`
+    /// (`None`: holds nothing) when the batch applies: optimistic concurrency, as the
+    /// AWS API's `RevisionId`s need.
+    Expect { collection: Collection, key: Vec<u8>, value: Option<Vec<u8>> },
     /// Removes `key`.
     Delete { collection: Collection, key: Vec<u8> },
     /// Removes every key that starts with `prefix`.
@@ -133,6 +137,7 @@ impl Op {
         match self {
             Self::Put { collection, .. }
             | Self::Create { collection, .. }
+            | Self::Expect { collection, .. }
             | Self::Delete { collection, .. }
             | Self::DeletePrefix { collection, .. } => *collection,
         }
@@ -142,7 +147,7 @@ impl Op {
 /// What a batch found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
-    /// A `Create` found its key taken: nothing was written.
+    /// A `Create` found its key taken, or an `Expect` another value: nothing was written.
     pub refused: bool,
     /// Per op, in order: whether its key (or, for `DeletePrefix`, any key under the
     /// prefix) held a document before the batch. Empty when refused.
@@ -166,8 +171,9 @@ pub trait ControlStore: Send + Sync + std::fmt::Debug {
     fn scan(&self, collection: Collection, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError>;
 
     /// Applies the writes together: on PostgreSQL in one transaction; on the embedded
-    /// store one after the other (a crash half-way leaves a prefix of them, which every
-    /// batch here is written to tolerate), `Create`s first.
+    /// store one after the other under one lock (a crash half-way leaves a prefix of
+    /// them, which every batch here is written to tolerate), `Expect`s and `Create`s
+    /// first.
     fn apply(&self, ops: Vec<Op>) -> StoreFuture<'_, Applied>;
 
     /// A number that grows whenever a collection changes, by this instance or another.
@@ -261,8 +267,10 @@ impl Control {
         key: Vec<u8>,
         value: &T,
     ) -> Result<bool, StorageError> {
-        let applied =
-            self.store.apply(vec![Op::Create { collection, key, value: super::codec::encode(value) }]).await?;
+        let applied = self
+            .store
+            .apply(vec![Op::Create { collection, key, value: super::codec::encode(value) }])
+            .await?;
         Ok(!applied.refused)
     }
 

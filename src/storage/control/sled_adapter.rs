@@ -25,11 +25,22 @@ impl Store {
         }
     }
 
-    /// Applies a batch: `Create`s first (sled's compare-and-swap from nothing; the first
+    /// Applies a batch: `Expect`s first, then `Create`s (sled's compare-and-swap from nothing; the first
     /// that finds its key taken ends the batch before anything else is written), then the
     /// rest in order, each a single-key write.
     fn apply_control(&self, ops: &[Op]) -> Result<Applied, StorageError> {
         self.room()?;
+        // Batches check and write under one lock, so `Expect`s and `Create`s are decided
+        // against a state no other batch changes meanwhile.
+        let _batch = self.control_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for op in ops {
+            if let Op::Expect { collection, key, value } = op {
+                let held = self.control_tree(*collection).get(key)?;
+                if held.as_deref() != value.as_deref() {
+                    return Ok(Applied { refused: true, existed: Vec::new() });
+                }
+            }
+        }
         let mut existed = vec![false; ops.len()];
         for (i, op) in ops.iter().enumerate() {
             if let Op::Create { collection, key, value } = op {
@@ -49,6 +60,7 @@ impl Store {
         for (i, op) in ops.iter().enumerate() {
             existed[i] = match op {
                 Op::Create { .. } => false,
+                Op::Expect { value, .. } => value.is_some(),
                 Op::Put { collection, key, value } => {
                     self.control_tree(*collection).insert(key, value.as_slice())?.is_some()
                 }

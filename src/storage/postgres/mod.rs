@@ -6,8 +6,14 @@
 //! its own commits and whenever another instance notifies a change (`listener.rs`).
 //! Migrations are embedded in the binary and run under PostgreSQL's advisory lock, so
 //! instances starting together migrate once.
+//!
+//! Beside it, on the same database and pool: keys and the audit trail ([`PgAccess`],
+//! `access.rs`), the control plane ([`PgControl`], `control.rs`, kept current the same
+//! way) and leases ([`PgLeases`], `leases.rs`).
 
 mod access;
+mod control;
+mod leases;
 mod listener;
 mod load;
 mod replica;
@@ -23,6 +29,8 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 pub use self::access::PgAccess;
+pub use self::control::PgControl;
+pub use self::leases::PgLeases;
 use self::replica::{Replica, Scope};
 use self::writes::Doomed;
 use super::StorageError;
@@ -73,10 +81,10 @@ impl std::fmt::Debug for PgRegistry {
 pub async fn connect(url: &str, pool_size: u32) -> Result<PgPool, StorageError> {
     let options: PgConnectOptions = url.parse()?;
     let options = options.application_name("schemabus");
-    // The two listening connections (registry, keys) are held for good: on top of the
-    // connections the requests share.
+    // The three listening connections (registry, keys, control plane) are held for good:
+    // on top of the connections the requests share.
     Ok(PgPoolOptions::new()
-        .max_connections(pool_size.max(2) + 2)
+        .max_connections(pool_size.max(2) + 3)
         .acquire_timeout(CONNECT_TIMEOUT)
         .connect_with(options)
         .await?)
@@ -113,7 +121,7 @@ impl PgRegistry {
         };
         // Listen first, then load: a change committed in between is then both loaded
         // and notified, never neither.
-        let listener = listener::subscribe(&registry.inner.pool).await?;
+        let listener = listener::subscribe(&registry.inner.pool, writes::CHANNEL).await?;
         registry.reload(&Scope::All).await?;
         tokio::spawn(listener::run(listener, registry.clone()));
         tokio::spawn(report_pool(registry.inner.pool.clone()));

@@ -1,22 +1,30 @@
-//! The registry's, keys' and audit trail's tables as the embedded store's trees, for `schemabus export` and
-//! `import` in cluster mode.
+//! The tables of cluster mode (the registry, keys, the audit trail and the control plane)
+//! as the embedded store's trees, for `schemabus export` and `import` in cluster mode:
+//! exactly the trees of [`SHARED_TREES`](crate::storage::SHARED_TREES).
 //!
-//! An export lists the registry as the embedded store's keys and values (see
-//! `storage/export.rs`), whichever adapter holds it. The rows here convert to exactly
+//! An export lists the records as the embedded store's keys and values (see
+//! `storage/export.rs`), whichever adapter holds them. The rows here convert to exactly
 //! those keys and values and back, so an export taken from PostgreSQL equals, line for
-//! line, the export of an embedded store holding the same registry, and a registry moves
-//! between the two adapters in either direction with nothing lost (version counters,
-//! global ids and the id counter included).
+//! line, the export of an embedded store holding the same records, and they move between
+//! the two adapters in either direction with nothing lost (version counters, global ids
+//! and the id counter included). The control plane's rows are its trees' entries as they
+//! are: collection = tree, key and value byte for byte.
+//!
+//! An import goes into a database that holds none of these records yet, in one
+//! transaction that also notifies every running instance to reload its replicas (the
+//! registry's and the control plane's; keys follow the access generation).
 
 use super::SNAPSHOT;
 use sqlx::{PgPool, Row};
 
+use super::control::{IMPORT_NOTICE, IMPORT_SENDER};
 use super::load::number;
+use super::replica::Scope;
 use super::writes::int;
 use crate::storage::codec::{referrer_key, schema_key, version_key};
 use crate::storage::{
-    API_KEYS, AUDIT, AWS_CREDENTIALS, CONFIGS, COUNTERS, MODES, REFERRERS, REGISTRIES, SCHEMA_ID_VERSIONS,
-    SCHEMA_IDS, SCHEMAS, StorageError, VERSIONS,
+    API_KEYS, AUDIT, AWS_CREDENTIALS, CONFIGS, COUNTERS, Collection, MODES, REFERRERS, REGISTRIES,
+    SCHEMA_ID_VERSIONS, SCHEMA_IDS, SCHEMAS, StorageError, VERSIONS,
 };
 
 use crate::storage::TreeEntries;
@@ -29,7 +37,8 @@ fn be(n: i32) -> Vec<u8> {
     number(n).to_be_bytes().to_vec()
 }
 
-/// Reads every registry table as the embedded store's trees (in one snapshot).
+/// Reads every table as the embedded store's trees (in one snapshot): every tree of
+/// [`SHARED_TREES`](crate::storage::SHARED_TREES), empty ones too.
 ///
 /// # Errors
 /// Database failures.
@@ -123,6 +132,19 @@ pub async fn read_trees(pool: &PgPool) -> Result<Vec<(&'static str, TreeEntries)
         audit.push((id.to_be_bytes().to_vec(), row.try_get(1)?));
     }
     trees.push((AUDIT, audit));
+    let mut control: Vec<(&'static str, TreeEntries)> =
+        Collection::ALL.iter().map(|c| (c.name(), Vec::new())).collect();
+    for row in rows("SELECT collection, key, value FROM control_records").fetch_all(&mut *tx).await? {
+        let name: String = row.try_get(0)?;
+        // Collection::ALL's order is `control`'s.
+        let Some(index) = Collection::ALL.iter().position(|c| c.name() == name) else {
+            return Err(StorageError::Transfer(format!(
+                "the database holds control-plane records of a collection this release does not know: {name}"
+            )));
+        };
+        control[index].1.push((row.try_get(1)?, row.try_get(2)?));
+    }
+    trees.extend(control);
     tx.commit().await?;
     for (_, entries) in &mut trees {
         entries.sort();
@@ -175,23 +197,24 @@ fn split_referrer(key: &[u8]) -> Result<(StoredVersion, StoredVersion), StorageE
     Ok((split_version(REFERRERS, &key[..cut])?, split_version(REFERRERS, &key[cut + 1..])?))
 }
 
-/// Writes the registry trees of an export into an empty database, in one transaction.
+/// Writes the shared trees of an export into an empty database, in one transaction, and
+/// tells running instances to reload.
 ///
 /// # Errors
-/// The database already holds a registry record, a key does not have the embedded
-/// store's layout, or the database fails.
+/// The database already holds a registry, key, audit or control-plane record, a key does
+/// not have the embedded store's layout, or the database fails.
 pub async fn write_trees(pool: &PgPool, trees: &[(&str, TreeEntries)]) -> Result<u64, StorageError> {
     let mut tx = pool.begin().await?;
     let held: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM registries) + (SELECT count(*) FROM versions)
               + (SELECT count(*) FROM schema_ids) + (SELECT count(*) FROM api_keys)
-              + (SELECT count(*) FROM audit)",
+              + (SELECT count(*) FROM audit) + (SELECT count(*) FROM control_records)",
     )
     .fetch_one(&mut *tx)
     .await?;
     if held > 0 {
         return Err(StorageError::Transfer(
-            "the database already holds registry, key or audit records: import into a new database"
+            "the database already holds registry, key, audit or control-plane records: import into a new database"
                 .to_owned(),
         ));
     }
@@ -212,7 +235,7 @@ pub async fn write_trees(pool: &PgPool, trees: &[(&str, TreeEntries)]) -> Result
         AUDIT,
     ];
     let mut written = 0u64;
-    for tree in order {
+    for tree in order.into_iter().chain(Collection::ALL.map(Collection::name)) {
         let Some((_, entries)) = trees.iter().find(|(name, _)| *name == tree) else { continue };
         for (key, value) in entries {
             insert(&mut tx, tree, key, value).await?;
@@ -225,6 +248,13 @@ pub async fn write_trees(pool: &PgPool, trees: &[(&str, TreeEntries)]) -> Result
         .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE access_generation SET generation = generation + 1").execute(&mut *tx).await?;
+    // Delivered at commit: instances already serving the database load what came in.
+    super::writes::notify(&mut tx, IMPORT_SENDER, &Scope::All).await?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(super::control::CHANNEL)
+        .bind(IMPORT_NOTICE)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(written)
 }
@@ -235,6 +265,15 @@ async fn insert(
     key: &[u8],
     value: &[u8],
 ) -> Result<(), StorageError> {
+    if let Some(collection) = Collection::from_name(tree) {
+        sqlx::query("INSERT INTO control_records (collection, key, value) VALUES ($1, $2, $3)")
+            .bind(collection.name())
+            .bind(key)
+            .bind(value)
+            .execute(tx)
+            .await?;
+        return Ok(());
+    }
     match tree {
         REGISTRIES => {
             let name = std::str::from_utf8(key).map_err(|_| malformed(tree, key))?;
@@ -347,7 +386,7 @@ async fn insert(
                 .execute(tx)
                 .await?;
         }
-        _ => return Err(StorageError::Transfer(format!("tree {tree} is not the registry's"))),
+        _ => return Err(StorageError::Transfer(format!("tree {tree} is not one the database holds"))),
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! `SCHEMABUS_TEST_BACKEND` says, these use PostgreSQL; they run in the default run only,
 //! so the `postgres` run of the suite does not repeat them.
 
+mod bus;
 mod keys;
 mod kill;
 mod numbering;
@@ -26,13 +27,18 @@ struct Cluster {
 
 impl Cluster {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Three instances started with these extra flags.
+    fn start_with(flags: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let database = migrated_database();
         let launches: Vec<Launch> = (0..3)
             .map(|i| Launch {
                 prefix: Vec::new(),
                 data_dir: dir.path().join(format!("node{i}")),
-                flags: vec!["--database-url".to_owned(), database.clone()],
+                flags: ["--database-url", &database].iter().chain(flags).map(|f| (*f).to_owned()).collect(),
                 log: dir.path().join(format!("node{i}.log")),
             })
             .collect();
