@@ -55,6 +55,8 @@ pub struct Application {
     store: Store,
     /// The live tails, ended when a stop signal arrives.
     tail: crate::bus::tail::Tail,
+    /// Given back once the servers stopped.
+    leases: std::sync::Arc<dyn crate::storage::LeaseStore>,
 }
 
 impl Application {
@@ -250,7 +252,7 @@ impl Application {
             tls = settings.security.tls_cert.is_some(),
             "schemabus listening"
         );
-        Ok(Self { port, server, aws, store, tail })
+        Ok(Self { port, server, aws, store, tail, leases: shared.leases.clone() })
     }
 
     /// The bound port of `--aws-listen`, when set.
@@ -298,6 +300,9 @@ impl Application {
         let (main, aws) = futures_util::future::join(main, aws).await;
         closer.abort();
         self.tail.close();
+        if let Err(e) = self.leases.release_all().await {
+            tracing::warn!(error = %e, "cannot give the leases back; other instances take them over when they expire");
+        }
         main?;
         aws?;
         self.store.flush_blocking().map_err(std::io::Error::other)?;

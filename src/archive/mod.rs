@@ -183,9 +183,7 @@ impl Archives {
             totals.retain(|(bus, name), _| records.iter().any(|r| &r.bus == bus && &r.name == name));
             for record in &records {
                 let key = (record.bus.clone(), record.name.clone());
-                if !totals.contains_key(&key) {
-                    totals.insert(key, self.store.archive_totals(&record.bus, &record.name));
-                }
+                totals.entry(key).or_insert_with(|| self.store.archive_totals(&record.bus, &record.name));
             }
         }
         let mut buses = self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner);

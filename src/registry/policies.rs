@@ -13,8 +13,6 @@ use crate::storage::AwsKind;
 /// Largest policy document accepted, in bytes (IAM's resource-policy size).
 const MAX_POLICY_BYTES: usize = 20 * 1024;
 
-/// Serialises read-modify-write of policies (a revision check and the write it guards).
-
 /// A stored policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -27,16 +27,25 @@ pub trait LeaseStore: Send + Sync + std::fmt::Debug {
 
     /// Gives the lease back if this instance holds it.
     fn release(&self, name: &str) -> StoreFuture<'_, ()>;
+
+    /// Gives back every lease this instance holds and takes none any more (a graceful
+    /// stop: another instance, or this one restarted, takes over at once instead of
+    /// after the leases' time to live).
+    fn release_all(&self) -> StoreFuture<'_, ()>;
 }
 
 /// The embedded adapter: leases in this process's memory, with their expiry.
 #[derive(Debug, Default)]
 pub struct LocalLeases {
     held: Mutex<HashMap<String, Instant>>,
+    closed: AtomicBool,
 }
 
 impl LeaseStore for LocalLeases {
     fn acquire(&self, name: &str, ttl: Duration) -> StoreFuture<'_, bool> {
+        if self.closed.load(Ordering::Acquire) {
+            return Box::pin(async { Ok(false) });
+        }
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         // One process: whoever asks is this instance, so a held lease is renewed.
@@ -46,6 +55,12 @@ impl LeaseStore for LocalLeases {
 
     fn release(&self, name: &str) -> StoreFuture<'_, ()> {
         self.held.lock().unwrap_or_else(PoisonError::into_inner).remove(name);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn release_all(&self) -> StoreFuture<'_, ()> {
+        self.closed.store(true, Ordering::Release);
+        self.held.lock().unwrap_or_else(PoisonError::into_inner).clear();
         Box::pin(async { Ok(()) })
     }
 }

@@ -62,7 +62,7 @@ use std::time::{Duration, SystemTime};
 pub use access_store::{AccessStore, AuditStore, Revocation};
 pub use archives::ArchivedEvent;
 pub(crate) use control::AwsKind;
-pub use control::{Applied, Collection, Control, ControlStore, Op};
+pub use control::{Applied, Collection, Control, ControlStore, Document, Op};
 pub use destination_store::DestinationStore;
 pub use error::StorageError;
 pub(crate) use events::{EventRef, EventWrites, Outgoing};

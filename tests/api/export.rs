@@ -301,7 +301,7 @@ fn an_export_imported_into_a_new_directory_gives_back_every_record_byte_for_byte
     assert_eq!(next["version"], 2, "version numbers continue: {next}");
     service.terminate();
     let (ok, _, stderr) = cli_on(&second, &["import", temp.path().join("first.jsonl").to_str().unwrap()]);
-    assert!(!ok && stderr.contains("already holds records"), "{stderr}");
+    assert!(!ok && stderr.contains("already holds"), "a second import is refused: {stderr}");
 }
 
 #[test]

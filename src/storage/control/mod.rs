@@ -113,6 +113,9 @@ impl Collection {
     }
 }
 
+/// A document as stored: its key and its bytes.
+pub type Document = (Vec<u8>, Vec<u8>);
+
 /// One write of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
@@ -168,7 +171,7 @@ pub trait ControlStore: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// Storage failures.
-    fn scan(&self, collection: Collection, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError>;
+    fn scan(&self, collection: Collection, prefix: &[u8]) -> Result<Vec<Document>, StorageError>;
 
     /// Applies the writes together: on PostgreSQL in one transaction; on the embedded
     /// store one after the other under one lock (a crash half-way leaves a prefix of

@@ -1,7 +1,7 @@
 //! The embedded adapter of the control plane: one sled tree per collection, the trees and
 //! bytes every release so far has written.
 
-use super::{Applied, Collection, ControlStore, Op};
+use super::{Applied, Collection, ControlStore, Document, Op};
 use crate::storage::port::StoreFuture;
 use crate::storage::{StorageError, Store};
 
@@ -86,7 +86,7 @@ impl ControlStore for Store {
         Ok(self.control_tree(collection).get(key)?.map(|v| v.to_vec()))
     }
 
-    fn scan(&self, collection: Collection, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+    fn scan(&self, collection: Collection, prefix: &[u8]) -> Result<Vec<Document>, StorageError> {
         self.control_tree(collection)
             .scan_prefix(prefix)
             .map(|e| e.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StorageError::from))

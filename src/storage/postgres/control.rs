@@ -28,7 +28,7 @@ use tokio::sync::watch;
 
 use super::SNAPSHOT;
 use super::listener::{self, Follower};
-use crate::storage::{Applied, Collection, ControlStore, Op, StorageError, StoreFuture};
+use crate::storage::{Applied, Collection, ControlStore, Document, Op, StorageError, StoreFuture};
 
 /// The notification channel of the control plane.
 pub(super) const CHANNEL: &str = "schemabus_control";
@@ -605,7 +605,7 @@ impl ControlStore for PgControl {
         Ok(self.read().get(&collection).and_then(|documents| documents.get(key)).cloned())
     }
 
-    fn scan(&self, collection: Collection, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+    fn scan(&self, collection: Collection, prefix: &[u8]) -> Result<Vec<Document>, StorageError> {
         let replica = self.read();
         let Some(documents) = replica.get(&collection) else { return Ok(Vec::new()) };
         Ok(documents

@@ -19,13 +19,15 @@ pub struct PgLeases {
     pool: PgPool,
     /// The holder this instance writes.
     instance: String,
+    /// Set by `release_all`: no lease is taken any more.
+    closed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl PgLeases {
     /// Leases held as `instance` (unique in the cluster). The database must be migrated
     /// ([`super::migrate`]).
     pub fn new(pool: PgPool, instance: &str) -> Self {
-        Self { pool, instance: instance.to_owned() }
+        Self { pool, instance: instance.to_owned(), closed: std::sync::Arc::default() }
     }
 }
 
@@ -33,6 +35,9 @@ impl LeaseStore for PgLeases {
     fn acquire(&self, name: &str, ttl: Duration) -> StoreFuture<'_, bool> {
         let name = name.to_owned();
         Box::pin(async move {
+            if self.closed.load(std::sync::atomic::Ordering::Acquire) {
+                return Ok(false);
+            }
             // Inserted when free; otherwise updated only if this instance holds it or it
             // expired. A row comes back exactly when this instance holds the lease now.
             let held: Option<String> = sqlx::query_scalar(
@@ -56,6 +61,17 @@ impl LeaseStore for PgLeases {
         Box::pin(async move {
             sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
                 .bind(&name)
+                .bind(&self.instance)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn release_all(&self) -> StoreFuture<'_, ()> {
+        self.closed.store(true, std::sync::atomic::Ordering::Release);
+        Box::pin(async move {
+            sqlx::query("DELETE FROM leases WHERE holder = $1")
                 .bind(&self.instance)
                 .execute(&self.pool)
                 .await?;

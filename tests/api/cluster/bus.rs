@@ -166,3 +166,51 @@ fn holder_of(cluster: &Cluster) -> (usize, BTreeMap<String, usize>) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Whether `node` accepts an `orders` event without `orderId` on bus `orders`.
+fn accepts(node: &Service) -> bool {
+    let entry = json!({"source": "orders", "detailType": "Order Placed", "detail": {"total": 1}});
+    let put = node.call("POST", "/v1/buses/orders/events", Some(&json!({"entries": [entry]})));
+    assert_eq!(put.status, 200, "{}", put.body);
+    put.body["failedEntryCount"] == 0
+}
+
+#[test]
+fn a_contract_registered_on_one_instance_validates_events_on_every_other_within_a_second() {
+    skip_under_postgres!("cluster tests run once, in the default run, on PostgreSQL of their own");
+    let cluster = Cluster::start();
+    cluster.shop("NONE");
+    let a = &cluster.nodes[0];
+    let validation = json!({"mode": "enforce", "registry": "shop", "unknownEventTypes": "reject"});
+    a.expect(201, "POST", "/v1/buses", Some(&json!({"name": "orders", "validation": validation})));
+    let open = json!({"type": "object"});
+    let strict = json!({"type": "object", "required": ["orderId"]});
+    let mut slowest = Duration::ZERO;
+    // Each round flips the latest contract on A; the others' gates, having validated with
+    // the previous one, must follow.
+    for version in 1..=5u64 {
+        let content = if version % 2 == 0 { &strict } else { &open };
+        let created = super::register(a, "orders@OrderPlaced", content).unwrap();
+        assert_eq!(
+            (created.status, created.body["version"].as_u64()),
+            (201, Some(version)),
+            "{}",
+            created.body
+        );
+        let acknowledged = Instant::now();
+        for node in &cluster.nodes[1..] {
+            while accepts(node) != (version % 2 == 1) {
+                let elapsed = acknowledged.elapsed();
+                assert!(
+                    elapsed < Duration::from_secs(1),
+                    "{} still validates with the previous contract {elapsed:?} after version {version}\n{}",
+                    node.base,
+                    cluster.logs()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            slowest = slowest.max(acknowledged.elapsed());
+        }
+    }
+    eprintln!("slowest contract change to reach another instance's bus: {slowest:?}");
+}
