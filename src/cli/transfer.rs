@@ -20,8 +20,8 @@ pub struct ExportArgs {
     /// name); standard output when absent.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Cluster mode: take the registry from this PostgreSQL database instead of the data
-    /// directory (the rest of the control plane still comes from the data directory).
+    /// Cluster mode: take the control plane (registry, keys, audit trail, the bus's
+    /// definitions) from this PostgreSQL database instead of the data directory.
     #[arg(long, env = "SCHEMABUS_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
 }
@@ -35,8 +35,8 @@ pub struct ImportArgs {
     data_dir: PathBuf,
     /// The export to read (`-`: standard input).
     file: PathBuf,
-    /// Cluster mode: write the registry into this PostgreSQL database (migrated, and
-    /// holding no registry record yet) instead of the data directory.
+    /// Cluster mode: write the control plane into this PostgreSQL database (migrated, and
+    /// holding no control-plane record yet) instead of the data directory.
     #[arg(long, env = "SCHEMABUS_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
 }
