@@ -261,16 +261,8 @@ impl BusService {
     /// Follows the definitions other instances change (cluster mode): every change is
     /// applied within the time its notification takes to arrive, plus one resync.
     pub fn follow_remote_changes(&self) {
-        let Some(mut changes) = self.control.remote_changes() else { return };
         let this = self.clone();
-        tokio::spawn(async move {
-            while changes.changed().await.is_ok() {
-                changes.borrow_and_update();
-                if let Err(e) = this.resync() {
-                    tracing::warn!(error = %e.message, "cannot apply another instance's bus changes");
-                }
-            }
-        });
+        self.control.on_remote_changes("the bus", move || this.resync().map_err(|e| e.message));
     }
 
     /// The queues.

@@ -265,18 +265,13 @@ impl BusService {
         };
         // The lease first: another instance seeing the record must find it held.
         let lease = replay_lease(&record.name);
-        match self.leases.acquire(&lease, crate::storage::LEASE_TTL).await {
-            Ok(true) => {}
-            Ok(false) => {
-                forget();
-                return Err(replay_exists(&record.name));
-            }
-            Err(e) => {
-                forget();
-                return Err(e.into());
-            }
-        }
-        match self.control.create_replay(&record).await {
+        let claimed = async {
+            Ok::<_, crate::storage::StorageError>(
+                self.leases.acquire(&lease, crate::storage::LEASE_TTL).await?
+                    && self.control.create_replay(&record).await?,
+            )
+        };
+        match claimed.await {
             Ok(true) => {}
             Ok(false) => {
                 forget();

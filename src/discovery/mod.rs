@@ -298,16 +298,8 @@ impl DiscoveryService {
 
     /// Follows the settings other instances change (cluster mode).
     pub fn follow_remote_changes(&self) {
-        let Some(mut changes) = self.control.remote_changes() else { return };
         let this = self.clone();
-        tokio::spawn(async move {
-            while changes.changed().await.is_ok() {
-                changes.borrow_and_update();
-                if let Err(e) = this.resync() {
-                    tracing::warn!(error = %e.message, "cannot apply another instance's discovery settings");
-                }
-            }
-        });
+        self.control.on_remote_changes("discovery", move || this.resync().map_err(|e| e.message));
     }
 
     /// Turns discovery on or off for a bus and sets its sample rate.
