@@ -214,3 +214,63 @@ fn a_contract_registered_on_one_instance_validates_events_on_every_other_within_
     }
     eprintln!("slowest contract change to reach another instance's bus: {slowest:?}");
 }
+
+/// Puts one event of `detail_type` from `source` on every node of `alive`, and says which
+/// of them, if any, has the discovered schema's first version.
+fn discovered_on(cluster: &Cluster, alive: &[usize], source: &str, detail_type: &str) -> bool {
+    for &i in alive {
+        let entry = json!({"source": source, "detailType": detail_type, "detail": {"n": 1}});
+        let put = cluster.nodes[i].call("POST", "/v1/buses/shop/events", Some(&json!({"entries": [entry]})));
+        assert_eq!(put.status, 200, "{}", put.body);
+    }
+    let schema = format!("{source}@{}", detail_type.replace(' ', ""));
+    let path = format!("/v1/registries/discovered-schemas/schemas/{schema}/versions/latest");
+    cluster.nodes[alive[0]].call("GET", &path, None).status == 200
+}
+
+#[test]
+fn discovery_runs_on_one_instance_and_moves_to_another_when_it_dies() {
+    skip_under_postgres!("cluster tests run once, in the default run, on PostgreSQL of their own");
+    let cluster =
+        Cluster::start_with(&["--discovery-min-interval-seconds", "0", "--discovery-min-required", "1"]);
+    let a = &cluster.nodes[0];
+    a.expect(201, "POST", "/v1/buses", Some(&json!({"name": "shop"})));
+    a.expect(200, "PUT", "/v1/buses/shop/discovery", Some(&json!({"enabled": true, "sampleRate": 1.0})));
+    for node in &cluster.nodes {
+        wait_for(node, "/v1/buses/shop/discovery", Duration::from_secs(1), |r| r.body["enabled"] == true);
+    }
+    let all = [0, 1, 2];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !discovered_on(&cluster, &all, "orders", "Order Placed") {
+        assert!(Instant::now() < deadline, "nothing discovered\n{}", cluster.logs());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // One instance learned it; the others dropped their samples (they do not hold the
+    // `discovery` lease).
+    let counters: Vec<Value> = cluster
+        .nodes
+        .iter()
+        .map(|n| n.call("GET", "/v1/buses/shop/discovery", None).body["counters"].clone())
+        .collect();
+    let learners: Vec<usize> = (0..3).filter(|&i| counters[i]["inferred"].as_u64() > Some(0)).collect();
+    assert_eq!(learners.len(), 1, "exactly one instance discovers: {counters:?}");
+    let holder = learners[0];
+    for (i, c) in counters.iter().enumerate() {
+        if i != holder {
+            assert!(c["dropped"].as_u64() > Some(0), "instance {i} dropped its samples: {counters:?}");
+        }
+    }
+
+    cluster.nodes[holder].kill_9();
+    let alive: Vec<usize> = (0..3).filter(|&i| i != holder).collect();
+    let killed = Instant::now();
+    while !discovered_on(&cluster, &alive, "billing", "Invoice Sent") {
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "no instance took discovery over\n{}",
+            cluster.logs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("discovery moved to another instance {:?} after the kill", killed.elapsed());
+}
