@@ -120,6 +120,8 @@ pub struct Archives {
     any: Arc<AtomicBool>,
     /// (bus, archive) → (event count, bytes).
     totals: Arc<Mutex<Totals>>,
+    /// Held while the matchers are brought up to the stored archives (see `resync`).
+    syncing: Arc<Mutex<()>>,
 }
 
 impl std::fmt::Debug for Archives {
@@ -160,61 +162,61 @@ impl Archives {
     /// # Errors
     /// Storage failures.
     pub fn load(store: Store, control: Control) -> ApiResult<Self> {
-        let this =
-            Self { store, control, buses: Arc::default(), any: Arc::default(), totals: Arc::default() };
+        let this = Self {
+            store,
+            control,
+            buses: Arc::default(),
+            any: Arc::default(),
+            totals: Arc::default(),
+            syncing: Arc::default(),
+        };
         this.resync()?;
         Ok(this)
     }
 
-    /// Installs the archives as stored now, forgetting any other (after a change another
-    /// instance made). Counts the events of archives not counted yet.
+    /// Installs the archives as stored now, forgetting any other: after every change,
+    /// this instance's or another's. Counts the events of archives not counted yet, and
+    /// drops the events this instance archived for archives deleted since. Runs under
+    /// `syncing`, so a resync that read the store before a write never installs over the
+    /// write's own.
     ///
     /// # Errors
     /// Storage failures.
     pub fn resync(&self) -> ApiResult<()> {
+        let _syncing = self.syncing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let records = self.control.list_archives(None)?;
         let mut fresh: HashMap<String, BusArchives> = HashMap::new();
         for record in &records {
             let routes = fresh.entry(record.bus.clone()).or_default();
             route(routes, record);
         }
-        {
+        let gone: Vec<(String, String)> = {
             let mut totals = self.lock_totals();
+            let gone = totals
+                .keys()
+                .filter(|(bus, name)| !records.iter().any(|r| &r.bus == bus && &r.name == name))
+                .cloned()
+                .collect();
             totals.retain(|(bus, name), _| records.iter().any(|r| &r.bus == bus && &r.name == name));
             for record in &records {
                 let key = (record.bus.clone(), record.name.clone());
                 totals.entry(key).or_insert_with(|| self.store.archive_totals(&record.bus, &record.name));
             }
+            gone
+        };
+        {
+            let mut buses = self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.any.store(!fresh.is_empty(), Ordering::Release);
+            *buses = fresh;
         }
-        let mut buses = self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.any.store(!fresh.is_empty(), Ordering::Release);
-        *buses = fresh;
+        for (bus, name) in gone {
+            self.store.drop_archived(&bus, &name)?;
+        }
         Ok(())
     }
 
     fn lock_totals(&self) -> std::sync::MutexGuard<'_, Totals> {
         self.totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn install(&self, record: &ArchiveRecord) {
-        let mut buses = self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let routes = buses.entry(record.bus.clone()).or_default();
-        routes.matcher.remove(&record.name);
-        routes.all.retain(|n| n != &record.name);
-        route(routes, record);
-        self.any.store(true, Ordering::Release);
-    }
-
-    fn uninstall(&self, bus: &str, name: &str) {
-        let mut buses = self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(routes) = buses.get_mut(bus) {
-            routes.matcher.remove(&name.to_owned());
-            routes.all.retain(|n| n != name);
-            if routes.matcher.is_empty() && routes.all.is_empty() {
-                buses.remove(bus);
-            }
-        }
-        self.any.store(!buses.is_empty(), Ordering::Release);
     }
 
     fn view(&self, archive: ArchiveRecord) -> ArchiveView {
@@ -241,8 +243,7 @@ impl Archives {
             updated_at: now,
         };
         self.control.put_archive(&record).await?;
-        self.lock_totals().entry((bus.to_owned(), name.to_owned())).or_default();
-        self.install(&record);
+        self.resync()?;
         Ok(self.view(record))
     }
 
@@ -289,10 +290,8 @@ impl Archives {
     /// `archive_not_found`.
     pub async fn delete(&self, bus: &str, name: &str) -> ApiResult<()> {
         self.get(bus, name)?;
-        self.uninstall(bus, name);
         self.control.delete_archive(bus, name).await?;
-        self.lock_totals().remove(&(bus.to_owned(), name.to_owned()));
-        self.store.drop_archived(bus, name)?;
+        self.resync()?; // drops its events
         self.store.flush().await?;
         Ok(())
     }
@@ -303,12 +302,9 @@ impl Archives {
     /// Storage failures.
     pub async fn remove_bus(&self, bus: &str) -> ApiResult<()> {
         for record in self.control.list_archives(Some(bus))? {
-            self.uninstall(bus, &record.name);
             self.control.delete_archive(bus, &record.name).await?;
-            self.store.drop_archived(bus, &record.name)?;
-            self.lock_totals().remove(&(bus.to_owned(), record.name));
         }
-        Ok(())
+        self.resync() // drops their events
     }
 
     /// The PutEvents hook: archives an accepted event (`bytes`, whose `time` is `time`)

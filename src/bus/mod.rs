@@ -65,9 +65,9 @@ pub struct BusService {
     store: Store,
     /// Definitions: buses, rules, queues' settings, archives, replays.
     control: Control,
-    /// Held while the router is changed from the stored rules (a [`Self::resync`]) and
-    /// while a rule just written is installed, so a resync that read the rules before the
-    /// write cannot undo its installation.
+    /// Held while the router is brought up to the stored rules: every change, this
+    /// instance's or another's, resyncs under it, so a resync that read the rules before
+    /// a write never installs over the write's own.
     routing: Arc<Mutex<()>>,
     /// Where scheduled rules and replays take the leases that keep them on one instance.
     leases: Arc<dyn crate::storage::LeaseStore>,
@@ -413,10 +413,7 @@ impl BusService {
         self.archives.remove_bus(name).await?;
         self.control.delete_bus(name).await?;
         self.store.delete_bus_data(name)?;
-        {
-            let _routing = self.routing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            self.router.remove_bus(name);
-        }
+        self.resync_rules()?;
         self.traffic.remove_bus(name);
         self.store.flush().await?;
         Ok(())
@@ -433,7 +430,8 @@ impl BusService {
         self.get_bus(bus)?;
         check_name("rule", rule)?;
         checks::schedule_bus(bus, &request)?;
-        let checked = checks::rule(
+        // Checked here for the answer's errors; the router parses what is stored.
+        checks::rule(
             &request,
             checks::RuleLimits {
                 max_pattern_chars: self.settings.max_pattern_chars,
@@ -487,10 +485,15 @@ impl BusService {
             updated_at: now,
         };
         self.control.put_rule(&record).await?;
-        let answer = self.rule_answer(&record);
-        let _routing = self.routing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.router.put(record, checked);
-        Ok(answer)
+        if self.control.get_bus(bus)?.is_none() {
+            // The bus was deleted (here or on another instance) while the rule was saved:
+            // take the rule back rather than leave it to come back with a new bus.
+            self.control.delete_rule(bus, rule).await?;
+            return Err(bus_not_found(bus));
+        }
+        // What is stored now, which another instance may have changed since.
+        self.resync_rules()?;
+        Ok(self.rule_answer(&record))
     }
 
     /// One rule.
@@ -523,8 +526,7 @@ impl BusService {
         if !self.control.delete_rule(bus, rule).await? {
             return Err(rule_not_found(bus, rule));
         }
-        let _routing = self.routing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.router.remove(bus, rule);
+        self.resync_rules()?;
         Ok(())
     }
 

@@ -39,6 +39,9 @@ pub struct Queues {
     /// The queues' settings.
     control: Control,
     records: Arc<RwLock<HashMap<String, QueueRecord>>>,
+    /// Held while `records` is brought up to the stored settings, so a resync that read
+    /// the store before a write cannot install what it read after the write's own resync.
+    syncing: Arc<Mutex<()>>,
     states: Arc<Mutex<HashMap<String, Arc<QueueState>>>>,
 }
 
@@ -59,7 +62,8 @@ impl Queues {
     /// # Errors
     /// Storage failures.
     pub fn load(store: Store, control: Control) -> ApiResult<Self> {
-        let this = Self { store, control, records: Arc::default(), states: Arc::default() };
+        let this =
+            Self { store, control, records: Arc::default(), syncing: Arc::default(), states: Arc::default() };
         this.resync()?;
         // Messages of queues deleted before their messages were compacted away.
         let records = this.records.read().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -75,6 +79,7 @@ impl Queues {
     /// The messages this instance holds for queues deleted elsewhere are dropped, as the
     /// deleting instance dropped its own.
     pub fn resync(&self) -> ApiResult<()> {
+        let _syncing = self.syncing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let records: HashMap<String, QueueRecord> =
             self.control.list_queues()?.into_iter().map(|q| (q.name.clone(), q)).collect();
         let gone: Vec<String> = {
@@ -132,6 +137,27 @@ impl Queues {
     /// # Errors
     /// `invalid_name`, `invalid_request` (ranges, redrive), `queue_not_found` (dead-letter queue).
     pub async fn put(&self, name: &str, request: PutQueueRequest) -> ApiResult<QueueRecord> {
+        // A put is never refused: `save` answers `None` only to a creation.
+        self.save(name, request, false).await?.ok_or_else(|| {
+            ApiError::new(Code::Internal, "the queue was not stored. Hint: retry; report it if it persists.")
+        })
+    }
+
+    /// Creates a queue unless one of its name exists, on any instance (the store decides);
+    /// `None` when one does.
+    ///
+    /// # Errors
+    /// As [`Self::put`].
+    pub async fn create(&self, name: &str, request: PutQueueRequest) -> ApiResult<Option<QueueRecord>> {
+        self.save(name, request, true).await
+    }
+
+    async fn save(
+        &self,
+        name: &str,
+        request: PutQueueRequest,
+        only_new: bool,
+    ) -> ApiResult<Option<QueueRecord>> {
         check_name("queue", name)?;
         super::checks::queue_settings(name, &request)?;
         if let Some(dlq) = &request.dead_letter_queue {
@@ -150,12 +176,15 @@ impl Queues {
             created_at,
             updated_at: now_rfc3339(),
         };
-        self.control.put_queue(&record).await?;
-        self.records
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(name.to_owned(), record.clone());
-        Ok(record)
+        let stored = if only_new {
+            self.control.create_queue(&record).await?
+        } else {
+            self.control.put_queue(&record).await?;
+            true
+        };
+        // What is stored now, which another instance may have changed since.
+        self.resync()?;
+        Ok(stored.then_some(record))
     }
 
     /// Deletes a queue and its messages. Rules still naming it drop their deliveries.
@@ -164,9 +193,8 @@ impl Queues {
     /// `invalid_name`, `queue_not_found`.
     pub async fn delete(&self, name: &str) -> ApiResult<()> {
         self.get(name)?;
-        self.records.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(name);
         self.control.delete_queue(name).await?;
-        self.store.purge_queue(name)?;
+        self.resync()?; // drops the queue's messages here
         self.store.flush().await?;
         Ok(())
     }

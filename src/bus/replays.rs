@@ -287,14 +287,21 @@ impl BusService {
         let task_record = record.clone();
         tokio::spawn(async move {
             let name = task_record.name.clone();
-            this.run_replay(task_record, (from, to), &cancel).await;
+            lease.tried().await; // taken above; the keeper's first renewal says so
+            this.run_replay(task_record, (from, to), &cancel, &lease).await;
             drop(lease);
             this.running_replays.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&name);
         });
         Ok(record)
     }
 
-    async fn run_replay(&self, mut record: ReplayRecord, window: (u64, u64), cancel: &AtomicBool) {
+    async fn run_replay(
+        &self,
+        mut record: ReplayRecord,
+        window: (u64, u64),
+        cancel: &AtomicBool,
+        lease: &crate::storage::Lease,
+    ) {
         let mut written = record.clone();
         record.state = ReplayState::Running;
         record.events_total = Some(self.archives.count(&record.bus, &record.archive, window));
@@ -304,6 +311,11 @@ impl BusService {
             if cancel.load(Ordering::Acquire) {
                 record.state = ReplayState::Cancelled;
                 break;
+            }
+            if !lease.held() {
+                // Cut off from the others for longer than the lease lives: another
+                // instance marks the replay FAILED, so it must not go on here.
+                return tracing::warn!(replay = %record.name, "replay stopped: its lease was lost");
             }
             match self.control.replace_replay(&written, &record).await {
                 Ok(true) => written = record.clone(),

@@ -227,6 +227,8 @@ pub struct DiscoveryService {
     control: Control,
     /// Where the worker takes the `discovery` lease.
     leases: Arc<dyn LeaseStore>,
+    /// Serialises [`Self::resync`].
+    syncing: Arc<Mutex<()>>,
     registry: RegistryService,
     /// The buses (the bus service, through its port).
     bus: Arc<dyn BusPort>,
@@ -268,6 +270,7 @@ impl DiscoveryService {
         let service = Self {
             control,
             leases,
+            syncing: Arc::default(),
             registry,
             bus,
             sampler,
@@ -290,6 +293,9 @@ impl DiscoveryService {
     /// # Errors
     /// Storage failures.
     pub fn resync(&self) -> ApiResult<()> {
+        // One at a time, so a resync that read the store before a write never configures
+        // the sampler over the write's own.
+        let _syncing = self.syncing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for (name, config) in self.control.list_discovery_configs::<StoredConfig>().map_err(storage)? {
             self.sampler.configure(&name, config.enabled, config.sample_rate);
         }
@@ -311,7 +317,8 @@ impl DiscoveryService {
         let rate = check_request(&request)?;
         let config = StoredConfig { enabled: request.enabled, sample_rate: rate, updated_at: now_rfc3339() };
         self.control.put_discovery_config(bus, &config).await.map_err(storage)?;
-        self.sampler.configure(bus, config.enabled, config.sample_rate);
+        // What is stored now, which another instance may have changed since.
+        self.resync()?;
         self.status(bus)
     }
 

@@ -48,6 +48,8 @@ pub(super) struct Worker {
     knowledge: Option<(u64, Arc<Knowledge>)>,
     /// When the registry generation was last compared with the knowledge's.
     knowledge_checked: Instant,
+    /// The `discovery` lease (taken in [`Self::run`]) and the epoch `types` was loaded in.
+    lease: Option<(Lease, u64)>,
 }
 
 fn now_ms() -> i64 {
@@ -117,7 +119,13 @@ fn is_annotation(kind: FindingType) -> bool {
 
 impl Worker {
     pub(super) fn new(service: DiscoveryService) -> Self {
-        Self { service, types: HashMap::new(), knowledge: None, knowledge_checked: Instant::now() }
+        Self {
+            service,
+            types: HashMap::new(),
+            knowledge: None,
+            knowledge_checked: Instant::now(),
+            lease: None,
+        }
     }
 
     pub(super) async fn run(mut self, mut receiver: mpsc::Receiver<Sample>) {
@@ -125,6 +133,7 @@ impl Worker {
         // their samples, and forget what they held, since the holder changes it.
         let lease = Lease::keep(self.service.leases.clone(), "discovery", LEASE_TTL);
         lease.tried().await;
+        self.lease = Some((lease, 0));
         loop {
             let mut batch = Vec::new();
             match tokio::time::timeout(TICK, receiver.recv()).await {
@@ -138,12 +147,19 @@ impl Worker {
                     Err(_) => break,
                 }
             }
-            if !lease.held() {
+            if !self.holding() {
                 for sample in &batch {
                     Counters::add(&self.counters(&sample.bus).dropped, 1);
                 }
                 self.types.clear();
                 continue;
+            }
+            if let Some((lease, epoch)) = &mut self.lease
+                && lease.epoch() != *epoch
+            {
+                // Another instance may have held it since: what is held here is stale.
+                *epoch = lease.epoch();
+                self.types.clear();
             }
             if !batch.is_empty() {
                 self.absorb(batch).await;
@@ -153,6 +169,12 @@ impl Worker {
             self.register_due().await;
             self.check_new_buses().await;
         }
+    }
+
+    /// Whether this instance holds the `discovery` lease: checked before every write, so
+    /// a batch that outlives the lease writes nothing over the next holder's.
+    fn holding(&self) -> bool {
+        self.lease.as_ref().is_some_and(|(lease, _)| lease.held())
     }
 
     fn counters(&self, bus: &str) -> std::sync::Arc<Counters> {
@@ -210,6 +232,9 @@ impl Worker {
             }
         }
         for (name, buses) in touched {
+            if !self.holding() {
+                return;
+            }
             let written = match self.types.get(&name) {
                 Some(entry) => self.service.control.put_discovery_type(&name, &entry.record).await,
                 None => continue,
@@ -343,6 +368,9 @@ impl Worker {
     }
 
     async fn register(&mut self, name: &str) {
+        if !self.holding() {
+            return;
+        }
         let Some(entry) = self.types.get_mut(name) else { return };
         let Some(schema) = entry.schema.clone() else { return };
         let bus = entry.last_bus.clone();
@@ -397,7 +425,8 @@ impl Worker {
     }
 
     async fn persist(&self, name: &str, bus: &str) {
-        if let Some(entry) = self.types.get(name)
+        if self.holding()
+            && let Some(entry) = self.types.get(name)
             && let Err(e) = self.service.control.put_discovery_type(name, &entry.record).await
         {
             self.error(bus, "cannot store the inference state", &e);

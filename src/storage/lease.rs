@@ -32,6 +32,15 @@ pub trait LeaseStore: Send + Sync + std::fmt::Debug {
     /// stop: another instance, or this one restarted, takes over at once instead of
     /// after the leases' time to live).
     fn release_all(&self) -> StoreFuture<'_, ()>;
+
+    /// Whether `release_all` ran: no lease counts as held any more, renewed or not.
+    fn closed(&self) -> bool;
+
+    /// Whether this process is the only instance there is (the embedded store): a lease is
+    /// then held for as long as the store is open, whatever its renewals' timing.
+    fn sole_instance(&self) -> bool {
+        false
+    }
 }
 
 /// The embedded adapter: leases in this process's memory, with their expiry.
@@ -63,6 +72,14 @@ impl LeaseStore for LocalLeases {
         self.held.lock().unwrap_or_else(PoisonError::into_inner).clear();
         Box::pin(async { Ok(()) })
     }
+
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    fn sole_instance(&self) -> bool {
+        true
+    }
 }
 
 /// How long a kept lease lives without renewal; renewed every third of it.
@@ -76,7 +93,11 @@ pub struct Lease {
 
 #[derive(Debug)]
 struct LeaseState {
+    store: Arc<dyn LeaseStore>,
     name: String,
+    /// Times the lease was taken after not being held: work that keeps state while it
+    /// holds the lease starts over when this changes (someone else held it meanwhile).
+    epoch: std::sync::atomic::AtomicU64,
     /// Until when this instance may act as the holder (monotonic clock).
     until: Mutex<Option<Instant>>,
     stopped: AtomicBool,
@@ -90,7 +111,9 @@ impl Lease {
     /// Starts keeping `name` on `store` with time to live `ttl`. Needs a tokio runtime.
     pub fn keep(store: Arc<dyn LeaseStore>, name: &str, ttl: Duration) -> Self {
         let state = Arc::new(LeaseState {
+            store: Arc::clone(&store),
             name: name.to_owned(),
+            epoch: std::sync::atomic::AtomicU64::new(0),
             until: Mutex::new(None),
             stopped: AtomicBool::new(false),
             taken: tokio::sync::Notify::new(),
@@ -120,6 +143,7 @@ impl Lease {
                     was
                 };
                 if held && !was {
+                    keeper.epoch.fetch_add(1, Ordering::AcqRel);
                     tracing::info!(lease = %keeper.name, "lease taken");
                     keeper.taken.notify_waiters();
                 }
@@ -135,7 +159,22 @@ impl Lease {
 
     /// Whether this instance holds the lease now.
     pub fn held(&self) -> bool {
-        self.state.until.lock().unwrap_or_else(PoisonError::into_inner).is_some_and(|u| u > Instant::now())
+        let store = &self.state.store;
+        if store.closed() {
+            return false;
+        }
+        store.sole_instance()
+            || self
+                .state
+                .until
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_some_and(|u| u > Instant::now())
+    }
+
+    /// Changes whenever the lease is taken anew (see `LeaseState::epoch`).
+    pub fn epoch(&self) -> u64 {
+        self.state.epoch.load(Ordering::Acquire)
     }
 
     /// Waits until the first attempt to take the lease has ended, so [`Self::held`] says

@@ -228,18 +228,25 @@ fn apply(
 
 /// Stores settings through the native `put`, its range errors named as SQS does.
 async fn store(ctx: &Ctx<'_>, name: &str, settings: PutQueueRequest) -> AwsResult<QueueRecord> {
-    ctx.bus.queues().put(name, settings).await.map_err(|e| {
-        let not_found = e.code == crate::error::Code::QueueNotFound;
-        let aws: AwsError = e.into();
-        if not_found {
-            // The named dead-letter queue does not exist.
-            AwsError::new("InvalidAttributeValue", format!("RedrivePolicy: {}", aws.message))
-        } else if aws.kind == "ValidationException" {
-            AwsError::new("InvalidAttributeValue", aws.message)
-        } else {
-            aws
-        }
-    })
+    ctx.bus.queues().put(name, settings).await.map_err(settings_error)
+}
+
+/// [`store`] for a new queue only; `None` when the name was taken meanwhile.
+async fn create(ctx: &Ctx<'_>, name: &str, settings: PutQueueRequest) -> AwsResult<Option<QueueRecord>> {
+    ctx.bus.queues().create(name, settings).await.map_err(settings_error)
+}
+
+fn settings_error(e: crate::error::ApiError) -> AwsError {
+    let not_found = e.code == crate::error::Code::QueueNotFound;
+    let aws: AwsError = e.into();
+    if not_found {
+        // The named dead-letter queue does not exist.
+        AwsError::new("InvalidAttributeValue", format!("RedrivePolicy: {}", aws.message))
+    } else if aws.kind == "ValidationException" {
+        AwsError::new("InvalidAttributeValue", aws.message)
+    } else {
+        aws
+    }
 }
 
 // ---- operations ------------------------------------------------------------------------
@@ -261,31 +268,41 @@ async fn create_queue(ctx: &Ctx<'_>, input: CreateQueueIn) -> AwsResult<Value> {
         return Err(AwsError::new("InvalidAttributeValue", "FIFO queues are not supported by schemabus."));
     }
     match ctx.bus.queues().get(&name) {
-        Ok(existing) => {
-            // Idempotent when the attributes given are what the queue has.
-            let current = settings_of(&existing);
-            let mut wanted = current.clone();
-            apply(ctx, &mut wanted, &input.attributes)?;
-            let differ = changed(&current, &wanted);
-            if !differ.is_empty() {
-                return Err(AwsError::new(
-                    "QueueNameExists",
-                    format!(
-                        "A queue already exists with the same name and a different value for attribute(s) {differ}."
-                    ),
-                ));
-            }
-        }
+        Ok(existing) => same_attributes(ctx, &existing, &input.attributes)?,
         Err(e) if e.code == crate::error::Code::QueueNotFound => {
             let mut settings = defaults()?;
             apply(ctx, &mut settings, &input.attributes)?;
             // Tags are set when the queue is made; an existing queue keeps its own (as SQS).
             settings.tags = input.tags;
-            store(ctx, &name, settings).await?;
+            if create(ctx, &name, settings).await?.is_none() {
+                // Created meanwhile, through another instance or request: as if it existed.
+                let existing = ctx.bus.queues().get(&name).map_err(AwsError::from)?;
+                same_attributes(ctx, &existing, &input.attributes)?;
+            }
         }
         Err(e) => return Err(invalid(AwsError::from(e).message)),
     }
     Ok(json!({"QueueUrl": ctx.url(&name)}))
+}
+
+/// CreateQueue of an existing queue is idempotent when the attributes given are what the
+/// queue has.
+fn same_attributes(
+    ctx: &Ctx<'_>,
+    existing: &QueueRecord,
+    attributes: &BTreeMap<String, String>,
+) -> AwsResult<()> {
+    let current = settings_of(existing);
+    let mut wanted = current.clone();
+    apply(ctx, &mut wanted, attributes)?;
+    let differ = changed(&current, &wanted);
+    if differ.is_empty() {
+        return Ok(());
+    }
+    Err(AwsError::new(
+        "QueueNameExists",
+        format!("A queue already exists with the same name and a different value for attribute(s) {differ}."),
+    ))
 }
 
 fn changed(a: &PutQueueRequest, b: &PutQueueRequest) -> String {

@@ -229,9 +229,9 @@ impl Control {
         self.store.remote_changes()
     }
 
-    /// Runs `resync` after every change another instance makes (cluster mode; nothing on
-    /// the embedded store), on a task of its own: changes that arrive while it runs are
-    /// covered by the next run. Needs a tokio runtime.
+    /// Runs `resync` once, then after every change another instance makes (cluster mode;
+    /// nothing on the embedded store), on a task of its own: changes that arrive while it
+    /// runs are covered by the next run. Needs a tokio runtime.
     pub fn on_remote_changes<E: std::fmt::Display>(
         &self,
         what: &'static str,
@@ -239,11 +239,15 @@ impl Control {
     ) {
         let Some(mut changes) = self.store.remote_changes() else { return };
         tokio::spawn(async move {
-            while changes.changed().await.is_ok() {
-                changes.borrow_and_update();
+            // Once first: what changed between the caller's load and the subscription.
+            loop {
                 if let Err(e) = resync() {
                     tracing::warn!(error = %e, "cannot apply another instance's changes to {what}");
                 }
+                if changes.changed().await.is_err() {
+                    return;
+                }
+                changes.borrow_and_update();
             }
         });
     }

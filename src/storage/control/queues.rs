@@ -21,6 +21,14 @@ impl Control {
         self.put_doc(Collection::Queues, record.name.as_bytes().to_vec(), record).await
     }
 
+    /// Stores a new queue's settings unless a queue has its name; whether it stored them.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn create_queue(&self, record: &QueueRecord) -> Result<bool, StorageError> {
+        self.create_doc(Collection::Queues, record.name.as_bytes().to_vec(), record).await
+    }
+
     /// Deletes a queue's settings; whether it existed.
     ///
     /// # Errors

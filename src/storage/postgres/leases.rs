@@ -68,6 +68,10 @@ impl LeaseStore for PgLeases {
         })
     }
 
+    fn closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     fn release_all(&self) -> StoreFuture<'_, ()> {
         self.closed.store(true, std::sync::atomic::Ordering::Release);
         Box::pin(async move {
