@@ -231,15 +231,19 @@ impl Worker {
                 Err(e) => self.error(&sample.bus, "cannot load the inference state", &e),
             }
         }
+        if touched.is_empty() || !self.holding() {
+            return;
+        }
+        // Every touched state in one write: one fsync (or one transaction) per batch.
+        let written = {
+            let states: Vec<(&str, &TypeRecord)> = touched
+                .keys()
+                .filter_map(|name| self.types.get(name).map(|entry| (name.as_str(), &entry.record)))
+                .collect();
+            self.service.control.put_discovery_types(&states).await
+        };
         for (name, buses) in touched {
-            if !self.holding() {
-                return;
-            }
-            let written = match self.types.get(&name) {
-                Some(entry) => self.service.control.put_discovery_type(&name, &entry.record).await,
-                None => continue,
-            };
-            match written {
+            match &written {
                 Ok(()) => {
                     for bus in &buses {
                         Counters::add(&self.counters(bus).inferred, 1);
@@ -247,9 +251,7 @@ impl Worker {
                     metrics::counter!("schemabus_discovery_samples_inferred_total")
                         .increment(buses.len() as u64);
                 }
-                Err(e) => {
-                    self.error(&buses[0], "cannot store the inference state", &e);
-                }
+                Err(e) => self.error(&buses[0], "cannot store the inference state", e),
             }
             self.derive(&name);
         }

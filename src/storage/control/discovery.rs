@@ -5,9 +5,9 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Collection, Control};
+use super::{Collection, Control, Op};
 use crate::storage::StorageError;
-use crate::storage::codec::{registry_prefix, schema_key};
+use crate::storage::codec::{encode, registry_prefix, schema_key};
 
 impl Control {
     /// A bus's discovery settings.
@@ -52,6 +52,23 @@ impl Control {
     /// Storage failures.
     pub async fn put_discovery_type<T: Serialize>(&self, name: &str, state: &T) -> Result<(), StorageError> {
         self.put_doc(Collection::DiscoveryTypes, name.as_bytes().to_vec(), state).await
+    }
+
+    /// Stores several event types' discovery states in one write.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn put_discovery_types<T: Serialize>(&self, states: &[(&str, &T)]) -> Result<(), StorageError> {
+        let ops = states
+            .iter()
+            .map(|(name, state)| Op::Put {
+                collection: Collection::DiscoveryTypes,
+                key: name.as_bytes().to_vec(),
+                value: encode(state),
+            })
+            .collect();
+        self.store.apply(ops).await?;
+        Ok(())
     }
 
     /// A schema's inference hints.
