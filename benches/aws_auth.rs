@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use schemabus::aws::sigv4::{self, Claim, Form, Request};
+use schemabus::aws::sigv4::{self, Request};
 use sha2::Digest as _;
 
 mod orders;
@@ -24,53 +24,6 @@ fn per_call(mut f: impl FnMut()) -> Duration {
     started.elapsed() / ROUNDS
 }
 
-/// The headers an SDK sends with the request signed as it signs it.
-fn signed_headers(
-    body: &[u8],
-    access_key_id: &str,
-    secret: &str,
-    now: time::OffsetDateTime,
-) -> Vec<(String, String)> {
-    let amz_date = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
-    let mut headers: Vec<(String, String)> = vec![
-        ("content-type".into(), "application/x-amz-json-1.1".into()),
-        ("host".into(), "127.0.0.1:4010".into()),
-        ("x-amz-date".into(), amz_date.clone()),
-        ("x-amz-target".into(), "AWSEvents.PutEvents".into()),
-    ];
-    let mut claim = Claim {
-        access_key_id: access_key_id.to_owned(),
-        scope_date: amz_date[..8].to_owned(),
-        region: "local".into(),
-        service: "events".into(),
-        signed_headers: headers.iter().map(|(k, _)| k.clone()).collect(),
-        signature: String::new(),
-        amz_date,
-        form: Form::Header,
-    };
-    let request = Request { method: "POST", path: "/", query: "", headers: &headers, body };
-    let canonical = sigv4::canonical_request(&request, &claim, &hex::encode(sha2::Sha256::digest(body)));
-    let key = sigv4::signing_key(secret, &claim.scope_date, &claim.region, &claim.service);
-    claim.signature = sigv4::signature(&key, &sigv4::string_to_sign(&claim, &canonical));
-    let authorization = format!(
-        "AWS4-HMAC-SHA256 Credential={access_key_id}/{}/local/events/aws4_request, SignedHeaders={}, Signature={}",
-        claim.scope_date,
-        claim.signed_headers.join(";"),
-        claim.signature
-    );
-    headers.push(("authorization".into(), authorization));
-    headers.push(("content-length".into(), body.len().to_string()));
-    headers
-}
-
 fn main() {
     let body = orders::aws_request_body();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
@@ -87,7 +40,14 @@ fn main() {
     let created =
         runtime.block_on(credentials.create("admin")).unwrap_or_else(|e| panic!("credentials: {e}"));
     let now = time::OffsetDateTime::now_utc();
-    let headers = signed_headers(&body, &created.access_key_id, &created.secret_access_key, now);
+    let mut headers = orders::sigv4_headers(
+        &body,
+        &created.access_key_id,
+        &created.secret_access_key,
+        "127.0.0.1:4010",
+        now,
+    );
+    headers.push(("content-length".into(), body.len().to_string()));
     let request = Request { method: "POST", path: "/", query: "", headers: &headers, body: &body };
 
     let hash = per_call(|| {

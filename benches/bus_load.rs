@@ -343,49 +343,13 @@ fn unescape_cost_serde() -> Duration {
 /// signature is good for 15 minutes, so one signature serves the whole phase: the client
 /// pays nothing per request, the service verifies every one.
 fn sign(target: Target, access_key_id: &str, secret: &str, port: u16) -> Target {
-    use schemabus::aws::sigv4::{self, Claim, Form, Request};
-    use sha2::Digest as _;
-    let now = time::OffsetDateTime::now_utc();
-    let amz_date = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
     let host = format!("127.0.0.1:{port}");
-    let headers: Vec<(String, String)> = vec![
-        ("content-type".into(), "application/x-amz-json-1.1".into()),
-        ("host".into(), host),
-        ("x-amz-date".into(), amz_date.clone()),
-        ("x-amz-target".into(), "AWSEvents.PutEvents".into()),
-    ];
-    let mut claim = Claim {
-        access_key_id: access_key_id.to_owned(),
-        scope_date: amz_date[..8].to_owned(),
-        region: "local".to_owned(),
-        service: "events".to_owned(),
-        signed_headers: headers.iter().map(|(k, _)| k.clone()).collect(),
-        signature: String::new(),
-        amz_date: amz_date.clone(),
-        form: Form::Header,
-    };
-    let request = Request { method: "POST", path: "/", query: "", headers: &headers, body: &target.body };
-    let body_hash = hex::encode(sha2::Sha256::digest(target.body.as_slice()));
-    let canonical = sigv4::canonical_request(&request, &claim, &body_hash);
-    let key = sigv4::signing_key(secret, &claim.scope_date, &claim.region, &claim.service);
-    claim.signature = sigv4::signature(&key, &sigv4::string_to_sign(&claim, &canonical));
-    let authorization = format!(
-        "AWS4-HMAC-SHA256 Credential={access_key_id}/{}/{}/{}/aws4_request, SignedHeaders={}, Signature={}",
-        claim.scope_date,
-        claim.region,
-        claim.service,
-        claim.signed_headers.join(";"),
-        claim.signature
-    );
-    target.with("x-amz-date", &amz_date).with("authorization", &authorization)
+    let headers =
+        orders::sigv4_headers(&target.body, access_key_id, secret, &host, time::OffsetDateTime::now_utc());
+    let value =
+        |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (date, authorization) = (value("x-amz-date"), value("authorization"));
+    target.with("x-amz-date", &date).with("authorization", &authorization)
 }
 
 /// Cost of parsing one entry's JSON (the floor the gate is compared with).

@@ -117,3 +117,56 @@ pub async fn set_up_bus(client: &reqwest::Client, base: &str) {
         .await);
     }
 }
+
+/// The headers an AWS SDK sends with `body` as `AWSEvents.PutEvents` to `host`, signed with
+/// SigV4 as it signs them (region `local`), at `now`. A signature is good for 15 minutes,
+/// so one serves a whole bench phase.
+pub fn sigv4_headers(
+    body: &[u8],
+    access_key_id: &str,
+    secret: &str,
+    host: &str,
+    now: time::OffsetDateTime,
+) -> Vec<(String, String)> {
+    use schemabus::aws::sigv4::{self, Claim, Form, Request};
+    use sha2::Digest as _;
+    let amz_date = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let mut headers: Vec<(String, String)> = vec![
+        ("content-type".into(), "application/x-amz-json-1.1".into()),
+        ("host".into(), host.to_owned()),
+        ("x-amz-date".into(), amz_date.clone()),
+        ("x-amz-target".into(), "AWSEvents.PutEvents".into()),
+    ];
+    let mut claim = Claim {
+        access_key_id: access_key_id.to_owned(),
+        scope_date: amz_date[..8].to_owned(),
+        region: "local".into(),
+        service: "events".into(),
+        signed_headers: headers.iter().map(|(k, _)| k.clone()).collect(),
+        signature: String::new(),
+        amz_date,
+        form: Form::Header,
+    };
+    let request = Request { method: "POST", path: "/", query: "", headers: &headers, body };
+    let canonical = sigv4::canonical_request(&request, &claim, &hex::encode(sha2::Sha256::digest(body)));
+    let key = sigv4::signing_key(secret, &claim.scope_date, &claim.region, &claim.service);
+    claim.signature = sigv4::signature(&key, &sigv4::string_to_sign(&claim, &canonical));
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential={access_key_id}/{}/{}/{}/aws4_request, SignedHeaders={}, Signature={}",
+        claim.scope_date,
+        claim.region,
+        claim.service,
+        claim.signed_headers.join(";"),
+        claim.signature
+    );
+    headers.push(("authorization".into(), authorization));
+    headers
+}
