@@ -57,8 +57,9 @@ pub struct Settings {
     pub codegen_templates: Option<PathBuf>,
 
     /// PostgreSQL URL for cluster mode (`postgres://user:pass@host:5432/db`; add
-    /// `?sslmode=require` for TLS): the registry lives in that database, shared by every
-    /// instance given the same URL (docs/CLUSTER.md). Unset: the embedded store.
+    /// `?sslmode=require` for TLS): the registry, keys, audit trail and the bus's
+    /// definitions live in that database, shared by every instance given the same URL
+    /// (docs/CLUSTER.md). Unset: the embedded store.
     #[arg(long, env = "SCHEMABUS_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
