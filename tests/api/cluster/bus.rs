@@ -274,3 +274,26 @@ fn discovery_runs_on_one_instance_and_moves_to_another_when_it_dies() {
     }
     eprintln!("discovery moved to another instance {:?} after the kill", killed.elapsed());
 }
+
+#[test]
+fn a_name_created_at_once_on_three_instances_is_created_once() {
+    skip_under_postgres!("cluster tests run once, in the default run, on PostgreSQL of their own");
+    let cluster = Cluster::start();
+    for round in 0..10 {
+        let name = format!("race-{round}");
+        let statuses: Vec<u16> = std::thread::scope(|s| {
+            let calls: Vec<_> = cluster
+                .nodes
+                .iter()
+                .map(|node| {
+                    let name = name.clone();
+                    s.spawn(move || node.call("POST", "/v1/buses", Some(&json!({"name": name}))).status)
+                })
+                .collect();
+            calls.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        let mut sorted = statuses.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, [201, 409, 409], "{name}: {statuses:?}\n{}", cluster.logs());
+    }
+}
