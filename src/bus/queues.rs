@@ -137,10 +137,7 @@ impl Queues {
     /// # Errors
     /// `invalid_name`, `invalid_request` (ranges, redrive), `queue_not_found` (dead-letter queue).
     pub async fn put(&self, name: &str, request: PutQueueRequest) -> ApiResult<QueueRecord> {
-        // A put is never refused: `save` answers `None` only to a creation.
-        self.save(name, request, false).await?.ok_or_else(|| {
-            ApiError::new(Code::Internal, "the queue was not stored. Hint: retry; report it if it persists.")
-        })
+        Ok(self.save(name, request, false).await?.0)
     }
 
     /// Creates a queue unless one of its name exists, on any instance (the store decides);
@@ -149,15 +146,18 @@ impl Queues {
     /// # Errors
     /// As [`Self::put`].
     pub async fn create(&self, name: &str, request: PutQueueRequest) -> ApiResult<Option<QueueRecord>> {
-        self.save(name, request, true).await
+        let (record, stored) = self.save(name, request, true).await?;
+        Ok(stored.then_some(record))
     }
 
+    /// Stores the settings (with `only_new`, only if no queue has the name): the record,
+    /// and whether it was stored.
     async fn save(
         &self,
         name: &str,
         request: PutQueueRequest,
         only_new: bool,
-    ) -> ApiResult<Option<QueueRecord>> {
+    ) -> ApiResult<(QueueRecord, bool)> {
         check_name("queue", name)?;
         super::checks::queue_settings(name, &request)?;
         if let Some(dlq) = &request.dead_letter_queue {
@@ -184,7 +184,7 @@ impl Queues {
         };
         // What is stored now, which another instance may have changed since.
         self.resync()?;
-        Ok(stored.then_some(record))
+        Ok((record, stored))
     }
 
     /// Deletes a queue and its messages. Rules still naming it drop their deliveries.

@@ -139,15 +139,6 @@ impl Router {
         routes.rules.insert(routed.record.name.clone(), Arc::new(routed));
     }
 
-    /// Removes a rule.
-    pub fn remove(&self, bus: &str, rule: &str) {
-        let mut buses = self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(routes) = buses.get_mut(bus) {
-            routes.matcher.remove(&rule.to_owned());
-            routes.rules.remove(rule);
-        }
-    }
-
     /// Whether exactly this record is installed.
     pub fn holds(&self, rule: &RuleRecord) -> bool {
         let buses = self.buses.read().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -168,11 +159,6 @@ impl Router {
             }
         }
         buses.retain(|_, routes| !routes.rules.is_empty());
-    }
-
-    /// Forgets a bus.
-    pub fn remove_bus(&self, bus: &str) {
-        self.buses.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(bus);
     }
 
     /// The targets of every enabled rule of `bus` the event matches (only of the rules in

@@ -214,21 +214,6 @@ impl Control {
         Self { store, bus_cache: Arc::default() }
     }
 
-    /// The port underneath (export, import, change feeds).
-    pub fn store(&self) -> &Arc<dyn ControlStore> {
-        &self.store
-    }
-
-    /// See [`ControlStore::generation`].
-    pub fn generation(&self) -> u64 {
-        self.store.generation()
-    }
-
-    /// See [`ControlStore::remote_changes`].
-    pub fn remote_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
-        self.store.remote_changes()
-    }
-
     /// Runs `resync` once, then after every change another instance makes (cluster mode;
     /// nothing on the embedded store), on a task of its own: changes that arrive while it
     /// runs are covered by the next run. Needs a tokio runtime.
